@@ -1,0 +1,53 @@
+/**
+ * The one catalog of Sluice error codes. Codes are prefixed by area and never reused: a retired
+ * code stays here, commented as retired, so that logs and docs keep meaning the same thing.
+ */
+
+/** What a catalog entry says about one code. */
+export interface ErrorSpec {
+  /** Default message; a thrown error may carry a more precise one. */
+  readonly message: string;
+  /** Whether trying the same thing again later may succeed. */
+  readonly retryable: boolean;
+}
+
+/** Every code Sluice raises, with its default message and retry flag. */
+export const ERRORS = {
+  SLUICE_ERR_CONFIG_INVALID: { message: 'Invalid configuration', retryable: false },
+  SLUICE_ERR_CONFIG_FILE: { message: 'Configuration file could not be read', retryable: false },
+  SLUICE_ERR_CLI_ARGUMENT: { message: 'Invalid command-line argument', retryable: false },
+  SLUICE_ERR_PROTOCOL_BUFFER_UNDERFLOW: { message: 'Frame ended before the field was complete', retryable: false },
+  SLUICE_ERR_PROTOCOL_INVALID_VALUE: { message: 'Field value is invalid', retryable: false },
+  SLUICE_ERR_PROTOCOL_UNSUPPORTED_VERSION: { message: 'API version is not supported', retryable: false },
+  SLUICE_ERR_PROTOCOL_UNKNOWN_API: { message: 'API key is not known', retryable: false },
+  SLUICE_ERR_PROTOCOL_FRAME_TOO_LARGE: { message: 'Frame exceeds the configured size limit', retryable: false },
+  SLUICE_ERR_RECORDS_INVALID: { message: 'Record batch is invalid', retryable: false },
+  SLUICE_ERR_BROKER_LISTEN: { message: 'Broker could not listen', retryable: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A code from the catalog. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The base error for everything Sluice raises on purpose. */
+export class SluiceError extends Error {
+  /** Catalog code, e.g. SLUICE_ERR_CONFIG_INVALID. */
+  readonly code: ErrorCode;
+  /** Whether a retry may succeed. */
+  readonly canRetry: boolean;
+  /** Where the bad input is: a config path, file:line, or a protocol field path. */
+  readonly path?: string;
+
+  constructor(code: ErrorCode, message?: string, options: { cause?: unknown; path?: string } = {}) {
+    const spec = ERRORS[code];
+    super(message ?? spec.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.canRetry = spec.retryable;
+    if (options.path !== undefined) this.path = options.path;
+  }
+}
+
+/** True when `err` is a SluiceError, optionally with the given code. */
+export function isSluiceError(err: unknown, code?: ErrorCode): err is SluiceError {
+  return err instanceof SluiceError && (code === undefined || err.code === code);
+}

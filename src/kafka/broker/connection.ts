@@ -1,0 +1,259 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { APIS, ApiKey } from '../protocol/messages.ts';
+import { decode } from '../protocol/codec.ts';
+import { decodeRequestHeader, encodeBareError, encodeResponse, readRequestPrefix } from '../protocol/frames.ts';
+import { KafkaError } from '../protocol/error-codes.ts';
+import type { Message } from '../protocol/codec.ts';
+
+/** Per-connection state a handler may read or change. */
+export interface ConnectionState {
+  readonly id: number;
+  readonly clientHost: string;
+  /** SASL mechanism chosen by SaslHandshake, if any. */
+  saslMechanism: string | null;
+  /** SaslHandshake v0: the next frame is a raw SASL token without a Kafka header. */
+  rawSaslNext: boolean;
+  /** Authenticated principal ("User:alice"), or "User:ANONYMOUS" on a PLAINTEXT listener. */
+  principal: string | null;
+  /** Close the connection once the current response is written (failed authentication). */
+  closeAfterResponse: boolean;
+}
+
+/** What a handler sees of one request. */
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string;
+  readonly conn: ConnectionState;
+}
+
+/** Handles a decoded request; null means "send no response" (acks=0 produce). */
+export type RequestDispatcher = (ctx: RequestContext, req: Message) => Message | null | Promise<Message | null>;
+
+/** The node-level hooks a connection needs. */
+export interface ConnectionHost {
+  readonly maxFrameBytes: number;
+  readonly saslRequired: boolean;
+  readonly logger: Logger;
+  /** Supported [min, max] version of an API key, or undefined when not served. */
+  supported(apiKey: number): readonly [number, number] | undefined;
+  dispatch: RequestDispatcher;
+  /** Handles a raw SASL token (after SaslHandshake v0); returns the raw reply or null to close. */
+  rawSasl(conn: ConnectionState, token: Buffer): Buffer | null;
+  /** Called for every response frame with the API key (metrics hooks later). */
+  onClose(conn: Connection): void;
+}
+
+const PRE_AUTH_APIS = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
+/** Stop reading a connection whose unsent responses exceed this many bytes (slow reader). */
+const MAX_PENDING_WRITE = 64 * 1024 * 1024;
+
+let nextConnectionId = 1;
+
+/**
+ * One client connection: frames the byte stream (4-byte size prefix, refused above the frame
+ * limit before the body is read), decodes headers, dispatches requests concurrently, and writes
+ * responses strictly in request order, as Kafka guarantees per connection.
+ */
+export class Connection {
+  readonly state: ConnectionState;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private expected = -1;
+  /** Responses in request order; a slot is filled when its handler finishes. */
+  private queue: { chunks: Buffer[] | null; done: boolean; close: boolean }[] = [];
+  private closed = false;
+
+  constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
+    this.state = {
+      id: nextConnectionId++,
+      clientHost: socket.remoteAddress ?? 'unknown',
+      saslMechanism: null,
+      rawSaslNext: false,
+      principal: host.saslRequired ? null : 'User:ANONYMOUS',
+      closeAfterResponse: false,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (err) => host.logger.debug({ err, conn: this.state.id }, 'connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+      host.onClose(this);
+    });
+    socket.on('drain', () => socket.resume());
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(data: Buffer): void {
+    this.chunks.push(data);
+    this.buffered += data.length;
+    for (;;) {
+      if (this.closed) return;
+      if (this.expected < 0) {
+        if (this.buffered < 4) return;
+        const size = this.take(4).readInt32BE(0);
+        if (size < 0 || size > this.host.maxFrameBytes) {
+          this.host.logger.warn({ conn: this.state.id, size, limit: this.host.maxFrameBytes }, 'refusing frame: size outside limits; closing connection');
+          this.destroy();
+          return;
+        }
+        this.expected = size;
+      }
+      if (this.buffered < this.expected) return;
+      const frame = this.take(this.expected);
+      this.expected = -1;
+      this.onFrame(frame);
+    }
+  }
+
+  /** Removes and returns the next n buffered bytes (a view when they sit in one chunk). */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.chunks.shift();
+      return first;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.state.rawSaslNext) {
+      this.state.rawSaslNext = false;
+      const reply = this.host.rawSasl(this.state, frame);
+      const slot = { chunks: null as Buffer[] | null, done: true, close: reply === null };
+      if (reply) {
+        const size = Buffer.alloc(4);
+        size.writeInt32BE(reply.length, 0);
+        slot.chunks = [size, reply];
+      }
+      this.queue.push(slot);
+      this.flush();
+      return;
+    }
+    const prefix = readRequestPrefix(frame);
+    if (!prefix) {
+      this.host.logger.debug({ conn: this.state.id, bytes: frame.length }, 'frame shorter than a request header; closing');
+      this.destroy();
+      return;
+    }
+    const { apiKey, apiVersion, correlationId } = prefix;
+    const api = APIS.get(apiKey);
+    const range = this.host.supported(apiKey);
+    if (!api || !range) {
+      this.reply(correlationId, encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
+      return;
+    }
+    if (apiVersion < range[0] || apiVersion > range[1]) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // KIP-511: answer an unknown ApiVersions version in v0 format, listing what is supported.
+        this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state }, { unsupported: true }));
+      } else {
+        this.reply(correlationId, encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
+      }
+      return;
+    }
+    if (this.state.principal === null && !PRE_AUTH_APIS.has(apiKey)) {
+      this.host.logger.info({ conn: this.state.id, apiKey }, 'request before SASL authentication; closing');
+      this.destroy();
+      return;
+    }
+    let req: Message;
+    let clientId: string;
+    try {
+      const header = decodeRequestHeader(api, frame);
+      clientId = header.clientId ?? '';
+      req = decode(api.request, apiVersion, header.body);
+    } catch (err) {
+      this.host.logger.debug({ err, conn: this.state.id, api: api.name, apiVersion }, 'malformed request; closing connection');
+      this.destroy();
+      return;
+    }
+    const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, conn: this.state };
+    let result: Message | null | Promise<Message | null>;
+    try {
+      result = this.host.dispatch(ctx, req);
+    } catch (err) {
+      this.host.logger.error({ err, api: api.name, apiVersion }, 'handler failed; closing connection');
+      this.destroy();
+      return;
+    }
+    this.respond(correlationId, apiKey, apiVersion, result);
+  }
+
+  private reply(_correlationId: number, frame: Buffer): void {
+    this.queue.push({ chunks: [frame], done: true, close: false });
+    this.flush();
+  }
+
+  private respond(correlationId: number, apiKey: number, apiVersion: number, result: Message | null | Promise<Message | null>): void {
+    const api = APIS.get(apiKey)!;
+    const slot = { chunks: null as Buffer[] | null, done: false, close: false };
+    this.queue.push(slot);
+    const finish = (body: Message | null): void => {
+      if (body !== null) {
+        try {
+          slot.chunks = encodeResponse(api, apiVersion, correlationId, body);
+        } catch (err) {
+          this.host.logger.error({ err, api: api.name, apiVersion }, 'response could not be encoded; closing connection');
+          slot.close = true;
+        }
+      }
+      slot.close ||= this.state.closeAfterResponse;
+      slot.done = true;
+      this.flush();
+    };
+    if (result instanceof Promise) {
+      result.then(finish, (err: unknown) => {
+        this.host.logger.error({ err, api: api.name, apiVersion }, 'handler failed; closing connection');
+        slot.done = true;
+        slot.close = true;
+        this.flush();
+      });
+    } else finish(result);
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.queue.length > 0 && this.queue[0]!.done) {
+      const slot = this.queue.shift()!;
+      if (slot.chunks) {
+        if (!wrote) this.socket.cork();
+        wrote = true;
+        for (const c of slot.chunks) this.socket.write(c);
+      }
+      if (slot.close) {
+        if (wrote) this.socket.uncork();
+        this.socket.end();
+        this.closed = true;
+        return;
+      }
+    }
+    if (wrote) {
+      this.socket.uncork();
+      if (this.socket.writableLength > MAX_PENDING_WRITE) this.socket.pause();
+    }
+  }
+}

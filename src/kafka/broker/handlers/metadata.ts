@@ -1,0 +1,139 @@
+import { ApiKey } from '../../protocol/messages.ts';
+import { KafkaError } from '../../protocol/error-codes.ts';
+import { ZERO_UUID } from '../../protocol/reader.ts';
+import { topicNameError, type Topic } from '../topics.ts';
+import type { Handler, BrokerNode } from '../node.ts';
+import type { Message } from '../../protocol/codec.ts';
+
+/** Authorized-operations bitfield when the client did not ask for it. */
+const AUTH_OPS_OMITTED = -2147483648;
+
+function brokersOf(node: BrokerNode): { nodeId: number; host: string; port: number; rack: null }[] {
+  return [{ nodeId: node.options.nodeId, host: node.options.host, port: node.port, rack: null }];
+}
+
+/** ApiVersions: the served APIs; an unsupported request version is answered in v0 with the list. */
+export const apiVersions: Handler = {
+  apiKey: ApiKey.ApiVersions,
+  versions: [0, 4],
+  handle(node, _ctx, req) {
+    return {
+      errorCode: req.unsupported ? KafkaError.UNSUPPORTED_VERSION : KafkaError.NONE,
+      apiKeys: node.apiVersions(),
+      throttleTimeMs: 0,
+      finalizedFeaturesEpoch: -1n,
+    };
+  },
+};
+
+/** Describes one topic for Metadata. */
+function describeTopic(node: BrokerNode, t: Topic): Message {
+  const id = node.options.nodeId;
+  return {
+    errorCode: KafkaError.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.internal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: KafkaError.NONE,
+      partitionIndex: p.index,
+      leaderId: id,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [id],
+      isrNodes: [id],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTH_OPS_OMITTED,
+  };
+}
+
+/** Creates a topic on a metadata or produce request when auto creation is on. */
+export function autoCreate(node: BrokerNode, name: string): Topic | undefined {
+  if (!node.options.autoCreateTopics || topicNameError(name) !== null) return undefined;
+  node.logger.info({ topic: name, partitions: node.options.defaultPartitions }, 'auto-created topic');
+  return node.topics.create(name, node.options.defaultPartitions);
+}
+
+/** Metadata: brokers, controller, and topics (all, or the named ones, auto-created if allowed). */
+export const metadata: Handler = {
+  apiKey: ApiKey.Metadata,
+  versions: [0, 12],
+  handle(node, ctx, req) {
+    const v = ctx.apiVersion;
+    const requested = req.topics as Message[] | null;
+    let topics: Message[];
+    if (requested === null || (v === 0 && requested.length === 0)) {
+      topics = [...node.topics.all()].map((t) => describeTopic(node, t));
+    } else {
+      const allowAuto = v >= 4 ? req.allowAutoTopicCreation !== false : true;
+      topics = requested.map((rt) => {
+        if ((rt.name === null || rt.name === undefined) && rt.topicId && rt.topicId !== ZERO_UUID) {
+          const byId = node.topics.getById(rt.topicId);
+          return byId ? describeTopic(node, byId) : { errorCode: KafkaError.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] };
+        }
+        const name: string = rt.name ?? '';
+        const existing = node.topics.get(name) ?? (allowAuto ? autoCreate(node, name) : undefined);
+        if (existing) return describeTopic(node, existing);
+        const invalid = topicNameError(name) !== null;
+        return { errorCode: invalid ? KafkaError.INVALID_TOPIC_EXCEPTION : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, partitions: [] };
+      });
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: brokersOf(node),
+      clusterId: node.options.clusterId,
+      controllerId: node.options.nodeId,
+      topics,
+      clusterAuthorizedOperations: AUTH_OPS_OMITTED,
+    };
+  },
+};
+
+/** DescribeCluster (KIP-700). */
+export const describeCluster: Handler = {
+  apiKey: ApiKey.DescribeCluster,
+  versions: [0, 1],
+  handle(node, _ctx, req) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaError.NONE,
+      errorMessage: null,
+      endpointType: req.endpointType ?? 1,
+      clusterId: node.options.clusterId,
+      controllerId: node.options.nodeId,
+      brokers: brokersOf(node).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
+      clusterAuthorizedOperations: AUTH_OPS_OMITTED,
+    };
+  },
+};
+
+/** FindCoordinator: this node coordinates every group (and would every transaction). */
+export const findCoordinator: Handler = {
+  apiKey: ApiKey.FindCoordinator,
+  versions: [0, 6],
+  handle(node, ctx, req) {
+    node.offsetsTopic();
+    const self = { nodeId: node.options.nodeId, host: node.options.host, port: node.port };
+    if (ctx.apiVersion < 4) return { throttleTimeMs: 0, errorCode: KafkaError.NONE, errorMessage: null, ...self };
+    return {
+      throttleTimeMs: 0,
+      coordinators: (req.coordinatorKeys as string[]).map((key) => ({ key, ...self, errorCode: KafkaError.NONE, errorMessage: null })),
+    };
+  },
+};
+
+/** InitProducerId for idempotent producers; transactions are not served. */
+export const initProducerId: Handler = {
+  apiKey: ApiKey.InitProducerId,
+  versions: [0, 5],
+  handle(node, _ctx, req) {
+    if (req.transactionalId !== null) {
+      return { throttleTimeMs: 0, errorCode: KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    }
+    if (req.producerId !== undefined && req.producerId >= 0n) {
+      // KIP-360: an idempotent producer may bump its epoch after a fatal sequence error.
+      return { throttleTimeMs: 0, errorCode: KafkaError.NONE, producerId: req.producerId, producerEpoch: (req.producerEpoch as number) + 1 };
+    }
+    return { throttleTimeMs: 0, errorCode: KafkaError.NONE, producerId: node.allocateProducerId(), producerEpoch: 0 };
+  },
+};
