@@ -142,14 +142,9 @@ export class BrokerNode {
       this.topics.create(OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS, [['cleanup.policy', 'compact']], true);
   }
 
-  /** Partition of the offsets topic that holds a group (Kafka: abs(groupId.hashCode) % partitions). */
-  offsetsPartitionFor(groupId: string): number {
-    const h = javaStringHash(groupId);
-    return (h === -2147483648 ? 0 : Math.abs(h)) % OFFSETS_TOPIC_PARTITIONS;
-  }
 
   private appendOffsetRecord(groupId: string, key: Buffer, value: Buffer | null): void {
-    const p = this.offsetsTopic().partitions[this.offsetsPartitionFor(groupId)]!;
+    const p = this.offsetsTopic().partitions[offsetsPartitionFor(groupId)]!;
     const batch = buildBatch([{ key, value }]);
     p.log.append(parseBatches(batch), p.leaderEpoch, Date.now());
     this.notify(p);
@@ -178,6 +173,12 @@ function versioned(version: number, body: Buffer): Buffer {
   out.writeInt16BE(version, 0);
   body.copy(out, 2);
   return out;
+}
+
+/** Partition of the offsets topic that holds a group: Kafka's Utils.abs(groupId.hashCode) % partitions. */
+export function offsetsPartitionFor(groupId: string): number {
+  const h = javaStringHash(groupId);
+  return (h === -2147483648 ? 0 : Math.abs(h)) % OFFSETS_TOPIC_PARTITIONS;
 }
 
 /** Java's String.hashCode over UTF-16 code units, as Kafka uses to place groups. */
