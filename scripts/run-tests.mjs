@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Runs the test suite: every test/**/*.test.ts, in sorted order, one file at a time, under
+// node's test runner with tsx. Output is node's own, closing summary included (CI reads it).
+//
+//   npm test                               all tests
+//   npm test -- test/cli test/config/yaml  files whose path starts with one of these prefixes
+//   npm test -- --test-name-pattern=port   node test flags (use the --flag=value form)
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Every *.test.ts under `dir`, as paths relative to the repository root with `/` separators. */
+function findTests(dir) {
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findTests(path));
+    else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(relative(root, path).split(sep).join('/'));
+  }
+  return found;
+}
+
+/** A path prefix given on the command line, relative to the root whatever the caller's cwd. */
+function toPrefix(arg) {
+  return relative(root, resolve(process.cwd(), arg)).split(sep).join('/') + (arg.endsWith('/') ? '/' : '');
+}
+
+const args = process.argv.slice(2);
+const flags = args.filter((arg) => arg.startsWith('-'));
+const prefixes = args.filter((arg) => !arg.startsWith('-')).map(toPrefix);
+
+const all = findTests(join(root, 'test')).sort();
+const files = prefixes.length === 0 ? all : all.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)));
+if (files.length === 0) {
+  console.error(prefixes.length === 0 ? 'no test files under test/' : `no test files match: ${prefixes.join(' ')}`);
+  process.exit(1);
+}
+
+const reporter = process.stdout.isTTY && !flags.some((flag) => flag.startsWith('--test-reporter')) ? ['--test-reporter=spec'] : [];
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...flags, ...files],
+  { cwd: root, stdio: 'inherit' },
+);
+
+// A signal sent to this process alone (e.g. by a CI timeout) must reach the test runner too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => {
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+});

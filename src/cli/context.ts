@@ -1,0 +1,58 @@
+/**
+ * What a command needs from the outside world, passed in rather than reached for, so that tests
+ * run the real command code in-process with a fake broker, captured output and a shutdown they
+ * trigger themselves.
+ */
+import type { BrokerOptions, RunningBroker } from '../kafka/broker/options.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+
+/** The outside world as seen by `sluice` commands. */
+export interface CliContext {
+  /** Writes text to standard output (what scripts read). */
+  readonly stdout: (text: string) => void;
+  /** Writes text to standard error (messages for people). */
+  readonly stderr: (text: string) => void;
+  /** The process logger (JSON lines on stderr). */
+  readonly logger: Logger;
+  /** Starts one bundled broker node. */
+  readonly startBroker: (options: BrokerOptions) => Promise<RunningBroker>;
+  /**
+   * Resolves with the signal name once the process is asked to stop (SIGINT or SIGTERM). Called
+   * before a long-running command starts its work, so a signal during start-up is not missed.
+   */
+  readonly shutdownRequested: () => Promise<string>;
+}
+
+/** Signals that ask a long-running command to stop cleanly. */
+export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * The context of a real process. The broker module is loaded when a command first needs it, so
+ * commands that do not run a broker do not pay for loading it.
+ */
+export function processContext(): CliContext {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    logger: createLogger({ name: 'sluice' }),
+    startBroker: async (options) => {
+      const { startBroker } = await import('../kafka/broker/index.ts');
+      return startBroker(options);
+    },
+    shutdownRequested: waitForShutdownSignal,
+  };
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. Its handlers are then removed, so a second Ctrl-C
+ * while stopping ends the process at once (the default action).
+ */
+export function waitForShutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      for (const name of SHUTDOWN_SIGNALS) process.off(name, onSignal);
+      resolve(signal);
+    };
+    for (const name of SHUTDOWN_SIGNALS) process.on(name, onSignal);
+  });
+}
