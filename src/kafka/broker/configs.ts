@@ -59,6 +59,7 @@ export function validateTopicConfig(name: string, value: string | null): string 
 /** Broker-level configs reported by DescribeConfigs for a broker resource. */
 export function brokerConfigs(o: {
   nodeId: number; autoCreateTopics: boolean; defaultPartitions: number; maxFrameBytes: number; host: string; port: number; saslEnabled: boolean;
+  defaultReplicationFactor: number; minInsyncReplicas: string;
 }): Record<string, { value: string; type: ConfigType; readOnly: boolean }> {
   const listener = `${o.saslEnabled ? 'SASL_PLAINTEXT' : 'PLAINTEXT'}://${o.host}:${o.port}`;
   return {
@@ -68,13 +69,13 @@ export function brokerConfigs(o: {
     'advertised.listeners': { value: listener, type: 'STRING', readOnly: true },
     'auto.create.topics.enable': { value: String(o.autoCreateTopics), type: 'BOOLEAN', readOnly: true },
     'num.partitions': { value: String(o.defaultPartitions), type: 'INT', readOnly: true },
-    'default.replication.factor': { value: '1', type: 'INT', readOnly: true },
+    'default.replication.factor': { value: String(o.defaultReplicationFactor), type: 'INT', readOnly: true },
     'offsets.topic.num.partitions': { value: '50', type: 'INT', readOnly: true },
     'socket.request.max.bytes': { value: String(o.maxFrameBytes), type: 'INT', readOnly: true },
     'message.max.bytes': { value: '1048588', type: 'INT', readOnly: true },
     'log.retention.ms': { value: '604800000', type: 'LONG', readOnly: true },
     'log.retention.bytes': { value: '-1', type: 'LONG', readOnly: true },
-    'min.insync.replicas': { value: '1', type: 'INT', readOnly: true },
+    'min.insync.replicas': { value: o.minInsyncReplicas, type: 'INT', readOnly: true },
     'quota.window.num': { value: '11', type: 'INT', readOnly: true },
     'quota.window.size.seconds': { value: '1', type: 'INT', readOnly: true },
     'sasl.enabled.mechanisms': { value: o.saslEnabled ? 'PLAIN' : '', type: 'LIST', readOnly: true },

@@ -66,9 +66,11 @@ export class PartitionLog {
     return { baseOffset, lastOffset: this.logEndOffset - 1 };
   }
 
-  /** Appends a batch copied from a leader as is (followers keep the leader's offsets). */
-  appendReplica(bytes: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, leaderEpoch: number, now: number): void {
-    this.batches.push({ baseOffset, lastOffset, bytes, maxTimestamp, leaderEpoch, appendedAt: now });
+  /** Appends a batch copied from a leader as is (followers keep the leader's offsets and epochs). */
+  appendReplica(b: StoredBatch, now: number): void {
+    this.beginEpoch(b.leaderEpoch);
+    const { bytes, lastOffset } = b;
+    this.batches.push({ ...b, appendedAt: now });
     this.size += bytes.length;
     this.logEndOffset = lastOffset + 1;
   }
@@ -172,6 +174,15 @@ export class PartitionLog {
       this.head++;
     }
     this.logStartOffset = Math.max(this.logStartOffset, target);
+  }
+
+  /** Empties the log and restarts it at `offset` (a follower behind its leader's log start). */
+  resetTo(offset: number): void {
+    this.batches = [];
+    this.head = 0;
+    this.size = 0;
+    this.logStartOffset = offset;
+    this.logEndOffset = offset;
   }
 
   /** Truncates the log to `offset` (a follower diverging from its leader). */

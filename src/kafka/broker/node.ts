@@ -1,19 +1,10 @@
 import type { Logger } from 'pino';
-import pino from 'pino';
-import { TopicStore, type Partition, type Topic } from './topics.ts';
-import { ClientQuotaStore } from './quotas.ts';
-import { GroupCoordinator } from './groups.ts';
-import type { BrokerOptions } from './options.ts';
+import type { Cluster, ResolvedOptions } from './cluster.ts';
+import type { BrokerServer } from './server.ts';
+import type { TopicStore, Topic, Partition } from './topics.ts';
 import type { RequestContext } from './connection.ts';
 import type { Message } from '../protocol/codec.ts';
-import { encodeBuffer } from '../protocol/codec.ts';
-import { schema } from '../protocol/messages.ts';
-import { buildBatch, parseBatches } from '../protocol/records.ts';
-
-/** The internal topic holding committed offsets, in Kafka's record format. */
-export const OFFSETS_TOPIC = '__consumer_offsets';
-const OFFSETS_TOPIC_PARTITIONS = 50;
-const RETENTION_CHECK_MS = 1000;
+import type { BrokerCapacity } from './options.ts';
 
 /** A request handler of the bundled broker. */
 export interface Handler {
@@ -23,80 +14,62 @@ export interface Handler {
   handle(node: BrokerNode, ctx: RequestContext, req: Message): Message | null | Promise<Message | null>;
 }
 
-/** Options with every default applied. */
-export interface ResolvedOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly nodeId: number;
-  readonly clusterId: string;
-  readonly autoCreateTopics: boolean;
-  readonly defaultPartitions: number;
-  readonly saslUsers: ReadonlyMap<string, string> | null;
-  readonly maxFrameBytes: number;
-  readonly groupInitialRebalanceDelayMs: number;
+/** Broker configs that can be changed at run time (IncrementalAlterConfigs on a broker resource). */
+export const DYNAMIC_BROKER_CONFIGS = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
+
+/** A token bucket refilled continuously at `rate` bytes/s, holding at most one second. */
+class ByteBucket {
+  private tokens: number;
+  private last = Date.now();
+  constructor(public rate: number) {
+    this.tokens = rate;
+  }
+  available(now: number): number {
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    return this.tokens;
+  }
+  take(bytes: number): void {
+    this.tokens -= bytes;
+  }
 }
 
-/** Applies defaults to broker options. */
-export function resolveOptions(o: BrokerOptions): ResolvedOptions {
-  return {
-    host: o.host ?? '127.0.0.1',
-    port: o.port ?? 9092,
-    nodeId: o.nodeId ?? 0,
-    clusterId: o.clusterId ?? 'sluice-bundled-cluster',
-    autoCreateTopics: o.autoCreateTopics ?? false,
-    defaultPartitions: o.defaultPartitions ?? 1,
-    saslUsers: o.saslUsers ? new Map(Object.entries(o.saslUsers)) : null,
-    maxFrameBytes: o.maxFrameBytes ?? 100 * 1024 * 1024,
-    groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
-  };
-}
+let nextProducerId = 1000n;
 
 /**
- * The state of one broker node and the dispatch of requests to handlers. Handlers live in
- * handlers/ and read or change this state; the network side lives in connection.ts/server.ts.
+ * One broker of the bundled cluster: its identity, liveness, listener, faults injected on it,
+ * its capacity and replication throttles, and the dispatch of its requests to handlers. The
+ * cluster-wide state (topics, leaders, groups, quotas) lives in Cluster.
  */
 export class BrokerNode {
-  readonly options: ResolvedOptions;
-  readonly logger: Logger;
-  readonly topics = new TopicStore();
-  readonly quotas = new ClientQuotaStore();
-  readonly groups: GroupCoordinator;
-  /** The port actually bound (differs from options.port when that is 0). */
+  alive = true;
+  server: BrokerServer | null = null;
+  /** Port bound (differs from the configured one when that is 0). */
   port: number;
+  /** Fault: this broker's followers stop fetching (makes under-replicated partitions). */
+  replicationCut = false;
+  /** Fault: added latency on every response of this broker, in ms. */
+  latencyMs = 0;
+  /** Current capacity (changeable through fault control). */
+  capacity: Required<BrokerCapacity>;
+  /** Dynamic broker configs set at run time. */
+  readonly dynamicConfigs = new Map<string, string>();
+  /** Counters the metrics endpoint reads. */
+  readonly stats = { isrShrinks: 0, isrExpands: 0, leaderChanges: 0, replicationBytesIn: 0, replicationBytesOut: 0 };
   private readonly handlers = new Map<number, Handler>();
-  private nextProducerId = 1000n;
-  private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly buckets = new Map<string, ByteBucket>();
 
-  constructor(options: BrokerOptions, handlers: readonly Handler[]) {
-    this.options = resolveOptions(options);
-    this.logger = options.logger ?? pino({ level: 'silent' });
-    this.port = this.options.port;
+  constructor(readonly cluster: Cluster, readonly nodeId: number, handlers: readonly Handler[]) {
+    this.port = cluster.options.port === 0 ? 0 : cluster.options.port + (nodeId - cluster.options.firstNodeId);
+    this.capacity = { ...cluster.options.capacity };
     for (const h of handlers) this.handlers.set(h.apiKey, h);
-    this.groups = new GroupCoordinator({
-      nodeId: this.options.nodeId,
-      initialRebalanceDelayMs: this.options.groupInitialRebalanceDelayMs,
-      partitionExists: (topic, partition) => this.topics.partition(topic, partition) !== undefined,
-      onOffsetCommit: (c) => this.appendOffsetCommit(c),
-      onOffsetDelete: (c) => this.appendOffsetTombstone(c.groupId, c.topic, c.partition),
-    });
-    for (const t of options.topics ?? []) {
-      this.topics.create(t.name, t.partitions, Object.entries(t.configs ?? {}));
-    }
   }
 
-  /** Starts background work (retention). */
-  start(): void {
-    this.retentionTimer = setInterval(() => this.applyRetention(Date.now()), RETENTION_CHECK_MS);
-    this.retentionTimer.unref();
-  }
-
-  /** Stops background work and wakes every waiter. */
-  stop(): void {
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    this.retentionTimer = null;
-    this.groups.stop();
-    for (const t of this.topics.all()) for (const p of t.partitions) for (const w of p.waiters) w();
-  }
+  get options(): ResolvedOptions { return this.cluster.options; }
+  get topics(): TopicStore { return this.cluster.topics; }
+  get logger(): Logger { return this.cluster.logger; }
+  get groups() { return this.cluster.groups; }
+  get quotas() { return this.cluster.quotas; }
 
   /** Supported version range of an API key. */
   supported(apiKey: number): readonly [number, number] | undefined {
@@ -110,80 +83,72 @@ export class BrokerNode {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  /** Routes a request to its handler. */
+  /** Routes a request to its handler, adding injected latency. */
   dispatch(ctx: RequestContext, req: Message): Message | null | Promise<Message | null> {
-    return this.handlers.get(ctx.apiKey)!.handle(this, ctx, req);
+    const result = this.handlers.get(ctx.apiKey)!.handle(this, ctx, req);
+    if (this.latencyMs <= 0) return result;
+    return new Promise((resolve, reject) => {
+      setTimeout(() => Promise.resolve(result).then(resolve, reject), this.latencyMs);
+    });
   }
 
-  /** Wakes Fetch long polls waiting on a partition. */
+  /** The partition if this broker leads it; undefined otherwise. */
+  ledPartition(topic: Topic | undefined, index: number): Partition | undefined {
+    const p = topic?.partitions[index];
+    return p && p.leader === this.nodeId ? p : undefined;
+  }
+
+  /** After a leader append: replicate, advance the high watermark, wake consumers. */
   notify(p: Partition): void {
-    if (p.waiters.size === 0) return;
-    for (const w of [...p.waiters]) w();
+    this.cluster.scheduleReplication(p);
   }
 
-  /** A fresh producer id for InitProducerId. */
+  /** A fresh producer id for InitProducerId, unique across the cluster. */
   allocateProducerId(): bigint {
-    return this.nextProducerId++;
+    return nextProducerId++;
   }
 
-  /** Drops batches past each topic's retention.ms / retention.bytes. */
-  applyRetention(now: number): void {
-    for (const t of this.topics.all()) {
-      const ms = this.topics.numericConfig(t, 'retention.ms');
-      const bytes = this.topics.numericConfig(t, 'retention.bytes');
-      if (ms < 0 && bytes < 0) continue;
-      for (const p of t.partitions) p.log.applyRetention(now, ms, bytes);
-    }
+  /** Whether a replica of `p` on `broker` is listed in the topic's throttled-replicas config. */
+  private throttled(kind: 'leader' | 'follower', p: Partition, broker: number): boolean {
+    const t = this.topics.get(p.topic);
+    if (!t) return false;
+    const list = this.topics.config(t, `${kind}.replication.throttled.replicas`);
+    if (list === '') return false;
+    if (list.trim() === '*') return true;
+    return list.split(',').some((e) => e.trim() === `${p.index}:${broker}`);
   }
 
-  /** The offsets topic, created on first use as Kafka does on the first FindCoordinator. */
-  offsetsTopic(): Topic {
-    return this.topics.get(OFFSETS_TOPIC) ??
-      this.topics.create(OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS, [['cleanup.policy', 'compact']], true);
+  /** Bytes this broker may still replicate for `p` now (Infinity when not throttled). */
+  throttleBudget(kind: 'leader' | 'follower', p: Partition, broker: number): number {
+    const rate = Number(this.dynamicConfigs.get(`${kind}.replication.throttled.rate`) ?? NaN);
+    if (!(rate > 0) || !this.throttled(kind, p, broker)) return Infinity;
+    let bucket = this.buckets.get(kind);
+    if (!bucket) this.buckets.set(kind, (bucket = new ByteBucket(rate)));
+    bucket.rate = rate;
+    return bucket.available(Date.now());
   }
 
-
-  private appendOffsetRecord(groupId: string, key: Buffer, value: Buffer | null): void {
-    const p = this.offsetsTopic().partitions[offsetsPartitionFor(groupId)]!;
-    const batch = buildBatch([{ key, value }]);
-    p.log.append(parseBatches(batch), p.leaderEpoch, Date.now());
-    this.notify(p);
+  /** Charges replicated bytes to this broker's throttle. */
+  chargeThrottle(kind: 'leader' | 'follower', p: Partition, broker: number, bytes: number): void {
+    if (this.throttleBudget(kind, p, broker) === Infinity) return;
+    this.buckets.get(kind)?.take(bytes);
   }
 
-  private appendOffsetCommit(c: { groupId: string; topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; commitTimestamp: bigint }): void {
-    const key = versioned(1, encodeBuffer(OFFSET_COMMIT_KEY, 1, { group: c.groupId, topic: c.topic, partition: c.partition }));
-    const value = versioned(3, encodeBuffer(OFFSET_COMMIT_VALUE, 3, {
-      offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata ?? '', commitTimestamp: c.commitTimestamp,
-    }));
-    this.appendOffsetRecord(c.groupId, key, value);
+  /** The (in-memory) log dir name reported by DescribeLogDirs and the metrics. */
+  get logDir(): string {
+    return `/var/lib/sluice/broker-${this.nodeId}`;
   }
 
-  private appendOffsetTombstone(groupId: string, topic: string, partition: number): void {
-    const key = versioned(1, encodeBuffer(OFFSET_COMMIT_KEY, 1, { group: groupId, topic, partition }));
-    this.appendOffsetRecord(groupId, key, null);
+  /** Bytes held by this broker's replicas. */
+  logDirUsedBytes(): number {
+    let used = 0;
+    for (const p of this.cluster.allPartitions()) used += p.copies.get(this.nodeId)?.log.size ?? 0;
+    return used;
   }
-}
 
-const OFFSET_COMMIT_KEY = schema('OffsetCommitKey');
-const OFFSET_COMMIT_VALUE = schema('OffsetCommitValue');
-
-/** Internal-topic records start with their schema version as an int16. */
-function versioned(version: number, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(2 + body.length);
-  out.writeInt16BE(version, 0);
-  body.copy(out, 2);
-  return out;
-}
-
-/** Partition of the offsets topic that holds a group: Kafka's Utils.abs(groupId.hashCode) % partitions. */
-export function offsetsPartitionFor(groupId: string): number {
-  const h = javaStringHash(groupId);
-  return (h === -2147483648 ? 0 : Math.abs(h)) % OFFSETS_TOPIC_PARTITIONS;
-}
-
-/** Java's String.hashCode over UTF-16 code units, as Kafka uses to place groups. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
+  /** Counts replication traffic (metrics and the capacity model). */
+  recordReplication(direction: 'in' | 'out', bytes: number): void {
+    if (direction === 'in') this.stats.replicationBytesIn += bytes;
+    else this.stats.replicationBytesOut += bytes;
+  }
 }

@@ -4,27 +4,61 @@ import type { Logger } from 'pino';
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Replication factor; default the cluster's default.replication.factor (capped to the broker count). */
+  readonly replicationFactor?: number;
   /** Topic-level configs, e.g. { 'retention.ms': '60000' }. */
   readonly configs?: Readonly<Record<string, string>>;
 }
 
-/** How to run one bundled broker node. */
+/** Per-broker capacity of the capacity model: what the broker can do per second. */
+export interface BrokerCapacity {
+  /** Bytes per second the broker can take in (produce and replication in). */
+  readonly networkInBytesPerSec?: number;
+  /** Bytes per second the broker can send (fetch and replication out). */
+  readonly networkOutBytesPerSec?: number;
+  /** Request handler threads (num.io.threads). */
+  readonly requestHandlers?: number;
+  /** Bytes the log dir can hold; writes beyond fail with KAFKA_STORAGE_ERROR. */
+  readonly logDirBytes?: number;
+}
+
+/** How to run the bundled broker: one node, or a cluster of nodes in one process. */
 export interface BrokerOptions {
   /** Interface to listen on; default 127.0.0.1. */
   readonly host?: string;
-  /** Port to listen on; 0 picks a free one. Default 9092. */
+  /** Port of broker 0 (broker i listens on port+i); 0 picks free ports. Default 9092. */
   readonly port?: number;
-  /** Broker id; default 0. */
+  /** Number of brokers, ids 0..n-1; default 1. */
+  readonly brokers?: number;
+  /** Id of the single broker when brokers is 1; default 0. */
   readonly nodeId?: number;
+  /** Metrics port of broker 0 (broker i serves metrics on metricsPort+i); 0 picks free ports; unset = no metrics endpoint. */
+  readonly metricsPort?: number;
   /** Cluster id reported in Metadata/DescribeCluster. */
   readonly clusterId?: string;
   /** Topics created at start. */
   readonly topics?: readonly TopicSpec[];
-  /** Create unknown topics on Metadata/Produce (auto.create.topics.enable); default false. */
+  /** Create unknown topics on Metadata (auto.create.topics.enable); default false. */
   readonly autoCreateTopics?: boolean;
   /** Partitions of an auto-created topic (num.partitions); default 1. */
   readonly defaultPartitions?: number;
-  /** When set, the listener is SASL_PLAINTEXT and requires PLAIN auth with these users. */
+  /** default.replication.factor for created topics; default min(3, brokers). */
+  readonly defaultReplicationFactor?: number;
+  /** min.insync.replicas default for topics; default 1. */
+  readonly minInsyncReplicas?: number;
+  /** replica.lag.time.max.ms: a follower this far behind leaves the ISR; default 30000. */
+  readonly replicaLagTimeMaxMs?: number;
+  /** unclean.leader.election.enable default; default false. */
+  readonly uncleanLeaderElection?: boolean;
+  /** auto.leader.rebalance.enable; default true. */
+  readonly autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds, in ms; default 300000. */
+  readonly leaderImbalanceCheckIntervalMs?: number;
+  /** leader.imbalance.per.broker.percentage; default 10. */
+  readonly leaderImbalancePerBrokerPercentage?: number;
+  /** Capacity of every broker (each can be changed later through fault control). */
+  readonly capacity?: BrokerCapacity;
+  /** When set, listeners are SASL_PLAINTEXT and require PLAIN auth with these users. */
   readonly saslUsers?: Readonly<Record<string, string>>;
   /** Largest request frame accepted (socket.request.max.bytes); default 100 MiB. */
   readonly maxFrameBytes?: number;
@@ -34,13 +68,13 @@ export interface BrokerOptions {
   readonly logger?: Logger;
 }
 
-/** A started broker node. */
+/** A started broker node (or the first node of a started cluster). */
 export interface RunningBroker {
   readonly host: string;
   readonly port: number;
   readonly nodeId: number;
-  /** host:port, ready for a client's bootstrap list. */
+  /** host:port of every live broker, ready for a client's bootstrap list. */
   readonly bootstrap: string;
-  /** Closes the listener and every connection; idempotent. */
+  /** Closes every listener and connection; idempotent. */
   stop(): Promise<void>;
 }

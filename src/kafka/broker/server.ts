@@ -1,34 +1,21 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { SluiceError } from '../../errors.ts';
 import { Connection, type ConnectionHost } from './connection.ts';
-import { BrokerNode } from './node.ts';
+import type { BrokerNode } from './node.ts';
 import { applyPlainToken } from './handlers/sasl.ts';
-import { HANDLERS } from './handlers/index.ts';
-import type { BrokerOptions, RunningBroker } from './options.ts';
 
 /**
- * A broker node listening on a TCP port: accepts connections and hands their frames to the
- * node. Stopping closes the listener, every connection and the node's timers.
+ * The TCP listener of one broker node: accepts connections and hands their frames to the node.
+ * It can be closed and opened again on the same port (a broker stopped and restarted).
  */
-export class BrokerServer implements RunningBroker {
-  readonly node: BrokerNode;
+export class BrokerServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
-  private stopping: Promise<void> | null = null;
+  private readonly host: ConnectionHost;
 
-  constructor(options: BrokerOptions) {
-    this.node = new BrokerNode(options, HANDLERS);
-  }
-
-  get host(): string { return this.node.options.host; }
-  get port(): number { return this.node.port; }
-  get nodeId(): number { return this.node.options.nodeId; }
-  get bootstrap(): string { return `${this.host}:${this.port}`; }
-
-  /** Binds the listener; resolves once it accepts connections. */
-  async listen(): Promise<void> {
-    const node = this.node;
-    const host: ConnectionHost = {
+  constructor(readonly node: BrokerNode) {
+    node.server = this;
+    this.host = {
       maxFrameBytes: node.options.maxFrameBytes,
       saslRequired: node.options.saslUsers !== null,
       logger: node.logger,
@@ -37,33 +24,39 @@ export class BrokerServer implements RunningBroker {
       rawSasl: (conn, token) => (applyPlainToken(node, conn, token) ? Buffer.alloc(0) : null),
       onClose: (c) => this.connections.delete(c),
     };
+  }
+
+  /** Number of open client connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Binds the listener (on the node's port; 0 picks one and remembers it). */
+  async listen(): Promise<void> {
+    const node = this.node;
     const server = createServer((socket: Socket) => {
-      if (this.stopping) {
+      if (!node.alive) {
         socket.destroy();
         return;
       }
-      this.connections.add(new Connection(socket, host));
+      this.connections.add(new Connection(socket, this.host));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new SluiceError('SLUICE_ERR_BROKER_LISTEN', `broker ${node.nodeId} could not listen on ${node.options.host}:${node.port}: ${err.message}`, { cause: err })));
+      server.listen(node.port, node.options.host, () => resolve());
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new SluiceError('SLUICE_ERR_BROKER_LISTEN', `broker ${node.options.nodeId} could not listen on ${node.options.host}:${node.options.port}: ${err.message}`, { cause: err })));
-      server.listen(node.options.port, node.options.host, () => resolve());
-    });
     const addr = server.address();
     if (addr && typeof addr === 'object') node.port = addr.port;
-    node.start();
-    node.logger.info({ nodeId: node.options.nodeId, listener: this.bootstrap, sasl: node.options.saslUsers !== null }, 'broker listening');
+    node.logger.info({ nodeId: node.nodeId, listener: `${node.options.host}:${node.port}`, sasl: node.options.saslUsers !== null }, 'broker listening');
   }
 
-  /** Closes everything; safe to call twice. */
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.node.stop();
-      for (const c of this.connections) c.destroy();
-      this.connections.clear();
-      if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-      this.node.logger.info({ nodeId: this.node.options.nodeId }, 'broker stopped');
-    })();
-    return this.stopping;
+  /** Closes the listener and every connection. */
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

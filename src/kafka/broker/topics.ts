@@ -1,19 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PartitionLog } from './log.ts';
 import { TOPIC_CONFIGS } from './configs.ts';
-import { ProducerStateTable } from './producers.ts';
+import { Partition } from './partition.ts';
 
-/** One partition of a topic on this node. */
-export interface Partition {
-  readonly topic: string;
-  readonly index: number;
-  readonly log: PartitionLog;
-  leaderEpoch: number;
-  /** Wakes Fetch long polls waiting on this partition. */
-  readonly waiters: Set<() => void>;
-  /** Idempotent producers' sequence state. */
-  readonly producers: ProducerStateTable;
-}
+export { Partition } from './partition.ts';
 
 /** A topic: id, partitions and the configs set on it (overrides of the defaults). */
 export interface Topic {
@@ -35,14 +24,39 @@ export function topicNameError(name: string): string | null {
   return null;
 }
 
-/** All topics of the node, by name and by id. */
+/**
+ * Replica assignment as Kafka's controller does it without racks: partition p's replicas start at
+ * broker (start + p) and follow round-robin, so leaders and replicas spread evenly.
+ */
+export function assignReplicas(brokers: readonly number[], partitions: number, replicationFactor: number, start: number, firstPartition = 0): number[][] {
+  const n = brokers.length;
+  const out: number[][] = [];
+  for (let p = firstPartition; p < firstPartition + partitions; p++) {
+    const first = (start + p) % n;
+    const shift = 1 + (Math.floor(p / n) % Math.max(n - 1, 1));
+    const replicas = [brokers[first]!];
+    for (let j = 1; j < replicationFactor; j++) replicas.push(brokers[(first + shift * j) % n]!);
+    out.push(replicas);
+  }
+  return out;
+}
+
+/** All topics of the cluster, by name and by id. */
 export class TopicStore {
   private byName = new Map<string, Topic>();
   private byId = new Map<string, Topic>();
+  /** Bumped on every create/delete/grow, so metadata consumers can cache. */
+  version = 0;
+  /** Cluster-wide defaults of topic configs (broker configs such as min.insync.replicas). */
+  readonly defaults = new Map<string, string>();
 
   /** Topics in creation order. */
   all(): IterableIterator<Topic> {
     return this.byName.values();
+  }
+
+  get size(): number {
+    return this.byName.size;
   }
 
   get(name: string): Topic | undefined {
@@ -57,22 +71,22 @@ export class TopicStore {
     return this.byName.get(topic)?.partitions[index];
   }
 
-  /** Creates a topic; the caller has validated name, count and configs. */
-  create(name: string, partitions: number, configs: Iterable<[string, string]> = [], internal = false): Topic {
+  /** Creates a topic with the given replica assignment (one list of broker ids per partition). */
+  create(name: string, assignment: number[][], configs: Iterable<[string, string]> = [], internal = false): Topic {
     const topic: Topic = { name, id: randomUUID(), internal, partitions: [], configs: new Map(configs) };
     this.byName.set(name, topic);
     this.byId.set(topic.id, topic);
-    this.addPartitions(topic, partitions);
+    this.addPartitions(topic, assignment);
     return topic;
   }
 
-  /** Grows a topic to `count` partitions. */
-  addPartitions(topic: Topic, count: number): void {
-    for (let i = topic.partitions.length; i < count; i++) {
-      const log = new PartitionLog();
-      log.beginEpoch(0);
-      topic.partitions.push({ topic: topic.name, index: i, log, leaderEpoch: 0, waiters: new Set(), producers: new ProducerStateTable() });
+  /** Adds partitions with the given assignment. */
+  addPartitions(topic: Topic, assignment: number[][]): void {
+    const now = Date.now();
+    for (const replicas of assignment) {
+      topic.partitions.push(new Partition(topic.name, topic.partitions.length, replicas, now));
     }
+    this.version++;
   }
 
   /** Deletes a topic; wakes its waiters so long polls end. */
@@ -81,13 +95,17 @@ export class TopicStore {
     if (!t) return false;
     this.byName.delete(name);
     this.byId.delete(t.id);
-    for (const p of t.partitions) for (const w of p.waiters) w();
+    for (const p of t.partitions) {
+      p.wakeAll();
+      p.failAckWaiters(3);
+    }
+    this.version++;
     return true;
   }
 
   /** Effective value of a topic config (override or default). */
   config(topic: Topic, key: string): string {
-    return topic.configs.get(key) ?? TOPIC_CONFIGS[key]?.default ?? '';
+    return topic.configs.get(key) ?? this.defaults.get(key) ?? TOPIC_CONFIGS[key]?.default ?? '';
   }
 
   /** Effective numeric value of a topic config. */

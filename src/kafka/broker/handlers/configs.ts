@@ -1,7 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { TOPIC_CONFIGS, CONFIG_TYPE_CODE, ConfigSource, brokerConfigs, validateTopicConfig } from '../configs.ts';
-import type { Handler, BrokerNode } from '../node.ts';
+import { DYNAMIC_BROKER_CONFIGS, type Handler, type BrokerNode } from '../node.ts';
 import type { Message } from '../../protocol/codec.ts';
 
 /** DescribeConfigs/AlterConfigs resource types. */
@@ -27,16 +27,42 @@ function describeTopic(node: BrokerNode, name: string, keys: string[] | null, v:
   return { errorCode: KafkaError.NONE, errorMessage: null, resourceType: ResourceType.TOPIC, resourceName: name, configs };
 }
 
+/** The broker a BROKER resource names ('' = the one answering). */
+function brokerNamed(node: BrokerNode, name: string): BrokerNode | undefined {
+  return name === '' ? node : /^\d+$/.test(name) ? node.cluster.nodes[Number(name)] : undefined;
+}
+
 function describeBroker(node: BrokerNode, name: string, keys: string[] | null): Message {
-  if (name !== '' && name !== String(node.options.nodeId)) {
-    return { errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${node.options.nodeId} but received ${name}`, resourceType: ResourceType.BROKER, resourceName: name, configs: [] };
+  const target = brokerNamed(node, name);
+  if (!target) {
+    return { errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}`, resourceType: ResourceType.BROKER, resourceName: name, configs: [] };
   }
   const o = node.options;
-  const all = brokerConfigs({ nodeId: o.nodeId, autoCreateTopics: o.autoCreateTopics, defaultPartitions: o.defaultPartitions, maxFrameBytes: o.maxFrameBytes, host: o.host, port: node.port, saslEnabled: o.saslUsers !== null });
-  const configs = Object.entries(all)
-    .filter(([k]) => keys === null || keys.includes(k))
-    .map(([k, c]) => ({ name: k, value: c.value, readOnly: c.readOnly, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: CONFIG_TYPE_CODE[c.type], documentation: null }));
+  const all = brokerConfigs({ nodeId: target.nodeId, autoCreateTopics: o.autoCreateTopics, defaultPartitions: o.defaultPartitions, maxFrameBytes: o.maxFrameBytes, host: o.host, port: target.port, saslEnabled: o.saslUsers !== null, defaultReplicationFactor: o.defaultReplicationFactor, minInsyncReplicas: node.topics.defaults.get('min.insync.replicas') ?? '1' });
+  const statics = Object.entries(all).map(([k, c]) => ({ name: k, value: c.value, readOnly: c.readOnly, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: CONFIG_TYPE_CODE[c.type], documentation: null }));
+  const dynamics = [...target.dynamicConfigs].map(([k, v]) => ({ name: k, value: v, readOnly: false, isDefault: false, configSource: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: CONFIG_TYPE_CODE.LONG, documentation: null }));
+  const configs = [...statics, ...dynamics].filter((c) => keys === null || keys.includes(c.name));
   return { errorCode: KafkaError.NONE, errorMessage: null, resourceType: ResourceType.BROKER, resourceName: name, configs };
+}
+
+/** Applies dynamic broker config changes (replication throttle rates); all or nothing. */
+function alterBroker(node: BrokerNode, name: string, changes: Change[], validateOnly: boolean): { errorCode: number; errorMessage: string | null } {
+  const targets = name === '' ? node.cluster.nodes.filter((n) => n !== undefined) : [brokerNamed(node, name)].filter((n) => n !== undefined);
+  if (targets.length === 0) return { errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}` };
+  for (const c of changes) {
+    if (!DYNAMIC_BROKER_CONFIGS.has(c.name)) return { errorCode: KafkaError.INVALID_CONFIG, errorMessage: `Cannot update these configs dynamically: ${c.name}` };
+    if (c.op === Op.SET && !(c.value !== null && /^\d+$/.test(c.value))) return { errorCode: KafkaError.INVALID_CONFIG, errorMessage: `Invalid value ${c.value} for configuration ${c.name}: Not a number of type LONG` };
+    if (c.op !== Op.SET && c.op !== Op.DELETE) return { errorCode: KafkaError.INVALID_CONFIG, errorMessage: `Only SET and DELETE are supported for ${c.name}` };
+  }
+  if (validateOnly) return { errorCode: KafkaError.NONE, errorMessage: null };
+  for (const t of targets) {
+    for (const c of changes) {
+      if (c.op === Op.SET) t.dynamicConfigs.set(c.name, c.value!);
+      else t.dynamicConfigs.delete(c.name);
+    }
+  }
+  node.logger.info({ brokers: targets.map((t) => t.nodeId), changes }, 'altered broker configs');
+  return { errorCode: KafkaError.NONE, errorMessage: null };
 }
 
 /** DescribeConfigs for topics and this broker. */
@@ -89,10 +115,11 @@ function alterTopic(node: BrokerNode, name: string, changes: Change[], replace: 
 function alter(node: BrokerNode, req: Message, incremental: boolean): Message {
   const responses = (req.resources as Message[]).map((r) => {
     const head = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType !== ResourceType.TOPIC) {
-      return { ...head, errorCode: KafkaError.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered on the bundled broker' };
-    }
     const changes: Change[] = (r.configs as Message[]).map((c) => ({ name: c.name, op: incremental ? c.configOperation : Op.SET, value: c.value }));
+    if (r.resourceType === ResourceType.BROKER) return { ...head, ...alterBroker(node, r.resourceName, changes, req.validateOnly === true) };
+    if (r.resourceType !== ResourceType.TOPIC) {
+      return { ...head, errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` };
+    }
     return { ...head, ...alterTopic(node, r.resourceName, changes, !incremental, req.validateOnly === true) };
   });
   return { throttleTimeMs: 0, responses };

@@ -12,6 +12,10 @@ interface FetchTarget {
   readonly offset: number;
   readonly maxBytes: number;
   readonly unknownId: boolean;
+  /** The partition exists but another broker leads it. */
+  readonly notLeader: boolean;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
 }
 
 function targets(node: BrokerNode, req: Message, version: number): FetchTarget[] {
@@ -20,24 +24,30 @@ function targets(node: BrokerNode, req: Message, version: number): FetchTarget[]
     const topic = version >= 13 ? node.topics.getById(t.topicId) : node.topics.get(t.topic);
     const topicKey = version >= 13 ? { topicId: t.topicId as string } : { topic: t.topic as string };
     for (const pr of t.partitions as Message[]) {
+      const exists = topic?.partitions[pr.partition];
       out.push({
         topicKey,
         partitionIndex: pr.partition,
-        p: topic?.partitions[pr.partition],
+        p: node.ledPartition(topic, pr.partition),
         offset: Number(pr.fetchOffset),
         maxBytes: pr.partitionMaxBytes,
         unknownId: version >= 13 && !topic,
+        notLeader: exists !== undefined && exists.leader !== node.nodeId,
+        leaderId: exists?.leader ?? -1,
+        leaderEpoch: exists?.leaderEpoch ?? -1,
       });
     }
   }
   return out;
 }
 
-function available(targetsList: FetchTarget[], limit: number): number {
+/** Bytes a fetch could return now (consumers read below the high watermark only). */
+function available(node: BrokerNode, targetsList: FetchTarget[], limit: number): number {
   let bytes = 0;
   for (const t of targetsList) {
-    if (!t.p || t.offset < t.p.log.logStartOffset || t.offset > t.p.log.logEndOffset) return Infinity;
-    bytes += t.p.log.bytesAvailable(t.offset, t.p.log.logEndOffset, limit - bytes);
+    const p = t.p;
+    if (!p || p.leader !== node.nodeId || t.offset < p.log.logStartOffset || t.offset > p.log.logEndOffset) return Infinity;
+    bytes += p.log.bytesAvailable(t.offset, p.highWatermark, limit - bytes);
     if (bytes >= limit) return bytes;
   }
   return bytes;
@@ -52,19 +62,21 @@ function respond(targetsList: FetchTarget[], maxBytes: number): Message[] {
     if (!topic) byTopic.set(key, (topic = { ...t.topicKey, partitions: [] }));
     const p = t.p;
     const base = { partitionIndex: t.partitionIndex, abortedTransactions: null, preferredReadReplica: -1 };
-    if (!p) {
-      topic.partitions.push({ ...base, errorCode: t.unknownId ? KafkaError.UNKNOWN_TOPIC_ID : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+    if (!p || p.leader < 0) {
+      const errorCode = t.notLeader ? (t.leaderId < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER)
+        : t.unknownId ? KafkaError.UNKNOWN_TOPIC_ID : KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+      topic.partitions.push({ ...base, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null, currentLeader: { leaderId: t.leaderId, leaderEpoch: t.leaderEpoch } });
       continue;
     }
     const log = p.log;
-    const hw = BigInt(log.logEndOffset);
+    const hw = BigInt(p.highWatermark);
     const common = { ...base, highWatermark: hw, lastStableOffset: hw, logStartOffset: BigInt(log.logStartOffset) };
     if (t.offset < log.logStartOffset || t.offset > log.logEndOffset) {
       topic.partitions.push({ ...common, errorCode: KafkaError.OFFSET_OUT_OF_RANGE, records: null });
       continue;
     }
     // KIP-74: the first batch is returned even when larger than the limits, so consumers progress.
-    const batches = budget > 0 ? log.read(t.offset, Math.min(t.maxBytes, budget)) : [];
+    const batches = budget > 0 && t.offset < p.highWatermark ? log.read(t.offset, Math.min(t.maxBytes, budget), p.highWatermark) : [];
     for (const b of batches) budget -= b.length;
     topic.partitions.push({ ...common, errorCode: KafkaError.NONE, records: batches });
   }
@@ -81,7 +93,7 @@ export const fetch: Handler = {
     const maxBytes: number = v >= 3 ? req.maxBytes : 0x7fffffff;
     const build = (): Message => ({ throttleTimeMs: 0, errorCode: KafkaError.NONE, sessionId: 0, responses: respond(list, maxBytes) });
     const minBytes = Math.max(req.minBytes as number, 1);
-    if (req.maxWaitMs <= 0 || available(list, minBytes) >= minBytes) return build();
+    if (req.maxWaitMs <= 0 || available(node, list, minBytes) >= minBytes) return build();
     return new Promise<Message>((resolve) => {
       const partitions = [...new Set(list.map((t) => t.p).filter((p): p is Partition => p !== undefined))];
       let done = false;
@@ -93,7 +105,7 @@ export const fetch: Handler = {
         resolve(build());
       };
       const check = (): void => {
-        if (available(list, minBytes) >= minBytes || node.topics.get(partitions[0]?.topic ?? '') === undefined) finish();
+        if (available(node, list, minBytes) >= minBytes || !node.alive) finish();
       };
       const timer = setTimeout(finish, req.maxWaitMs);
       for (const p of partitions) p.waiters.add(check);
@@ -110,8 +122,8 @@ export const listOffsets: Handler = {
     const topics = (req.topics as Message[]).map((t) => ({
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
-        const p = node.topics.partition(t.name, pr.partitionIndex);
-        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        const p = node.ledPartition(node.topics.get(t.name), pr.partitionIndex);
+        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: notLedError(node, t.name, pr.partitionIndex), timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const found = offsetForTimestamp(p, pr.timestamp as bigint);
         return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: p.leaderEpoch };
       }),
@@ -120,10 +132,17 @@ export const listOffsets: Handler = {
   },
 };
 
+/** Error for a partition this broker does not lead: unknown, offline, or led elsewhere. */
+export function notLedError(node: BrokerNode, topic: string, index: number): number {
+  const p = node.topics.partition(topic, index);
+  if (!p) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+  return p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER;
+}
+
 /** Resolves a ListOffsets timestamp spec for one partition. */
 export function offsetForTimestamp(p: Partition, ts: bigint): { offset: bigint; timestamp: bigint } {
   const log = p.log;
-  if (ts === -1n) return { offset: BigInt(log.logEndOffset), timestamp: -1n };
+  if (ts === -1n) return { offset: BigInt(p.highWatermark), timestamp: -1n };
   if (ts === -2n || ts === -4n) return { offset: BigInt(log.logStartOffset), timestamp: -1n };
   if (ts === -3n) {
     const b = log.maxTimestampBatch();
@@ -149,8 +168,8 @@ export const offsetForLeaderEpoch: Handler = {
     const topics = (req.topics as Message[]).map((t) => ({
       topic: t.topic,
       partitions: (t.partitions as Message[]).map((pr) => {
-        const p = node.topics.partition(t.topic, pr.partition);
-        if (!p) return { partition: pr.partition, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
+        const p = node.ledPartition(node.topics.get(t.topic), pr.partition);
+        if (!p) return { partition: pr.partition, errorCode: notLedError(node, t.topic, pr.partition), leaderEpoch: -1, endOffset: -1n };
         if (pr.currentLeaderEpoch !== undefined && pr.currentLeaderEpoch > p.leaderEpoch) {
           return { partition: pr.partition, errorCode: KafkaError.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1n };
         }
@@ -173,13 +192,13 @@ export const deleteRecords: Handler = {
     const topics = (req.topics as Message[]).map((t) => ({
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
-        const p = node.topics.partition(t.name, pr.partitionIndex);
-        if (!p) return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION };
-        const target = pr.offset === -1n ? p.log.logEndOffset : Number(pr.offset);
-        if (target > p.log.logEndOffset || target < 0) {
+        const p = node.ledPartition(node.topics.get(t.name), pr.partitionIndex);
+        if (!p) return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: notLedError(node, t.name, pr.partitionIndex) };
+        const target = pr.offset === -1n ? p.highWatermark : Number(pr.offset);
+        if (target > p.highWatermark || target < 0) {
           return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: KafkaError.OFFSET_OUT_OF_RANGE };
         }
-        p.log.deleteBefore(target);
+        for (const r of p.copies.values()) r.log.deleteBefore(target);
         return { partitionIndex: pr.partitionIndex, lowWatermark: BigInt(p.log.logStartOffset), errorCode: KafkaError.NONE };
       }),
     }));

@@ -8,8 +8,9 @@ import type { Message } from '../../protocol/codec.ts';
 /** Authorized-operations bitfield when the client did not ask for it. */
 const AUTH_OPS_OMITTED = -2147483648;
 
-function brokersOf(node: BrokerNode): { nodeId: number; host: string; port: number; rack: null }[] {
-  return [{ nodeId: node.options.nodeId, host: node.options.host, port: node.port, rack: null }];
+/** The live brokers, as Metadata lists them. */
+export function brokersOf(node: BrokerNode): { nodeId: number; host: string; port: number; rack: null }[] {
+  return node.cluster.liveNodes().map((n) => ({ nodeId: n.nodeId, host: n.options.host, port: n.port, rack: null }));
 }
 
 /** ApiVersions: the served APIs; an unsupported request version is answered in v0 with the list. */
@@ -28,20 +29,20 @@ export const apiVersions: Handler = {
 
 /** Describes one topic for Metadata. */
 function describeTopic(node: BrokerNode, t: Topic): Message {
-  const id = node.options.nodeId;
+  const nodes = node.cluster.nodes;
   return {
     errorCode: KafkaError.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
     partitions: t.partitions.map((p) => ({
-      errorCode: KafkaError.NONE,
+      errorCode: p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NONE,
       partitionIndex: p.index,
-      leaderId: id,
+      leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
-      replicaNodes: [id],
-      isrNodes: [id],
-      offlineReplicas: [],
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: p.replicas.filter((b) => !nodes[b]?.alive),
     })),
     topicAuthorizedOperations: AUTH_OPS_OMITTED,
   };
@@ -50,8 +51,9 @@ function describeTopic(node: BrokerNode, t: Topic): Message {
 /** Creates a topic on a metadata or produce request when auto creation is on. */
 export function autoCreate(node: BrokerNode, name: string): Topic | undefined {
   if (!node.options.autoCreateTopics || topicNameError(name) !== null) return undefined;
-  node.logger.info({ topic: name, partitions: node.options.defaultPartitions }, 'auto-created topic');
-  return node.topics.create(name, node.options.defaultPartitions);
+  const rf = Math.min(node.options.defaultReplicationFactor, node.cluster.liveNodes().length);
+  node.logger.info({ topic: name, partitions: node.options.defaultPartitions, replicationFactor: rf }, 'auto-created topic');
+  return node.cluster.createTopic(name, node.options.defaultPartitions, rf);
 }
 
 /** Metadata: brokers, controller, and topics (all, or the named ones, auto-created if allowed). */
@@ -82,7 +84,7 @@ export const metadata: Handler = {
       throttleTimeMs: 0,
       brokers: brokersOf(node),
       clusterId: node.options.clusterId,
-      controllerId: node.options.nodeId,
+      controllerId: node.cluster.controllerId,
       topics,
       clusterAuthorizedOperations: AUTH_OPS_OMITTED,
     };
@@ -100,24 +102,30 @@ export const describeCluster: Handler = {
       errorMessage: null,
       endpointType: req.endpointType ?? 1,
       clusterId: node.options.clusterId,
-      controllerId: node.options.nodeId,
+      controllerId: node.cluster.controllerId,
       brokers: brokersOf(node).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
       clusterAuthorizedOperations: AUTH_OPS_OMITTED,
     };
   },
 };
 
-/** FindCoordinator: this node coordinates every group (and would every transaction). */
+/** Where a group's coordinator is: the leader of its __consumer_offsets partition. */
+function coordinator(node: BrokerNode, key: string, keyType: number): Message {
+  const target = keyType === 0 ? node.cluster.coordinatorFor(key) : node;
+  if (!target) return { errorCode: KafkaError.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.', nodeId: -1, host: '', port: -1 };
+  return { errorCode: KafkaError.NONE, errorMessage: null, nodeId: target.nodeId, host: target.options.host, port: target.port };
+}
+
+/** FindCoordinator (v0–3 one key, v4+ a batch of keys). */
 export const findCoordinator: Handler = {
   apiKey: ApiKey.FindCoordinator,
   versions: [0, 6],
   handle(node, ctx, req) {
-    node.offsetsTopic();
-    const self = { nodeId: node.options.nodeId, host: node.options.host, port: node.port };
-    if (ctx.apiVersion < 4) return { throttleTimeMs: 0, errorCode: KafkaError.NONE, errorMessage: null, ...self };
+    const keyType: number = req.keyType ?? 0;
+    if (ctx.apiVersion < 4) return { throttleTimeMs: 0, ...coordinator(node, req.key, keyType) };
     return {
       throttleTimeMs: 0,
-      coordinators: (req.coordinatorKeys as string[]).map((key) => ({ key, ...self, errorCode: KafkaError.NONE, errorMessage: null })),
+      coordinators: (req.coordinatorKeys as string[]).map((key) => ({ key, ...coordinator(node, key, keyType) })),
     };
   },
 };

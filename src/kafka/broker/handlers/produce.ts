@@ -2,19 +2,25 @@ import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { InvalidRecordsError, parseBatches, type BatchInfo } from '../../protocol/records.ts';
 import type { Handler, BrokerNode } from '../node.ts';
-import type { Partition } from '../topics.ts';
+import type { Partition, Topic } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
 
-interface PartitionResult {
+/** The outcome of one partition's append. */
+export interface PartitionResult {
   errorCode: number;
   baseOffset: bigint;
   logStartOffset: bigint;
   errorMessage: string | null;
+  /** Offset that must be replicated before acks=all is answered (-1: nothing to wait for). */
+  lastOffset: number;
 }
 
-/** Validates and appends one partition's records; never throws for bad input. */
-export function appendRecords(node: BrokerNode, p: Partition, records: Buffer | null, maxMessageBytes: number): PartitionResult {
-  const fail = (errorCode: number, errorMessage: string): PartitionResult => ({ errorCode, errorMessage, baseOffset: -1n, logStartOffset: -1n });
+function fail(errorCode: number, errorMessage: string | null = null): PartitionResult {
+  return { errorCode, errorMessage, baseOffset: -1n, logStartOffset: -1n, lastOffset: -1 };
+}
+
+/** Validates and appends one partition's records on its leader; never throws for bad input. */
+export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, records: Buffer | null, acks: number): PartitionResult {
   if (records === null || records.length === 0) return fail(KafkaError.INVALID_RECORD, 'produce request carries no records');
   let batches: BatchInfo[];
   try {
@@ -27,53 +33,71 @@ export function appendRecords(node: BrokerNode, p: Partition, records: Buffer | 
     }
     throw err;
   }
+  const maxMessageBytes = node.topics.numericConfig(topic, 'max.message.bytes');
   for (const b of batches) {
     if (b.bytes.length > maxMessageBytes) {
       return fail(KafkaError.MESSAGE_TOO_LARGE, `batch of ${b.bytes.length} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     }
+  }
+  const minIsr = node.topics.numericConfig(topic, 'min.insync.replicas');
+  if (acks === -1 && p.isr.length < minIsr) {
+    return fail(KafkaError.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${p.topic}-${p.index}`);
   }
   // Idempotent producers: a retried batch is acknowledged with its first offset, never rewritten.
   const first = batches[0]!;
   const check = p.producers.check(first);
   if (check.kind === 'error') return fail(check.errorCode, check.message);
   if (check.kind === 'duplicate') {
-    return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(check.baseOffset), logStartOffset: BigInt(p.log.logStartOffset) };
+    return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(check.baseOffset), logStartOffset: BigInt(p.log.logStartOffset), lastOffset: check.baseOffset };
   }
-  const now = Date.now();
-  const { baseOffset } = p.log.append(batches, p.leaderEpoch, now);
+  const { baseOffset, lastOffset } = p.log.append(batches, p.leaderEpoch, Date.now());
   let at = baseOffset;
   for (const b of batches) {
     p.producers.record(b, at);
     at += b.lastOffsetDelta + 1;
   }
   node.notify(p);
-  return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(baseOffset), logStartOffset: BigInt(p.log.logStartOffset) };
+  return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(baseOffset), logStartOffset: BigInt(p.log.logStartOffset), lastOffset };
 }
 
-/** Produce: acks 0 (no response), 1 and -1 (all: the ISR is this node alone). */
+function unknownOrNotLeader(node: BrokerNode, topic: Topic | undefined, index: number): number {
+  const p = topic?.partitions[index];
+  if (!p || topic!.internal) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+  return p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER;
+}
+
+/** Produce: acks 0 (no response), 1 (leader) and -1 (all in-sync replicas, honouring min.insync.replicas). */
 export const produce: Handler = {
   apiKey: ApiKey.Produce,
   versions: [3, 11],
-  handle(node, ctx, req) {
+  handle(node, _ctx, req) {
     const acks: number = req.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
+    const waits: Promise<void>[] = [];
     const responses = (req.topicData as Message[]).map((t) => {
       const topic = node.topics.get(t.name);
-      const maxMessageBytes = topic ? node.topics.numericConfig(topic, 'max.message.bytes') : 0;
       return {
         name: t.name,
         partitionResponses: (t.partitionData as Message[]).map((pd) => {
-          const base = { index: pd.index, logAppendTimeMs: -1n };
-          if (!validAcks) return { ...base, errorCode: KafkaError.INVALID_REQUIRED_ACKS, baseOffset: -1n, logStartOffset: -1n };
-          const p = topic?.partitions[pd.index];
-          if (!p || topic!.internal) {
-            return { ...base, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1n, logStartOffset: -1n };
+          const out: Message = { index: pd.index, logAppendTimeMs: -1n };
+          if (!validAcks) return Object.assign(out, fail(KafkaError.INVALID_REQUIRED_ACKS));
+          const p = topic && !topic.internal ? node.ledPartition(topic, pd.index) : undefined;
+          if (!p) return Object.assign(out, fail(unknownOrNotLeader(node, topic, pd.index)));
+          const r = appendRecords(node, topic!, p, pd.records, acks);
+          Object.assign(out, r);
+          if (acks === -1 && r.errorCode === 0 && r.lastOffset >= 0) {
+            const timeout = KafkaError.REQUEST_TIMED_OUT;
+            waits.push(p.awaitReplication(r.lastOffset, req.timeoutMs, timeout).then((code) => {
+              if (code !== 0) Object.assign(out, fail(code));
+            }));
           }
-          return { ...base, ...appendRecords(node, p, pd.records, maxMessageBytes) };
+          delete out.lastOffset;
+          return out;
         }),
       };
     });
     if (acks === 0) return null;
-    return { responses, throttleTimeMs: 0 };
+    const body = { responses, throttleTimeMs: 0 };
+    return waits.length === 0 ? body : Promise.all(waits).then(() => body);
   },
 };

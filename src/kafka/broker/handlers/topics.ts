@@ -3,7 +3,8 @@ import { KafkaError } from '../../protocol/error-codes.ts';
 import { ZERO_UUID } from '../../protocol/reader.ts';
 import { topicNameError } from '../topics.ts';
 import { TOPIC_CONFIGS, validateTopicConfig, ConfigSource } from '../configs.ts';
-import { OFFSETS_TOPIC, type Handler, type BrokerNode } from '../node.ts';
+import type { Handler, BrokerNode } from '../node.ts';
+import { OFFSETS_TOPIC } from '../cluster.ts';
 import type { Message } from '../../protocol/codec.ts';
 
 const MAX_PARTITIONS = 100_000;
@@ -13,7 +14,7 @@ function error(errorCode: number, errorMessage: string | null = null): { errorCo
 }
 
 /** Checks one CreateTopics entry; returns the error or the resolved partition count. */
-function checkCreate(node: BrokerNode, t: Message): { errorCode: number; errorMessage: string | null } | { partitions: number; configs: [string, string][] } {
+function checkCreate(node: BrokerNode, t: Message): { errorCode: number; errorMessage: string | null } | { partitions: number; rf: number; assignment?: number[][]; configs: [string, string][] } {
   const nameErr = topicNameError(t.name);
   if (nameErr) return error(KafkaError.INVALID_TOPIC_EXCEPTION, nameErr);
   if (node.topics.get(t.name)) return error(KafkaError.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -23,17 +24,15 @@ function checkCreate(node: BrokerNode, t: Message): { errorCode: number; errorMe
     if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
       return error(KafkaError.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
     }
-    for (const a of assignments) {
-      if ((a.brokerIds as number[]).some((b) => b !== node.options.nodeId)) {
-        return error(KafkaError.INVALID_REPLICA_ASSIGNMENT, `Unknown broker in assignment of partition ${a.partitionIndex}`);
-      }
-    }
+    const bad = assignmentError(node, assignments.map((a) => a.brokerIds as number[]));
+    if (bad) return error(KafkaError.INVALID_REPLICA_ASSIGNMENT, bad);
     partitions = assignments.length;
   }
   if (partitions <= 0 || partitions > MAX_PARTITIONS) return error(KafkaError.INVALID_PARTITIONS, `Number of partitions must be larger than 0 (and at most ${MAX_PARTITIONS}).`);
-  const rf: number = t.replicationFactor;
-  if (assignments.length === 0 && rf !== -1 && (rf <= 0 || rf > 1)) {
-    return error(KafkaError.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: 1.`);
+  const live = node.cluster.liveNodes().length;
+  const rf: number = t.replicationFactor === -1 ? Math.min(node.options.defaultReplicationFactor, live) : t.replicationFactor;
+  if (assignments.length === 0 && (rf <= 0 || rf > live)) {
+    return error(KafkaError.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${live}.`);
   }
   const configs: [string, string][] = [];
   for (const c of t.configs as Message[]) {
@@ -41,7 +40,20 @@ function checkCreate(node: BrokerNode, t: Message): { errorCode: number; errorMe
     if (bad) return error(KafkaError.INVALID_CONFIG, bad);
     if (c.value !== null) configs.push([c.name, c.value]);
   }
-  return { partitions, configs };
+  const assignment = assignments.length > 0 ? assignments.map((a) => a.brokerIds as number[]) : undefined;
+  return { partitions, rf: assignment ? assignment[0]!.length : rf, configs, ...(assignment ? { assignment } : {}) };
+}
+
+/** Why a manual replica assignment is invalid, or null. */
+function assignmentError(node: BrokerNode, assignment: number[][]): string | null {
+  for (const [i, brokers] of assignment.entries()) {
+    if (brokers.length === 0) return `Empty replica list for partition ${i}`;
+    if (new Set(brokers).size !== brokers.length) return `Duplicate brokers in the assignment of partition ${i}: ${brokers.join(',')}`;
+    const unknown = brokers.find((b) => !node.cluster.nodes[b]);
+    if (unknown !== undefined) return `Unknown broker ${unknown} in the assignment of partition ${i}`;
+    if (brokers.length !== assignment[0]!.length) return 'All partitions should have the same number of replicas';
+  }
+  return null;
 }
 
 function describedConfigs(node: BrokerNode, name: string): Message[] {
@@ -67,10 +79,10 @@ export const createTopics: Handler = {
       seen.add(t.name);
       const r = checkCreate(node, t);
       if ('errorCode' in r) return { ...base, ...r };
-      if (req.validateOnly) return { ...base, ...error(KafkaError.NONE), numPartitions: r.partitions, replicationFactor: 1 };
-      const topic = node.topics.create(t.name, r.partitions, r.configs);
-      node.logger.info({ topic: t.name, partitions: r.partitions }, 'created topic');
-      return { ...base, ...error(KafkaError.NONE), topicId: topic.id, numPartitions: r.partitions, replicationFactor: 1, configs: describedConfigs(node, t.name) };
+      if (req.validateOnly) return { ...base, ...error(KafkaError.NONE), numPartitions: r.partitions, replicationFactor: r.rf };
+      const topic = node.cluster.createTopic(t.name, r.partitions, r.rf, r.configs, r.assignment);
+      node.logger.info({ topic: t.name, partitions: r.partitions, replicationFactor: r.rf }, 'created topic');
+      return { ...base, ...error(KafkaError.NONE), topicId: topic.id, numPartitions: r.partitions, replicationFactor: r.rf, configs: describedConfigs(node, t.name) };
     });
     return { throttleTimeMs: 0, topics };
   },
@@ -112,14 +124,19 @@ export const createPartitions: Handler = {
         return { name: t.name, ...error(KafkaError.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`) };
       }
       if (t.count > MAX_PARTITIONS) return { name: t.name, ...error(KafkaError.INVALID_PARTITIONS, `At most ${MAX_PARTITIONS} partitions`) };
-      if (!req.validateOnly) node.topics.addPartitions(topic, t.count);
+      const assignment = (t.assignments as Message[] | null)?.map((a) => a.brokerIds as number[]);
+      if (assignment) {
+        const bad = assignment.length !== t.count - current ? `Increasing the number of partitions by ${t.count - current} but ${assignment.length} assignments provided.` : assignmentError(node, assignment);
+        if (bad) return { name: t.name, ...error(KafkaError.INVALID_REPLICA_ASSIGNMENT, bad) };
+      }
+      if (!req.validateOnly) node.cluster.addPartitions(topic, t.count, assignment);
       return { name: t.name, ...error(KafkaError.NONE) };
     });
     return { throttleTimeMs: 0, results };
   },
 };
 
-/** DescribeLogDirs: one in-memory log dir holding every partition. */
+/** DescribeLogDirs: this broker's one log dir and the replicas it holds, with sizes and lag. */
 export const describeLogDirs: Handler = {
   apiKey: ApiKey.DescribeLogDirs,
   versions: [0, 4],
@@ -130,21 +147,22 @@ export const describeLogDirs: Handler = {
       .map((w: Message) => {
         const t = node.topics.get(w.topic);
         if (!t) return null;
-        return {
-          name: t.name,
-          partitions: (w.partitions as number[]).filter((i) => t.partitions[i]).map((i) => ({
-            partitionIndex: i, partitionSize: BigInt(t.partitions[i]!.log.size), offsetLag: 0n, isFutureKey: false,
-          })),
-        };
+        const partitions = (w.partitions as number[]).flatMap((i) => {
+          const p = t.partitions[i];
+          const r = p?.copies.get(node.nodeId);
+          if (!p || !r) return [];
+          const leaderEnd = p.leaderReplica()?.log.logEndOffset ?? r.log.logEndOffset;
+          return [{ partitionIndex: i, partitionSize: BigInt(r.log.size), offsetLag: BigInt(Math.max(0, leaderEnd - r.log.logEndOffset)), isFutureKey: false }];
+        });
+        return partitions.length > 0 ? { name: t.name, partitions } : null;
       })
       .filter((x: Message | null) => x !== null);
-    let used = 0;
-    for (const t of all) for (const p of t.partitions) used += p.log.size;
-    const total = 1n << 40n;
+    const used = node.logDirUsedBytes();
+    const total = BigInt(node.capacity.logDirBytes);
     return {
       throttleTimeMs: 0,
       errorCode: KafkaError.NONE,
-      results: [{ errorCode: KafkaError.NONE, logDir: `/sluice/broker-${node.options.nodeId}`, topics, totalBytes: total, usableBytes: total - BigInt(used) }],
+      results: [{ errorCode: KafkaError.NONE, logDir: node.logDir, topics, totalBytes: total, usableBytes: total - BigInt(Math.min(used, node.capacity.logDirBytes)) }],
     };
   },
 };

@@ -85,7 +85,7 @@ test('ListOffsets: earliest, latest, by timestamp, max timestamp', async () => {
 test('retention.bytes drops whole batches from the front and moves the log start offset', async () => {
   const batchSize = buildBatch([{ value: '0'.repeat(100) }]).length;
   for (let i = 0; i < 5; i++) await produce('r', buildBatch([{ value: `${i}`.repeat(100) }]));
-  broker.server.node.applyRetention(Date.now());
+  broker.cluster.applyRetention(Date.now());
   const earliest = await client.request(2, 1, { replicaId: -1, topics: [{ name: 'r', partitions: [{ partitionIndex: 0, timestamp: -2n }] }] });
   const start = earliest.topics[0].partitions[0].offset as bigint;
   const kept = Math.floor(300 / batchSize);
@@ -117,7 +117,7 @@ test('retention.ms drops batches older than the retention, by record time and ap
   await client.request(19, 4, { topics: [{ name: 'timed', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '60000' }] }], timeoutMs: 1000, validateOnly: false });
   await produce('timed', buildBatch([{ value: 'old', timestamp: BigInt(Date.now() - 120_000) }]));
   await produce('timed', buildBatch([{ value: 'new' }]));
-  const node = broker.server.node;
+  const node = broker.cluster;
   node.applyRetention(Date.now());
   assert.equal(node.topics.partition('timed', 0)!.log.logStartOffset, 0, 'appended just now: kept');
   node.applyRetention(Date.now() + 30_000);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../../../src/kafka/broker/index.ts';
-import { javaStringHash, offsetsPartitionFor } from '../../../src/kafka/broker/node.ts';
+import { javaStringHash, offsetsPartitionFor } from '../../../src/kafka/broker/offsets-log.ts';
 import { decodeBuffer } from '../../../src/kafka/protocol/codec.ts';
 import { schema } from '../../../src/kafka/protocol/messages.ts';
 import { parseBatches, decodeRecords, buildBatch } from '../../../src/kafka/protocol/records.ts';
