@@ -22,9 +22,10 @@ export function replicateTo(cluster: Cluster, p: Partition, follower: Replica, l
   if (follower.log.logEndOffset < leaderLog.logStartOffset) follower.log.resetTo(leaderLog.logStartOffset);
   let copied = 0;
   if (follower.log.logEndOffset < leaderLog.logEndOffset) {
+    // A throttled follower copies whole batches while it has budget (it may overdraw by one batch).
     const budget = cluster.replicationBudget(p, follower.brokerId, leader.brokerId);
     for (const b of leaderLog.batchesFrom(follower.log.logEndOffset)) {
-      if (copied > 0 && copied >= budget) break;
+      if (copied >= budget) break;
       follower.log.appendReplica(b, now);
       follower.producers.record(batchInfo(b.bytes), b.baseOffset);
       copied += b.bytes.length;

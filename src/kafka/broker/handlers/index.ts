@@ -7,6 +7,7 @@ import { describeConfigs, alterConfigs, incrementalAlterConfigs } from './config
 import { describeClientQuotas, alterClientQuotas } from './quotas.ts';
 import { saslHandshake, saslAuthenticate } from './sasl.ts';
 import { groupHandlers } from './groups.ts';
+import { electLeaders, alterPartitionReassignments, listPartitionReassignments } from './leadership.ts';
 
 /** Every API the bundled broker serves. */
 export const HANDLERS: readonly Handler[] = [
@@ -16,5 +17,6 @@ export const HANDLERS: readonly Handler[] = [
   describeConfigs, alterConfigs, incrementalAlterConfigs,
   describeClientQuotas, alterClientQuotas,
   saslHandshake, saslAuthenticate,
+  electLeaders, alterPartitionReassignments, listPartitionReassignments,
   ...groupHandlers,
 ];
