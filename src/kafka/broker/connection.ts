@@ -27,6 +27,10 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string;
   readonly conn: ConnectionState;
+  /** Size of the request frame. */
+  readonly frameBytes: number;
+  /** Bytes of record data the response carries (set by Fetch), for the capacity model. */
+  responseBytes: number;
 }
 
 /** Handles a decoded request; null means "send no response" (acks=0 produce). */
@@ -63,7 +67,10 @@ export class Connection {
   private buffered = 0;
   private expected = -1;
   /** Responses in request order; a slot is filled when its handler finishes. */
-  private queue: { chunks: Buffer[] | null; done: boolean; close: boolean }[] = [];
+  private queue: { chunks: Buffer[] | null; done: boolean; close: boolean; muteMs?: number }[] = [];
+  /** Until when reading is paused because a response was throttled (KIP-219). */
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
@@ -82,7 +89,9 @@ export class Connection {
       this.closed = true;
       host.onClose(this);
     });
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (this.mutedUntil === 0) socket.resume();
+    });
   }
 
   /** Closes the socket at once. */
@@ -92,10 +101,12 @@ export class Connection {
   }
 
   private onData(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
+    if (data.length > 0) {
+      this.chunks.push(data);
+      this.buffered += data.length;
+    }
     for (;;) {
-      if (this.closed) return;
+      if (this.closed || this.mutedUntil > 0) return;
       if (this.expected < 0) {
         if (this.buffered < 4) return;
         const size = this.take(4).readInt32BE(0);
@@ -169,7 +180,7 @@ export class Connection {
     if (apiVersion < range[0] || apiVersion > range[1]) {
       if (apiKey === ApiKey.ApiVersions) {
         // KIP-511: answer an unknown ApiVersions version in v0 format, listing what is supported.
-        this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state }, { unsupported: true }));
+        this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state, frameBytes: frame.length, responseBytes: 0 }, { unsupported: true }));
       } else {
         this.reply(correlationId, encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
       }
@@ -191,7 +202,7 @@ export class Connection {
       this.destroy();
       return;
     }
-    const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, conn: this.state };
+    const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, conn: this.state, frameBytes: frame.length + 4, responseBytes: 0 };
     let result: Message | null | Promise<Message | null>;
     try {
       result = this.host.dispatch(ctx, req);
@@ -210,10 +221,11 @@ export class Connection {
 
   private respond(correlationId: number, apiKey: number, apiVersion: number, result: Message | null | Promise<Message | null>): void {
     const api = APIS.get(apiKey)!;
-    const slot = { chunks: null as Buffer[] | null, done: false, close: false };
+    const slot = { chunks: null as Buffer[] | null, done: false, close: false, muteMs: 0 };
     this.queue.push(slot);
     const finish = (body: Message | null): void => {
       if (body !== null) {
+        if (typeof body.throttleTimeMs === 'number' && body.throttleTimeMs > 0) slot.muteMs = body.throttleTimeMs;
         try {
           slot.chunks = encodeResponse(api, apiVersion, correlationId, body);
         } catch (err) {
@@ -235,6 +247,23 @@ export class Connection {
     } else finish(result);
   }
 
+  /** Stops reading requests for `ms` after a throttled response, as Kafka mutes the channel. */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    this.socket.pause();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.mutedUntil = 0;
+      if (this.closed) return;
+      if (this.socket.writableLength <= MAX_PENDING_WRITE) this.socket.resume();
+      this.onData(Buffer.alloc(0));
+    }, ms);
+    this.muteTimer.unref();
+  }
+
   private flush(): void {
     if (this.closed) return;
     let wrote = false;
@@ -251,6 +280,7 @@ export class Connection {
         this.closed = true;
         return;
       }
+      if (slot.muteMs) this.mute(slot.muteMs);
     }
     if (wrote) {
       this.socket.uncork();

@@ -5,6 +5,20 @@ import type { TopicStore, Topic, Partition } from './topics.ts';
 import type { RequestContext } from './connection.ts';
 import type { Message } from '../protocol/codec.ts';
 import type { BrokerCapacity } from './options.ts';
+import { APIS } from '../protocol/messages.ts';
+import { CapacityModel } from './capacity.ts';
+import { QuotaEnforcer } from './quota-enforcer.ts';
+import { BrokerStats } from './stats.ts';
+
+/** Wall-clock ms with sub-millisecond precision. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A principal's user name for quotas ("User:alice" → "alice"). */
+export function quotaUser(principal: string | null): string {
+  return principal === null ? 'ANONYMOUS' : principal.startsWith('User:') ? principal.slice(5) : principal;
+}
 
 /** A request handler of the bundled broker. */
 export interface Handler {
@@ -55,14 +69,27 @@ export class BrokerNode {
   /** Dynamic broker configs set at run time. */
   readonly dynamicConfigs = new Map<string, string>();
   /** Counters the metrics endpoint reads. */
-  readonly stats = { isrShrinks: 0, isrExpands: 0, leaderChanges: 0, replicationBytesIn: 0, replicationBytesOut: 0 };
+  readonly stats = new BrokerStats();
+  /** Request handlers and network capacity: where load turns into queueing. */
+  readonly model: CapacityModel;
+  /** Client quota enforcement of this broker (quotas are per broker, as in Kafka). */
+  readonly quotaEnforcer: QuotaEnforcer;
   private readonly handlers = new Map<number, Handler>();
+  private usedBytesCache = { at: 0, bytes: 0 };
   private readonly buckets = new Map<string, ByteBucket>();
 
   constructor(readonly cluster: Cluster, readonly nodeId: number, handlers: readonly Handler[]) {
     this.port = cluster.options.port === 0 ? 0 : cluster.options.port + (nodeId - cluster.options.firstNodeId);
     this.capacity = { ...cluster.options.capacity };
+    this.model = new CapacityModel(this.capacity);
+    this.quotaEnforcer = new QuotaEnforcer(cluster.quotas);
     for (const h of handlers) this.handlers.set(h.apiKey, h);
+  }
+
+  /** Changes capacities at run time (fault control). */
+  setCapacity(c: BrokerCapacity): void {
+    this.capacity = { ...this.capacity, ...c };
+    this.model.update(this.capacity);
   }
 
   get options(): ResolvedOptions { return this.cluster.options; }
@@ -83,13 +110,39 @@ export class BrokerNode {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  /** Routes a request to its handler, adding injected latency. */
+  /**
+   * Routes a request to its handler, then through the capacity model and the request quota:
+   * the response leaves when its handler time is over (later when the broker is saturated),
+   * plus any injected latency, with the larger of the byte-rate and request throttles.
+   */
   dispatch(ctx: RequestContext, req: Message): Message | null | Promise<Message | null> {
+    const arrived = nowMs();
     const result = this.handlers.get(ctx.apiKey)!.handle(this, ctx, req);
-    if (this.latencyMs <= 0) return result;
-    return new Promise((resolve, reject) => {
-      setTimeout(() => Promise.resolve(result).then(resolve, reject), this.latencyMs);
-    });
+    if (result instanceof Promise) return result.then((body) => this.complete(ctx, nowMs(), arrived, body));
+    return this.complete(ctx, arrived, arrived, result);
+  }
+
+  private complete(ctx: RequestContext, readyAt: number, arrived: number, body: Message | null): Message | null | Promise<Message | null> {
+    const timing = this.model.schedule(readyAt, ctx.frameBytes, ctx.responseBytes);
+    const now = nowMs();
+    if (body !== null) {
+      const d = this.quotaEnforcer.recordAndThrottle('request', quotaUser(ctx.conn.principal), ctx.clientId, timing.localMs, now);
+      if (d.throttleMs > 0 && 'throttleTimeMs' in body) body.throttleTimeMs = Math.max(body.throttleTimeMs as number, d.throttleMs);
+    }
+    const doneAt = Math.max(timing.doneAt, now) + this.latencyMs;
+    this.stats.request(APIS.get(ctx.apiKey)!.name, ctx.apiVersion, timing.queueMs, timing.localMs, doneAt - arrived, now);
+    const wait = doneAt - now;
+    if (wait < 1) return body;
+    return new Promise((resolve) => setTimeout(() => resolve(body), wait));
+  }
+
+  /** Whether `bytes` more would overflow this broker's log dir. */
+  logDirFull(bytes: number): boolean {
+    const now = Date.now();
+    if (now - this.usedBytesCache.at > 200) this.usedBytesCache = { at: now, bytes: this.logDirUsedBytes() };
+    if (this.usedBytesCache.bytes + bytes > this.capacity.logDirBytes) return true;
+    this.usedBytesCache.bytes += bytes;
+    return false;
   }
 
   /** The partition if this broker leads it; undefined otherwise. */
@@ -150,5 +203,6 @@ export class BrokerNode {
   recordReplication(direction: 'in' | 'out', bytes: number): void {
     if (direction === 'in') this.stats.replicationBytesIn += bytes;
     else this.stats.replicationBytesOut += bytes;
+    this.model.schedule(nowMs(), direction === 'in' ? bytes : 0, direction === 'out' ? bytes : 0);
   }
 }

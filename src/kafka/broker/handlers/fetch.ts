@@ -1,7 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { decodeRecords, batchInfo } from '../../protocol/records.ts';
-import type { Handler, BrokerNode } from '../node.ts';
+import { quotaUser, type Handler, type BrokerNode } from '../node.ts';
 import type { Partition } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
 
@@ -53,7 +53,7 @@ function available(node: BrokerNode, targetsList: FetchTarget[], limit: number):
   return bytes;
 }
 
-function respond(targetsList: FetchTarget[], maxBytes: number): Message[] {
+function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number): Message[] {
   const byTopic = new Map<string, Message>();
   let budget = maxBytes;
   for (const t of targetsList) {
@@ -77,7 +77,12 @@ function respond(targetsList: FetchTarget[], maxBytes: number): Message[] {
     }
     // KIP-74: the first batch is returned even when larger than the limits, so consumers progress.
     const batches = budget > 0 && t.offset < p.highWatermark ? log.read(t.offset, Math.min(t.maxBytes, budget), p.highWatermark) : [];
-    for (const b of batches) budget -= b.length;
+    const counters = node.stats.topic(p.topic);
+    counters.totalFetchRequests++;
+    for (const b of batches) {
+      budget -= b.length;
+      counters.bytesOut += b.length;
+    }
     topic.partitions.push({ ...common, errorCode: KafkaError.NONE, records: batches });
   }
   return [...byTopic.values()];
@@ -90,8 +95,24 @@ export const fetch: Handler = {
   handle(node, ctx, req) {
     const v = ctx.apiVersion;
     const list = targets(node, req, v);
-    const maxBytes: number = v >= 3 ? req.maxBytes : 0x7fffffff;
-    const build = (): Message => ({ throttleTimeMs: 0, errorCode: KafkaError.NONE, sessionId: 0, responses: respond(list, maxBytes) });
+    const user = quotaUser(ctx.conn.principal);
+    // A fetch never returns more than the client's quota allows in one quota window (as Kafka bounds it).
+    const maxBytes: number = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, node.quotaEnforcer.maxFetchBytes(user, ctx.clientId));
+    const build = (): Message => {
+      const responses = respond(node, list, maxBytes);
+      let bytes = 0;
+      for (const t of responses) for (const p of t.partitions) if (p.records) for (const b of p.records as Buffer[]) bytes += b.length;
+      const now = Date.now();
+      const throttleTimeMs = node.quotaEnforcer.recordAndThrottle('fetch', user, ctx.clientId, bytes, now).throttleMs;
+      if (throttleTimeMs > 0) {
+        // A throttled fetch is answered at once with no records; its bytes are not counted.
+        node.quotaEnforcer.unrecord('fetch', user, ctx.clientId, bytes, now);
+        for (const t of responses) for (const p of t.partitions) if (p.records) p.records = [];
+        bytes = 0;
+      }
+      ctx.responseBytes = bytes;
+      return { throttleTimeMs, errorCode: KafkaError.NONE, sessionId: 0, responses };
+    };
     const minBytes = Math.max(req.minBytes as number, 1);
     if (req.maxWaitMs <= 0 || available(node, list, minBytes) >= minBytes) return build();
     return new Promise<Message>((resolve) => {

@@ -1,7 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { InvalidRecordsError, parseBatches, type BatchInfo } from '../../protocol/records.ts';
-import type { Handler, BrokerNode } from '../node.ts';
+import { quotaUser, type Handler, type BrokerNode } from '../node.ts';
 import type { Partition, Topic } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
 
@@ -39,6 +39,10 @@ export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, reco
       return fail(KafkaError.MESSAGE_TOO_LARGE, `batch of ${b.bytes.length} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     }
   }
+  if (node.logDirFull(records.length)) {
+    node.stats.storageErrors++;
+    return fail(KafkaError.KAFKA_STORAGE_ERROR, `log dir ${node.logDir} is full (${node.capacity.logDirBytes} bytes)`);
+  }
   const minIsr = node.topics.numericConfig(topic, 'min.insync.replicas');
   if (acks === -1 && p.isr.length < minIsr) {
     return fail(KafkaError.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${p.topic}-${p.index}`);
@@ -57,6 +61,11 @@ export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, reco
     at += b.lastOffsetDelta + 1;
   }
   node.notify(p);
+  const counters = node.stats.topic(p.topic);
+  let messages = 0;
+  for (const b of batches) messages += b.recordsCount;
+  counters.bytesIn += records.length;
+  counters.messagesIn += messages;
   return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(baseOffset), logStartOffset: BigInt(p.log.logStartOffset), lastOffset };
 }
 
@@ -70,7 +79,7 @@ function unknownOrNotLeader(node: BrokerNode, topic: Topic | undefined, index: n
 export const produce: Handler = {
   apiKey: ApiKey.Produce,
   versions: [3, 11],
-  handle(node, _ctx, req) {
+  handle(node, ctx, req) {
     const acks: number = req.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const waits: Promise<void>[] = [];
@@ -84,6 +93,9 @@ export const produce: Handler = {
           const p = topic && !topic.internal ? node.ledPartition(topic, pd.index) : undefined;
           if (!p) return Object.assign(out, fail(unknownOrNotLeader(node, topic, pd.index)));
           const r = appendRecords(node, topic!, p, pd.records, acks);
+          const counters = node.stats.topic(p.topic);
+          counters.totalProduceRequests++;
+          if (r.errorCode !== 0) counters.failedProduceRequests++;
           Object.assign(out, r);
           if (acks === -1 && r.errorCode === 0 && r.lastOffset >= 0) {
             const timeout = KafkaError.REQUEST_TIMED_OUT;
@@ -96,8 +108,10 @@ export const produce: Handler = {
         }),
       };
     });
+    // Produce quota: the request's bytes count against the client's producer_byte_rate.
+    const throttleTimeMs = node.quotaEnforcer.recordAndThrottle('produce', quotaUser(ctx.conn.principal), ctx.clientId, ctx.frameBytes, Date.now()).throttleMs;
     if (acks === 0) return null;
-    const body = { responses, throttleTimeMs: 0 };
+    const body = { responses, throttleTimeMs };
     return waits.length === 0 ? body : Promise.all(waits).then(() => body);
   },
 };

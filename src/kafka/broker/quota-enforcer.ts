@@ -1,0 +1,189 @@
+import type { ClientQuotaStore, EntityComponent } from './quotas.ts';
+
+/**
+ * Client quota enforcement as Apache Kafka does it (KIP-13, KIP-124, KIP-219): each quota
+ * entity has a windowed rate (quota.window.num samples of quota.window.size.seconds); when the
+ * rate exceeds the quota the broker answers at once with throttle_time_ms
+ * X = (O - T) / T * W and then mutes the connection for X ms.
+ * https://kafka.apache.org/documentation/#design_quotascpu
+ */
+
+/** quota.window.num */
+export const QUOTA_WINDOW_NUM = 11;
+/** quota.window.size.seconds, in ms */
+export const QUOTA_WINDOW_MS = 1000;
+
+/** A rate over a sliding set of samples, with Kafka's SampledStat/Rate windowing. */
+export class RateSensor {
+  private samples: { start: number; value: number }[] = [];
+  constructor(private readonly count = QUOTA_WINDOW_NUM, private readonly windowMs = QUOTA_WINDOW_MS) {}
+
+  private purge(now: number): void {
+    const expireAge = this.count * this.windowMs;
+    while (this.samples.length > 0 && now - this.samples[0]!.start >= expireAge) this.samples.shift();
+  }
+
+  /** Adds `value` at time `now` (ms). */
+  record(value: number, now: number): void {
+    this.purge(now);
+    let cur = this.samples[this.samples.length - 1];
+    if (!cur || now - cur.start >= this.windowMs) {
+      cur = { start: now, value: 0 };
+      this.samples.push(cur);
+      if (this.samples.length > this.count) this.samples.shift();
+    }
+    cur.value += value;
+  }
+
+  /** Sum of live samples. */
+  total(now: number): number {
+    this.purge(now);
+    let t = 0;
+    for (const s of this.samples) t += s.value;
+    return t;
+  }
+
+  /** Elapsed window in ms, never less than (count - 1) full windows (Kafka's Rate.windowSize). */
+  windowSize(now: number): number {
+    this.purge(now);
+    let elapsed = now - (this.samples[0]?.start ?? now);
+    const full = Math.floor(elapsed / this.windowMs);
+    if (full < this.count - 1) elapsed += (this.count - 1 - full) * this.windowMs;
+    return elapsed;
+  }
+
+  /** Rate per second. */
+  rate(now: number): number {
+    return this.total(now) / (this.windowSize(now) / 1000);
+  }
+
+  /** Takes back a recorded value (a throttled fetch that sends nothing). */
+  unrecord(value: number, now: number): void {
+    const cur = this.samples[this.samples.length - 1];
+    if (cur && now - cur.start < this.windowMs) cur.value -= value;
+  }
+}
+
+/** Kafka's throttle time for an observed rate over a quota, in ms. */
+export function throttleTimeMs(observed: number, quota: number, windowMs: number): number {
+  if (observed <= quota) return 0;
+  return Math.round(((observed - quota) / quota) * windowMs);
+}
+
+/** The three client quota types. */
+export type QuotaType = 'produce' | 'fetch' | 'request';
+const KEY: Record<QuotaType, string> = { produce: 'producer_byte_rate', fetch: 'consumer_byte_rate', request: 'request_percentage' };
+
+/** What enforcement decided for one request. */
+export interface QuotaDecision {
+  readonly throttleMs: number;
+  /** Quota entity tags for metrics: the matched entity's user and client-id ('' when unset). */
+  readonly user: string;
+  readonly clientId: string;
+}
+
+/** The sensors of one quota entity for one quota type (Kafka keeps one set per quota manager). */
+interface EntitySensors {
+  readonly user: string;
+  readonly clientId: string;
+  readonly rate: RateSensor;
+  /** Sum and count of throttle times, for the average Kafka reports. */
+  readonly throttleSum: RateSensor;
+  readonly throttleCount: RateSensor;
+}
+
+/** One entity's current figures for one quota type, as the exporter metrics show them. */
+export interface QuotaSnapshot {
+  readonly type: QuotaType;
+  readonly user: string;
+  readonly clientId: string;
+  /** Bytes/s (produce, fetch) or percent of one handler thread (request). */
+  readonly rate: number;
+  /** Average throttle time per request over the window, ms. */
+  readonly throttleMs: number;
+}
+
+/**
+ * Per-broker enforcement state: for each quota type, one set of sensors per quota entity a
+ * request counts against (the entity the quota was set on, with the default replaced by the
+ * actual name), as Kafka's quota managers key their sensors.
+ */
+export class QuotaEnforcer {
+  private readonly sensors = new Map<string, EntitySensors>();
+  private cacheVersion = -1;
+  private readonly lookups = new Map<string, { value: number; entity: readonly EntityComponent[] } | null>();
+
+  constructor(private readonly store: ClientQuotaStore) {}
+
+  private quotaFor(type: QuotaType, user: string, clientId: string): { value: number; entity: readonly EntityComponent[] } | null {
+    if (this.cacheVersion !== this.store.version) {
+      this.lookups.clear();
+      this.cacheVersion = this.store.version;
+    }
+    const k = `${type}\u0000${user}\u0000${clientId}`;
+    let hit = this.lookups.get(k);
+    if (hit === undefined) {
+      hit = this.store.lookup(user, clientId, KEY[type]) ?? null;
+      this.lookups.set(k, hit);
+    }
+    return hit;
+  }
+
+  /** Sensors of the entity a request counts against (the matched quota entity, or its own pair). */
+  private sensorsFor(type: QuotaType, user: string, clientId: string, entity: readonly EntityComponent[] | null): EntitySensors {
+    const u = entity ? (entity.find((c) => c.entityType === 'user') ? user : '') : user;
+    const c = entity ? (entity.find((x) => x.entityType === 'client-id') ? clientId : '') : clientId;
+    const k = `${type}\u0000${u}\u0000${c}`;
+    let s = this.sensors.get(k);
+    if (!s) {
+      s = { user: u, clientId: c, rate: new RateSensor(), throttleSum: new RateSensor(), throttleCount: new RateSensor() };
+      this.sensors.set(k, s);
+    }
+    return s;
+  }
+
+  /**
+   * Records `value` (bytes, or handler ms for request quotas) and returns the throttle time.
+   * Request-time throttles are capped at one quota window, as Kafka caps them.
+   */
+  recordAndThrottle(type: QuotaType, user: string, clientId: string, value: number, now: number): QuotaDecision {
+    const quota = this.quotaFor(type, user, clientId);
+    const s = this.sensorsFor(type, user, clientId, quota?.entity ?? null);
+    // Request quotas are percentages of one handler thread: ms of handler time per second / 10.
+    s.rate.record(type === 'request' ? value / 10 : value, now);
+    let throttle = 0;
+    if (quota) {
+      throttle = throttleTimeMs(s.rate.rate(now), quota.value, s.rate.windowSize(now));
+      if (type === 'request') throttle = Math.min(throttle, QUOTA_WINDOW_MS);
+    }
+    s.throttleSum.record(throttle, now);
+    s.throttleCount.record(1, now);
+    return { throttleMs: throttle, user: s.user, clientId: s.clientId };
+  }
+
+  /** Takes back bytes recorded for a fetch that is answered empty because it is throttled. */
+  unrecord(type: QuotaType, user: string, clientId: string, value: number, now: number): void {
+    const quota = this.quotaFor(type, user, clientId);
+    this.sensorsFor(type, user, clientId, quota?.entity ?? null).rate.unrecord(value, now);
+  }
+
+  /** The most bytes a fetch may return in one quota window (Kafka bounds fetch size by it). */
+  maxFetchBytes(user: string, clientId: string): number {
+    const q = this.quotaFor('fetch', user, clientId);
+    return q ? Math.max(1, Math.floor(q.value * (QUOTA_WINDOW_NUM * QUOTA_WINDOW_MS / 1000))) : Infinity;
+  }
+
+  /** Current rate and average throttle time of every entity seen, per quota type. */
+  snapshot(now: number): QuotaSnapshot[] {
+    return [...this.sensors.entries()].map(([k, s]) => {
+      const n = s.throttleCount.total(now);
+      return {
+        type: k.slice(0, k.indexOf('\u0000')) as QuotaType,
+        user: s.user,
+        clientId: s.clientId,
+        rate: s.rate.rate(now),
+        throttleMs: n > 0 ? s.throttleSum.total(now) / n : 0,
+      };
+    });
+  }
+}
