@@ -60,6 +60,8 @@ export class BrokerNode {
   server: BrokerServer | null = null;
   /** Port bound (differs from the configured one when that is 0). */
   port: number;
+  /** Port of this broker's metrics endpoint, when it serves one. */
+  metricsPort: number | null = null;
   /** Fault: this broker's followers stop fetching (makes under-replicated partitions). */
   replicationCut = false;
   /** Fault: added latency on every response of this broker, in ms. */
