@@ -1,9 +1,11 @@
 /**
- * The capacity model of a bundled broker: a pool of request handlers, each working at
- * capacity / handlers, so that all of them together move at most `networkIn` bytes/s in and
- * `networkOut` bytes/s out. A request occupies one handler for its service time; when all are
- * busy it queues. Offered load beyond capacity therefore shows up honestly: queue time and total
- * time grow, handler idle falls to zero, and clients slow down because responses come later.
+ * The capacity model of a bundled broker: a pool of request handlers in front of the broker's
+ * network (in and out, each moving `networkIn`/`networkOut` bytes/s, first come first served).
+ * A request takes a free handler (or queues for one), then moves its bytes through the network,
+ * holding the handler meanwhile, as a Kafka handler thread is held while it appends or reads.
+ * Offered load beyond capacity therefore shows up honestly: the network queue grows, handlers
+ * stay busy, queue and total times rise, and clients slow down because responses come later.
+ * Below capacity handlers are mostly idle and a request costs little more than its transfer.
  */
 
 /** Fixed handler cost of any request, in ms (header parsing, bookkeeping). */
@@ -42,6 +44,8 @@ class BusyWindow {
 /** One broker's capacity model. */
 export class CapacityModel {
   private freeAt: number[] = [];
+  private inFreeAt = 0;
+  private outFreeAt = 0;
   private readonly handlerBusy = new BusyWindow();
   private readonly netBusy = new BusyWindow();
 
@@ -61,23 +65,31 @@ export class CapacityModel {
     this.freeAt.length = n;
   }
 
-  /** Service time in ms of moving these bytes on one handler. */
-  serviceMs(bytesIn: number, bytesOut: number): number {
-    const n = this.freeAt.length;
-    return OVERHEAD_MS + 1000 * n * (bytesIn / this.capacity.networkInBytesPerSec + bytesOut / this.capacity.networkOutBytesPerSec);
-  }
-
-  /** Schedules a request arriving at `now` on the earliest free handler. */
+  /**
+   * Schedules a request arriving at `now` (ms) that moves `bytesIn` into the broker and
+   * `bytesOut` out of it; returns when it got a handler, how long it held it, and when it is done.
+   */
   schedule(now: number, bytesIn: number, bytesOut: number): RequestTiming {
-    let best = 0;
-    for (let i = 1; i < this.freeAt.length; i++) if (this.freeAt[i]! < this.freeAt[best]!) best = i;
-    const start = Math.max(now, this.freeAt[best]!);
-    const localMs = this.serviceMs(bytesIn, bytesOut);
-    this.freeAt[best] = start + localMs;
-    this.handlerBusy.add(start, localMs);
-    const netMs = 1000 * (bytesIn / this.capacity.networkInBytesPerSec + bytesOut / this.capacity.networkOutBytesPerSec);
-    this.netBusy.add(start, netMs);
-    return { queueMs: start - now, localMs, doneAt: start + localMs };
+    let h = 0;
+    for (let i = 1; i < this.freeAt.length; i++) if (this.freeAt[i]! < this.freeAt[h]!) h = i;
+    const start = Math.max(now, this.freeAt[h]!);
+    let t = start;
+    if (bytesIn > 0) {
+      const transfer = (1000 * bytesIn) / this.capacity.networkInBytesPerSec;
+      const from = Math.max(t, this.inFreeAt);
+      t = this.inFreeAt = from + transfer;
+      this.netBusy.add(from, transfer);
+    }
+    if (bytesOut > 0) {
+      const transfer = (1000 * bytesOut) / this.capacity.networkOutBytesPerSec;
+      const from = Math.max(t, this.outFreeAt);
+      t = this.outFreeAt = from + transfer;
+      this.netBusy.add(from, transfer);
+    }
+    const end = t + OVERHEAD_MS;
+    this.freeAt[h] = end;
+    this.handlerBusy.add(start, end - start);
+    return { queueMs: start - now, localMs: end - start, doneAt: end };
   }
 
   /** Fraction of handler time idle over the last window (kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent). */
@@ -90,10 +102,5 @@ export class CapacityModel {
   networkIdle(now: number): number {
     const busy = this.netBusy.busyMs(now, IDLE_WINDOW_MS);
     return Math.min(1, Math.max(0, 1 - busy / IDLE_WINDOW_MS));
-  }
-
-  /** Utilization in [0, 1+]: offered work over capacity across the window. */
-  utilization(now: number): number {
-    return this.handlerBusy.busyMs(now, IDLE_WINDOW_MS) / (this.freeAt.length * IDLE_WINDOW_MS);
   }
 }

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster } from '../../../src/kafka/broker/index.ts';
+import { encodeRequest } from '../../../src/kafka/protocol/frames.ts';
+import { buildBatch } from '../../../src/kafka/protocol/records.ts';
+import { RawClient } from '../../helpers/raw-client.ts';
+import { CapacityModel } from '../../../src/kafka/broker/capacity.ts';
+
+const CAPACITY = 1_000_000; // bytes/s in
+const REQUEST_VALUE = 20_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('capacity model, pure: handlers queue behind a saturated network, idle falls to zero', () => {
+  const m = new CapacityModel({ networkInBytesPerSec: 1000, networkOutBytesPerSec: 1000, requestHandlers: 2 });
+  // 100 bytes in = 100 ms on the network; the first request gets a handler at once.
+  const a = m.schedule(0, 100, 0);
+  assert.deepEqual([a.queueMs, Math.round(a.localMs * 100) / 100], [0, 100.02]);
+  // The second gets the other handler but waits for the network: local time includes the wait.
+  const b = m.schedule(0, 100, 0);
+  assert.deepEqual([b.queueMs, Math.round(b.doneAt * 100) / 100], [0, 200.02]);
+  // The third waits for a handler (queue time), then the network.
+  const c = m.schedule(0, 100, 0);
+  assert.equal(Math.round(c.queueMs * 100) / 100, 100.02);
+  assert.equal(Math.round(c.doneAt * 100) / 100, 300.02);
+  // Out direction is a separate pipe.
+  const d = new CapacityModel({ networkInBytesPerSec: 1000, networkOutBytesPerSec: 500, requestHandlers: 1 }).schedule(0, 0, 100);
+  assert.equal(Math.round(d.localMs * 100) / 100, 200.02);
+});
+
+/** Produces `REQUEST_VALUE`-byte batches every `everyMs` for `ms`, open loop (no waiting for responses). */
+async function offer(everyMs: number, ms: number): Promise<{ idle: number; p99: number; requests: number }> {
+  const c = await startCluster({ port: 0, capacity: { networkInBytesPerSec: CAPACITY, requestHandlers: 4 }, topics: [{ name: 'load', partitions: 1 }] });
+  const raw = await RawClient.connect(c.port);
+  try {
+    const records = buildBatch([{ value: Buffer.alloc(REQUEST_VALUE, 1) }]);
+    const start = Date.now();
+    let n = 0;
+    while (Date.now() - start < ms) {
+      if (n * everyMs <= Date.now() - start) {
+        raw.write(encodeRequest(0, 7, n, 'load', { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'load', partitionData: [{ index: 0, records }] }] }));
+        n++;
+      } else await sleep(1);
+    }
+    const node = c.cluster.nodes[0]!;
+    const now = Date.now();
+    // Every request is accounted when it arrives; its total time is known then.
+    await sleep(50);
+    return { idle: node.model.handlerIdle(now), p99: node.stats.requests.get('Produce')!.totalTime.quantiles([0.99], Date.now())[0]!, requests: n };
+  } finally {
+    raw.close();
+    await c.stop();
+  }
+}
+
+test('at 2× capacity handlers are saturated and produce p99 is ≥ 5× its idle value; below 50% the reverse', async () => {
+  // Idle reference: 5% of capacity.
+  const idle = await offer(400, 4_000);
+  // Below 50%: 40% of capacity over a full 10 s idle window.
+  const low = await offer(50, 10_000);
+  // 2× capacity.
+  const high = await offer(10, 10_000);
+  const report = `idle p99 ${idle.p99.toFixed(1)} ms; 40%: idle ${(low.idle * 100).toFixed(1)}%, p99 ${low.p99.toFixed(1)} ms; 200%: idle ${(high.idle * 100).toFixed(1)}%, p99 ${high.p99.toFixed(1)} ms`;
+  console.log(report);
+  assert.ok(high.idle < 0.1, report);
+  assert.ok(high.p99 >= 5 * idle.p99, report);
+  assert.ok(low.idle >= 0.1, report);
+  assert.ok(low.p99 < 5 * idle.p99, report);
+  assert.ok(low.idle > 0.5, report);
+});
+
+test('writes beyond the log-dir capacity fail with KAFKA_STORAGE_ERROR; retention frees room', async () => {
+  const c = await startCluster({ port: 0, capacity: { logDirBytes: 50_000 }, topics: [{ name: 'disk', partitions: 1, configs: { 'retention.bytes': '40000' } }] });
+  const raw = await RawClient.connect(c.port);
+  try {
+    const records = buildBatch([{ value: Buffer.alloc(10_000, 2) }]);
+    const produce = async () => (await raw.request(0, 7, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'disk', partitionData: [{ index: 0, records }] }] })).responses[0].partitionResponses[0].errorCode;
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) codes.push(await produce());
+    // Four batches of just over 10 kB fit in 50,000 bytes; the fifth would not.
+    assert.deepEqual(codes, [0, 0, 0, 0, 56, 56]);
+    assert.equal(c.cluster.nodes[0]!.stats.storageErrors, 2);
+    c.cluster.applyRetention(Date.now());
+    await sleep(250);
+    assert.equal(await produce(), 0);
+  } finally {
+    raw.close();
+    await c.stop();
+  }
+});
