@@ -126,3 +126,37 @@ test('retention.ms drops batches older than the retention, by record time and ap
   assert.equal(node.topics.partition('timed', 0)!.log.logStartOffset, 2, 'record and append times past retention: both dropped');
   assert.equal(node.topics.partition('timed', 0)!.log.size, 0);
 });
+
+test('a fetch over consumer_byte_rate is answered at once with throttle_time_ms and no records', async () => {
+  const c = await RawClient.connect(broker.port);
+  const quota = (remove: boolean) => c.request(49, 1, { entries: [{ entity: [{ entityType: 'client-id', entityName: 'slow-reader' }], ops: [{ key: 'consumer_byte_rate', value: 2000, remove }] }], validateOnly: false });
+  await quota(false);
+  const start = (await c.request(2, 1, { replicaId: -1, topics: [{ name: 'f', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] })).topics[0].partitions[0].offset as bigint;
+  const fetchAs = async (offset: bigint) => c.request(1, 11, fetchBody('f', offset, 0), 'slow-reader');
+  // 2000 B/s: the window (at least 10 s) allows about 20 kB before the rate goes over.
+  let offset = start;
+  let fetched = 0;
+  let throttled: any = null;
+  for (let i = 0; i < 30 && !throttled; i++) {
+    await produce('f', buildBatch([{ value: 'z'.repeat(4000) }]));
+    const res = await fetchAs(offset);
+    const records: Buffer = res.responses[0].partitions[0].records;
+    if (res.throttleTimeMs > 0) throttled = res;
+    else {
+      assert.ok(records.length > 4000);
+      fetched += records.length;
+      offset += 1n;
+    }
+  }
+  assert.ok(throttled, 'the client went over its quota');
+  assert.equal(throttled.responses[0].partitions[0].records.length, 0, 'a throttled fetch carries no records');
+  // Throttled exactly when one more batch would have put the bytes over quota × 10 s (the
+  // minimum window): 2000 × 10 = 20,000 bytes.
+  const batch = buildBatch([{ value: 'z'.repeat(4000) }]).length;
+  assert.ok(fetched <= 20_000 && fetched + batch > 20_000, `fetched ${fetched} bytes before the throttle`);
+  const started = Date.now();
+  await c.request(18, 0, {});
+  assert.ok(Date.now() - started >= throttled.throttleTimeMs - 20, 'the connection stayed muted for the throttle time');
+  await quota(true);
+  c.close();
+});
