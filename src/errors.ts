@@ -23,6 +23,8 @@ export const ERRORS = {
   SLUICE_ERR_PROTOCOL_FRAME_TOO_LARGE: { message: 'Frame exceeds the configured size limit', retryable: false },
   SLUICE_ERR_RECORDS_INVALID: { message: 'Record batch is invalid', retryable: false },
   SLUICE_ERR_BROKER_LISTEN: { message: 'Broker could not listen', retryable: true },
+  SLUICE_ERR_CONTROL: { message: 'The fault control API refused the request', retryable: false },
+  SLUICE_ERR_CONTROL_UNREACHABLE: { message: 'The fault control API could not be reached', retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

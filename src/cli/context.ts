@@ -1,9 +1,9 @@
 /**
  * What a command needs from the outside world, passed in rather than reached for, so that tests
- * run the real command code in-process with a fake broker, captured output and a shutdown they
- * trigger themselves.
+ * run the real command code in-process with a cluster of their choosing, captured output and a
+ * shutdown they trigger themselves.
  */
-import type { BrokerOptions, RunningBroker } from '../kafka/broker/options.ts';
+import type { BrokerOptions, RunningCluster } from '../kafka/broker/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 
 /** The outside world as seen by `sluice` commands. */
@@ -14,8 +14,8 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
   /** The process logger (JSON lines on stderr). */
   readonly logger: Logger;
-  /** Starts one bundled broker node. */
-  readonly startBroker: (options: BrokerOptions) => Promise<RunningBroker>;
+  /** Starts the bundled broker cluster (one or more brokers in this process). */
+  readonly startCluster: (options: BrokerOptions) => Promise<RunningCluster>;
   /**
    * Resolves with the signal name once the process is asked to stop (SIGINT or SIGTERM). Called
    * before a long-running command starts its work, so a signal during start-up is not missed.
@@ -35,9 +35,9 @@ export function processContext(): CliContext {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     logger: createLogger({ name: 'sluice' }),
-    startBroker: async (options) => {
-      const { startBroker } = await import('../kafka/broker/index.ts');
-      return startBroker(options);
+    startCluster: async (options) => {
+      const { startCluster } = await import('../kafka/broker/index.ts');
+      return startCluster(options);
     },
     shutdownRequested: waitForShutdownSignal,
   };

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { registerBrokerCommand } from './commands/broker.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerWorkloadCommand } from './commands/workload.ts';
 import { processContext, type CliContext } from './context.ts';
 
 /** Exit code for an unexpected failure (a bug, or an error nobody turned into a SluiceError). */
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   // Subcommands inherit the exit and output settings above, so register them after.
   registerBrokerCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerWorkloadCommand(program, ctx);
   return program;
 }
 

@@ -10,6 +10,9 @@ import { describeValue, type PathSegment } from '../config/index.ts';
 /** Largest Kafka INT32: the bound of partition counts, node ids and frame sizes on the wire. */
 export const MAX_INT32 = 2_147_483_647;
 
+/** Largest Kafka INT16: the bound of a replication factor on the wire. */
+export const MAX_INT16 = 32_767;
+
 /** Kafka's limit on a topic name's length (kafka.common.internals.Topic). */
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
@@ -25,31 +28,36 @@ export function flagLabel(path: readonly PathSegment[]): string {
 }
 
 /**
- * Reads `orders:4,payments:2` into topic specs. Items are trimmed; names follow Kafka's rules
- * (letters, digits, `.`, `_`, `-`; at most 249 characters; not `.` or `..`) and appear once.
+ * Reads `orders:4,payments:2:3` into topic specs: `name:partitions[:replication]`, where the
+ * replication factor is optional (default: the cluster's). Items are trimmed; names follow
+ * Kafka's rules (letters, digits, `.`, `_`, `-`; at most 249 characters; not `.` or `..`) and
+ * appear once.
  */
 export function readTopics(text: string): OptionResult<TopicSpec[]> {
   const example = 'e.g. orders:4';
   const items = splitList(text);
-  if (items === undefined) return fail(`expected a comma-separated list of name:partitions, e.g. orders:4,payments:2, got ""`);
+  if (items === undefined) return fail(`expected a comma-separated list of name:partitions[:replication], e.g. orders:4,payments:2:3, got ""`);
   const topics: TopicSpec[] = [];
   const seen = new Map<string, number>();
   for (const [index, item] of items.entries()) {
     const where = `item ${index + 1} ${JSON.stringify(item)}`;
-    if (item === '') return fail(`item ${index + 1} is empty; expected name:partitions, ${example}`);
-    const colon = item.lastIndexOf(':');
-    const name = colon < 0 ? '' : item.slice(0, colon).trim();
-    const count = colon < 0 ? '' : item.slice(colon + 1).trim();
+    if (item === '') return fail(`item ${index + 1} is empty; expected name:partitions[:replication], ${example}`);
+    const fields = item.split(':').map((field) => field.trim());
+    if (fields.length > 3) return fail(`${where}: expected name:partitions[:replication], e.g. orders:4:3`);
+    const [name = '', count = '', replication] = fields;
     if (name === '' || !DIGITS.test(count) || Number(count) < 1) {
       return fail(`${where}: expected name:partitions with a positive integer partition count, ${example}`);
     }
     if (Number(count) > MAX_INT32) return fail(`${where}: partition count must be at most ${MAX_INT32}`);
+    if (replication !== undefined && (!DIGITS.test(replication) || Number(replication) < 1 || Number(replication) > MAX_INT16)) {
+      return fail(`${where}: replication factor must be an integer from 1 to ${MAX_INT16}, e.g. orders:4:3`);
+    }
     const nameProblem = topicNameProblem(name);
     if (nameProblem !== undefined) return fail(`${where}: ${nameProblem}`);
     const first = seen.get(name);
     if (first !== undefined) return fail(`${where}: topic ${JSON.stringify(name)} is already listed as item ${first}`);
     seen.set(name, index + 1);
-    topics.push({ name, partitions: Number(count) });
+    topics.push({ name, partitions: Number(count), ...(replication === undefined ? {} : { replicationFactor: Number(replication) }) });
   }
   return { ok: true, value: topics };
 }

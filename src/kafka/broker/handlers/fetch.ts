@@ -79,11 +79,10 @@ function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number)
     const batches = budget > 0 && t.offset < p.highWatermark ? log.read(t.offset, Math.min(t.maxBytes, budget), p.highWatermark) : [];
     const counters = node.stats.topic(p.topic);
     counters.totalFetchRequests++;
-    for (const b of batches) {
-      budget -= b.length;
-      counters.bytesOut += b.length;
-    }
-    topic.partitions.push({ ...common, errorCode: KafkaError.NONE, records: batches });
+    for (const b of batches) budget -= b.length;
+    // `counters` is not a wire field: the encoder ignores it; bytes out are counted once the
+    // quota decision is known.
+    topic.partitions.push({ ...common, errorCode: KafkaError.NONE, records: batches, counters });
   }
   return [...byTopic.values()];
 }
@@ -109,6 +108,8 @@ export const fetch: Handler = {
         node.quotaEnforcer.unrecord('fetch', user, ctx.clientId, bytes, now);
         for (const t of responses) for (const p of t.partitions) if (p.records) p.records = [];
         bytes = 0;
+      } else {
+        for (const t of responses) for (const p of t.partitions) if (p.records && p.counters) p.counters.bytesOut += (p.records as Buffer[]).reduce((a, b) => a + b.length, 0);
       }
       ctx.responseBytes = bytes;
       return { throttleTimeMs, errorCode: KafkaError.NONE, sessionId: 0, responses };
