@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { startCluster } from '../../../src/kafka/broker/index.ts';
+import { startCluster, type RunningCluster } from '../../../src/kafka/broker/index.ts';
 import { KafkaError } from '../../../src/kafka/protocol/error-codes.ts';
 import { buildBatch } from '../../../src/kafka/protocol/records.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
@@ -14,6 +14,17 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** Sum of the under-replicated-partitions series over the live brokers' metrics endpoints. */
+async function scrapeUrp(c: RunningCluster): Promise<number> {
+  let sum = 0;
+  for (const n of c.cluster.liveNodes()) {
+    const text = await (await fetch(`http://127.0.0.1:${n.metricsPort}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('kafka_server_replicamanager_underreplicatedpartitions '));
+    sum += Number(line!.split(' ')[1]);
+  }
+  return sum;
 }
 
 test('3 brokers: Metadata lists all, topics spread leaders and replicas, one controller', async () => {
@@ -61,7 +72,7 @@ test('acks=all with min.insync.replicas: NOT_ENOUGH_REPLICAS when the ISR is too
 
 test('leader stopped and restarted under an acks=all producer: no acknowledged message lost, leadership moves and comes back', async () => {
   const c = await startCluster({
-    port: 0, brokers: 3, replicaLagTimeMaxMs: 2000, leaderImbalanceCheckIntervalMs: 1000,
+    port: 0, brokers: 3, metricsPort: 0, replicaLagTimeMaxMs: 2000, leaderImbalanceCheckIntervalMs: 1000,
     topics: [{ name: 'ledger', partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }],
   });
   const kafka = new Kafka({ brokers: [c.address(0), c.address(1), c.address(2)], clientId: 'ledger-writer', logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 } });
@@ -93,11 +104,13 @@ test('leader stopped and restarted under an acks=all producer: no acknowledged m
     assert.equal(c.cluster.controllerId, 1);
     const urpDuring = [...c.cluster.allPartitions()].filter((p) => p.topic === 'ledger' && p.underReplicated).length;
     assert.equal(urpDuring, 3);
+    assert.equal(await scrapeUrp(c), 3, 'kafka_server_replicamanager_underreplicatedpartitions summed over live brokers');
     const during = acked.length;
     await waitFor('traffic while broker 0 is down', () => acked.length > during + 50);
     await c.cluster.startBroker(0, true);
     await waitFor('catch-up: ISR full again', () => [...c.cluster.allPartitions()].filter((p) => p.topic === 'ledger').every((p) => p.isr.length === 3), 20_000);
     await waitFor('preferred leader restored by auto rebalance', () => p0.leader === 0, 10_000);
+    assert.equal(await scrapeUrp(c), 0);
     const after = acked.length;
     await waitFor('traffic after recovery', () => acked.length > after + 50);
     running = false;
