@@ -32,6 +32,10 @@ export function buildProgram(ctx: CliContext): Command {
       // Usage errors are printed by runCli in the same form as every other error.
       outputError: () => {},
     });
+  // Flags after a subcommand belong to it (`broker ctl capacity 1 --network-in 1000` is ctl's
+  // flag, not broker's flag of the same name): every command stops reading its own options at
+  // its subcommand.
+  program.enablePositionalOptions();
   // Subcommands inherit the exit and output settings above, so register them after.
   registerBrokerCommand(program, ctx);
   registerDemoCommand(program, ctx);

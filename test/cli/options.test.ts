@@ -32,10 +32,18 @@ describe('parseTopicsOption', () => {
     ]);
   });
 
+  test('reads an optional replication factor: name:partitions:replication', () => {
+    assert.deepEqual(parseTopicsOption('orders:4:3, payments : 2 : 1 ,clicks:8'), [
+      { name: 'orders', partitions: 4, replicationFactor: 3 },
+      { name: 'payments', partitions: 2, replicationFactor: 1 },
+      { name: 'clicks', partitions: 8 },
+    ]);
+  });
+
   test('names the bad item and what was expected', () => {
     const cases: [string, string][] = [
-      ['', '--topics: expected a comma-separated list of name:partitions, e.g. orders:4,payments:2, got ""'],
-      ['orders:4,,payments:2', '--topics: item 2 is empty; expected name:partitions, e.g. orders:4'],
+      ['', '--topics: expected a comma-separated list of name:partitions[:replication], e.g. orders:4,payments:2:3, got ""'],
+      ['orders:4,,payments:2', '--topics: item 2 is empty; expected name:partitions[:replication], e.g. orders:4'],
       ['orders', '--topics: item 1 "orders": expected name:partitions with a positive integer partition count, e.g. orders:4'],
       ['orders:4,payments:x', '--topics: item 2 "payments:x": expected name:partitions with a positive integer partition count, e.g. orders:4'],
       ['orders:0', '--topics: item 1 "orders:0": expected name:partitions with a positive integer partition count, e.g. orders:4'],
@@ -44,7 +52,13 @@ describe('parseTopicsOption', () => {
       [':4', '--topics: item 1 ":4": expected name:partitions with a positive integer partition count, e.g. orders:4'],
       ['orders:2147483648', '--topics: item 1 "orders:2147483648": partition count must be at most 2147483647'],
       ['my topic:1', '--topics: item 1 "my topic:1": topic name "my topic" may only contain letters, digits, ".", "_" and "-"'],
-      ['a:b:1', '--topics: item 1 "a:b:1": topic name "a:b" may only contain letters, digits, ".", "_" and "-"'],
+      ['a:b:1', '--topics: item 1 "a:b:1": expected name:partitions with a positive integer partition count, e.g. orders:4'],
+      ['a:1:2:3', '--topics: item 1 "a:1:2:3": expected name:partitions[:replication], e.g. orders:4:3'],
+      ['orders:4:0', '--topics: item 1 "orders:4:0": replication factor must be an integer from 1 to 32767, e.g. orders:4:3'],
+      ['orders:4:', '--topics: item 1 "orders:4:": replication factor must be an integer from 1 to 32767, e.g. orders:4:3'],
+      ['orders:4:x', '--topics: item 1 "orders:4:x": replication factor must be an integer from 1 to 32767, e.g. orders:4:3'],
+      ['orders:4:32768', '--topics: item 1 "orders:4:32768": replication factor must be an integer from 1 to 32767, e.g. orders:4:3'],
+      ['my topic:1:1', '--topics: item 1 "my topic:1:1": topic name "my topic" may only contain letters, digits, ".", "_" and "-"'],
       ['..:1', '--topics: item 1 "..:1": topic name cannot be ".."'],
       ['orders:4,payments:2,orders:1', '--topics: item 3 "orders:1": topic "orders" is already listed as item 1'],
     ];

@@ -142,7 +142,6 @@ export function registerBrokerCommand(program: Command, ctx: CliContext): void {
   const broker = program
     .command('broker')
     .description('run the bundled Kafka-protocol broker (one node or a cluster) until SIGINT or SIGTERM')
-    // Flags after `ctl` belong to ctl's actions (e.g. `ctl capacity 1 --network-in 1000`).
     .enablePositionalOptions()
     .option('--port <n>', 'port of broker 0 (broker i listens on port+i); 0 picks free ports', String(BROKER_DEFAULTS.port))
     .option('--host <h>', 'interface to listen on', BROKER_DEFAULTS.host)
@@ -194,8 +193,7 @@ export async function serveBroker(options: BrokerOptions, ctx: CliContext, contr
     lines.push(`sluice broker ${node.nodeId} listening on ${listener}`);
   }
   for (const node of nodes) {
-    const port = metricsPortOf(node);
-    if (port !== undefined) lines.push(`sluice broker ${node.nodeId} metrics on http://${urlHost(running.host)}:${port}/metrics`);
+    if (node.metricsPort !== null) lines.push(`sluice broker ${node.nodeId} metrics on http://${urlHost(running.host)}:${node.metricsPort}/metrics`);
   }
   if (controlServer !== null) lines.push(`sluice control on ${controlServer.url}`);
   for (const line of lines) ctx.stdout(`${line}\n`);
@@ -203,12 +201,6 @@ export async function serveBroker(options: BrokerOptions, ctx: CliContext, contr
   ctx.logger.info({ signal }, 'stopping broker');
   await controlServer?.stop();
   await running.stop();
-}
-
-/** The metrics port a broker serves on, when the cluster serves metrics. */
-function metricsPortOf(node: object): number | undefined {
-  const port = (node as { metricsPort?: unknown }).metricsPort;
-  return typeof port === 'number' && port > 0 ? port : undefined;
 }
 
 function urlHost(host: string): string {
