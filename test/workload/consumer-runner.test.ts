@@ -1,0 +1,140 @@
+/**
+ * Consumer actions seen from outside, through the cluster: stop and start in the group's
+ * membership (describeGroups) and committed offsets, rewind in the committed offsets going back
+ * to the log start, and a rate cap in what the group read. Time runs 10x fast (timeScale 10).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin as PlatformaticAdmin, Producer } from '@platformatic/kafka';
+import type { Admin } from 'kafkajs';
+import type { RunningBroker } from '../../src/kafka/broker/options.ts';
+import { resetGroupOffsets } from '../../src/workload/offsets.ts';
+import { committed, endOffsets, kafkajsAdmin, recordCount, runScenario, startTestBroker } from './support.ts';
+
+const TOPIC = 'act-orders';
+const GROUP = 'act-billing';
+const SCENARIO = `
+name: actions
+duration: 105s
+timeScale: 10
+topics:
+  - { name: ${TOPIC}, partitions: 2 }
+producers:
+  - { id: orders, topic: ${TOPIC}, rate: 200, size: 100 }
+consumers:
+  - { id: billing, group: ${GROUP}, topics: [${TOPIC}],
+      actions: [ { at: 25s, do: stop }, { at: 45s, do: start }, { at: 75s, do: rewind, to: earliest } ] }
+  - { id: reports, group: act-reports, topics: [${TOPIC}], rate: 100 }
+`;
+
+/** What the cluster said about the group at one moment of the run. */
+interface Observation {
+  /** Wall ms since the run's time 0. */
+  readonly t: number;
+  readonly state: string;
+  readonly members: number;
+  /** Sum of committed offsets over the topic's partitions (-1 counted as 0). */
+  readonly committed: number;
+}
+
+async function observe(admin: Admin, startedAtMs: number): Promise<Observation> {
+  const t = Date.now() - startedAtMs;
+  const [{ groups }, commits] = await Promise.all([admin.describeGroups([GROUP]), committed(admin, GROUP, TOPIC)]);
+  const group = groups[0];
+  const sum = [...commits.values()].reduce((total, offset) => total + Math.max(0, offset), 0);
+  return { t, state: group?.state ?? 'Unknown', members: group?.members.length ?? 0, committed: sum };
+}
+
+describe('consumer actions (timeScale 10)', () => {
+  let broker: RunningBroker;
+  let admin: Admin;
+
+  before(async () => {
+    broker = await startTestBroker();
+    admin = await kafkajsAdmin(broker.bootstrap);
+  });
+
+  after(async () => {
+    await admin?.disconnect();
+    await broker?.stop();
+  });
+
+  test('stop leaves the group, start rejoins, rewind resets the committed offsets, slow caps the rate', { timeout: 40_000 }, async () => {
+    const { run } = await runScenario(SCENARIO, { bootstrap: broker.bootstrap, statusIntervalMs: 1000 });
+    assert.equal(run.durationMs, 10_500);
+    const seen: Observation[] = [];
+    let finished = false;
+    const done = run.done.finally(() => (finished = true));
+    while (!finished) {
+      seen.push(await observe(admin, run.startedAtMs));
+      await sleep(100);
+    }
+    const summary = await done;
+    const between = (from: number, to: number): Observation[] => seen.filter((o) => o.t >= from && o.t < to);
+    const show = (list: readonly Observation[]): string => list.map((o) => `${o.t}:${o.state}/${o.members}/${o.committed}`).join(' ');
+
+    // Before the stop (wall 2.5 s) the member has joined and committed.
+    assert.ok(between(0, 2500).some((o) => o.members === 1 && o.committed > 0), `before stop: ${show(between(0, 2500))}`);
+    // Stopped (2.5 s to 4.5 s): nobody in the group and the committed offsets frozen.
+    const stopped = between(3000, 4400);
+    assert.ok(stopped.length >= 5, `stopped: ${show(stopped)}`);
+    assert.ok(stopped.every((o) => o.members === 0 && o.state === 'Empty'), `stopped: ${show(stopped)}`);
+    assert.equal(new Set(stopped.map((o) => o.committed)).size, 1, `frozen offsets: ${show(stopped)}`);
+    const frozen = stopped[0]?.committed ?? 0;
+    // Started again at 4.5 s: a member is back and the offsets move on.
+    const restarted = between(4500, 7500);
+    assert.ok(restarted.some((o) => o.members === 1 && o.committed > frozen), `restarted: ${show(restarted)}`);
+    // Rewound at 7.5 s: the committed offsets go back to the log start (0), then climb again.
+    const rewound = between(7500, 10_500);
+    const reset = rewound.findIndex((o) => o.committed === 0);
+    assert.ok(reset >= 0, `rewound: ${show(rewound)}`);
+    assert.ok(rewound.slice(reset).some((o) => o.committed > 0 && o.members === 1), `after the rewind: ${show(rewound)}`);
+
+    // At the end the group has read (and committed) everything, some of it twice.
+    const ends = await endOffsets(admin, TOPIC);
+    assert.deepEqual(await committed(admin, GROUP, TOPIC), ends);
+    const stored = await recordCount(admin, TOPIC);
+    const billing = summary.sample.consumers.find((c) => c.id === 'billing');
+    const reports = summary.sample.consumers.find((c) => c.id === 'reports');
+    assert.ok((billing?.consumed ?? 0) >= stored + 1000, `billing read ${billing?.consumed} of ${stored} stored, re-reading after the rewind`);
+    assert.equal(billing?.lag?.lag, 0);
+
+    // reports reads at most 100 msg/s while 200 msg/s are produced: it falls behind.
+    assert.ok((reports?.consumed ?? 0) <= 100 * 10.5 + 20, `reports read ${reports?.consumed}`);
+    assert.ok((reports?.consumed ?? 0) >= 100 * 8, `reports read ${reports?.consumed}`);
+    assert.ok((reports?.lag?.lag ?? 0) >= stored - 100 * 10.5 - 20, `reports lag ${reports?.lag?.lag}`);
+    assert.equal(reports?.rateCap, 100);
+  });
+
+  test('a rewind moves the offsets to the log start, the log end, a time, or a time ago', async () => {
+    const topic = 'act-times';
+    const producer = new Producer({ clientId: 'rewind-test', bootstrapBrokers: [broker.bootstrap], autocreateTopics: true });
+    const client = new PlatformaticAdmin({ clientId: 'rewind-test', bootstrapBrokers: [broker.bootstrap] });
+    try {
+      await client.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
+      const send = (n: number) => producer.send({ messages: Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`k${i}`), value: Buffer.from('v') })) });
+      await send(10);
+      await sleep(50);
+      const middle = Date.now();
+      await sleep(50);
+      await send(5);
+      const positions: Record<string, number | undefined> = {};
+      const targets = [
+        ['earliest', { kind: 'earliest' }],
+        ['latest', { kind: 'latest' }],
+        ['timestamp', { kind: 'timestamp', ms: middle }],
+        ['an hour ago', { kind: 'ago', ms: 3_600_000 }],
+        ['in the future', { kind: 'timestamp', ms: Date.now() + 60_000 }],
+      ] as const;
+      for (const [label, target] of targets) {
+        await resetGroupOffsets(client, 'act-rewinds', [topic], target, Date.now());
+        positions[label] = (await committed(admin, 'act-rewinds', topic)).get(0);
+      }
+      assert.deepEqual(positions, { earliest: 0, latest: 15, timestamp: 10, 'an hour ago': 0, 'in the future': 15 });
+    } finally {
+      await producer.close();
+      await client.close();
+    }
+  });
+});
