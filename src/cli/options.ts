@@ -95,6 +95,20 @@ export function parseTopicsOption(text: string): TopicSpec[] {
   return unwrap(readTopics(text), '--topics');
 }
 
+/** Reads a control API URL (`--control`): http or https, returned without a trailing slash. */
+export function readControlUrl(text: string): OptionResult<string> {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return { ok: false, problem: `expected an http:// or https:// URL, e.g. http://127.0.0.1:9099, got ${describeValue(text)}` };
+  }
+  return { ok: true, value: url.href.replace(/\/+$/, '') };
+}
+
 /** Parses the `--sasl-users` value; throws SLUICE_ERR_CLI_ARGUMENT naming the bad item. */
 export function parseSaslUsersOption(text: string): Record<string, string> {
   return unwrap(readSaslUsers(text), '--sasl-users');

@@ -118,7 +118,7 @@ describe('sluice broker ctl against a real control API', () => {
       await ctl(['capacity', '1', '--network-out', '0', '--request-handlers', '2000'], control.url),
       failed('sluice: SLUICE_ERR_CLI_ARGUMENT: --network-out: expected a positive integer, got "0"\n--request-handlers: expected an integer from 1 to 1024, got "2000"\n'),
     );
-    assert.deepEqual(await ctl(['status'], 'ftp://x'), failed('sluice: SLUICE_ERR_CLI_ARGUMENT: --control: expected an http:// URL such as http://127.0.0.1:9099, got "ftp://x"\n'));
+    assert.deepEqual(await ctl(['status'], 'ftp://x'), failed('sluice: SLUICE_ERR_CLI_ARGUMENT: --control: expected an http:// or https:// URL, e.g. http://127.0.0.1:9099, got "ftp://x"\n'));
     assert.deepEqual(await ctl(['reboot', '1'], control.url), failed("sluice: SLUICE_ERR_CLI_ARGUMENT: unknown command 'reboot'\n"));
     assert.deepEqual(await ctl(['stop'], control.url), failed("sluice: SLUICE_ERR_CLI_ARGUMENT: missing required argument 'id'\n"));
     assert.deepEqual(c.cluster.liveNodes().map((n) => n.nodeId), [0, 1, 2]);

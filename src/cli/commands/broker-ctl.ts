@@ -10,7 +10,7 @@ import { SluiceError } from '../../errors.ts';
 import type { BrokerState } from '../../kafka/broker/control.ts';
 import type { BrokerCapacity } from '../../kafka/broker/options.ts';
 import type { CliContext } from '../context.ts';
-import { flagLabel, integerFlag, MAX_INT32 } from '../options.ts';
+import { flagLabel, integerFlag, MAX_INT32, readControlUrl } from '../options.ts';
 
 /** Where `sluice broker ctl` looks for the control API unless `--control` says otherwise. */
 export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:9099';
@@ -139,16 +139,9 @@ export function formatCapacity(c: BrokerState['capacity']): string {
 
 /** Reads `--control`: an http(s) URL, returned without a trailing slash. */
 export function parseControlUrl(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--control: expected an http:// URL such as ${DEFAULT_CONTROL_URL}, got ${describeValue(text)}`, { path: '--control' });
-  }
-  return url.href.replace(/\/+$/, '');
+  const url = readControlUrl(text);
+  if (!url.ok) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--control: ${url.problem}`, { path: '--control' });
+  return url.value;
 }
 
 const ARGUMENT_NAMES: Readonly<Record<string, string>> = { id: '<id>', ms: '<ms>' };

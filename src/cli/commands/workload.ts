@@ -10,7 +10,7 @@ import { durationRule, parseDuration } from '../../workload/duration.ts';
 import type { WorkloadOptions } from '../../workload/run.ts';
 import { loadScenario } from '../../workload/scenario.ts';
 import type { CliContext } from '../context.ts';
-import { flagLabel, parsedFlag, type OptionResult } from '../options.ts';
+import { flagLabel, parsedFlag, readControlUrl, type OptionResult } from '../options.ts';
 
 /** The flags of `sluice workload` as commander hands them over. */
 export interface WorkloadFlags {
@@ -56,19 +56,6 @@ function readPositiveDuration(text: string): OptionResult<number> {
   const ms = parseDuration(text);
   if (ms !== undefined && ms > 0) return { ok: true, value: ms };
   return { ok: false, problem: `${durationRule(true).replace('a number of seconds', 'a number of seconds such as 60')}, got ${describeValue(text)}` };
-}
-
-function readControlUrl(text: string): OptionResult<string> {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    return { ok: false, problem: `expected an http:// or https:// URL, e.g. http://127.0.0.1:9099, got ${describeValue(text)}` };
-  }
-  return { ok: true, value: text.replace(/\/+$/, '') };
 }
 
 const workloadFlagsSchema = z
