@@ -99,6 +99,7 @@ test('kafkajs producer at 4 MB/s under producer_byte_rate 1 MB/s averages 0.9–
     const send = async () => { await producer.send({ topic: 'q1', acks: 1, messages: Array.from({ length: PER_SEND }, () => ({ value })) }); };
     const run = await paced(send, MEASURE_MS, () => maxThrottle, WARMUP_MS, () => measuredRate(c, CLIENT));
     const rate = run.bytes / (MEASURE_MS / 1000);
+    console.log(`${CLIENT}: acknowledged ${(rate / QUOTA).toFixed(3)} MiB/s over 22 s, broker-measured ${(run.brokerRate / QUOTA).toFixed(3)} MiB/s over 20 s, max throttle ${run.maxThrottleMs} ms`);
     assert.ok(rate >= 0.9 * QUOTA && rate <= 1.1 * QUOTA, `achieved ${(rate / QUOTA).toFixed(3)} MB/s acknowledged`);
     assert.ok(run.brokerRate >= 0.9 * QUOTA && run.brokerRate <= 1.1 * QUOTA, `broker-measured ${(run.brokerRate / QUOTA).toFixed(3)} MB/s`);
     assert.ok(run.maxThrottleMs > 0, 'throttle_time_ms seen in produce responses');
@@ -130,6 +131,7 @@ test('@platformatic/kafka producer at 4 MB/s under producer_byte_rate 1 MB/s ave
     const send = async () => { await producer.send({ messages: Array.from({ length: PER_SEND }, () => ({ topic: 'q2', value })) }); };
     const run = await paced(send, MEASURE_MS, () => maxThrottle, WARMUP_MS, () => measuredRate(c, CLIENT));
     const rate = run.bytes / (MEASURE_MS / 1000);
+    console.log(`${CLIENT}: acknowledged ${(rate / QUOTA).toFixed(3)} MiB/s over 22 s, broker-measured ${(run.brokerRate / QUOTA).toFixed(3)} MiB/s over 20 s, max throttle ${run.maxThrottleMs} ms`);
     assert.ok(rate >= 0.9 * QUOTA && rate <= 1.1 * QUOTA, `achieved ${(rate / QUOTA).toFixed(3)} MB/s acknowledged`);
     assert.ok(run.brokerRate >= 0.9 * QUOTA && run.brokerRate <= 1.1 * QUOTA, `broker-measured ${(run.brokerRate / QUOTA).toFixed(3)} MB/s`);
     assert.ok(run.maxThrottleMs > 0, 'throttle_time_ms seen in produce responses');
