@@ -25,6 +25,14 @@ export const ERRORS = {
   SLUICE_ERR_BROKER_LISTEN: { message: 'Broker could not listen', retryable: true },
   SLUICE_ERR_CONTROL: { message: 'The fault control API refused the request', retryable: false },
   SLUICE_ERR_CONTROL_UNREACHABLE: { message: 'The fault control API could not be reached', retryable: true },
+  SLUICE_ERR_STORE_UNREACHABLE: { message: 'The database could not be reached', retryable: true },
+  SLUICE_ERR_STORE_SCHEMA_NEWER: { message: 'The database schema is newer than this version of Sluice knows', retryable: false },
+  SLUICE_ERR_STORE_MIGRATION: { message: 'A database schema migration failed', retryable: false },
+  SLUICE_ERR_STORE_SAMPLE_INVALID: { message: 'Sample is invalid', retryable: false },
+  SLUICE_ERR_STORE_MATCHER_INVALID: { message: 'Series matcher is invalid', retryable: false },
+  SLUICE_ERR_STORE_CLOSED: { message: 'The store is closed', retryable: false },
+  SLUICE_ERR_KAFKA_UNREACHABLE: { message: 'No broker of the cluster could be reached', retryable: true },
+  SLUICE_ERR_COLLECT_SCRAPE: { message: 'A metrics endpoint could not be scraped', retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

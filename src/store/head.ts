@@ -1,0 +1,150 @@
+/**
+ * The head: the recent window (default 2 h) of every series, in memory, so that rule evaluation
+ * never scans PostgreSQL. The writer appends to it before anything reaches the database, so the
+ * head stays current while PostgreSQL is down. Each series keeps its samples in two typed arrays
+ * (times, values) in time order; series are indexed by metric name.
+ */
+import { compileMatchers, exactMetricName, matchesSeries } from './matchers.ts';
+import type { SeriesRef } from './series-cache.ts';
+import { METRIC_NAME_LABEL, type Matcher, type Querier, type SeriesData } from './types.ts';
+
+/** Default window kept in memory: 2 hours. */
+export const DEFAULT_HEAD_WINDOW_MS = 2 * 3_600_000;
+
+const INITIAL_CAPACITY = 16;
+
+interface HeadSeries {
+  readonly ref: SeriesRef;
+  ts: Float64Array;
+  values: Float64Array;
+  /** Samples live in [start, end). */
+  start: number;
+  end: number;
+}
+
+/** The in-memory recent window of every series; a `Querier`. */
+export class Head implements Querier {
+  /** How far back (ms) from the newest sample the head keeps. */
+  readonly windowMs: number;
+  private readonly byRef = new Map<SeriesRef, HeadSeries>();
+  private readonly byMetric = new Map<string, Set<HeadSeries>>();
+
+  constructor(options: { windowMs?: number } = {}) {
+    this.windowMs = options.windowMs ?? DEFAULT_HEAD_WINDOW_MS;
+  }
+
+  /** Series currently held. */
+  get seriesCount(): number {
+    return this.byRef.size;
+  }
+
+  /** Samples currently held. */
+  get sampleCount(): number {
+    let n = 0;
+    for (const s of this.byRef.values()) n += s.end - s.start;
+    return n;
+  }
+
+  /**
+   * Appends one sample. Samples must come in time order per series (the writer guarantees it);
+   * one at or before the series' newest is ignored.
+   */
+  append(ref: SeriesRef, ts: number, value: number): void {
+    let s = this.byRef.get(ref);
+    if (s === undefined) {
+      s = { ref, ts: new Float64Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), start: 0, end: 0 };
+      this.byRef.set(ref, s);
+      let set = this.byMetric.get(ref.metric);
+      if (set === undefined) this.byMetric.set(ref.metric, (set = new Set()));
+      set.add(s);
+    } else if (s.end > s.start && ts <= s.ts[s.end - 1]!) {
+      return;
+    }
+    if (s.end === s.ts.length) makeRoom(s, ts - this.windowMs);
+    s.ts[s.end] = ts;
+    s.values[s.end] = value;
+    s.end++;
+  }
+
+  /** Loads a series' stored samples (ascending times), e.g. when warming from PostgreSQL. */
+  load(ref: SeriesRef, ts: ArrayLike<number>, values: ArrayLike<number>): void {
+    for (let i = 0; i < ts.length; i++) this.append(ref, ts[i]!, values[i]!);
+  }
+
+  /**
+   * Forgets samples older than `now - windowMs`, and series left without samples. Returns the
+   * number of series forgotten.
+   */
+  evict(now: number): number {
+    const cutoff = now - this.windowMs;
+    let removed = 0;
+    for (const [ref, s] of this.byRef) {
+      s.start = lowerBound(s.ts, s.start, s.end, cutoff);
+      if (s.start < s.end) continue;
+      this.byRef.delete(ref);
+      const set = this.byMetric.get(ref.metric);
+      set?.delete(s);
+      if (set?.size === 0) this.byMetric.delete(ref.metric);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** `Querier.select`, answered from memory. */
+  async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
+    return this.selectSync(matchers, from, to);
+  }
+
+  /** The same as `select`, without a promise, for callers that evaluate many selectors in a loop. */
+  selectSync(matchers: readonly Matcher[], from: number, to: number): SeriesData[] {
+    const compiled = compileMatchers(matchers);
+    const nameMatchers = compiled.filter((m) => m.name === METRIC_NAME_LABEL);
+    const labelMatchers = compiled.filter((m) => m.name !== METRIC_NAME_LABEL);
+    const exact = exactMetricName(matchers);
+    const out: SeriesData[] = [];
+    const metrics = exact === undefined ? this.byMetric.keys() : [exact];
+    for (const metric of metrics) {
+      if (!nameMatchers.every((m) => m.test(metric))) continue;
+      for (const s of this.byMetric.get(metric) ?? []) {
+        if (!matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
+        const lo = lowerBound(s.ts, s.start, s.end, from);
+        const hi = lowerBound(s.ts, lo, s.end, to, true);
+        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts.slice(lo, hi), values: s.values.slice(lo, hi) });
+      }
+    }
+    return out;
+  }
+}
+
+/** Drops samples older than `cutoff`; then, if still full, doubles the arrays. */
+function makeRoom(s: HeadSeries, cutoff: number): void {
+  const start = lowerBound(s.ts, s.start, s.end, cutoff);
+  const live = s.end - start;
+  const capacity = live * 2 > s.ts.length ? s.ts.length * 2 : s.ts.length;
+  const ts = capacity === s.ts.length ? s.ts : new Float64Array(capacity);
+  const values = capacity === s.values.length ? s.values : new Float64Array(capacity);
+  if (ts === s.ts) {
+    ts.copyWithin(0, start, s.end);
+    values.copyWithin(0, start, s.end);
+  } else {
+    ts.set(s.ts.subarray(start, s.end));
+    values.set(s.values.subarray(start, s.end));
+  }
+  s.ts = ts;
+  s.values = values;
+  s.start = 0;
+  s.end = live;
+}
+
+/**
+ * The first index in [lo, hi) whose time is >= `t` (or > `t` when `after`), by binary search;
+ * `hi` when there is none.
+ */
+function lowerBound(ts: Float64Array, lo: number, hi: number, t: number, after = false): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after ? ts[mid]! <= t : ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

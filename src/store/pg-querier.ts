@@ -1,0 +1,68 @@
+/**
+ * The `Querier` over PostgreSQL, for windows older than the head holds (incident review,
+ * replay recording, warming the head). Same matcher semantics as the head, with one caveat:
+ * regexes run as PostgreSQL regular expressions (POSIX ARE), which agree with JavaScript's on
+ * the usual syntax (classes, alternation, groups, quantifiers) but not on every extension.
+ */
+import { compileMatchers } from './matchers.ts';
+import { msOf, toTimestamp } from './sql.ts';
+import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable, type SeriesData } from './types.ts';
+
+/** Series whose samples are fetched per query. */
+const SERIES_PER_QUERY = 1000;
+
+/** Reads series from the `series`, `metric` and `samples` tables. */
+export class PgQuerier implements Querier {
+  constructor(private readonly db: Queryable) {}
+
+  /** `Querier.select`; series come ordered by their id (first seen first). */
+  async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
+    compileMatchers(matchers); // the same validation and errors as the head
+    const params: unknown[] = [];
+    const where = matchers.map((m) => condition(m, params));
+    const found = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
+      `SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id
+       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
+      params,
+    );
+    const out: SeriesData[] = [];
+    for (let i = 0; i < found.rows.length; i += SERIES_PER_QUERY) {
+      const chunk = found.rows.slice(i, i + SERIES_PER_QUERY);
+      const samples = await fetchSamples(this.db, chunk.map((row) => row.id), from, to);
+      for (const row of chunk) {
+        const data = samples.get(row.id);
+        if (data !== undefined) out.push({ metric: row.metric, labels: sortedLabels(row.labels), ...data });
+      }
+    }
+    return out;
+  }
+}
+
+/** The samples of `ids` with from <= ts <= to, per series id. */
+export async function fetchSamples(
+  db: Queryable,
+  ids: readonly number[],
+  from: number,
+  to: number,
+): Promise<Map<number, { ts: Float64Array; values: Float64Array }>> {
+  const result = await db.query<{ id: number; ts: number[]; values: number[] }>(
+    `SELECT series_id AS id, array_agg(${msOf('ts')} ORDER BY ts) AS ts, array_agg(value ORDER BY ts) AS values
+     FROM samples WHERE series_id = ANY($1::int4[]) AND ts >= $2 AND ts <= $3 GROUP BY series_id`,
+    [ids, toTimestamp(from), toTimestamp(to)],
+  );
+  return new Map(result.rows.map((row) => [row.id, { ts: Float64Array.from(row.ts), values: Float64Array.from(row.values) }]));
+}
+
+function condition(matcher: Matcher, params: unknown[]): string {
+  const column = matcher.name === METRIC_NAME_LABEL ? 'm.name' : `coalesce(se.labels ->> $${params.push(matcher.name)}, '')`;
+  const regex = matcher.type === '=~' || matcher.type === '!~';
+  const value = `$${params.push(regex ? `^(?:${matcher.value})$` : matcher.value)}`;
+  const op = { '=': '=', '!=': '<>', '=~': '~', '!~': '!~' }[matcher.type];
+  return `${column} ${op} ${value}`;
+}
+
+function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(labels).sort()) out[key] = labels[key]!;
+  return Object.freeze(out);
+}

@@ -1,0 +1,122 @@
+/**
+ * The store assembled: database, schema, partitions, series cache, head (warmed), writer and
+ * the maintenance job, opened in that order and closed in reverse. This is what the service and
+ * the demo use; the parts stay usable on their own for tests and tools.
+ */
+import { Registry } from 'prom-client';
+import { silentLogger, type Logger } from '../telemetry/logger.ts';
+import type { DeepReadonly } from '../config/index.ts';
+import { openDb } from './db.ts';
+import { Head } from './head.ts';
+import { Maintenance } from './maintenance.ts';
+import { migrate } from './migrate.ts';
+import type { StoreOptions } from './options.ts';
+import { DEFAULT_RETENTION, ensurePartitions, PartitionKeeper, type Retention } from './partitions.ts';
+import { PgQuerier } from './pg-querier.ts';
+import { SeriesCache } from './series-cache.ts';
+import type { Db } from './types.ts';
+import { warmHead } from './warm.ts';
+import { Writer } from './writer.ts';
+
+const DAY_MS = 86_400_000;
+
+/** What `openStore` needs besides settings. */
+export interface StoreDeps {
+  /** Registry for the writer's metrics (`sluice_samples_dropped_total`, …). */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+  /** Wall clock in ms. */
+  readonly now?: () => number;
+}
+
+/** An open store. */
+export interface Store {
+  readonly db: Db;
+  /** The `SampleSink` collectors write to. */
+  readonly writer: Writer;
+  /** The `Querier` for the recent window (rules). */
+  readonly head: Head;
+  /** The `Querier` over everything stored (older windows). */
+  readonly history: PgQuerier;
+  readonly cache: SeriesCache;
+  readonly maintenance: Maintenance;
+  /** Stops the job, writes what is queued (waiting up to `timeoutMs`, default 30 s), closes the database. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** Retention in ms from settings in days. */
+export function retentionOf(options: DeepReadonly<StoreOptions>): Retention {
+  const r = options.retention;
+  return {
+    samples: r?.rawDays === undefined ? DEFAULT_RETENTION.samples : r.rawDays * DAY_MS,
+    samples_1m: r?.minuteDays === undefined ? DEFAULT_RETENTION.samples_1m : r.minuteDays * DAY_MS,
+    samples_1h: r?.hourDays === undefined ? DEFAULT_RETENTION.samples_1h : r.hourDays * DAY_MS,
+  };
+}
+
+/**
+ * Opens the database, migrates it, creates partitions ahead, warms the head and starts the
+ * writer and the maintenance job. Throws SLUICE_ERR_STORE_UNREACHABLE, _SCHEMA_NEWER or
+ * _MIGRATION; nothing is left open when it throws.
+ */
+export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: StoreDeps = {}): Promise<Store> {
+  const logger = deps.logger ?? silentLogger();
+  const now = deps.now ?? Date.now;
+  const db = await openDb({
+    ...(options.url === undefined ? {} : { url: options.url }),
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    logger,
+  });
+  try {
+    const retention = retentionOf(options);
+    const aheadDays = options.partitionsAheadDays ?? 2;
+    await migrate(db, { logger });
+    await ensurePartitions(db, now(), { aheadDays });
+    const cache = new SeriesCache();
+    const head = new Head(options.headWindowMs === undefined ? {} : { windowMs: options.headWindowMs });
+    await warmHead(db, head, cache, now(), logger);
+    const partitions = new PartitionKeeper(db);
+    const w = options.writer ?? {};
+    const writer = new Writer({
+      db,
+      cache,
+      head,
+      partitions,
+      registry: deps.registry ?? new Registry(),
+      logger,
+      now,
+      retentionMs: retention.samples,
+      ...w,
+    });
+    const maintenance = new Maintenance({
+      db,
+      written: writer,
+      head,
+      partitions,
+      retention,
+      aheadDays,
+      now,
+      logger,
+      ...(options.maintenanceIntervalMs === undefined ? {} : { intervalMs: options.maintenanceIntervalMs }),
+    });
+    maintenance.start();
+    return {
+      db,
+      writer,
+      head,
+      history: new PgQuerier(db),
+      cache,
+      maintenance,
+      async close(closeOptions = {}) {
+        await maintenance.stop();
+        await writer.close(closeOptions);
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * The store's `SampleSink`: samples go to the head at once and to PostgreSQL in batches.
+ *
+ * - Backpressure: `write` resolves when its samples are queued; while the queue holds
+ *   `maxQueuedSamples` it waits, in call order.
+ * - Outage: when the database is unreachable, `write` never waits; samples are buffered up to
+ *   `maxBufferedSamples` (default: `bufferSeconds` × the observed rate) and the newest beyond the
+ *   bound are dropped and counted. The failed batch is retried with exponential backoff, then
+ *   the buffer is written in order.
+ * - Exactly once: a batch is first loaded with plain COPY (the fast path). A batch retried after
+ *   a failure whose outcome is unknown (it may have committed) is loaded idempotently (staging
+ *   table + ON CONFLICT DO NOTHING on the unique (series_id, ts) index), so nothing is stored
+ *   twice. Within the process, a sample at or before its series' newest time is dropped.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import { SluiceError } from '../errors.ts';
+import { silentLogger, type Logger } from '../telemetry/logger.ts';
+import type { Head } from './head.ts';
+import { DEFAULT_RETENTION, PartitionKeeper, partitionName, periodEnd, periodStart } from './partitions.ts';
+import { SampleQueue, type SampleBatch, type SampleChunk } from './queue.ts';
+import { SeriesCache } from './series-cache.ts';
+import { CHECK_VIOLATION, isTransientDbError, sqlState, UNIQUE_VIOLATION } from './sql.ts';
+import type { Db, Sample, SampleSink } from './types.ts';
+import { WriterMetrics, type DropReason } from './writer-metrics.ts';
+import { intake } from './writer-intake.ts';
+import { RateMeter, Signal, withTimeout } from './writer-support.ts';
+
+/** Writer settings; every one has a default. */
+export interface WriterOptions {
+  readonly db: Db;
+  readonly cache?: SeriesCache;
+  /** Receives every accepted sample before the database does. */
+  readonly head?: Head;
+  readonly partitions?: PartitionKeeper;
+  /** Where `sluice_samples_dropped_total` and the other writer metrics are registered. */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+  /** Wall clock in ms; tests pass a fixed one. */
+  readonly now?: () => number;
+  /** Samples per database write; default 50,000. */
+  readonly batchSamples?: number;
+  /** Longest a sample waits for a batch to fill; default 1000 ms. */
+  readonly flushIntervalMs?: number;
+  /** Queue bound while the database is reachable (beyond it `write` waits); default 200,000. */
+  readonly maxQueuedSamples?: number;
+  /** Outage buffer bound; default `bufferSeconds` × observed samples/s, at least maxQueuedSamples. */
+  readonly maxBufferedSamples?: number;
+  /** Seconds of data the default outage buffer holds; default 600. */
+  readonly bufferSeconds?: number;
+  /** First and longest delay between retries; default 250 ms and 10 s. */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** A write attempt still unanswered after this long counts as failed; default 60 s. */
+  readonly attemptTimeoutMs?: number;
+  /** Samples older than this (ms before now) are dropped: raw retention, default 7 days. */
+  readonly retentionMs?: number;
+  /** Samples newer than now + this are dropped; default 1 day. */
+  readonly futureMs?: number;
+}
+
+/** A snapshot of the writer, for health checks and tests. */
+export interface WriterStats {
+  /** Samples written to the database. */
+  readonly written: number;
+  /** Samples accepted and not yet written. */
+  readonly queued: number;
+  /** True while the database is unreachable or the outage backlog is being written. */
+  readonly buffering: boolean;
+  /** The outage buffer bound in force now. */
+  readonly bufferLimit: number;
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** Failed write attempts so far. */
+  readonly failures: number;
+}
+
+interface Waiter {
+  readonly chunk: SampleChunk;
+  readonly resolve: () => void;
+}
+
+/** Batches samples into the database; see the file comment for the guarantees. */
+export class Writer implements SampleSink {
+  readonly cache: SeriesCache;
+  private readonly db: Db;
+  private readonly head: Head | undefined;
+  private readonly partitions: PartitionKeeper;
+  private readonly metrics: WriterMetrics;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly o: Required<Omit<WriterOptions, 'db' | 'cache' | 'head' | 'partitions' | 'registry' | 'logger' | 'now' | 'maxBufferedSamples'>>;
+  private readonly maxBuffered: number | undefined;
+  private readonly queue = new SampleQueue();
+  private readonly waiters: Waiter[] = [];
+  private readonly flushWaiters: { target: number; resolve: () => void }[] = [];
+  private readonly rate = new RateMeter();
+  private readonly signal = new Signal();
+  private readonly abort = new AbortController();
+  private readonly loop: Promise<void>;
+  private inFlight = 0;
+  private enqueued = 0;
+  private done = 0;
+  private written = 0;
+  private failures = 0;
+  private buffering = false;
+  /** True from a transient failure until the batch that failed is written. */
+  private retrying = false;
+  private closing = false;
+  private idle = false;
+  private range: { from: number; to: number } | undefined;
+
+  constructor(options: WriterOptions) {
+    this.db = options.db;
+    this.cache = options.cache ?? new SeriesCache();
+    this.head = options.head;
+    this.partitions = options.partitions ?? new PartitionKeeper(options.db);
+    this.logger = options.logger ?? silentLogger();
+    this.metrics = new WriterMetrics(options.registry ?? new Registry(), this.logger);
+    this.now = options.now ?? Date.now;
+    this.maxBuffered = options.maxBufferedSamples;
+    this.o = {
+      batchSamples: options.batchSamples ?? 50_000,
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      maxQueuedSamples: options.maxQueuedSamples ?? 200_000,
+      bufferSeconds: options.bufferSeconds ?? 600,
+      retryMinMs: options.retryMinMs ?? 250,
+      retryMaxMs: options.retryMaxMs ?? 10_000,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 60_000,
+      retentionMs: options.retentionMs ?? DEFAULT_RETENTION.samples,
+      futureMs: options.futureMs ?? 86_400_000,
+    };
+    this.loop = this.run();
+  }
+
+  /** `SampleSink.write`: see the file comment. Rejects (accepting nothing) for an invalid sample. */
+  write(batch: readonly Sample[]): Promise<void> {
+    if (this.closing) return Promise.reject(new SluiceError('SLUICE_ERR_STORE_CLOSED', 'the store writer is closed and accepts no more samples'));
+    const now = this.now();
+    let taken;
+    try {
+      taken = intake(batch, this.cache, this.head, now - this.o.retentionMs, now + this.o.futureMs);
+    } catch (err) {
+      this.metrics.dropped('invalid', batch.length);
+      return Promise.reject(err);
+    }
+    this.metrics.dropped('out_of_range', taken.outOfRange);
+    this.metrics.dropped('duplicate', taken.duplicate);
+    this.metrics.dropped('out_of_order', taken.outOfOrder);
+    this.rate.add(taken.chunk.refs.length, now);
+    return taken.chunk.refs.length === 0 ? Promise.resolve() : this.admit(taken.chunk);
+  }
+
+  /** Resolves once every sample accepted (or waiting to be) before the call is written or dropped. */
+  flush(): Promise<void> {
+    const target = this.enqueued + this.waiters.reduce((sum, w) => sum + w.chunk.refs.length, 0);
+    if (this.done >= target) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushWaiters.push({ target, resolve });
+      this.signal.notify();
+    });
+  }
+
+  /**
+   * Stops accepting samples and writes what is queued. If the database is still unreachable
+   * after `timeoutMs` (default 30 s), what remains is dropped as `shutdown`, counted and logged.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      for (const waiter of this.waiters.splice(0)) this.enqueue(waiter.chunk, waiter.resolve);
+      this.signal.notify();
+    }
+    const timer = setTimeout(() => this.abort.abort(), options.timeoutMs ?? 30_000);
+    await this.loop;
+    clearTimeout(timer);
+    this.metrics.logDrops();
+  }
+
+  /** The span of sample times written since the last call (for the rollup job), if any. */
+  takeWrittenRange(): { from: number; to: number } | undefined {
+    const range = this.range;
+    this.range = undefined;
+    return range;
+  }
+
+  /** Counts so far and the state of the queue. */
+  stats(): WriterStats {
+    return {
+      written: this.written,
+      queued: this.pending,
+      buffering: this.buffering,
+      bufferLimit: this.bufferLimit(),
+      dropped: { ...this.metrics.droppedByReason },
+      failures: this.failures,
+    };
+  }
+
+  private get pending(): number {
+    return this.queue.size + this.inFlight;
+  }
+
+  private bufferLimit(): number {
+    if (this.maxBuffered !== undefined) return this.maxBuffered;
+    return Math.max(this.o.maxQueuedSamples, Math.ceil(this.rate.perSecond(this.now()) * this.o.bufferSeconds));
+  }
+
+  private admit(chunk: SampleChunk): Promise<void> {
+    if (this.buffering) {
+      this.enqueueBounded(chunk);
+      return Promise.resolve();
+    }
+    if (this.waiters.length === 0 && (this.pending === 0 || this.pending + chunk.refs.length <= this.o.maxQueuedSamples)) {
+      this.enqueue(chunk);
+      // A full batch is waiting: let the event loop run before the caller writes more, so the
+      // database write starts now and overlaps with the caller's next cycle.
+      return this.queue.size >= this.o.batchSamples ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push({ chunk, resolve }));
+  }
+
+  /** Lets waiting writes in, in order, as far as the queue bound (or outage buffer) allows. */
+  private admitWaiters(): void {
+    while (this.waiters.length > 0) {
+      const { chunk, resolve } = this.waiters[0]!;
+      if (!this.buffering && this.pending > 0 && this.pending + chunk.refs.length > this.o.maxQueuedSamples) return;
+      this.waiters.shift();
+      if (this.buffering) this.enqueueBounded(chunk);
+      else this.enqueue(chunk);
+      resolve();
+    }
+  }
+
+  /** Outage mode: keeps what fits under the buffer bound and drops the newest rest. */
+  private enqueueBounded(chunk: SampleChunk): void {
+    const room = Math.max(0, this.bufferLimit() - this.pending);
+    const n = chunk.refs.length;
+    if (n <= room) return this.enqueue(chunk);
+    this.metrics.dropped('buffer_full', n - room);
+    this.enqueue({ refs: chunk.refs.slice(0, room), ts: chunk.ts.subarray(0, room), values: chunk.values.subarray(0, room) });
+  }
+
+  private enqueue(chunk: SampleChunk, then?: () => void): void {
+    this.queue.push(chunk);
+    this.enqueued += chunk.refs.length;
+    this.metrics.state(this.pending, this.buffering);
+    if (this.idle || this.queue.size >= this.o.batchSamples) this.signal.notify();
+    then?.();
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.abort.signal.aborted) return this.dropRemaining();
+      if (this.queue.size === 0) {
+        if (this.closing) return;
+        this.idle = true;
+        await this.signal.wait();
+        this.idle = false;
+        continue;
+      }
+      if (this.queue.size < this.o.batchSamples && !this.closing && this.flushWaiters.length === 0) {
+        await this.signal.wait(this.o.flushIntervalMs);
+      }
+      const batch = this.queue.take(this.o.batchSamples);
+      this.inFlight = batch.refs.length;
+      await this.writeBatch(batch);
+      this.done += batch.refs.length;
+      this.inFlight = 0;
+      // The outage is over once its backlog fits the normal queue bound again.
+      if (this.buffering && !this.retrying && this.pending <= this.o.maxQueuedSamples) this.buffering = false;
+      this.metrics.state(this.pending, this.buffering);
+      this.admitWaiters();
+      this.settleFlushes();
+    }
+  }
+
+  /** Writes one batch, retrying while the database is unreachable; see the file comment. */
+  private async writeBatch(batch: SampleBatch): Promise<void> {
+    let idempotent = false;
+    let partitionsChecked = false;
+    let delay = this.o.retryMinMs;
+    for (;;) {
+      try {
+        await this.attempt(batch, idempotent);
+        if (this.retrying) this.logger.info({ backlog: this.pending - batch.refs.length }, 'database reachable again; writing buffered samples');
+        this.retrying = false;
+        return;
+      } catch (err) {
+        this.failures++;
+        this.metrics.failed();
+        if (this.abort.signal.aborted) return this.metrics.dropped('shutdown', batch.refs.length);
+        if (isTransientDbError(err)) {
+          if (!this.retrying) this.logger.warn({ err, retryInMs: delay }, 'database unreachable; buffering samples in memory and retrying');
+          this.retrying = true;
+          this.buffering = true;
+          this.admitWaiters();
+          idempotent = true; // the failed attempt may have committed
+          try {
+            await sleep(delay, undefined, { signal: this.abort.signal });
+          } catch {
+            return this.metrics.dropped('shutdown', batch.refs.length);
+          }
+          delay = Math.min(delay * 2, this.o.retryMaxMs);
+          continue;
+        }
+        const state = sqlState(err);
+        if (state === UNIQUE_VIOLATION && !idempotent) {
+          idempotent = true; // some of these samples were stored before (e.g. before a restart)
+          continue;
+        }
+        if (state === CHECK_VIOLATION && !partitionsChecked) {
+          partitionsChecked = true; // a partition was dropped under us: forget and create it again
+          this.partitions.forget(this.partitionNames(batch));
+          continue;
+        }
+        this.logger.error({ err, samples: batch.refs.length }, 'database refused a batch of samples; dropping it');
+        return this.metrics.dropped('rejected', batch.refs.length);
+      }
+    }
+  }
+
+  private async attempt(batch: SampleBatch, idempotent: boolean): Promise<void> {
+    await withTimeout(this.o.attemptTimeoutMs, async () => {
+      await this.cache.resolve(this.db, batch.refs);
+      await this.partitions.ensureRange('samples', batch.minTs, batch.maxTs);
+      const ids = new Int32Array(batch.refs.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = batch.refs[i]!.id;
+      await this.db.copySamples({ seriesIds: ids, ts: batch.ts, values: batch.values }, { idempotent, timeoutMs: this.o.attemptTimeoutMs });
+    });
+    this.written += batch.refs.length;
+    this.metrics.written(batch.refs.length);
+    this.range = { from: Math.min(this.range?.from ?? Infinity, batch.minTs), to: Math.max(this.range?.to ?? -Infinity, batch.maxTs) };
+  }
+
+  private partitionNames(batch: SampleBatch): string[] {
+    const names: string[] = [];
+    for (let day = periodStart('day', batch.minTs); day <= batch.maxTs; day = periodEnd('day', day)) names.push(partitionName('samples', day));
+    return names;
+  }
+
+  private settleFlushes(): void {
+    for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.flushWaiters[i]!;
+      if (this.done >= waiter.target) {
+        this.flushWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private dropRemaining(): void {
+    const left = this.queue.clear() + this.waiters.splice(0).reduce((sum, w) => (w.resolve(), sum + w.chunk.refs.length), 0);
+    this.metrics.dropped('shutdown', left);
+    if (left > 0) this.logger.error({ dropped: left }, 'closed before the database could take the remaining samples');
+    for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
+  }
+}
