@@ -1,0 +1,160 @@
+/**
+ * The cluster collector: what the controller knows (Metadata, DescribeCluster, topic
+ * min.insync.replicas) turned into health series, plus the brokers' exporter series stored as
+ * they are. Broker up/down and leader moves seen between cycles become events.
+ *
+ * Derived series (all with `cluster`):
+ * - `sluice_cluster_brokers_alive`: brokers in metadata that answered this cycle
+ * - `sluice_cluster_broker_up{broker}`: 1 or 0 for every broker seen since start
+ * - `sluice_cluster_controller_id`: the active controller's id (-1: none)
+ * - `sluice_cluster_topics`, `sluice_cluster_partitions`: counts, internal topics included
+ * - `sluice_cluster_offline_partitions`: partitions without a leader
+ * - `sluice_cluster_under_replicated_partitions`: led partitions with ISR smaller than replicas
+ * - `sluice_cluster_under_min_isr_partitions`: led partitions with ISR below min.insync.replicas
+ * - `sluice_cluster_preferred_leader_imbalance`: led partitions not led by their first replica
+ * - `sluice_cluster_broker_leaders{broker}`, `sluice_cluster_broker_replicas{broker}`
+ * - `sluice_topic_partitions{topic}`, `sluice_topic_under_replicated_partitions{topic}`,
+ *   `sluice_topic_offline_partitions{topic}`
+ * Exporter series keep their names and labels, with `cluster` and `broker` added; node_exporter
+ * series (node_*) are left to the host collector.
+ */
+import type { KafkaAdmin, PartitionInfo } from '../kafka/admin.ts';
+import type { Sample } from '../store/types.ts';
+import type { StoreEvent } from '../store/events.ts';
+import type { ClusterConfig } from './config.ts';
+import { scrapeBrokers } from './exporter.ts';
+import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
+
+const MIN_ISR = 'min.insync.replicas';
+
+/** Counts of one cycle's metadata, per the list in the file comment. */
+export interface PartitionHealth {
+  readonly partitions: number;
+  readonly offline: number;
+  readonly underReplicated: number;
+  readonly underMinIsr: number;
+  readonly preferredImbalance: number;
+  readonly leadersByBroker: Map<number, number>;
+  readonly replicasByBroker: Map<number, number>;
+}
+
+/** Counts partition health; `minIsr` gives each topic's min.insync.replicas (default 1). */
+export function partitionHealth(partitions: Iterable<PartitionInfo>, minIsr: (topic: string) => number): PartitionHealth {
+  const h = { partitions: 0, offline: 0, underReplicated: 0, underMinIsr: 0, preferredImbalance: 0, leadersByBroker: new Map<number, number>(), replicasByBroker: new Map<number, number>() };
+  for (const p of partitions) {
+    h.partitions++;
+    for (const r of p.replicas) h.replicasByBroker.set(r, (h.replicasByBroker.get(r) ?? 0) + 1);
+    if (p.leader < 0) {
+      h.offline++;
+      continue;
+    }
+    h.leadersByBroker.set(p.leader, (h.leadersByBroker.get(p.leader) ?? 0) + 1);
+    if (p.isr.length < p.replicas.length) h.underReplicated++;
+    if (p.isr.length < minIsr(p.topic)) h.underMinIsr++;
+    if (p.replicas.length > 0 && p.leader !== p.replicas[0]) h.preferredImbalance++;
+  }
+  return h;
+}
+
+/** The cluster collector of one cluster. */
+export class ClusterCollector implements Collector {
+  readonly name = 'cluster';
+  readonly cluster: string;
+  readonly intervalMs: number;
+  private readonly knownBrokers = new Set<number>();
+  private upBefore: Set<number> | null = null;
+  private leadersBefore: Map<string, number> | null = null;
+
+  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin) {
+    this.cluster = config.name;
+    this.intervalMs = config.intervals.cluster * 1000;
+  }
+
+  async collect({ nowMs }: CollectContext): Promise<CollectResult> {
+    const cluster = this.cluster;
+    const samples: Sample[] = [];
+    const errors: CollectIssue[] = [];
+    const events: StoreEvent[] = [];
+    const add = (metric: string, value: number, labels: Record<string, string> = {}): void => {
+      samples.push({ metric, labels: { cluster, ...labels }, ts: nowMs, value });
+    };
+    const exporter = scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs);
+
+    let meta;
+    try {
+      meta = await this.admin.metadata();
+    } catch (err) {
+      errors.push({ op: 'metadata', message: (err as Error).message });
+    }
+    if (meta) {
+      const [probe, configs] = await Promise.all([
+        this.admin.probeBrokers(),
+        this.admin.describeTopicConfigs([...meta.topics.keys()], [MIN_ISR]),
+      ]);
+      errors.push(...configs.errors);
+      const up = new Set<number>();
+      for (const b of meta.brokers) {
+        this.knownBrokers.add(b.id);
+        const failure = probe.get(b.id);
+        if (failure === null) up.add(b.id);
+        else errors.push({ op: 'probe', subject: `broker ${b.id}`, message: failure ?? 'not probed' });
+      }
+      add('sluice_cluster_brokers_alive', up.size);
+      for (const id of [...this.knownBrokers].sort((a, b) => a - b)) add('sluice_cluster_broker_up', up.has(id) ? 1 : 0, { broker: String(id) });
+      add('sluice_cluster_controller_id', meta.controller);
+      this.brokerEvents(up, nowMs, events);
+
+      const minIsr = (topic: string): number => Number(configs.value.get(topic)?.[MIN_ISR] ?? 1);
+      const all = [...meta.topics.values()].flatMap((t) => t.partitions);
+      const h = partitionHealth(all, minIsr);
+      add('sluice_cluster_topics', meta.topics.size);
+      add('sluice_cluster_partitions', h.partitions);
+      add('sluice_cluster_offline_partitions', h.offline);
+      add('sluice_cluster_under_replicated_partitions', h.underReplicated);
+      add('sluice_cluster_under_min_isr_partitions', h.underMinIsr);
+      add('sluice_cluster_preferred_leader_imbalance', h.preferredImbalance);
+      for (const id of this.knownBrokers) {
+        add('sluice_cluster_broker_leaders', h.leadersByBroker.get(id) ?? 0, { broker: String(id) });
+        add('sluice_cluster_broker_replicas', h.replicasByBroker.get(id) ?? 0, { broker: String(id) });
+      }
+      for (const [topic, t] of meta.topics) {
+        add('sluice_topic_partitions', t.partitions.length, { topic });
+        add('sluice_topic_under_replicated_partitions', t.partitions.filter((p) => p.leader >= 0 && p.isr.length < p.replicas.length).length, { topic });
+        add('sluice_topic_offline_partitions', t.partitions.filter((p) => p.leader < 0).length, { topic });
+      }
+      this.leaderEvents(all, nowMs, events);
+    }
+
+    const scraped = await exporter;
+    errors.push(...scraped.errors);
+    for (const s of scraped.scrapes) {
+      for (const x of s.samples) {
+        if (x.name.startsWith('node_') || !Number.isFinite(x.value)) continue;
+        samples.push({ metric: x.name, labels: { ...x.labels, cluster, broker: s.broker }, ts: nowMs, value: x.value });
+      }
+    }
+    return { samples, errors, events };
+  }
+
+  private brokerEvents(up: Set<number>, ts: number, events: StoreEvent[]): void {
+    const before = this.upBefore;
+    this.upBefore = up;
+    if (before === null) return;
+    for (const id of before) if (!up.has(id)) events.push({ ts, cluster: this.cluster, kind: 'broker_down', subject: `broker ${id}`, details: { broker: id } });
+    for (const id of up) if (!before.has(id)) events.push({ ts, cluster: this.cluster, kind: 'broker_up', subject: `broker ${id}`, details: { broker: id } });
+  }
+
+  private leaderEvents(partitions: readonly PartitionInfo[], ts: number, events: StoreEvent[]): void {
+    const before = this.leadersBefore;
+    const now = new Map<string, number>();
+    for (const p of partitions) {
+      const key = `${p.topic}-${p.partition}`;
+      now.set(key, p.leader);
+      const was = before?.get(key);
+      if (was !== undefined && was !== p.leader) {
+        events.push({ ts, cluster: this.cluster, kind: 'leader_change', subject: key, details: { topic: p.topic, partition: p.partition, from: was, to: p.leader } });
+      }
+    }
+    this.leadersBefore = now;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The collectors: the contract (types.ts), the scheduler, the config, and one collector per
+ * concern for each configured cluster. `buildCollectors` makes the four collectors of every
+ * cluster with one admin client per cluster, shared by them and closed with them.
+ */
+import { KafkaAdmin } from '../kafka/admin.ts';
+import { recordEvents } from '../store/events.ts';
+import type { Queryable } from '../store/types.ts';
+import { adminOptionsOf, type CollectConfig } from './config.ts';
+import { ClusterCollector } from './cluster.ts';
+import { TopicCollector, type TopicCollectorOptions } from './topics.ts';
+import { ClientCollector } from './clients.ts';
+import { HostCollector } from './host.ts';
+import type { Collector, EventSink } from './types.ts';
+
+export * from './types.ts';
+export { CollectScheduler, type SchedulerOptions } from './scheduler.ts';
+export { checkBootstrap, clusterConfigSchema, collectConfigSchema, parseCollectConfig, type ClusterConfig, type CollectConfig } from './config.ts';
+export { ClusterCollector, partitionHealth } from './cluster.ts';
+export { TopicCollector, type TopicCollectorOptions } from './topics.ts';
+export { ClientCollector } from './clients.ts';
+export { HostCollector, cpuUtilization } from './host.ts';
+export { parsePrometheusText, scrape } from './scrape.ts';
+
+/** The store's events table as an EventSink. */
+export function dbEventSink(db: Queryable): EventSink {
+  return { record: (events) => recordEvents(db, events) };
+}
+
+/** Host, cluster, topic/group and client collectors of every cluster in `config`. */
+export function buildCollectors(config: CollectConfig, options: { topics?: TopicCollectorOptions } = {}): Collector[] {
+  const out: Collector[] = [];
+  for (const cluster of config.clusters) {
+    const admin = new KafkaAdmin(adminOptionsOf(cluster));
+    const collectors: Collector[] = [
+      new ClusterCollector(cluster, admin),
+      new TopicCollector(cluster, admin, options.topics),
+      new ClientCollector(cluster, admin),
+    ];
+    if (cluster.hosts.length > 0) collectors.push(new HostCollector(cluster));
+    // The admin client is shared: the first collector's close releases it.
+    let closed = false;
+    const closeAdmin = async (): Promise<void> => {
+      if (!closed) {
+        closed = true;
+        await admin.close();
+      }
+    };
+    for (const c of collectors) (c as { close?: () => Promise<void> }).close = closeAdmin;
+    out.push(...collectors);
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * The topic/group collector: log start and end offsets of every partition (ListOffsets), and for
+ * every consumer group (ListGroups, DescribeGroups, OffsetFetch) its lag, time lag and
+ * Burrow-style status, computed by src/collect/lag from the offsets read this cycle and the
+ * history kept in memory (offset/time tables, commit windows).
+ *
+ * Series (all with `cluster`): `kafka_partition_latest_offset` and
+ * `kafka_partition_earliest_offset` `{topic, partition}` (kafka-lag-exporter's names); per topic
+ * `sluice_topic_messages_total` (sum of log end offsets: messages ever appended) and
+ * `sluice_topic_retained_messages` (sum of end - start); per group
+ * `sluice_consumergroup_members` and the lag series of src/collect/lag/series.ts. Per-topic
+ * bytes in/out are the exporter's `kafka_server_brokertopicmetrics_bytes{in,out}_total`, stored by
+ * the cluster collector. Internal topics are left out.
+ */
+import type { KafkaAdmin, LogOffsets } from '../kafka/admin.ts';
+import type { Sample } from '../store/types.ts';
+import { computeLagSamples, type GroupCommittedOffsets } from './lag/lag.ts';
+import { OffsetTimeTables, type OffsetTimeTableOptions } from './lag/time-lag.ts';
+import { CommitWindows, type CommitWindowOptions } from './lag/commit-window.ts';
+import { evaluateGroup, statusSamples, type LagEvaluatorOptions } from './lag/burrow.ts';
+import type { ClusterConfig } from './config.ts';
+import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
+
+/** History and evaluation settings of the lag code. */
+export interface TopicCollectorOptions {
+  readonly timeTables?: OffsetTimeTableOptions;
+  readonly commitWindows?: CommitWindowOptions;
+  readonly evaluator?: LagEvaluatorOptions;
+}
+
+/** The topic/group collector of one cluster. */
+export class TopicCollector implements Collector {
+  readonly name = 'topics';
+  readonly cluster: string;
+  readonly intervalMs: number;
+  private readonly tables: OffsetTimeTables;
+  private readonly windows: CommitWindows;
+
+  constructor(config: ClusterConfig, private readonly admin: KafkaAdmin, private readonly options: TopicCollectorOptions = {}) {
+    this.cluster = config.name;
+    this.intervalMs = config.intervals.topics * 1000;
+    this.tables = new OffsetTimeTables(options.timeTables);
+    this.windows = new CommitWindows(options.commitWindows);
+  }
+
+  async collect({ nowMs }: CollectContext): Promise<CollectResult> {
+    const cluster = this.cluster;
+    const samples: Sample[] = [];
+    const errors: CollectIssue[] = [];
+    let meta;
+    try {
+      meta = await this.admin.metadata();
+    } catch (err) {
+      return { samples, errors: [{ op: 'metadata', message: (err as Error).message }] };
+    }
+    const partitions = [...meta.topics.values()].filter((t) => !t.internal).flatMap((t) => t.partitions);
+
+    // Log offsets and the group listing are independent: ask for both at once.
+    const [offsets, listed] = await Promise.all([this.admin.listOffsets(partitions), this.admin.listGroups()]);
+    errors.push(...offsets.errors, ...listed.errors);
+    this.recordLogOffsets(offsets.value, nowMs, samples);
+    if (offsets.errors.length === 0) {
+      this.tables.retain(partitions);
+      this.windows.retainPartitions(partitions);
+    }
+
+    const groups = listed.value.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.group);
+    const [described, committed] = await Promise.all([this.admin.describeGroups(groups), this.admin.fetchCommittedOffsets(groups)]);
+    errors.push(...described.errors, ...committed.errors);
+    for (const g of described.value) samples.push({ metric: 'sluice_consumergroup_members', labels: { cluster, group: g.group }, ts: nowMs, value: g.members.length });
+
+    const input: GroupCommittedOffsets[] = committed.value.map((g) => ({ group: g.group, offsets: g.offsets }));
+    const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag: this.tables });
+    for (const s of lag.samples) samples.push({ ...s, ts: nowMs });
+    for (const f of lag.flags) {
+      if (f.kind === 'log-offsets-missing') continue; // already reported by listOffsets
+      errors.push({ op: 'lag', subject: `${f.group} ${f.topic}-${f.partition}`, message: `${f.kind}: committed ${f.committed}, log ${f.logStart}..${f.logEnd}` });
+    }
+
+    for (const g of committed.value) {
+      for (const o of g.offsets) this.windows.observeCommitted(g.group, o.topic, o.partition, o.offset, nowMs);
+      const evaluation = evaluateGroup(this.windows.groupWindows(g.group), nowMs, this.options.evaluator);
+      for (const s of statusSamples(cluster, g.group, evaluation)) samples.push({ ...s, ts: nowMs });
+    }
+    if (listed.errors.length === 0) this.windows.retainGroups(groups);
+    return { samples, errors };
+  }
+
+  private recordLogOffsets(offsets: readonly LogOffsets[], nowMs: number, samples: Sample[]): void {
+    const cluster = this.cluster;
+    const perTopic = new Map<string, { total: number; retained: number }>();
+    for (const o of offsets) {
+      const labels = { cluster, topic: o.topic, partition: String(o.partition) };
+      samples.push({ metric: 'kafka_partition_latest_offset', labels, ts: nowMs, value: o.end });
+      samples.push({ metric: 'kafka_partition_earliest_offset', labels, ts: nowMs, value: o.start });
+      this.tables.append(o.topic, o.partition, o.end, nowMs);
+      this.windows.recordLogEnd(o.topic, o.partition, o.end);
+      const t = perTopic.get(o.topic) ?? { total: 0, retained: 0 };
+      t.total += o.end;
+      t.retained += o.end - o.start;
+      perTopic.set(o.topic, t);
+    }
+    for (const [topic, t] of perTopic) {
+      samples.push({ metric: 'sluice_topic_messages_total', labels: { cluster, topic }, ts: nowMs, value: t.total });
+      samples.push({ metric: 'sluice_topic_retained_messages', labels: { cluster, topic }, ts: nowMs, value: t.retained });
+    }
+  }
+}

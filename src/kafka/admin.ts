@@ -1,0 +1,441 @@
+/**
+ * The admin client the collectors and the quota loop use: cluster description, metadata, log
+ * offsets, groups and their committed offsets, topic configs and client quotas, over
+ * @platformatic/kafka's connection pool and its versioned API codecs (the layer its `Admin` is
+ * built on). It is used directly because collection needs what `Admin` does not give: partial
+ * results when one broker is gone (`Admin` fails a whole call), OffsetFetch v8+ with many groups
+ * per request, and one request per leader for tens of thousands of partitions.
+ *
+ * Contract: no method throws because the other side failed. Each returns what it could get plus
+ * `errors` naming the operation, the broker and what went wrong; only `metadata` and
+ * `describeCluster` reject, and only when no broker at all answered (SLUICE_ERR_KAFKA_UNREACHABLE).
+ */
+import {
+  ConnectionPool, apiVersionsV3, metadataV12, metadataV11, metadataV10, metadataV9, describeClusterV1, describeClusterV0,
+  listOffsetsV9, listOffsetsV8, listOffsetsV7, listOffsetsV6, listOffsetsV5, listGroupsV5, listGroupsV4, describeGroupsV5,
+  findCoordinatorV6, findCoordinatorV5, findCoordinatorV4, offsetFetchV9, offsetFetchV8, offsetCommitV9, offsetCommitV8,
+  describeConfigsV4, describeConfigsV3, describeConfigsV2, describeClientQuotasV0, alterClientQuotasV1,
+  type Connection,
+} from '@platformatic/kafka';
+import { SluiceError } from '../errors.ts';
+import { KafkaError } from './protocol/error-codes.ts';
+
+/** How to reach a cluster. */
+export interface KafkaAdminOptions {
+  /** host:port items; any live broker will do. */
+  readonly bootstrap: readonly string[];
+  readonly clientId?: string;
+  readonly sasl?: { readonly username: string; readonly password: string };
+  /** Connect timeout per broker, ms (default 3000). */
+  readonly connectTimeoutMs?: number;
+  /** Timeout of one request, ms (default 10000). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Something that failed inside a call that still returned what it could. */
+export interface AdminIssue {
+  /** Operation, e.g. `listOffsets`. */
+  readonly op: string;
+  /** Broker the request went to, when known. */
+  readonly broker?: number;
+  /** What it was about: a topic-partition, a group, a topic. */
+  readonly subject?: string;
+  readonly message: string;
+}
+
+/** A value and the issues met while getting it. */
+export interface AdminResult<T> {
+  readonly value: T;
+  readonly errors: AdminIssue[];
+}
+
+/** A broker as metadata lists it. */
+export interface BrokerInfo { readonly id: number; readonly host: string; readonly port: number; readonly rack: string | null }
+
+/** One partition's placement. `leader` is -1 while offline. */
+export interface PartitionInfo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly offline: readonly number[];
+}
+
+/** The cluster as one Metadata response describes it. */
+export interface ClusterMetadata {
+  readonly clusterId: string | null;
+  readonly controller: number;
+  readonly brokers: readonly BrokerInfo[];
+  /** Topics by name (internal ones included), partitions in index order. */
+  readonly topics: ReadonlyMap<string, { readonly internal: boolean; readonly partitions: readonly PartitionInfo[] }>;
+}
+
+/** A partition's log start and log end offsets (ListOffsets earliest and latest). */
+export interface LogOffsets { readonly topic: string; readonly partition: number; readonly start: number; readonly end: number }
+
+/** A group as ListGroups returns it. */
+export interface GroupListing { readonly group: string; readonly state: string; readonly protocolType: string; readonly coordinator: number }
+
+/** A group as DescribeGroups returns it. */
+export interface GroupDescription {
+  readonly group: string;
+  readonly state: string;
+  readonly protocolType: string;
+  readonly protocol: string;
+  readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly clientHost: string }[];
+}
+
+/** The committed offsets of a group (-1: no commit). */
+export interface GroupOffsets { readonly group: string; readonly offsets: { topic: string; partition: number; offset: number }[] }
+
+/** One quota entity component; name null is the default entity. */
+export interface QuotaEntityComponent { readonly entityType: 'user' | 'client-id'; readonly entityName: string | null }
+
+/** One configured quota entity and its values. */
+export interface ClientQuotaEntry { readonly entity: readonly QuotaEntityComponent[]; readonly values: Readonly<Record<string, number>> }
+
+/** One change: set `value`, or remove the key with `value: null`. */
+export interface ClientQuotaAlteration { readonly entity: readonly QuotaEntityComponent[]; readonly key: string; readonly value: number | null }
+
+type MetadataResponse = metadataV12.MetadataResponse;
+type AnyApi = { async: (conn: Connection, ...args: any[]) => Promise<any>; key: number; version: number };
+const CODE_NAMES = new Map<number, string>(Object.entries(KafkaError).map(([name, code]) => [code, name]));
+const EARLIEST = -2n;
+const LATEST = -1n;
+/** Groups per OffsetFetch/DescribeGroups request, so that no response grows without bound. */
+const GROUPS_PER_REQUEST = 500;
+
+/** Kafka error code as its name, e.g. `NOT_LEADER_OR_FOLLOWER (6)`. */
+export function kafkaErrorName(code: number): string {
+  return `${CODE_NAMES.get(code) ?? 'UNKNOWN'} (${code})`;
+}
+
+function parseHostPort(item: string): { host: string; port: number } {
+  const at = item.lastIndexOf(':');
+  return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const inner = (err as { errors?: unknown[] }).errors;
+    const first = Array.isArray(inner) && inner[0] instanceof Error ? `: ${inner[0].message}` : '';
+    return `${err.message}${first}`;
+  }
+  return String(err);
+}
+
+/** A response carried by the library's ResponseError (per-entry error codes), if any. */
+function responseOf<T>(err: unknown): T | undefined {
+  return (err as { response?: T } | null)?.response;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The admin client; one per cluster, reused across cycles. */
+export class KafkaAdmin {
+  readonly options: KafkaAdminOptions;
+  private readonly pool: ConnectionPool;
+  private readonly versions = new Map<string, Map<number, [number, number]>>();
+  private brokers = new Map<number, BrokerInfo>();
+
+  constructor(options: KafkaAdminOptions) {
+    this.options = options;
+    this.pool = new ConnectionPool(options.clientId ?? 'sluice-admin', {
+      connectTimeout: options.connectTimeoutMs ?? 3000,
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      ...(options.sasl ? { sasl: { mechanism: 'PLAIN' as const, username: options.sasl.username, password: options.sasl.password } } : {}),
+    });
+  }
+
+  /** Calls the newest API version in `candidates` (newest first) that the broker supports. */
+  private async call<R>(broker: { host: string; port: number }, candidates: readonly AnyApi[], ...args: unknown[]): Promise<R> {
+    const conn = await this.pool.get({ host: broker.host, port: broker.port });
+    const key = `${broker.host}:${broker.port}`;
+    let ranges = this.versions.get(key);
+    if (ranges === undefined) {
+      const res = await apiVersionsV3.api.async(conn, 'sluice', '1');
+      ranges = new Map(res.apiKeys.map((a) => [a.apiKey, [a.minVersion, a.maxVersion] as [number, number]]));
+      this.versions.set(key, ranges);
+    }
+    const range = ranges.get(candidates[0]!.key);
+    const api = candidates.find((c) => range !== undefined && c.version >= range[0] && c.version <= range[1]);
+    if (api === undefined) throw new Error(`broker ${key} supports no version of API ${candidates[0]!.key} this client speaks`);
+    return (await api.async(conn, ...args)) as R;
+  }
+
+  /** Tries known brokers, then the bootstrap list, until one answers. */
+  private async anyBroker<R>(op: string, fn: (b: { host: string; port: number }) => Promise<R>): Promise<R> {
+    const targets = [...this.brokers.values(), ...this.options.bootstrap.map(parseHostPort)];
+    const failures: string[] = [];
+    for (const t of targets) {
+      try {
+        return await fn(t);
+      } catch (err) {
+        failures.push(`${t.host}:${t.port}: ${describe(err)}`);
+      }
+    }
+    throw new SluiceError('SLUICE_ERR_KAFKA_UNREACHABLE', `${op}: no broker answered (${failures.join('; ')})`);
+  }
+
+  private brokerAddress(id: number): BrokerInfo {
+    const b = this.brokers.get(id);
+    if (b === undefined) throw new Error(`broker ${id} is not in the cluster metadata`);
+    return b;
+  }
+
+  /** Metadata of every topic; refreshes the broker list the other calls route by. */
+  async metadata(): Promise<ClusterMetadata> {
+    const res = await this.anyBroker('metadata', (b) =>
+      this.call<MetadataResponse>(b, [metadataV12.api, metadataV11.api, metadataV10.api, metadataV9.api], null, false, false)
+        .catch((err: unknown) => responseOf<MetadataResponse>(err) ?? Promise.reject(err)));
+    const brokers: BrokerInfo[] = res.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }));
+    this.brokers = new Map(brokers.map((b) => [b.id, b]));
+    const topics = new Map<string, { internal: boolean; partitions: PartitionInfo[] }>();
+    for (const t of res.topics) {
+      const name = t.name;
+      if (typeof name !== 'string') continue;
+      const partitions = t.partitions.map((p) => ({
+        topic: name, partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch,
+        replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas,
+      })).sort((a, b) => a.partition - b.partition);
+      topics.set(name, { internal: t.isInternal, partitions });
+    }
+    return { clusterId: res.clusterId ?? null, controller: res.controllerId, brokers, topics };
+  }
+
+  /** DescribeCluster: live brokers, controller, cluster id. */
+  async describeCluster(): Promise<{ clusterId: string; controller: number; brokers: BrokerInfo[] }> {
+    const res = await this.anyBroker('describeCluster', (b) =>
+      this.call<{ clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }>(
+        b, [describeClusterV1.api, describeClusterV0.api], false, 1));
+    const brokers = res.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
+    for (const b of brokers) this.brokers.set(b.id, b);
+    return { clusterId: res.clusterId, controller: res.controllerId, brokers };
+  }
+
+  /** Earliest and latest offsets of `partitions`, one request pair per leader. */
+  async listOffsets(partitions: readonly PartitionInfo[]): Promise<AdminResult<LogOffsets[]>> {
+    const errors: AdminIssue[] = [];
+    const byLeader = new Map<number, Map<string, { partitionIndex: number; currentLeaderEpoch: number }[]>>();
+    for (const p of partitions) {
+      if (p.leader < 0) {
+        errors.push({ op: 'listOffsets', subject: `${p.topic}-${p.partition}`, message: 'partition has no leader' });
+        continue;
+      }
+      let topics = byLeader.get(p.leader);
+      if (!topics) byLeader.set(p.leader, (topics = new Map()));
+      let list = topics.get(p.topic);
+      if (!list) topics.set(p.topic, (list = []));
+      list.push({ partitionIndex: p.partition, currentLeaderEpoch: p.leaderEpoch });
+    }
+    const value: LogOffsets[] = [];
+    await Promise.all([...byLeader].map(async ([leader, topics]) => {
+      const request = (timestamp: bigint) => [...topics].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ ...p, timestamp })) }));
+      type Res = { topics: { name: string; partitions: { partitionIndex: number; errorCode: number; offset: bigint }[] }[] };
+      const ask = async (timestamp: bigint): Promise<Res | undefined> => {
+        try {
+          return await this.call<Res>(this.brokerAddress(leader), [listOffsetsV9.api, listOffsetsV8.api, listOffsetsV7.api, listOffsetsV6.api, listOffsetsV5.api], -1, 0, request(timestamp));
+        } catch (err) {
+          const partial = responseOf<Res>(err);
+          if (partial === undefined) errors.push({ op: 'listOffsets', broker: leader, message: describe(err) });
+          return partial;
+        }
+      };
+      const [earliest, latest] = await Promise.all([ask(EARLIEST), ask(LATEST)]);
+      if (!earliest || !latest) return;
+      const starts = new Map<string, number>();
+      for (const t of earliest.topics) for (const p of t.partitions) if (p.errorCode === 0) starts.set(`${t.name}\0${p.partitionIndex}`, Number(p.offset));
+      for (const t of latest.topics) {
+        for (const p of t.partitions) {
+          const start = starts.get(`${t.name}\0${p.partitionIndex}`);
+          if (p.errorCode !== 0 || start === undefined) {
+            errors.push({ op: 'listOffsets', broker: leader, subject: `${t.name}-${p.partitionIndex}`, message: kafkaErrorName(p.errorCode || KafkaError.UNKNOWN_SERVER_ERROR) });
+          } else value.push({ topic: t.name, partition: p.partitionIndex, start, end: Number(p.offset) });
+        }
+      }
+    }));
+    return { value, errors };
+  }
+
+  /**
+   * Asks every broker of the last metadata for a cheap Metadata (no topics) and reports which
+   * answered: a broker listed in metadata but not answering is down for the collectors.
+   */
+  async probeBrokers(): Promise<Map<number, string | null>> {
+    const out = new Map<number, string | null>();
+    await Promise.all([...this.brokers.values()].map(async (b) => {
+      try {
+        await this.call(b, [metadataV12.api, metadataV11.api, metadataV10.api, metadataV9.api], [], false, false);
+        out.set(b.id, null);
+      } catch (err) {
+        out.set(b.id, describe(err));
+      }
+    }));
+    return out;
+  }
+
+  /** ListGroups on every broker of the last metadata (call `metadata` first). */
+  async listGroups(): Promise<AdminResult<GroupListing[]>> {
+    const errors: AdminIssue[] = [];
+    const value: GroupListing[] = [];
+    const seen = new Set<string>();
+    await Promise.all([...this.brokers.values()].map(async (b) => {
+      try {
+        const res = await this.call<{ errorCode: number; groups: { groupId: string; groupState: string; protocolType: string }[] }>(
+          b, [listGroupsV5.api, listGroupsV4.api], [], []);
+        for (const g of res.groups) {
+          // Each broker lists the groups it coordinates; a cluster that shares one coordinator
+          // view answers the same group from several brokers, so keep the first.
+          if (seen.has(g.groupId)) continue;
+          seen.add(g.groupId);
+          value.push({ group: g.groupId, state: g.groupState, protocolType: g.protocolType, coordinator: b.id });
+        }
+      } catch (err) {
+        errors.push({ op: 'listGroups', broker: b.id, message: describe(err) });
+      }
+    }));
+    return { value, errors };
+  }
+
+  /** Coordinators of `groups` (FindCoordinator v4+, batched), by broker id. */
+  async findCoordinators(groups: readonly string[]): Promise<AdminResult<Map<number, string[]>>> {
+    const errors: AdminIssue[] = [];
+    const value = new Map<number, string[]>();
+    if (groups.length === 0) return { value, errors };
+    type Res = { coordinators: { key: string; nodeId: number; errorCode: number }[] };
+    let res: Res;
+    try {
+      res = await this.anyBroker('findCoordinator', (b) =>
+        this.call<Res>(b, [findCoordinatorV6.api, findCoordinatorV5.api, findCoordinatorV4.api], 0, [...groups])
+          .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
+    } catch (err) {
+      return { value, errors: [{ op: 'findCoordinator', message: describe(err) }] };
+    }
+    for (const c of res.coordinators) {
+      if (c.errorCode !== 0) errors.push({ op: 'findCoordinator', subject: c.key, message: kafkaErrorName(c.errorCode) });
+      else value.set(c.nodeId, [...(value.get(c.nodeId) ?? []), c.key]);
+    }
+    return { value, errors };
+  }
+
+  /** Runs `fn` on each coordinator with its groups in chunks; failures become issues. */
+  private async perCoordinator<T>(op: string, groups: readonly string[], fn: (b: BrokerInfo, chunk: string[]) => Promise<T[]>): Promise<AdminResult<T[]>> {
+    const found = await this.findCoordinators(groups);
+    const errors = [...found.errors.map((e) => ({ ...e, op }))];
+    const value: T[] = [];
+    await Promise.all([...found.value].flatMap(([node, gs]) => chunks(gs, GROUPS_PER_REQUEST).map(async (chunk) => {
+      try {
+        value.push(...(await fn(this.brokerAddress(node), chunk)));
+      } catch (err) {
+        errors.push({ op, broker: node, subject: chunk.length === 1 ? chunk[0] : `${chunk.length} groups`, message: describe(err) });
+      }
+    })));
+    return { value, errors };
+  }
+
+  /** DescribeGroups, sent to each group's coordinator. */
+  async describeGroups(groups: readonly string[]): Promise<AdminResult<GroupDescription[]>> {
+    type Res = { groups: { errorCode: number; groupId: string; groupState: string; protocolType: string; protocolData: string; members: { memberId: string; clientId: string; clientHost: string }[] }[] };
+    return this.perCoordinator('describeGroups', groups, async (b, chunk) => {
+      const res = await this.call<Res>(b, [describeGroupsV5.api], chunk, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+      return res.groups.filter((g) => g.errorCode === 0).map((g) => ({
+        group: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
+        members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })),
+      }));
+    });
+  }
+
+  /** Committed offsets of every partition of `groups` (OffsetFetch v8+, many groups a request). */
+  async fetchCommittedOffsets(groups: readonly string[]): Promise<AdminResult<GroupOffsets[]>> {
+    type Res = { groups: { groupId: string; errorCode: number; topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] }[] };
+    return this.perCoordinator('offsetFetch', groups, async (b, chunk) => {
+      const request = chunk.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null }));
+      const res = await this.call<Res>(b, [offsetFetchV9.api, offsetFetchV8.api], request, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+      return res.groups.filter((g) => g.errorCode === 0).map((g) => ({
+        group: g.groupId,
+        offsets: g.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) }))),
+      }));
+    });
+  }
+
+  /** Commits offsets for a group outside any generation (OffsetCommit with generation -1), as admin tools do. */
+  async commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<AdminResult<number>> {
+    const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: null }]);
+    const result = await this.perCoordinator('offsetCommit', [group], async (b, chunk) => {
+      await this.call(b, [offsetCommitV9.api, offsetCommitV8.api], chunk[0], -1, '', null, [...byTopic].map(([name, partitions]) => ({ name, partitions })));
+      return [offsets.length];
+    });
+    return { value: result.value[0] ?? 0, errors: result.errors };
+  }
+
+  /** Named configs of topics (e.g. `min.insync.replicas`), by topic. */
+  async describeTopicConfigs(topics: readonly string[], keys: readonly string[]): Promise<AdminResult<Map<string, Record<string, string>>>> {
+    const value = new Map<string, Record<string, string>>();
+    const errors: AdminIssue[] = [];
+    if (topics.length === 0) return { value, errors };
+    type Res = { results: { errorCode: number; errorMessage: string | null; resourceName: string; configs: { name: string; value: string | null }[] }[] };
+    try {
+      const res = await this.anyBroker('describeConfigs', (b) => this.call<Res>(b, [describeConfigsV4.api, describeConfigsV3.api, describeConfigsV2.api],
+        topics.map((t) => ({ resourceType: 2, resourceName: t, configurationKeys: [...keys] })), false, false)
+        .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
+      for (const r of res.results) {
+        if (r.errorCode !== 0) errors.push({ op: 'describeConfigs', subject: r.resourceName, message: r.errorMessage ?? kafkaErrorName(r.errorCode) });
+        else value.set(r.resourceName, Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
+      }
+    } catch (err) {
+      errors.push({ op: 'describeConfigs', message: describe(err) });
+    }
+    return { value, errors };
+  }
+
+  /** Every configured user / client-id quota (DescribeClientQuotas, match any). */
+  async describeClientQuotas(): Promise<AdminResult<ClientQuotaEntry[]>> {
+    type Res = { entries: { entity: { entityType: string; entityName: string | null }[]; values: { key: string; value: number }[] }[] };
+    const ask = (entityType: string) => this.anyBroker('describeClientQuotas', (b) => this.call<Res>(b, [describeClientQuotasV0.api], [{ entityType, matchType: 2 }], false));
+    try {
+      // A filter on one entity type matches entities with that component; asking for both covers all.
+      const seen = new Map<string, ClientQuotaEntry>();
+      for (const res of await Promise.all([ask('user'), ask('client-id')])) {
+        for (const e of res.entries) {
+          const entity = e.entity.map((c) => ({ entityType: c.entityType as 'user' | 'client-id', entityName: c.entityName }));
+          seen.set(JSON.stringify(entity), { entity, values: Object.fromEntries(e.values.map((v) => [v.key, v.value])) });
+        }
+      }
+      return { value: [...seen.values()], errors: [] };
+    } catch (err) {
+      return { value: [], errors: [{ op: 'describeClientQuotas', message: describe(err) }] };
+    }
+  }
+
+  /** AlterClientQuotas; the issues name each entity the cluster refused. */
+  async alterClientQuotas(changes: readonly ClientQuotaAlteration[], validateOnly = false): Promise<AdminResult<number>> {
+    type Res = { entries: { errorCode: number; errorMessage: string | null; entity: { entityType: string; entityName: string | null }[] }[] };
+    const entries = changes.map((c) => ({
+      entities: c.entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName })),
+      ops: [c.value === null ? { key: c.key, remove: true } : { key: c.key, value: c.value, remove: false }],
+    }));
+    try {
+      const res = await this.anyBroker('alterClientQuotas', (b) => this.call<Res>(b, [alterClientQuotasV1.api], entries, validateOnly)
+        .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
+      const errors = res.entries.filter((e) => e.errorCode !== 0).map((e) => ({
+        op: 'alterClientQuotas', subject: e.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(','),
+        message: e.errorMessage ?? kafkaErrorName(e.errorCode),
+      }));
+      return { value: res.entries.length - errors.length, errors };
+    } catch (err) {
+      return { value: 0, errors: [{ op: 'alterClientQuotas', message: describe(err) }] };
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
