@@ -18,7 +18,7 @@ import { ClientQuotaStore } from '../kafka/broker/quotas.ts';
 import type { KafkaAdmin } from '../kafka/admin.ts';
 import type { Sample } from '../store/types.ts';
 import type { ClusterConfig } from './config.ts';
-import { scrapeBrokers } from './exporter.ts';
+import { ScrapeCache, scrapeBrokers } from './exporter.ts';
 import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
 
 /** Exporter series → (derived name, how brokers combine, the quota key it is measured against). */
@@ -39,8 +39,12 @@ export class ClientCollector implements Collector {
   readonly cluster: string;
   readonly intervalMs: number;
 
-  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin) {
+  private readonly scrapes: ScrapeCache;
+
+  /** `scrapes`: exporter scrapes shared with the cluster's other collectors (default: its own). */
+  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin, scrapes?: ScrapeCache) {
     this.cluster = config.name;
+    this.scrapes = scrapes ?? new ScrapeCache(0);
     this.intervalMs = config.intervals.clients * 1000;
   }
 
@@ -48,7 +52,7 @@ export class ClientCollector implements Collector {
     const cluster = this.cluster;
     const samples: Sample[] = [];
     const errors: CollectIssue[] = [];
-    const [scraped, quotas] = await Promise.all([scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs), this.admin.describeClientQuotas()]);
+    const [scraped, quotas] = await Promise.all([scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs, { cache: this.scrapes, consumer: this }), this.admin.describeClientQuotas()]);
     errors.push(...scraped.errors, ...quotas.errors);
 
     // metric → "user\0client" → combined values

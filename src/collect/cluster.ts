@@ -22,7 +22,7 @@ import type { KafkaAdmin, PartitionInfo } from '../kafka/admin.ts';
 import type { Sample } from '../store/types.ts';
 import type { StoreEvent } from '../store/events.ts';
 import type { ClusterConfig } from './config.ts';
-import { scrapeBrokers } from './exporter.ts';
+import { ScrapeCache, scrapeBrokers } from './exporter.ts';
 import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
 
 const MIN_ISR = 'min.insync.replicas';
@@ -65,8 +65,12 @@ export class ClusterCollector implements Collector {
   private upBefore: Set<number> | null = null;
   private leadersBefore: Map<string, number> | null = null;
 
-  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin) {
+  private readonly scrapes: ScrapeCache;
+
+  /** `scrapes`: exporter scrapes shared with the cluster's other collectors (default: its own). */
+  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin, scrapes?: ScrapeCache) {
     this.cluster = config.name;
+    this.scrapes = scrapes ?? new ScrapeCache(0);
     this.intervalMs = config.intervals.cluster * 1000;
   }
 
@@ -78,7 +82,7 @@ export class ClusterCollector implements Collector {
     const add = (metric: string, value: number, labels: Record<string, string> = {}): void => {
       samples.push({ metric, labels: { cluster, ...labels }, ts: nowMs, value });
     };
-    const exporter = scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs);
+    const exporter = scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs, { cache: this.scrapes, consumer: this });
 
     let meta;
     try {
@@ -118,9 +122,17 @@ export class ClusterCollector implements Collector {
         add('sluice_cluster_broker_replicas', h.replicasByBroker.get(id) ?? 0, { broker: String(id) });
       }
       for (const [topic, t] of meta.topics) {
-        add('sluice_topic_partitions', t.partitions.length, { topic });
-        add('sluice_topic_under_replicated_partitions', t.partitions.filter((p) => p.leader >= 0 && p.isr.length < p.replicas.length).length, { topic });
-        add('sluice_topic_offline_partitions', t.partitions.filter((p) => p.leader < 0).length, { topic });
+        let underReplicated = 0;
+        let offline = 0;
+        for (const p of t.partitions) {
+          if (p.leader < 0) offline++;
+          else if (p.isr.length < p.replicas.length) underReplicated++;
+        }
+        samples.push(
+          { metric: 'sluice_topic_partitions', labels: { cluster, topic }, ts: nowMs, value: t.partitions.length },
+          { metric: 'sluice_topic_under_replicated_partitions', labels: { cluster, topic }, ts: nowMs, value: underReplicated },
+          { metric: 'sluice_topic_offline_partitions', labels: { cluster, topic }, ts: nowMs, value: offline },
+        );
       }
       this.leaderEvents(all, nowMs, events);
     }

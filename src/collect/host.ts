@@ -9,7 +9,8 @@
  */
 import type { Sample } from '../store/types.ts';
 import type { ClusterConfig } from './config.ts';
-import { instanceOf, scrape, type ScrapedSample } from './scrape.ts';
+import { ScrapeCache } from './exporter.ts';
+import { instanceOf, type ScrapedSample } from './scrape.ts';
 import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
 
 /** node_exporter series kept. */
@@ -49,8 +50,12 @@ export class HostCollector implements Collector {
   readonly intervalMs: number;
   private readonly previous = new Map<string, Map<string, number>>();
 
-  constructor(private readonly config: ClusterConfig) {
+  private readonly scrapes: ScrapeCache;
+
+  /** `scrapes`: scrapes shared with the cluster's other collectors, for hosts that are also exporter endpoints (default: its own). */
+  constructor(private readonly config: ClusterConfig, scrapes?: ScrapeCache) {
     this.cluster = config.name;
+    this.scrapes = scrapes ?? new ScrapeCache(0);
     this.intervalMs = config.intervals.host * 1000;
   }
 
@@ -59,9 +64,9 @@ export class HostCollector implements Collector {
     const samples: Sample[] = [];
     const errors: CollectIssue[] = [];
     await Promise.all(this.config.hosts.map(async (url) => {
-      let scraped: ScrapedSample[];
+      let scraped: readonly ScrapedSample[];
       try {
-        scraped = await scrape(url, this.config.timeouts.scrapeMs);
+        scraped = await this.scrapes.get(url, this.config.timeouts.scrapeMs, this);
       } catch (err) {
         errors.push({ op: 'scrape', subject: url, message: (err as Error).message });
         return;

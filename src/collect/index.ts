@@ -1,7 +1,8 @@
 /**
  * The collectors: the contract (types.ts), the scheduler, the config, and one collector per
  * concern for each configured cluster. `buildCollectors` makes the four collectors of every
- * cluster with one admin client per cluster, shared by them and closed with them.
+ * cluster with one admin client per cluster, shared by them and closed with them, and one
+ * scrape cache per cluster, so that each exporter endpoint is scraped once per cycle.
  */
 import { KafkaAdmin } from '../kafka/admin.ts';
 import { recordEvents } from '../store/events.ts';
@@ -11,6 +12,7 @@ import { ClusterCollector } from './cluster.ts';
 import { TopicCollector, type TopicCollectorOptions } from './topics.ts';
 import { ClientCollector } from './clients.ts';
 import { HostCollector } from './host.ts';
+import { ScrapeCache } from './exporter.ts';
 import type { Collector, EventSink } from './types.ts';
 
 export * from './types.ts';
@@ -21,6 +23,7 @@ export { TopicCollector, type TopicCollectorOptions } from './topics.ts';
 export { ClientCollector } from './clients.ts';
 export { HostCollector, cpuUtilization } from './host.ts';
 export { parsePrometheusText, scrape } from './scrape.ts';
+export { ScrapeCache, scrapeBrokers, type BrokerScrape, type SharedScrapes } from './exporter.ts';
 
 /** The store's events table as an EventSink. */
 export function dbEventSink(db: Queryable): EventSink {
@@ -32,12 +35,14 @@ export function buildCollectors(config: CollectConfig, options: { topics?: Topic
   const out: Collector[] = [];
   for (const cluster of config.clusters) {
     const admin = new KafkaAdmin(adminOptionsOf(cluster));
+    // One scrape of each exporter endpoint per cycle, shared by the collectors that read it.
+    const scrapes = new ScrapeCache();
     const collectors: Collector[] = [
-      new ClusterCollector(cluster, admin),
+      new ClusterCollector(cluster, admin, scrapes),
       new TopicCollector(cluster, admin, options.topics),
-      new ClientCollector(cluster, admin),
+      new ClientCollector(cluster, admin, scrapes),
     ];
-    if (cluster.hosts.length > 0) collectors.push(new HostCollector(cluster));
+    if (cluster.hosts.length > 0) collectors.push(new HostCollector(cluster, scrapes));
     // The admin client is shared: the first collector's close releases it.
     let closed = false;
     const closeAdmin = async (): Promise<void> => {

@@ -27,8 +27,17 @@ function parseLabels(line: string, i: number): [Record<string, string>, number] 
     while (line[i] === ' ' || line[i] === ',') i++;
     if (line[i] === '}') return [labels, i + 1];
     const eq = line.indexOf('=', i);
-    if (eq < 0 || line[eq + 1] !== '"') throw new Error('malformed label');
+    if (eq < 0 || line.charCodeAt(eq + 1) !== 34 /* " */) throw new Error('malformed label');
     const name = line.slice(i, eq).trim();
+    const close = line.indexOf('"', eq + 2);
+    if (close < 0) throw new Error('unterminated label value');
+    const backslash = line.indexOf('\\', eq + 2);
+    if (backslash < 0 || backslash > close) {
+      // No escapes: the value is the text between the quotes.
+      labels[name] = line.slice(eq + 2, close);
+      i = close + 1;
+      continue;
+    }
     let value = '';
     let j = eq + 2;
     for (; j < line.length && line[j] !== '"'; j++) {
@@ -43,6 +52,31 @@ function parseLabels(line: string, i: number): [Record<string, string>, number] 
   }
 }
 
+/** Whether the char code is whitespace that ends a token (space, tab, CR and the like). */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12 || c === 160 || c === 0xfeff || (c > 0x1000 && /\s/.test(String.fromCharCode(c)));
+}
+
+/** Parses one trimmed, non-empty, non-comment line; throws when it is malformed. */
+function parseLine(line: string): ScrapedSample {
+  let i = 0;
+  const n = line.length;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 123 /* { */ || c === 32 || c === 9) break;
+  }
+  const name = line.slice(0, i);
+  let labels: Record<string, string> = {};
+  if (line.charCodeAt(i) === 123) [labels, i] = parseLabels(line, i + 1);
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  let end = i;
+  while (end < n && !isSpace(line.charCodeAt(end))) end++;
+  const text = line.slice(i, end);
+  const value = parseValue(text);
+  if (name === '' || text === '' || (Number.isNaN(value) && text !== 'NaN')) throw new Error('bad value');
+  return { name, labels, value };
+}
+
 /**
  * Parses exposition text. Malformed lines are skipped and counted in `bad`, so that one odd
  * series does not cost the whole scrape.
@@ -50,19 +84,18 @@ function parseLabels(line: string, i: number): [Record<string, string>, number] 
 export function parsePrometheusText(text: string): { samples: ScrapedSample[]; bad: number } {
   const samples: ScrapedSample[] = [];
   let bad = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line[0] === '#') continue;
+  let from = 0;
+  while (from <= text.length) {
+    let nl = text.indexOf('\n', from);
+    if (nl < 0) nl = text.length;
+    const first = text.charCodeAt(from);
+    // Most lines need no trimming: they start with a name or '#' and end without spaces.
+    let line = text.slice(from, nl);
+    if (isSpace(first) || (line.length > 0 && isSpace(line.charCodeAt(line.length - 1)))) line = line.trim();
+    from = nl + 1;
+    if (line === '' || line.charCodeAt(0) === 35 /* # */) continue;
     try {
-      let i = 0;
-      while (i < line.length && line[i] !== '{' && line[i] !== ' ' && line[i] !== '\t') i++;
-      const name = line.slice(0, i);
-      let labels: Record<string, string> = {};
-      if (line[i] === '{') [labels, i] = parseLabels(line, i + 1);
-      const rest = line.slice(i).trim().split(/\s+/);
-      const value = parseValue(rest[0] ?? '');
-      if (name === '' || rest[0] === undefined || rest[0] === '' || (Number.isNaN(value) && rest[0] !== 'NaN')) throw new Error('bad value');
-      samples.push({ name, labels, value });
+      samples.push(parseLine(line));
     } catch {
       bad++;
     }

@@ -34,18 +34,78 @@ function counter(reg: Registry, name: string, help: string, labelNames: string[]
   });
 }
 
+/**
+ * A gauge of many series (one per partition replica) whose label sets are distinct by
+ * construction: it hands prom-client its values as they are read, in order, instead of storing
+ * each one through `set` (a label hash per series). prom-client renders it as any other gauge.
+ */
+function largeGauge(reg: Registry, name: string, help: string, labelNames: string[], read: () => { labels: Labels; value: number }[]): void {
+  const g = new Gauge({ name, help, labelNames, registers: [reg] });
+  const aggregator = (g as unknown as { aggregator: string }).aggregator;
+  (g as unknown as { get: () => Promise<unknown> }).get = async () => ({ help, name, type: 'gauge', values: read(), aggregator });
+}
+
 const TOPIC_COUNTERS = {
   bytesin: 'bytesIn', bytesout: 'bytesOut', messagesin: 'messagesIn',
   totalproducerequests: 'totalProduceRequests', totalfetchrequests: 'totalFetchRequests',
   failedproducerequests: 'failedProduceRequests', failedfetchrequests: 'failedFetchRequests',
 } as const;
 
+/** What the partition series of one scrape are computed from, read in one pass over the partitions. */
+interface PartitionCounts {
+  led: number;
+  hosted: number;
+  underReplicated: number;
+  underMinIsr: number;
+  offline: number;
+  preferredImbalance: number;
+  readonly logSizes: { labels: Labels; value: number }[];
+}
+
+/**
+ * The partition counts of `node`, read once per scrape: every series of one scrape is collected
+ * in the same synchronous turn, so the counts are computed on first use and dropped at the end
+ * of that turn (the next scrape reads the state afresh).
+ */
+function partitionView(node: BrokerNode): () => PartitionCounts {
+  let current: PartitionCounts | null = null;
+  return () => {
+    if (current !== null) return current;
+    const cluster = node.cluster;
+    const id = node.nodeId;
+    const c: PartitionCounts = { led: 0, hosted: 0, underReplicated: 0, underMinIsr: 0, offline: 0, preferredImbalance: 0, logSizes: [] };
+    const minIsr = new Map<string, number>();
+    for (const p of cluster.allPartitions()) {
+      if (p.leader < 0) c.offline++;
+      else if (p.leader !== p.preferred) c.preferredImbalance++;
+      const r = p.copies.get(id);
+      if (r) {
+        c.hosted++;
+        c.logSizes.push({ labels: { topic: p.topic, partition: String(p.index) }, value: r.log.size });
+      }
+      if (p.leader !== id) continue;
+      c.led++;
+      if (p.underReplicated) c.underReplicated++;
+      let min = minIsr.get(p.topic);
+      if (min === undefined) {
+        const t = cluster.topics.get(p.topic);
+        min = t === undefined ? -1 : cluster.topics.numericConfig(t, 'min.insync.replicas');
+        minIsr.set(p.topic, min);
+      }
+      if (p.isr.length < min) c.underMinIsr++;
+    }
+    current = c;
+    queueMicrotask(() => { current = null; });
+    return c;
+  };
+}
+
 /** Builds the registry of one broker's metrics endpoint. */
 export function brokerRegistry(node: BrokerNode): Registry {
   const reg = new Registry();
   const cluster = node.cluster;
-  const led = () => [...cluster.allPartitions()].filter((p) => p.leader === node.nodeId);
   const isController = () => cluster.controllerId === node.nodeId;
+  const partitions = partitionView(node);
 
   for (const [suffix, field] of Object.entries(TOPIC_COUNTERS)) {
     counter(reg, `kafka_server_brokertopicmetrics_${suffix}_total`, `BrokerTopicMetrics ${suffix}, per topic and for all topics (no topic label)`, ['topic'], () => {
@@ -62,19 +122,16 @@ export function brokerRegistry(node: BrokerNode): Registry {
   counter(reg, 'kafka_server_brokertopicmetrics_replicationbytesin_total', 'Bytes replicated into this broker as a follower', [], () => [[{}, node.stats.replicationBytesIn]]);
   counter(reg, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Bytes replicated out of this broker as a leader', [], () => [[{}, node.stats.replicationBytesOut]]);
 
-  gauge(reg, 'kafka_server_replicamanager_underreplicatedpartitions', 'Partitions led here whose ISR is smaller than the replica set', [], () => [[{}, led().filter((p) => p.underReplicated).length]]);
-  gauge(reg, 'kafka_server_replicamanager_partitioncount', 'Replicas hosted by this broker', [], () => [[{}, [...cluster.allPartitions()].filter((p) => p.copies.has(node.nodeId)).length]]);
-  gauge(reg, 'kafka_server_replicamanager_leadercount', 'Partitions led by this broker', [], () => [[{}, led().length]]);
-  gauge(reg, 'kafka_server_replicamanager_underminisrpartitioncount', 'Partitions led here whose ISR is below min.insync.replicas', [], () => [[{}, led().filter((p) => {
-    const t = cluster.topics.get(p.topic);
-    return t !== undefined && p.isr.length < cluster.topics.numericConfig(t, 'min.insync.replicas');
-  }).length]]);
+  gauge(reg, 'kafka_server_replicamanager_underreplicatedpartitions', 'Partitions led here whose ISR is smaller than the replica set', [], () => [[{}, partitions().underReplicated]]);
+  gauge(reg, 'kafka_server_replicamanager_partitioncount', 'Replicas hosted by this broker', [], () => [[{}, partitions().hosted]]);
+  gauge(reg, 'kafka_server_replicamanager_leadercount', 'Partitions led by this broker', [], () => [[{}, partitions().led]]);
+  gauge(reg, 'kafka_server_replicamanager_underminisrpartitioncount', 'Partitions led here whose ISR is below min.insync.replicas', [], () => [[{}, partitions().underMinIsr]]);
   counter(reg, 'kafka_server_replicamanager_isrshrinks_total', 'ISR shrinks of partitions led here', [], () => [[{}, node.stats.isrShrinks]]);
   counter(reg, 'kafka_server_replicamanager_isrexpands_total', 'ISR expansions of partitions led here', [], () => [[{}, node.stats.isrExpands]]);
 
   gauge(reg, 'kafka_controller_kafkacontroller_activecontrollercount', '1 on the active controller', [], () => [[{}, isController() ? 1 : 0]]);
-  gauge(reg, 'kafka_controller_kafkacontroller_offlinepartitionscount', 'Partitions without a leader (reported by the controller)', [], () => [[{}, isController() ? [...cluster.allPartitions()].filter((p) => p.leader < 0).length : 0]]);
-  gauge(reg, 'kafka_controller_kafkacontroller_preferredreplicaimbalancecount', 'Partitions not led by their preferred replica (reported by the controller)', [], () => [[{}, isController() ? [...cluster.allPartitions()].filter((p) => p.leader >= 0 && p.leader !== p.preferred).length : 0]]);
+  gauge(reg, 'kafka_controller_kafkacontroller_offlinepartitionscount', 'Partitions without a leader (reported by the controller)', [], () => [[{}, isController() ? partitions().offline : 0]]);
+  gauge(reg, 'kafka_controller_kafkacontroller_preferredreplicaimbalancecount', 'Partitions not led by their preferred replica (reported by the controller)', [], () => [[{}, isController() ? partitions().preferredImbalance : 0]]);
   counter(reg, 'kafka_controller_controllerstats_uncleanleaderelections_total', 'Unclean leader elections (reported by the controller)', [], () => [[{}, isController() ? cluster.stats.uncleanElections : 0]]);
 
   counter(reg, 'kafka_network_requestmetrics_requests_total', 'Requests by API and version', ['request', 'version'], () => {
@@ -96,14 +153,7 @@ export function brokerRegistry(node: BrokerNode): Registry {
   gauge(reg, 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', 'Fraction of request handler time idle (0..1)', [], () => [[{}, node.model.handlerIdle(Date.now())]]);
   gauge(reg, 'kafka_network_socketserver_networkprocessoravgidle_percent', 'Fraction of network time idle (0..1)', [], () => [[{}, node.model.networkIdle(Date.now())]]);
   gauge(reg, 'kafka_server_socket_server_metrics_connection_count', 'Open connections per listener', ['listener'], () => [[{ listener: cluster.options.saslUsers ? 'SASL_PLAINTEXT' : 'PLAINTEXT' }, node.alive ? node.server?.connectionCount ?? 0 : 0]]);
-  gauge(reg, 'kafka_log_log_size', 'Bytes of each partition replica on this broker', ['topic', 'partition'], () => {
-    const out: [Labels, number][] = [];
-    for (const p of cluster.allPartitions()) {
-      const r = p.copies.get(node.nodeId);
-      if (r) out.push([{ topic: p.topic, partition: String(p.index) }, r.log.size]);
-    }
-    return out;
-  });
+  largeGauge(reg, 'kafka_log_log_size', 'Bytes of each partition replica on this broker', ['topic', 'partition'], () => partitions().logSizes);
 
   const quotaSeries = (type: 'produce' | 'fetch' | 'request', pick: 'rate' | 'throttleMs'): Series => node.quotaEnforcer.snapshot(Date.now())
     .filter((s) => s.type === type)
