@@ -9,6 +9,8 @@ import { Command, CommanderError } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { registerBrokerCommand } from './commands/broker.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerStartCommand } from './commands/start.ts';
 import { registerWorkloadCommand } from './commands/workload.ts';
 import { processContext, type CliContext } from './context.ts';
 
@@ -39,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
   // Subcommands inherit the exit and output settings above, so register them after.
   registerBrokerCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerMigrateCommand(program, ctx);
+  registerStartCommand(program, ctx);
   registerWorkloadCommand(program, ctx);
   return program;
 }

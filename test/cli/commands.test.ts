@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { parseBrokerFlags } from '../../src/cli/commands/broker.ts';
-import { DEMO_NOTICE, parseDemoFlags } from '../../src/cli/commands/demo.ts';
+import { DEMO_SCENARIO, parseDemoFlags } from '../../src/cli/commands/demo.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { Cluster, type BrokerOptions, type RunningCluster } from '../../src/kafka/broker/index.ts';
@@ -193,20 +193,35 @@ describe('parseBrokerFlags', () => {
 });
 
 describe('parseDemoFlags', () => {
-  test('runs the demo topics with auto-create on', () => {
-    assert.deepEqual(parseDemoFlags({ port: '0' }), {
-      host: '127.0.0.1',
-      port: 0,
-      nodeId: 0,
-      maxFrameBytes: 104_857_600,
-      topics: [
-        { name: 'orders', partitions: 4 },
-        { name: 'payments', partitions: 2 },
-        { name: 'clicks', partitions: 8 },
-      ],
-      autoCreateTopics: true,
+  test('runs 3 brokers with auto-create on, metrics, control and the calm-day scenario', () => {
+    assert.deepEqual(parseDemoFlags({ port: '0', metricsPort: '0', controlPort: '0' }), {
+      broker: { host: '127.0.0.1', port: 0, brokers: 3, metricsPort: 0, maxFrameBytes: 104_857_600, autoCreateTopics: true },
+      controlPort: 0,
+      apiPort: 8080,
+      scenario: DEMO_SCENARIO,
+      statusIntervalMs: 10_000,
+      collectIntervalSeconds: 10,
     });
-    assert.equal(parseDemoFlags({}).port, 9092);
+    const defaults = parseDemoFlags({});
+    assert.equal(defaults.broker.port, 9092);
+    assert.equal(defaults.broker.metricsPort, 9404);
+    assert.equal(defaults.controlPort, 9099);
+    assert.equal(parseDemoFlags({ workload: false }).scenario, null);
+  });
+
+  test('names overlapping or out-of-range ports', () => {
+    assert.throws(() => parseDemoFlags({ port: '9092', metricsPort: '9094' }), {
+      code: 'SLUICE_ERR_CLI_ARGUMENT',
+      message: '--metrics-port: ports 9094 to 9096 overlap --port (9092 to 9094)',
+    });
+    assert.throws(() => parseDemoFlags({ port: '65534' }), {
+      code: 'SLUICE_ERR_CLI_ARGUMENT',
+      message: '--port: broker 2 would need port 65536; expected at most 65533',
+    });
+    assert.throws(() => parseDemoFlags({ apiPort: 'x' }), {
+      code: 'SLUICE_ERR_CLI_ARGUMENT',
+      message: '--api-port: expected an integer from 0 to 65535, got "x"',
+    });
   });
 });
 
@@ -294,19 +309,3 @@ describe('sluice broker (in-process)', () => {
   });
 });
 
-describe('sluice demo (in-process)', () => {
-  test('says it is the bundled broker only, then announces the listener', async () => {
-    const fake = fakeContext(9092);
-    const exit = runCli(['demo'], () => fake.ctx);
-    await fake.listening;
-    fake.shutdown('SIGINT');
-    assert.equal(await exit, 0);
-    assert.deepEqual(fake.stdout, [`${DEMO_NOTICE}\n`, 'sluice broker listening on 127.0.0.1:9092\n', 'sluice broker 0 listening on 127.0.0.1:9092\n']);
-    assert.equal(
-      DEMO_NOTICE,
-      'sluice demo: running the bundled broker only; the full demo (collectors, rules, throttling) comes later',
-    );
-    assert.equal(fake.started[0]?.port, 9092);
-    assert.equal(fake.started[0]?.autoCreateTopics, true);
-  });
-});

@@ -1,0 +1,71 @@
+/**
+ * The service configuration, `sluice.yaml`: the store, the clusters the collectors watch, the
+ * HTTP API port and the log level. Validated once (unknown keys are errors, every problem named
+ * by `file:line:col` and path), defaults applied, frozen. `DATABASE_URL`, when set and not
+ * empty, overrides `store.url`.
+ */
+import * as z from 'zod';
+import { clusterConfigSchema } from '../collect/config.ts';
+import { storeOptionsSchema } from '../store/options.ts';
+import { LOG_LEVELS } from '../telemetry/logger.ts';
+import { deepFreeze, type DeepReadonly } from './freeze.ts';
+import { validate, type ValidateOptions } from './validate.ts';
+import { loadYamlFile } from './yaml.ts';
+
+/** Default port of the HTTP API (served by a later stage; reserved now). */
+export const DEFAULT_API_PORT = 8080;
+
+/** The environment variable that overrides `store.url`. */
+export const DATABASE_URL_ENV = 'DATABASE_URL';
+
+/** The schema of `sluice.yaml`. */
+export const sluiceConfigSchema = z
+  .strictObject({
+    /** Where samples go: PostgreSQL at `url`, else embedded PGlite. */
+    store: storeOptionsSchema.prefault({}),
+    /** The clusters the collectors watch; at least one. */
+    clusters: z.array(clusterConfigSchema).min(1),
+    api: z.strictObject({ port: z.int().min(0).max(65_535).default(DEFAULT_API_PORT) }).prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.clusters.forEach((cluster, i) => {
+      const first = seen.get(cluster.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${cluster.name}" (also clusters[${first}])` });
+      } else {
+        seen.set(cluster.name, i);
+      }
+    });
+  });
+
+/** `sluice.yaml`, validated, defaults applied, frozen. */
+export type SluiceConfig = DeepReadonly<z.output<typeof sluiceConfigSchema>>;
+
+/** Environment overrides applied after validation. */
+export interface ConfigEnv {
+  readonly DATABASE_URL?: string | undefined;
+}
+
+/** Applies `DATABASE_URL` (when set and not empty) over `store.url`. */
+export function withEnv(config: SluiceConfig, env: ConfigEnv = process.env): SluiceConfig {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '') return config;
+  return deepFreeze({ ...config, store: { ...config.store, url } }) as SluiceConfig;
+}
+
+/** Validates a plain object as the service config (no environment applied). */
+export function parseSluiceConfig(input: unknown, options: ValidateOptions = {}): SluiceConfig {
+  return deepFreeze(validate(sluiceConfigSchema, input, options)) as SluiceConfig;
+}
+
+/**
+ * Reads and validates `sluice.yaml` at `path`, then applies the environment. Throws
+ * SLUICE_ERR_CONFIG_FILE when it cannot be read and SLUICE_ERR_CONFIG_INVALID, one line per
+ * problem as `path:line:col: key.path: expected …, got …`, when its content is wrong.
+ */
+export async function loadSluiceConfig(path: string, env: ConfigEnv = process.env): Promise<SluiceConfig> {
+  const config = (await loadYamlFile(path, sluiceConfigSchema)) as SluiceConfig;
+  return withEnv(config, env);
+}
