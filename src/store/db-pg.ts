@@ -17,7 +17,7 @@ import type { CopyOptions, Db, Queryable, QueryResult, SampleColumns } from './t
 export interface PgDbOptions {
   /** A libpq-style URL, e.g. postgres://user@host:5432/db. */
   readonly url: string;
-  /** Schema to create (if missing) and put first on every connection's search_path. */
+  /** Schema to create (if missing) and make the only one on every connection's search_path, so nothing resolves to another schema's tables. */
   readonly schema?: string;
   /** Connections in the pool; default 4. */
   readonly maxConnections?: number;
@@ -37,7 +37,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     keepAlive: true,
     application_name: 'sluice',
-    ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(options.schema)},public` }),
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
   });
   // An idle pooled connection that breaks (server restart, network cut) emits here; without a
   // listener the process would crash. The pool drops the connection and opens a fresh one later.

@@ -14,7 +14,7 @@ import type { CopyOptions, Db, Queryable, QueryResult, SampleColumns } from './t
 export interface PgliteDbOptions {
   /** A directory for its files, or `memory` for a database that lives as long as the process. */
   readonly dataDir: string;
-  /** Schema to create (if missing) and put first on the search_path. */
+  /** Schema to create (if missing) and make the only one on the search_path, so nothing resolves to another schema's tables. */
   readonly schema?: string;
 }
 
@@ -26,7 +26,7 @@ export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
   const lite = await PGlite.create(options.dataDir === 'memory' ? undefined : options.dataDir);
   if (options.schema !== undefined) {
     const schema = quoteIdent(options.schema);
-    await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public`);
+    await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   }
   return new PgliteDb(lite);
 }

@@ -151,3 +151,29 @@ describe('openStore', () => {
     });
   }
 });
+
+describe('schemas on one PostgreSQL database', { skip: DATABASE_URL === undefined }, () => {
+  test('a store in its own schema never resolves to the public schema\'s tables or partitions', async () => {
+    // A store in the database's default schema (public) holds the same tables and partitions; a
+    // store in its own schema must still create and use its own. (The public tables are left in
+    // place: other runs on the same database use them too.)
+    const shared = await openStore({ url: DATABASE_URL! }, { now: () => NOW });
+    await shared.writer.write([{ metric: 'schema_probe', labels: { cluster: 'c' }, ts: NOW, value: 1 }]);
+    await shared.close();
+    const mine = uniqueSchema();
+    const b = await openStore({ url: DATABASE_URL!, schema: mine }, { now: () => NOW });
+    try {
+      await b.writer.write([{ metric: 'schema_probe', labels: { cluster: 'c' }, ts: NOW + 1, value: 2 }]);
+      await b.writer.flush();
+      const rows = await b.db.query<{ value: number; schema: string }>(
+        `SELECT s.value, n.nspname AS schema FROM samples s JOIN pg_class c ON c.oid = s.tableoid JOIN pg_namespace n ON n.oid = c.relnamespace`,
+      );
+      assert.deepEqual(rows.rows, [{ value: 2, schema: mine }]);
+    } finally {
+      await b.close();
+      const admin = await openDb({ url: DATABASE_URL! });
+      await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(mine)} CASCADE`);
+      await admin.close();
+    }
+  });
+});
