@@ -43,7 +43,9 @@ if (files.length === 0) {
 const reporter = process.stdout.isTTY && !flags.some((flag) => flag.startsWith('--test-reporter')) ? ['--test-reporter=spec'] : [];
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...flags, ...files],
+  // --test-force-exit: a file whose tests are done ends even if something left a handle open, and
+  // --test-timeout bounds any one test, so one bad test can never hang the whole run.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
   { cwd: root, stdio: 'inherit' },
 );
 

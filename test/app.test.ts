@@ -15,6 +15,8 @@ for (const backend of backends) {
   describe(`buildApp (${backend.name})`, () => {
     test('stores the collectors\' samples and events, and stops cleanly', async () => {
       const running = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger() });
+      // Stopped in `finally` too, so a failed assertion never leaves timers and connections open.
+      let stopApp = async (): Promise<void> => {};
       try {
         const nodes = running.cluster.nodes.filter((n) => n !== undefined);
         const config = parseSluiceConfig({
@@ -31,6 +33,7 @@ for (const backend of backends) {
         // jitter 0: every collector's first cycle runs at once; the next is an hour away.
         const app = buildApp(config, { jitter: 0 });
         assert.throws(() => app.store, /not started/);
+        stopApp = () => app.stop();
         await app.start();
         const { db } = app.store;
         const deadline = Date.now() + 15_000;
@@ -51,6 +54,7 @@ for (const backend of backends) {
         await app.stop();
         assert.throws(() => app.store, /not started/);
       } finally {
+        await stopApp();
         await running.stop();
       }
     });
