@@ -141,9 +141,14 @@ export class Cluster {
     for (const t of this.topics.all()) for (const p of t.partitions) p.wakeAll();
   }
 
-  /** Creates a topic spread over the live brokers (or with an explicit assignment). */
+  /** Ids of every broker of the cluster, live or not. */
+  private brokerIds(): number[] {
+    return this.nodes.filter((n) => n !== undefined).map((n) => n.nodeId);
+  }
+
+  /** Creates a topic spread over the cluster's brokers (or with an explicit assignment). */
   createTopic(name: string, partitions: number, replicationFactor: number, configs: Iterable<[string, string]> = [], assignment?: number[][], internal = false): Topic {
-    const brokers = this.nodes.filter((n) => n !== undefined).map((n) => n.nodeId);
+    const brokers = this.brokerIds();
     const plan = assignment ?? assignReplicas(brokers, partitions, replicationFactor, this.topics.size % brokers.length);
     const topic = this.topics.create(name, plan, configs, internal);
     for (const p of topic.partitions) this.fixLeadership(p);
@@ -152,7 +157,7 @@ export class Cluster {
 
   /** Grows a topic to `count` partitions. */
   addPartitions(topic: Topic, count: number, assignment?: number[][]): void {
-    const brokers = this.nodes.filter((n) => n !== undefined).map((n) => n.nodeId);
+    const brokers = this.brokerIds();
     const rf = topic.partitions[0]?.replicas.length ?? 1;
     const plan = assignment ?? assignReplicas(brokers, count - topic.partitions.length, rf, 0, topic.partitions.length);
     const first = topic.partitions.length;

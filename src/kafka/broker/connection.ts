@@ -174,7 +174,7 @@ export class Connection {
     const api = APIS.get(apiKey);
     const range = this.host.supported(apiKey);
     if (!api || !range) {
-      this.reply(correlationId, encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
+      this.reply(encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
       return;
     }
     if (apiVersion < range[0] || apiVersion > range[1]) {
@@ -182,7 +182,7 @@ export class Connection {
         // KIP-511: answer an unknown ApiVersions version in v0 format, listing what is supported.
         this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state, frameBytes: frame.length, responseBytes: 0 }, { unsupported: true }));
       } else {
-        this.reply(correlationId, encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
+        this.reply(encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
       }
       return;
     }
@@ -214,7 +214,7 @@ export class Connection {
     this.respond(correlationId, apiKey, apiVersion, result);
   }
 
-  private reply(_correlationId: number, frame: Buffer): void {
+  private reply(frame: Buffer): void {
     this.queue.push({ chunks: [frame], done: true, close: false });
     this.flush();
   }

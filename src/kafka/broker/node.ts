@@ -6,6 +6,7 @@ import type { RequestContext } from './connection.ts';
 import type { Message } from '../protocol/codec.ts';
 import type { BrokerCapacity } from './options.ts';
 import { APIS } from '../protocol/messages.ts';
+import { KafkaError } from '../protocol/error-codes.ts';
 import { CapacityModel } from './capacity.ts';
 import { QuotaEnforcer } from './quota-enforcer.ts';
 import { BrokerStats } from './stats.ts';
@@ -151,6 +152,13 @@ export class BrokerNode {
   ledPartition(topic: Topic | undefined, index: number): Partition | undefined {
     const p = topic?.partitions[index];
     return p && p.leader === this.nodeId ? p : undefined;
+  }
+
+  /** Error for a partition this broker does not lead: unknown, offline, or led elsewhere. */
+  notLedError(topic: string, index: number): number {
+    const p = this.topics.partition(topic, index);
+    if (!p) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+    return p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER;
   }
 
   /** After a leader append: replicate, advance the high watermark, wake consumers. */

@@ -25,7 +25,6 @@ export class Replica {
 /** A producer waiting for acks=all: resolved once the high watermark passes `offset`. */
 interface AckWaiter {
   readonly offset: number;
-  readonly leaderEpoch: number;
   resolve(errorCode: number): void;
 }
 
@@ -115,7 +114,6 @@ export class Partition {
       }, Math.max(timeoutMs, 1));
       const waiter: AckWaiter = {
         offset,
-        leaderEpoch: this.leaderEpoch,
         resolve: (code) => {
           clearTimeout(timer);
           resolve(code);

@@ -145,7 +145,7 @@ export const listOffsets: Handler = {
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
         const p = node.ledPartition(node.topics.get(t.name), pr.partitionIndex);
-        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: notLedError(node, t.name, pr.partitionIndex), timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: node.notLedError(t.name, pr.partitionIndex), timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const found = offsetForTimestamp(p, pr.timestamp as bigint);
         return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: p.leaderEpoch };
       }),
@@ -153,13 +153,6 @@ export const listOffsets: Handler = {
     return { throttleTimeMs: 0, topics };
   },
 };
-
-/** Error for a partition this broker does not lead: unknown, offline, or led elsewhere. */
-export function notLedError(node: BrokerNode, topic: string, index: number): number {
-  const p = node.topics.partition(topic, index);
-  if (!p) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
-  return p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER;
-}
 
 /** Resolves a ListOffsets timestamp spec for one partition. */
 export function offsetForTimestamp(p: Partition, ts: bigint): { offset: bigint; timestamp: bigint } {
@@ -191,7 +184,7 @@ export const offsetForLeaderEpoch: Handler = {
       topic: t.topic,
       partitions: (t.partitions as Message[]).map((pr) => {
         const p = node.ledPartition(node.topics.get(t.topic), pr.partition);
-        if (!p) return { partition: pr.partition, errorCode: notLedError(node, t.topic, pr.partition), leaderEpoch: -1, endOffset: -1n };
+        if (!p) return { partition: pr.partition, errorCode: node.notLedError(t.topic, pr.partition), leaderEpoch: -1, endOffset: -1n };
         if (pr.currentLeaderEpoch !== undefined && pr.currentLeaderEpoch > p.leaderEpoch) {
           return { partition: pr.partition, errorCode: KafkaError.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1n };
         }
@@ -215,7 +208,7 @@ export const deleteRecords: Handler = {
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
         const p = node.ledPartition(node.topics.get(t.name), pr.partitionIndex);
-        if (!p) return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: notLedError(node, t.name, pr.partitionIndex) };
+        if (!p) return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: node.notLedError(t.name, pr.partitionIndex) };
         const target = pr.offset === -1n ? p.highWatermark : Number(pr.offset);
         if (target > p.highWatermark || target < 0) {
           return { partitionIndex: pr.partitionIndex, lowWatermark: -1n, errorCode: KafkaError.OFFSET_OUT_OF_RANGE };

@@ -69,12 +69,6 @@ export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, reco
   return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(baseOffset), logStartOffset: BigInt(p.log.logStartOffset), lastOffset };
 }
 
-function unknownOrNotLeader(node: BrokerNode, topic: Topic | undefined, index: number): number {
-  const p = topic?.partitions[index];
-  if (!p || topic!.internal) return KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
-  return p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NOT_LEADER_OR_FOLLOWER;
-}
-
 /** Produce: acks 0 (no response), 1 (leader) and -1 (all in-sync replicas, honouring min.insync.replicas). */
 export const produce: Handler = {
   apiKey: ApiKey.Produce,
@@ -91,7 +85,7 @@ export const produce: Handler = {
           const out: Message = { index: pd.index, logAppendTimeMs: -1n };
           if (!validAcks) return Object.assign(out, fail(KafkaError.INVALID_REQUIRED_ACKS));
           const p = topic && !topic.internal ? node.ledPartition(topic, pd.index) : undefined;
-          if (!p) return Object.assign(out, fail(unknownOrNotLeader(node, topic, pd.index)));
+          if (!p) return Object.assign(out, fail(topic?.internal ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION : node.notLedError(t.name, pd.index)));
           const r = appendRecords(node, topic!, p, pd.records, acks);
           const counters = node.stats.topic(p.topic);
           counters.totalProduceRequests++;
@@ -103,7 +97,6 @@ export const produce: Handler = {
               if (code !== 0) Object.assign(out, fail(code));
             }));
           }
-          delete out.lastOffset;
           return out;
         }),
       };
