@@ -23,7 +23,7 @@ import type { Sample } from '../store/types.ts';
 import type { StoreEvent } from '../store/events.ts';
 import type { ClusterConfig } from './config.ts';
 import { ScrapeCache, scrapeBrokers } from './exporter.ts';
-import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
+import { SHARED_READ_MS, type CollectContext, type CollectIssue, type CollectResult, type Collector } from './types.ts';
 
 const MIN_ISR = 'min.insync.replicas';
 
@@ -86,7 +86,7 @@ export class ClusterCollector implements Collector {
 
     let meta;
     try {
-      meta = await this.admin.metadata();
+      meta = await this.admin.metadata({ consumer: this, maxAgeMs: SHARED_READ_MS });
     } catch (err) {
       errors.push({ op: 'metadata', message: (err as Error).message });
     }

@@ -8,7 +8,7 @@
  * cluster makes them share one scrape per endpoint and cycle instead of each fetching it.
  */
 import type { MetricsEndpoint } from './config.ts';
-import type { CollectIssue } from './types.ts';
+import { SHARED_READ_MS, type CollectIssue } from './types.ts';
 import { instanceOf, scrape, type ScrapedSample } from './scrape.ts';
 
 /** The series of one endpoint and the broker they belong to. */
@@ -41,8 +41,8 @@ interface CacheEntry {
 export class ScrapeCache {
   private readonly entries = new Map<string, CacheEntry>();
 
-  /** @param ttlMs how long a finished scrape is handed to consumers that have not had it (default 1000). */
-  constructor(readonly ttlMs = 1000) {}
+  /** @param ttlMs how long a finished scrape is handed to consumers that have not had it (default SHARED_READ_MS). */
+  constructor(readonly ttlMs = SHARED_READ_MS) {}
 
   /** The samples of `url` for `consumer`; rejects as `scrape` does. */
   get(url: string, timeoutMs: number, consumer: object): Promise<readonly ScrapedSample[]> {

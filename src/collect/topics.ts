@@ -19,7 +19,9 @@ import { OffsetTimeTables, type OffsetTimeTableOptions } from './lag/time-lag.ts
 import { CommitWindows, type CommitWindowOptions } from './lag/commit-window.ts';
 import { evaluateGroup, statusSamples, type LagEvaluatorOptions } from './lag/burrow.ts';
 import type { ClusterConfig } from './config.ts';
-import type { CollectContext, CollectIssue, CollectResult, Collector } from './types.ts';
+import { SHARED_READ_MS, type CollectContext, type CollectIssue, type CollectResult, type Collector } from './types.ts';
+import { LabelInterner } from './intern.ts';
+import type { LagSample } from './lag/series.ts';
 
 /** History and evaluation settings of the lag code. */
 export interface TopicCollectorOptions {
@@ -35,12 +37,17 @@ export class TopicCollector implements Collector {
   readonly intervalMs: number;
   private readonly tables: OffsetTimeTables;
   private readonly windows: CommitWindows;
+  /** Label sets of group series, and of partition and topic series, reused across cycles. */
+  private readonly groupLabels: LabelInterner;
+  private readonly logLabels: LabelInterner;
 
   constructor(config: ClusterConfig, private readonly admin: KafkaAdmin, private readonly options: TopicCollectorOptions = {}) {
     this.cluster = config.name;
     this.intervalMs = config.intervals.topics * 1000;
     this.tables = new OffsetTimeTables(options.timeTables);
     this.windows = new CommitWindows(options.commitWindows);
+    this.groupLabels = new LabelInterner(this.cluster, 'group', 'topic');
+    this.logLabels = new LabelInterner(this.cluster, 'topic');
   }
 
   async collect({ nowMs }: CollectContext): Promise<CollectResult> {
@@ -49,7 +56,7 @@ export class TopicCollector implements Collector {
     const errors: CollectIssue[] = [];
     let meta;
     try {
-      meta = await this.admin.metadata();
+      meta = await this.admin.metadata({ consumer: this, maxAgeMs: SHARED_READ_MS });
     } catch (err) {
       return { samples, errors: [{ op: 'metadata', message: (err as Error).message }] };
     }
@@ -70,8 +77,8 @@ export class TopicCollector implements Collector {
     for (const g of described.value) samples.push({ metric: 'sluice_consumergroup_members', labels: { cluster, group: g.group }, ts: nowMs, value: g.members.length });
 
     const input: GroupCommittedOffsets[] = committed.value.map((g) => ({ group: g.group, offsets: g.offsets }));
-    const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag: this.tables });
-    for (const s of lag.samples) samples.push({ ...s, ts: nowMs });
+    const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag: this.tables, labels: this.groupLabels });
+    stamp(lag.samples, nowMs, samples);
     for (const f of lag.flags) {
       if (f.kind === 'log-offsets-missing') continue; // already reported by listOffsets
       errors.push({ op: 'lag', subject: `${f.group} ${f.topic}-${f.partition}`, message: `${f.kind}: committed ${f.committed}, log ${f.logStart}..${f.logEnd}` });
@@ -80,9 +87,11 @@ export class TopicCollector implements Collector {
     for (const g of committed.value) {
       for (const o of g.offsets) this.windows.observeCommitted(g.group, o.topic, o.partition, o.offset, nowMs);
       const evaluation = evaluateGroup(this.windows.groupWindows(g.group), nowMs, this.options.evaluator);
-      for (const s of statusSamples(cluster, g.group, evaluation)) samples.push({ ...s, ts: nowMs });
+      stamp(statusSamples(cluster, g.group, evaluation, this.groupLabels), nowMs, samples);
     }
     if (listed.errors.length === 0) this.windows.retainGroups(groups);
+    this.groupLabels.rotate();
+    this.logLabels.rotate();
     return { samples, errors };
   }
 
@@ -90,7 +99,7 @@ export class TopicCollector implements Collector {
     const cluster = this.cluster;
     const perTopic = new Map<string, { total: number; retained: number }>();
     for (const o of offsets) {
-      const labels = { cluster, topic: o.topic, partition: String(o.partition) };
+      const labels = this.logLabels.onePartition(o.topic, o.partition);
       samples.push({ metric: 'kafka_partition_latest_offset', labels, ts: nowMs, value: o.end });
       samples.push({ metric: 'kafka_partition_earliest_offset', labels, ts: nowMs, value: o.start });
       this.tables.append(o.topic, o.partition, o.end, nowMs);
@@ -101,8 +110,14 @@ export class TopicCollector implements Collector {
       perTopic.set(o.topic, t);
     }
     for (const [topic, t] of perTopic) {
-      samples.push({ metric: 'sluice_topic_messages_total', labels: { cluster, topic }, ts: nowMs, value: t.total });
-      samples.push({ metric: 'sluice_topic_retained_messages', labels: { cluster, topic }, ts: nowMs, value: t.retained });
+      const labels = this.logLabels.one(topic);
+      samples.push({ metric: 'sluice_topic_messages_total', labels, ts: nowMs, value: t.total });
+      samples.push({ metric: 'sluice_topic_retained_messages', labels, ts: nowMs, value: t.retained });
     }
   }
+}
+
+/** Appends the lag code's samples to `out` with the cycle's time. */
+function stamp(lagSamples: readonly LagSample[], ts: number, out: Sample[]): void {
+  for (const s of lagSamples) out.push({ metric: s.metric, labels: s.labels, ts, value: s.value });
 }

@@ -53,3 +53,9 @@ export interface Collector {
 export interface EventSink {
   record(events: readonly StoreEvent[]): Promise<void>;
 }
+
+/**
+ * How old a read that the collectors of one cluster share within a cycle (cluster metadata, an
+ * exporter scrape) may be when handed to another collector, ms.
+ */
+export const SHARED_READ_MS = 1000;

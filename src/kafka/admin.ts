@@ -143,6 +143,8 @@ export class KafkaAdmin {
   private readonly pool: ConnectionPool;
   private readonly versions = new Map<string, Map<number, [number, number]>>();
   private brokers = new Map<number, BrokerInfo>();
+  /** The newest Metadata call, shared by callers that accept an answer of its age. */
+  private lastMetadata: { promise: Promise<ClusterMetadata>; doneAt: number | null; takenBy: Set<object> } | null = null;
 
   constructor(options: KafkaAdminOptions) {
     this.options = options;
@@ -189,8 +191,29 @@ export class KafkaAdmin {
     return b;
   }
 
-  /** Metadata of every topic; refreshes the broker list the other calls route by. */
-  async metadata(): Promise<ClusterMetadata> {
+  /**
+   * Metadata of every topic; refreshes the broker list the other calls route by. With `share`,
+   * a call in flight or one answered at most `maxAgeMs` ago is handed to `consumer` instead of
+   * asking again, unless that consumer already had it (its next cycle always reads afresh): the
+   * collectors of one cycle read the cluster once, and on 20,000 partitions a Metadata response
+   * is megabytes to decode.
+   */
+  metadata(share?: { readonly consumer: object; readonly maxAgeMs: number }): Promise<ClusterMetadata> {
+    const last = this.lastMetadata;
+    if (share !== undefined && last !== null && !last.takenBy.has(share.consumer) && (last.doneAt === null || performance.now() - last.doneAt <= share.maxAgeMs)) {
+      last.takenBy.add(share.consumer);
+      return last.promise;
+    }
+    const entry = { promise: this.readMetadata(), doneAt: null as number | null, takenBy: new Set<object>(share ? [share.consumer] : []) };
+    this.lastMetadata = entry;
+    entry.promise.then(
+      () => { entry.doneAt = performance.now(); },
+      () => { if (this.lastMetadata === entry) this.lastMetadata = null; },
+    );
+    return entry.promise;
+  }
+
+  private async readMetadata(): Promise<ClusterMetadata> {
     const res = await this.anyBroker('metadata', (b) =>
       this.call<MetadataResponse>(b, [metadataV12.api, metadataV11.api, metadataV10.api, metadataV9.api], null, false, false)
         .catch((err: unknown) => responseOf<MetadataResponse>(err) ?? Promise.reject(err)));
@@ -222,7 +245,9 @@ export class KafkaAdmin {
   /** Earliest and latest offsets of `partitions`, one request pair per leader. */
   async listOffsets(partitions: readonly PartitionInfo[]): Promise<AdminResult<LogOffsets[]>> {
     const errors: AdminIssue[] = [];
-    const byLeader = new Map<number, Map<string, { partitionIndex: number; currentLeaderEpoch: number }[]>>();
+    type Wanted = { partitionIndex: number; currentLeaderEpoch: number; timestamp: bigint };
+    // Per leader, per topic: the partitions asked for, once for the log start and once for the end.
+    const byLeader = new Map<number, Map<string, { earliest: Wanted[]; latest: Wanted[] }>>();
     for (const p of partitions) {
       if (p.leader < 0) {
         errors.push({ op: 'listOffsets', subject: `${p.topic}-${p.partition}`, message: 'partition has no leader' });
@@ -230,30 +255,36 @@ export class KafkaAdmin {
       }
       let topics = byLeader.get(p.leader);
       if (!topics) byLeader.set(p.leader, (topics = new Map()));
-      let list = topics.get(p.topic);
-      if (!list) topics.set(p.topic, (list = []));
-      list.push({ partitionIndex: p.partition, currentLeaderEpoch: p.leaderEpoch });
+      let lists = topics.get(p.topic);
+      if (!lists) topics.set(p.topic, (lists = { earliest: [], latest: [] }));
+      lists.earliest.push({ partitionIndex: p.partition, currentLeaderEpoch: p.leaderEpoch, timestamp: EARLIEST });
+      lists.latest.push({ partitionIndex: p.partition, currentLeaderEpoch: p.leaderEpoch, timestamp: LATEST });
     }
     const value: LogOffsets[] = [];
     await Promise.all([...byLeader].map(async ([leader, topics]) => {
-      const request = (timestamp: bigint) => [...topics].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ ...p, timestamp })) }));
       type Res = { topics: { name: string; partitions: { partitionIndex: number; errorCode: number; offset: bigint }[] }[] };
-      const ask = async (timestamp: bigint): Promise<Res | undefined> => {
+      const ask = async (which: 'earliest' | 'latest'): Promise<Res | undefined> => {
+        const request = [...topics].map(([name, lists]) => ({ name, partitions: lists[which] }));
         try {
-          return await this.call<Res>(this.brokerAddress(leader), [listOffsetsV9.api, listOffsetsV8.api, listOffsetsV7.api, listOffsetsV6.api, listOffsetsV5.api], -1, 0, request(timestamp));
+          return await this.call<Res>(this.brokerAddress(leader), [listOffsetsV9.api, listOffsetsV8.api, listOffsetsV7.api, listOffsetsV6.api, listOffsetsV5.api], -1, 0, request);
         } catch (err) {
           const partial = responseOf<Res>(err);
           if (partial === undefined) errors.push({ op: 'listOffsets', broker: leader, message: describe(err) });
           return partial;
         }
       };
-      const [earliest, latest] = await Promise.all([ask(EARLIEST), ask(LATEST)]);
+      const [earliest, latest] = await Promise.all([ask('earliest'), ask('latest')]);
       if (!earliest || !latest) return;
-      const starts = new Map<string, number>();
-      for (const t of earliest.topics) for (const p of t.partitions) if (p.errorCode === 0) starts.set(`${t.name}\0${p.partitionIndex}`, Number(p.offset));
+      const starts = new Map<string, Map<number, number>>();
+      for (const t of earliest.topics) {
+        const byPartition = new Map<number, number>();
+        for (const p of t.partitions) if (p.errorCode === 0) byPartition.set(p.partitionIndex, Number(p.offset));
+        starts.set(t.name, byPartition);
+      }
       for (const t of latest.topics) {
+        const topicStarts = starts.get(t.name);
         for (const p of t.partitions) {
-          const start = starts.get(`${t.name}\0${p.partitionIndex}`);
+          const start = topicStarts?.get(p.partitionIndex);
           if (p.errorCode !== 0 || start === undefined) {
             errors.push({ op: 'listOffsets', broker: leader, subject: `${t.name}-${p.partitionIndex}`, message: kafkaErrorName(p.errorCode || KafkaError.UNKNOWN_SERVER_ERROR) });
           } else value.push({ topic: t.name, partition: p.partitionIndex, start, end: Number(p.offset) });

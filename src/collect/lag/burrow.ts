@@ -20,7 +20,8 @@
  * STOP, STALL and REWIND count as ERR.
  */
 import type { TopicPartition } from './time-lag.ts';
-import { GROUP_STATUS, PARTITION_STATUS, type LagSample } from './series.ts';
+import { GROUP_STATUS, PARTITION_STATUS, groupLabels, groupPartitionLabels, type LagSample } from './series.ts';
+import type { LabelInterner } from '../intern.ts';
 import { SluiceError } from '../../errors.ts';
 
 /**
@@ -267,14 +268,14 @@ function worseGroupStatus(group: GroupStatus, partition: PartitionStatus): Group
  * `sluice_consumergroup_partition_status{cluster,group,topic,partition}` per partition, valued
  * with LAG_STATUS_CODES.
  */
-export function statusSamples(cluster: string, group: string, evaluation: GroupEvaluation): LagSample[] {
+export function statusSamples(cluster: string, group: string, evaluation: GroupEvaluation, interner?: LabelInterner): LagSample[] {
   const samples: LagSample[] = [
-    { metric: GROUP_STATUS, labels: { cluster, group }, value: LAG_STATUS_CODES[evaluation.status] },
+    { metric: GROUP_STATUS, labels: groupLabels(cluster, group, interner), value: LAG_STATUS_CODES[evaluation.status] },
   ];
   for (const p of evaluation.partitions) {
     samples.push({
       metric: PARTITION_STATUS,
-      labels: { cluster, group, topic: p.topic, partition: String(p.partition) },
+      labels: groupPartitionLabels(cluster, group, p.topic, p.partition, interner),
       value: LAG_STATUS_CODES[p.status],
     });
   }

@@ -14,9 +14,13 @@ import {
   GROUP_MAX_LAG_SECONDS,
   GROUP_SUM_LAG,
   GROUP_TOPIC_SUM_LAG,
+  groupLabels,
+  groupPartitionLabels,
+  groupTopicLabels,
   type LagSample,
 } from './series.ts';
 import type { TimeLagLookup, TopicPartition } from './time-lag.ts';
+import type { LabelInterner } from '../intern.ts';
 
 /** A group's committed offset on one partition; a negative offset (Kafka's -1) means no commit. */
 export interface CommittedOffset extends TopicPartition {
@@ -48,7 +52,10 @@ export interface LagCycleInput {
    * group at the log end has time lag 0, as it has offset lag 0).
    */
   readonly timeLag: TimeLagLookup;
+  /** Where label sets are reused from cycle to cycle (see groupLabels); none: made afresh. */
+  readonly labels?: LabelInterner;
 }
+
 
 /**
  * Something odd seen on a committed partition, reported so that the caller can count and log it:
@@ -87,7 +94,7 @@ export function offsetLag(committed: number, logEnd: number): { lag: number; cla
  * max of lag seconds covers the partitions that have one.
  */
 export function computeLagSamples(input: LagCycleInput): LagCycleResult {
-  const { cluster, nowMs, timeLag } = input;
+  const { cluster, nowMs, timeLag, labels: interner } = input;
   const logByTopic = new Map<string, Map<number, PartitionLogOffsets>>();
   for (const log of input.logOffsets) {
     let partitions = logByTopic.get(log.topic);
@@ -114,7 +121,7 @@ export function computeLagSamples(input: LagCycleInput): LagCycleResult {
         const kind = clamped ? 'committed-beyond-log-end' : 'committed-below-log-start';
         flags.push({ kind, group, topic, partition, committed, logStart: log.start, logEnd: log.end });
       }
-      const labels = { cluster, group, topic, partition: String(partition) };
+      const labels = groupPartitionLabels(cluster, group, topic, partition, interner);
       samples.push({ metric: GROUP_LAG, labels, value: lag });
       const lagMs = timeLag.timeLagMs(topic, partition, committed, nowMs);
       if (lagMs !== undefined) {
@@ -127,10 +134,10 @@ export function computeLagSamples(input: LagCycleInput): LagCycleResult {
       if (max === undefined || lag > max) max = lag;
     }
     for (const [topic, topicSum] of topicSums) {
-      samples.push({ metric: GROUP_TOPIC_SUM_LAG, labels: { cluster, group, topic }, value: topicSum });
+      samples.push({ metric: GROUP_TOPIC_SUM_LAG, labels: groupTopicLabels(cluster, group, topic, interner), value: topicSum });
     }
     if (max === undefined) continue;
-    const labels = { cluster, group };
+    const labels = groupLabels(cluster, group, interner);
     samples.push({ metric: GROUP_SUM_LAG, labels, value: sum });
     samples.push({ metric: GROUP_MAX_LAG, labels, value: max });
     if (maxSeconds !== undefined) samples.push({ metric: GROUP_MAX_LAG_SECONDS, labels, value: maxSeconds });

@@ -3,6 +3,7 @@
  * kafka-lag-exporter's names (https://github.com/seglo/kafka-lag-exporter#metrics) so that
  * existing dashboards and alerts read them unchanged; what Sluice derives is `sluice_*`.
  */
+import type { InternedLabels, LabelInterner } from '../intern.ts';
 
 /** Messages behind, per partition: `{cluster, group, topic, partition}`. */
 export const GROUP_LAG = 'kafka_consumergroup_group_lag';
@@ -29,4 +30,19 @@ export interface LagSample {
   readonly labels: Readonly<Record<string, string>>;
   /** The value; never NaN: a value that cannot be known is left out instead. */
   readonly value: number;
+}
+
+/** `{cluster, group}`, from `interner` (names `group`, `topic`) when given. */
+export function groupLabels(cluster: string, group: string, interner?: LabelInterner): InternedLabels {
+  return interner ? interner.one(group) : { cluster, group };
+}
+
+/** `{cluster, group, topic}`, from `interner` (names `group`, `topic`) when given. */
+export function groupTopicLabels(cluster: string, group: string, topic: string, interner?: LabelInterner): InternedLabels {
+  return interner ? interner.two(group, topic) : { cluster, group, topic };
+}
+
+/** `{cluster, group, topic, partition}`, from `interner` (names `group`, `topic`) when given. */
+export function groupPartitionLabels(cluster: string, group: string, topic: string, partition: number, interner?: LabelInterner): InternedLabels {
+  return interner ? interner.twoPartition(group, topic, partition) : { cluster, group, topic, partition: String(partition) };
 }
