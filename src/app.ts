@@ -61,6 +61,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   const destination = describeDestination(config.store);
   let store: Store | null = null;
   let scheduler: CollectScheduler | null = null;
+  let events: ReturnType<typeof dbEventSink> | null = null;
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -69,9 +70,12 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     await starting?.catch(() => undefined);
     const s = scheduler;
     const st = store;
+    const ev = events;
     scheduler = null;
     store = null;
+    events = null;
     if (s !== null) await s.stop();
+    if (ev !== null) await ev.close();
     if (st !== null) await st.close();
   };
 
@@ -93,10 +97,11 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         let collectors: Collector[] = [];
         try {
           collectors = makeCollectors({ clusters: config.clusters });
+          events = dbEventSink(opened.db, { registry, logger: logger.child({ component: 'events' }) });
           scheduler = new CollectScheduler({
             collectors,
             sink: opened.writer,
-            events: dbEventSink(opened.db),
+            events,
             registry,
             logger: logger.child({ component: 'collect' }),
             now,
@@ -107,6 +112,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           await Promise.all(collectors.map((c) => c.close?.().catch(() => undefined)));
           scheduler = null;
           store = null;
+          events = null;
           await opened.close();
           throw err;
         }

@@ -5,6 +5,8 @@ import { parseSluiceConfig } from '../src/config/sluice.ts';
 import { startCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { DATABASE_URL, uniqueSchema } from './store/support.ts';
+import { PgProxy } from './store/proxy.ts';
+import { openDb } from '../src/store/db.ts';
 
 const backends = [
   { name: 'pglite', store: {} },
@@ -81,5 +83,78 @@ describe('buildApp', () => {
     assert.equal(buildApp(parseSluiceConfig({ ...base, store: { dataDir: '/var/lib/sluice' } })).destination, 'PGlite at /var/lib/sluice');
     assert.match(buildApp(parseSluiceConfig({ ...base, store: { url: 'postgres://u:pw@db:5432/s' } })).destination, /^PostgreSQL at postgres:\/\/u:\*+@db:5432\/s$|^PostgreSQL at .*db:5432\/s$/);
     assert.doesNotMatch(buildApp(parseSluiceConfig({ ...base, store: { url: 'postgres://u:pw@db:5432/s' } })).destination, /pw/);
+  });
+});
+
+describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : false }, () => {
+  test('after recovery every sample the collectors produced during the outage is stored, none twice, and collection never stopped', async () => {
+    const target = new URL(DATABASE_URL!);
+    const proxy = await PgProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const running = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(), topics: [{ name: 'orders', partitions: 6, replicationFactor: 3 }] });
+    const schema = uniqueSchema();
+    const proxied = new URL(DATABASE_URL!);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    let stopApp = async (): Promise<void> => {};
+    const direct = await openDb({ url: DATABASE_URL!, schema });
+    try {
+      const nodes = running.cluster.nodes.filter((n) => n !== undefined);
+      const config = parseSluiceConfig({
+        store: { url: proxied.toString(), schema },
+        clusters: [{
+          name: 'test',
+          bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
+          metrics: nodes.map((n) => ({ url: `http://${running.host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
+          hosts: [`http://${running.host}:${nodes[0]!.metricsPort}/metrics`],
+          intervals: { host: 1, cluster: 1, topics: 1, clients: 1 },
+        }],
+      });
+      const app = buildApp(config, { jitter: 0 });
+      stopApp = () => app.stop();
+      const started = Date.now();
+      await app.start();
+      await new Promise((r) => setTimeout(r, 3000));
+      const cyclesBefore = app.scheduler.stats('cluster', 'test')!.cycles;
+      proxy.cut();
+      await new Promise((r) => setTimeout(r, 60_000));
+      const duringCut = app.scheduler.stats('cluster', 'test')!.cycles - cyclesBefore;
+      const buffered = app.store.writer.stats().buffering;
+      proxy.restore();
+      await new Promise((r) => setTimeout(r, 5000));
+      const head = app.store.head;
+      const writerStats = app.store.writer.stats();
+      await app.stop();
+      // What the collectors handed the writer (the head holds every accepted sample of the run).
+      const accepted = head.selectSync([{ name: 'cluster', type: '=', value: 'test' }], started - 1000, Date.now() + 1000);
+      const expected = new Map<string, number>();
+      let acceptedSamples = 0;
+      for (const series of accepted) {
+        const key = JSON.stringify([series.metric, series.labels]);
+        expected.set(key, series.ts.length);
+        acceptedSamples += series.ts.length;
+      }
+      const rows = await direct.query<{ metric: string; labels: Record<string, string>; n: number; distinct_ts: number }>(
+        `SELECT m.name AS metric, r.labels, count(*)::int AS n, count(DISTINCT s.ts)::int AS distinct_ts
+           FROM samples s JOIN series r ON r.id = s.series_id JOIN metric m ON m.id = r.metric_id GROUP BY m.name, r.labels`,
+      );
+      const storedCounts = new Map<string, number>();
+      for (const row of rows.rows) {
+        assert.equal(row.n, row.distinct_ts, `${row.metric} ${JSON.stringify(row.labels)}: a sample stored twice`);
+        const sorted = Object.fromEntries(Object.entries(row.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+        storedCounts.set(JSON.stringify([row.metric, sorted]), row.n);
+      }
+      assert.ok(duringCut >= 50, `cluster collector cycles during the 60 s cut: ${duringCut}`);
+      assert.ok(buffered, 'the writer was buffering during the cut');
+      assert.deepEqual(Object.values(writerStats.dropped).filter((n) => n !== 0), [], 'nothing dropped');
+      assert.ok(acceptedSamples > 1000, `samples accepted: ${acceptedSamples}`);
+      assert.equal(storedCounts.size, expected.size, 'every series stored');
+      assert.deepEqual(storedCounts, expected, 'every accepted sample stored, once');
+    } finally {
+      await stopApp();
+      await running.stop();
+      await direct.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+      await direct.close();
+      await proxy.close();
+    }
   });
 });

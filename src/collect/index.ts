@@ -5,7 +5,9 @@
  * scrape cache per cluster, so that each exporter endpoint is scraped once per cycle.
  */
 import { KafkaAdmin } from '../kafka/admin.ts';
-import { recordEvents } from '../store/events.ts';
+import { Counter, type Registry } from 'prom-client';
+import { EventRecorder } from '../store/events.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import type { Queryable } from '../store/types.ts';
 import { adminOptionsOf, type CollectConfig } from './config.ts';
 import { ClusterCollector } from './cluster.ts';
@@ -25,9 +27,23 @@ export { HostCollector, cpuUtilization } from './host.ts';
 export { parsePrometheusText, scrape } from './scrape.ts';
 export { ScrapeCache, scrapeBrokers, type BrokerScrape, type SharedScrapes } from './exporter.ts';
 
-/** The store's events table as an EventSink. */
-export function dbEventSink(db: Queryable): EventSink {
-  return { record: (events) => recordEvents(db, events) };
+/**
+ * The store's events table as an EventSink that keeps events through database outages (see
+ * EventRecorder); events it has to drop are counted in `sluice_events_dropped_total` and logged.
+ * `close` makes one last attempt.
+ */
+export function dbEventSink(db: Queryable, deps: { registry?: Registry; logger?: Logger } = {}): EventSink & { close(): Promise<void> } {
+  const dropped = deps.registry === undefined ? undefined
+    : (deps.registry.getSingleMetric('sluice_events_dropped_total') as Counter | undefined)
+      ?? new Counter({ name: 'sluice_events_dropped_total', help: 'Events (leader changes, broker up/down) dropped: the database was unreachable and the buffer full, or still unreachable at stop', registers: [deps.registry] });
+  const recorder = new EventRecorder(db, {
+    onError: (err, pending) => deps.logger?.warn({ err, pending }, 'events not stored yet: the database did not take them; retrying'),
+    onDrop: (count) => {
+      dropped?.inc(count);
+      deps.logger?.error({ count }, 'events dropped');
+    },
+  });
+  return { record: (events) => recorder.record(events), close: () => recorder.close() };
 }
 
 /** Host, cluster, topic/group and client collectors of every cluster in `config`. */

@@ -29,6 +29,7 @@ interface Slot {
   readonly collector: Collector;
   running: Promise<CollectResult | undefined> | null;
   timer: NodeJS.Timeout | null;
+  cycles: number;
   samples: number;
   errors: number;
   skipped: number;
@@ -46,7 +47,7 @@ export class CollectScheduler {
   private started = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.slots = options.collectors.map((collector) => ({ collector, running: null, timer: null, samples: 0, errors: 0, skipped: 0 }));
+    this.slots = options.collectors.map((collector) => ({ collector, running: null, timer: null, cycles: 0, samples: 0, errors: 0, skipped: 0 }));
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.now = options.now ?? Date.now;
     const registers = [options.registry];
@@ -95,9 +96,9 @@ export class CollectScheduler {
   }
 
   /** Counts of one collector so far. */
-  stats(name: string, cluster: string): { samples: number; errors: number; skipped: number } | undefined {
+  stats(name: string, cluster: string): { cycles: number; samples: number; errors: number; skipped: number } | undefined {
     const s = this.slots.find((x) => x.collector.name === name && x.collector.cluster === cluster);
-    return s && { samples: s.samples, errors: s.errors, skipped: s.skipped };
+    return s && { cycles: s.cycles, samples: s.samples, errors: s.errors, skipped: s.skipped };
   }
 
   private runSlot(slot: Slot): Promise<CollectResult | undefined> {
@@ -126,6 +127,7 @@ export class CollectScheduler {
       result = { samples: [], errors: [{ op: 'collect', message: (err as Error).message ?? String(err) }] };
     }
     const seconds = (performance.now() - started) / 1000;
+    slot.cycles++;
     slot.samples += result.samples.length;
     slot.errors += result.errors.length;
     this.duration.observe(labels, seconds);

@@ -60,3 +60,78 @@ export async function deleteEventsBefore(db: Queryable, before: number): Promise
   const result = await db.query('DELETE FROM events WHERE ts < $1', [toTimestamp(before)]);
   return result.rowCount;
 }
+
+/** Events kept in memory while the database cannot take them, at most. */
+export const EVENT_BUFFER_LIMIT = 10_000;
+
+/**
+ * Records events through database outages: events that cannot be stored are kept, in order, and
+ * retried every `retryMs` and with the next batch, up to `limit` (beyond it new events are
+ * dropped, counted in `dropped` and reported through `onDrop`). `record` never rejects.
+ */
+export class EventRecorder {
+  private pending: StoreEvent[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Events dropped because the buffer was full. */
+  dropped = 0;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: { retryMs?: number; limit?: number; onError?: (err: unknown, pending: number) => void; onDrop?: (count: number) => void } = {},
+  ) {}
+
+  /** Events waiting for the database. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /** Queues `events` and tries to store everything queued. */
+  async record(events: readonly StoreEvent[]): Promise<void> {
+    // As the sample writer does, what is kept is the oldest: the start of an incident matters most.
+    const room = Math.max(0, (this.options.limit ?? EVENT_BUFFER_LIMIT) - this.pending.length);
+    this.pending.push(...events.slice(0, room));
+    if (events.length > room) {
+      this.dropped += events.length - room;
+      this.options.onDrop?.(events.length - room);
+    }
+    await this.flush();
+  }
+
+  /** Tries to store what is queued; on failure keeps it and arms the retry timer. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const batch = this.pending.slice(0, 1000);
+          await recordEvents(this.db, batch);
+          this.pending.splice(0, batch.length);
+        }
+      } catch (err) {
+        this.options.onError?.(err, this.pending.length);
+        if (this.timer === null) {
+          this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.options.retryMs ?? 2000);
+          this.timer.unref();
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Stops retrying after one last attempt; what is still queued then is reported as dropped. */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flushing;
+    if (this.pending.length > 0) await this.flush();
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length > 0) {
+      this.dropped += this.pending.length;
+      this.options.onDrop?.(this.pending.length);
+      this.pending = [];
+    }
+  }
+}

@@ -12,6 +12,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { quoteIdent } from '../../src/store/sql.ts';
 import type { Db, Sample } from '../../src/store/types.ts';
 import { Writer } from '../../src/store/writer.ts';
+import { EventRecorder, listEvents } from '../../src/store/events.ts';
 import { PgProxy } from './proxy.ts';
 import { countRows, DATABASE_URL, uniqueSchema } from './support.ts';
 
@@ -176,5 +177,26 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
     assert.equal(metric?.values.find((v) => v.labels.reason === 'buffer_full')?.value, 2000);
     const { set } = await stored(direct);
     assert.ok(set.has(`99@${t0 + 4000}=40099`) && !set.has(`0@${t0 + 5000}=50000`), 'what was kept is the oldest, in order');
+  });
+
+  test('events recorded while PostgreSQL is unreachable are stored after recovery, in order; beyond the buffer they are counted', async () => {
+    const { direct, proxied } = await databases();
+    const drops: number[] = [];
+    const recorder = new EventRecorder(proxied, { retryMs: 100, limit: 3, onDrop: (n) => drops.push(n) });
+    const t0 = Date.now() - 60_000;
+    const event = (i: number) => ({ ts: t0 + i * 1000, cluster: 'c1', kind: 'broker_down', subject: `broker ${i}`, details: { broker: i } });
+    await recorder.record([event(0)]);
+    proxy.cut();
+    await recorder.record([event(1)]);
+    await recorder.record([event(2), event(3), event(4)]);
+    assert.equal(recorder.waiting, 3);
+    assert.deepEqual(drops, [1]);
+    proxy.restore();
+    const deadline = Date.now() + 10_000;
+    while (recorder.waiting > 0 && Date.now() < deadline) await sleep(50);
+    await recorder.close();
+    const stored = await listEvents(direct, { from: t0 - 1, to: t0 + 10_000 });
+    assert.deepEqual(stored.map((e) => e.subject), ['broker 0', 'broker 1', 'broker 2', 'broker 3']);
+    assert.equal(recorder.dropped, 1);
   });
 });
