@@ -1,4 +1,4 @@
-import { test, after, before } from 'node:test';
+import { test, after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
@@ -8,108 +8,112 @@ import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
 import { dbEventSink } from '../../src/collect/index.ts';
 import { listEvents, type Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, latestValue, openTestStore, startTestCluster, waitUntil } from './support.ts';
+import { closeTestStore, clusterConfigFor, latestValue, openTestStore, STORE_BACKENDS, startTestCluster, waitUntil } from './support.ts';
 
-let store: Store;
-before(async () => { store = await openTestStore(); });
-after(async () => { await closeTestStore(store); });
+for (const backend of STORE_BACKENDS) {
+  describe(`cluster collector on ${backend}`, () => {
+    let store: Store;
+    before(async () => { store = await openTestStore(backend); });
+    after(async () => { await closeTestStore(store); });
 
-function schedulerFor(collector: ClusterCollector): CollectScheduler {
-  return new CollectScheduler({ collectors: [collector], sink: store.writer, events: dbEventSink(store.db), registry: new Registry(), jitter: 0 });
+    function schedulerFor(collector: ClusterCollector): CollectScheduler {
+      return new CollectScheduler({ collectors: [collector], sink: store.writer, events: dbEventSink(store.db), registry: new Registry(), jitter: 0 });
+    }
+
+    test('under-replicated partitions appear when follower replication is cut and clear when restored', async () => {
+      const running = await startTestCluster({ replicaLagTimeMaxMs: 300, topics: [{ name: 'urp', partitions: 6, replicationFactor: 3 }] });
+      const config = clusterConfigFor(running);
+      const admin = new KafkaAdmin(adminOptionsOf(config));
+      const scheduler = schedulerFor(new ClusterCollector(config, admin));
+      try {
+        await scheduler.runOnce();
+        assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), 0);
+        assert.equal(await latestValue(store, 'sluice_cluster_brokers_alive', { cluster: 'test' }), 3);
+        assert.equal(await latestValue(store, 'sluice_cluster_partitions', { cluster: 'test' }), 6);
+
+        running.cluster.nodes[2]!.replicationCut = true;
+        // Every partition not led by broker 2 has it as a follower that stops fetching.
+        const expected = [...running.cluster.allPartitions()].filter((p) => p.leader !== 2).length;
+        await waitUntil(() => [...running.cluster.allPartitions()].filter((p) => p.isr.length < 3).length === expected, 5000, 'ISR shrink');
+        await scheduler.runOnce();
+        assert.ok(expected > 0);
+        assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), expected);
+        assert.equal(await latestValue(store, 'sluice_topic_under_replicated_partitions', { cluster: 'test', topic: 'urp' }), expected);
+        // The exporter's own view, stored as-is with cluster and broker added.
+        const perBroker = await Promise.all([0, 1, 2].map((b) => latestValue(store, 'kafka_server_replicamanager_underreplicatedpartitions', { cluster: 'test', broker: String(b) })));
+        assert.equal(perBroker.reduce((a, b) => a! + b!, 0), expected);
+
+        running.cluster.nodes[2]!.replicationCut = false;
+        await waitUntil(() => [...running.cluster.allPartitions()].every((p) => p.isr.length === 3), 5000, 'ISR expand');
+        await scheduler.runOnce();
+        assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), 0);
+      } finally {
+        await scheduler.stop();
+        await admin.close();
+        await running.stop();
+      }
+    });
+
+    test('partitions go offline when two of three replicas stop (the third out of sync)', async () => {
+      const running = await startTestCluster({ replicaLagTimeMaxMs: 300, topics: [{ name: 'fragile', partitions: 4, replicationFactor: 3 }, { name: 'solo', partitions: 2, replicationFactor: 1 }] });
+      const config = clusterConfigFor(running);
+      const admin = new KafkaAdmin(adminOptionsOf(config));
+      const scheduler = schedulerFor(new ClusterCollector(config, admin));
+      try {
+        await scheduler.runOnce();
+        assert.equal(await latestValue(store, 'sluice_cluster_offline_partitions', { cluster: 'test' }), 0);
+        running.cluster.nodes[2]!.replicationCut = true;
+        await waitUntil(() => [...running.cluster.allPartitions()].filter((p) => p.topic === 'fragile').every((p) => p.leader === 2 || !p.isr.includes(2)), 5000, 'broker 2 out of ISR');
+        await running.cluster.stopBroker(0);
+        await running.cluster.stopBroker(1);
+        const expected = [...running.cluster.allPartitions()].filter((p) => p.leader < 0).length;
+        assert.ok(expected > 0);
+        await scheduler.runOnce();
+        assert.equal(await latestValue(store, 'sluice_cluster_offline_partitions', { cluster: 'test' }), expected);
+        assert.equal(await latestValue(store, 'sluice_cluster_brokers_alive', { cluster: 'test' }), 1);
+        assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '0' }), 0);
+        assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '2' }), 1);
+        assert.equal(await latestValue(store, 'sluice_cluster_controller_id', { cluster: 'test' }), 2);
+      } finally {
+        await scheduler.stop();
+        await admin.close();
+        await running.stop();
+      }
+    });
+
+    test('a broker stopped mid-cycle: the cycle completes, the broker is marked down, the scheduler keeps running', async () => {
+      const running = await startTestCluster({ topics: [{ name: 'orders', partitions: 6, replicationFactor: 2 }] });
+      const config = clusterConfigFor(running, { intervals: { cluster: 0.3 } });
+      const admin = new KafkaAdmin(adminOptionsOf(config));
+      const collector = new ClusterCollector(config, admin);
+      const scheduler = schedulerFor(collector);
+      const since = Date.now();
+      try {
+        await scheduler.runOnce();
+        running.cluster.nodes[1]!.latencyMs = 400;
+        const cycle = scheduler.runOnce();
+        await sleep(150);
+        await running.cluster.stopBroker(1);
+        const [{ result }] = await cycle;
+        assert.ok(result);
+        assert.ok(result.errors.some((e) => e.subject === 'broker 1'), JSON.stringify(result.errors));
+        assert.ok(result.samples.some((s) => s.metric === 'sluice_cluster_partitions' && s.value === 6));
+        assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '1' }), 0);
+        const events = await listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test' });
+        assert.deepEqual(events.filter((e) => e.kind === 'broker_down').map((e) => e.subject), ['broker 1']);
+
+        scheduler.start();
+        const before = scheduler.stats('cluster', 'test')!;
+        await waitUntil(() => scheduler.stats('cluster', 'test')!.samples > before.samples + 20, 5000, 'more cycles');
+        // Leaders that were on broker 1 moved: the next cycles record leader changes.
+        const moves = await listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test', kind: 'leader_change' });
+        const ledBy1 = moves.filter((e) => e.details.from === 1);
+        assert.ok(ledBy1.length > 0, 'leader changes recorded');
+        assert.ok(ledBy1.every((e) => e.details.to !== 1));
+      } finally {
+        await scheduler.stop();
+        await running.stop();
+      }
+    });
+  });
 }
-
-test('under-replicated partitions appear when follower replication is cut and clear when restored', async () => {
-  const running = await startTestCluster({ replicaLagTimeMaxMs: 300, topics: [{ name: 'urp', partitions: 6, replicationFactor: 3 }] });
-  const config = clusterConfigFor(running);
-  const admin = new KafkaAdmin(adminOptionsOf(config));
-  const scheduler = schedulerFor(new ClusterCollector(config, admin));
-  try {
-    await scheduler.runOnce();
-    assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), 0);
-    assert.equal(await latestValue(store, 'sluice_cluster_brokers_alive', { cluster: 'test' }), 3);
-    assert.equal(await latestValue(store, 'sluice_cluster_partitions', { cluster: 'test' }), 6);
-
-    running.cluster.nodes[2]!.replicationCut = true;
-    // Every partition not led by broker 2 has it as a follower that stops fetching.
-    const expected = [...running.cluster.allPartitions()].filter((p) => p.leader !== 2).length;
-    await waitUntil(() => [...running.cluster.allPartitions()].filter((p) => p.isr.length < 3).length === expected, 5000, 'ISR shrink');
-    await scheduler.runOnce();
-    assert.ok(expected > 0);
-    assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), expected);
-    assert.equal(await latestValue(store, 'sluice_topic_under_replicated_partitions', { cluster: 'test', topic: 'urp' }), expected);
-    // The exporter's own view, stored as-is with cluster and broker added.
-    const perBroker = await Promise.all([0, 1, 2].map((b) => latestValue(store, 'kafka_server_replicamanager_underreplicatedpartitions', { cluster: 'test', broker: String(b) })));
-    assert.equal(perBroker.reduce((a, b) => a! + b!, 0), expected);
-
-    running.cluster.nodes[2]!.replicationCut = false;
-    await waitUntil(() => [...running.cluster.allPartitions()].every((p) => p.isr.length === 3), 5000, 'ISR expand');
-    await scheduler.runOnce();
-    assert.equal(await latestValue(store, 'sluice_cluster_under_replicated_partitions', { cluster: 'test' }), 0);
-  } finally {
-    await scheduler.stop();
-    await admin.close();
-    await running.stop();
-  }
-});
-
-test('partitions go offline when two of three replicas stop (the third out of sync)', async () => {
-  const running = await startTestCluster({ replicaLagTimeMaxMs: 300, topics: [{ name: 'fragile', partitions: 4, replicationFactor: 3 }, { name: 'solo', partitions: 2, replicationFactor: 1 }] });
-  const config = clusterConfigFor(running);
-  const admin = new KafkaAdmin(adminOptionsOf(config));
-  const scheduler = schedulerFor(new ClusterCollector(config, admin));
-  try {
-    await scheduler.runOnce();
-    assert.equal(await latestValue(store, 'sluice_cluster_offline_partitions', { cluster: 'test' }), 0);
-    running.cluster.nodes[2]!.replicationCut = true;
-    await waitUntil(() => [...running.cluster.allPartitions()].filter((p) => p.topic === 'fragile').every((p) => p.leader === 2 || !p.isr.includes(2)), 5000, 'broker 2 out of ISR');
-    await running.cluster.stopBroker(0);
-    await running.cluster.stopBroker(1);
-    const expected = [...running.cluster.allPartitions()].filter((p) => p.leader < 0).length;
-    assert.ok(expected > 0);
-    await scheduler.runOnce();
-    assert.equal(await latestValue(store, 'sluice_cluster_offline_partitions', { cluster: 'test' }), expected);
-    assert.equal(await latestValue(store, 'sluice_cluster_brokers_alive', { cluster: 'test' }), 1);
-    assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '0' }), 0);
-    assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '2' }), 1);
-    assert.equal(await latestValue(store, 'sluice_cluster_controller_id', { cluster: 'test' }), 2);
-  } finally {
-    await scheduler.stop();
-    await admin.close();
-    await running.stop();
-  }
-});
-
-test('a broker stopped mid-cycle: the cycle completes, the broker is marked down, the scheduler keeps running', async () => {
-  const running = await startTestCluster({ topics: [{ name: 'orders', partitions: 6, replicationFactor: 2 }] });
-  const config = clusterConfigFor(running, { intervals: { cluster: 0.3 } });
-  const admin = new KafkaAdmin(adminOptionsOf(config));
-  const collector = new ClusterCollector(config, admin);
-  const scheduler = schedulerFor(collector);
-  const since = Date.now();
-  try {
-    await scheduler.runOnce();
-    running.cluster.nodes[1]!.latencyMs = 400;
-    const cycle = scheduler.runOnce();
-    await sleep(150);
-    await running.cluster.stopBroker(1);
-    const [{ result }] = await cycle;
-    assert.ok(result);
-    assert.ok(result.errors.some((e) => e.subject === 'broker 1'), JSON.stringify(result.errors));
-    assert.ok(result.samples.some((s) => s.metric === 'sluice_cluster_partitions' && s.value === 6));
-    assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'test', broker: '1' }), 0);
-    const events = await listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test' });
-    assert.deepEqual(events.filter((e) => e.kind === 'broker_down').map((e) => e.subject), ['broker 1']);
-
-    scheduler.start();
-    const before = scheduler.stats('cluster', 'test')!;
-    await waitUntil(() => scheduler.stats('cluster', 'test')!.samples > before.samples + 20, 5000, 'more cycles');
-    // Leaders that were on broker 1 moved: the next cycles record leader changes.
-    const moves = await listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test', kind: 'leader_change' });
-    const ledBy1 = moves.filter((e) => e.details.from === 1);
-    assert.ok(ledBy1.length > 0, 'leader changes recorded');
-    assert.ok(ledBy1.every((e) => e.details.to !== 1));
-  } finally {
-    await scheduler.stop();
-    await running.stop();
-  }
-});

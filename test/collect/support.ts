@@ -33,10 +33,14 @@ export function clusterConfigFor(running: RunningCluster, extra: Record<string, 
   }).clusters[0]!;
 }
 
-/** Opens the real store: PostgreSQL (own schema) when DATABASE_URL is set, else PGlite in memory. */
-export async function openTestStore(): Promise<Store> {
+/** The store backends the collector tests run on: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export const STORE_BACKENDS: readonly ('pglite' | 'postgres')[] = DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres'];
+
+/** Opens the real store: PostgreSQL (own schema) or PGlite in memory (default: PostgreSQL when DATABASE_URL is set). */
+export async function openTestStore(backend: 'pglite' | 'postgres' = DATABASE_URL === undefined ? 'pglite' : 'postgres'): Promise<Store> {
   const registry = new Registry();
-  if (DATABASE_URL !== undefined) {
+  if (backend === 'postgres') {
+    if (DATABASE_URL === undefined) throw new Error('the postgres backend needs DATABASE_URL');
     return openStore({ url: DATABASE_URL, schema: `sluice_test_${randomBytes(6).toString('hex')}` }, { registry });
   }
   return openStore({ dataDir: 'memory' }, { registry });
