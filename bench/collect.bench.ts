@@ -7,7 +7,7 @@
  * OffsetCommit generation -1 through the admin client. Samples go to a counting sink: this
  * measures collection, not ingest (see bench:ingest).
  *
- *   npm run bench:collect [-- --topics 2000 --partitions 10 --groups 2000 --cycles 3]
+ *   npm run bench:collect [-- --topics 2000 --partitions 10 --groups 2000 --cycles 7]
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -21,7 +21,7 @@ import type { SampleSink } from '../src/store/types.ts';
 
 const { values } = parseArgs({ options: {
   topics: { type: 'string', default: '2000' }, partitions: { type: 'string', default: '10' },
-  groups: { type: 'string', default: '2000' }, cycles: { type: 'string', default: '3' }, rf: { type: 'string', default: '3' },
+  groups: { type: 'string', default: '2000' }, cycles: { type: 'string', default: '7' }, rf: { type: 'string', default: '3' },
 } });
 const topics = Number(values.topics);
 const perTopic = Number(values.partitions);
@@ -94,8 +94,9 @@ try {
       if (r.errors.length > 0) throw new Error(JSON.stringify(r.errors));
     }));
   }
-  await admin.close();
   console.log(`committed offsets of ${groups} groups in ${(performance.now() - t).toFixed(0)} ms`);
+
+  await admin.close();
 
   const endpoints = ids.map((id) => brokers.metrics.get(id)!);
   const config = parseCollectConfig({ clusters: [{
@@ -108,15 +109,21 @@ try {
   const sink: SampleSink = { write: async (batch) => { written += batch.length; } };
   const scheduler = new CollectScheduler({ collectors: buildCollectors(config), sink, registry: new Registry(), jitter: 0 });
 
+  const totals: number[] = [];
   for (let c = 1; c <= cycles; c++) {
     written = 0;
     const started = performance.now();
     const results = await scheduler.runOnce();
-    const total = (performance.now() - started) / 1000;
+    const total = performance.now() - started;
+    totals.push(total);
     const parts = results.map((r) => `${r.collector.name} ${(r.seconds * 1000).toFixed(0)} ms (${r.result?.samples.length ?? 0} samples, ${r.result?.errors.length ?? 0} errors)`);
-    console.log(`cycle ${c}: total ${(total * 1000).toFixed(0)} ms, ${written} samples | ${parts.join(' | ')}`);
-    if (c === cycles) console.log(`full cycle, ${topics * perTopic} partitions, ${groups} groups: ${(total * 1000).toFixed(0)} ms (goal < 1000 ms, ratio ${(total / 1).toFixed(2)} of the budget)`);
+    console.log(`cycle ${c}: total ${total.toFixed(0)} ms, ${written} samples | ${parts.join(' | ')}`);
   }
+  // The first cycle of a process pays for connections, API version discovery and compilation;
+  // the later ones are what a running service sees every interval.
+  const later = totals.slice(1).sort((a, b) => a - b);
+  const median = later.length === 0 ? NaN : later[Math.floor((later.length - 1) / 2)]!;
+  console.log(`full cycle, ${topics * perTopic} partitions, ${groups} groups: first ${totals[0]!.toFixed(0)} ms; later cycles median ${median.toFixed(0)} ms (min ${later[0]?.toFixed(0)}, max ${later.at(-1)?.toFixed(0)}); goal < 1000 ms: first ${(totals[0]! / 1000).toFixed(2)}, median ${(median / 1000).toFixed(2)} of the budget`);
   // Each collector alone, so that its own cost shows without the others sharing the event loop.
   const alone: string[] = [];
   for (const name of ['cluster', 'topics', 'clients', 'host']) {

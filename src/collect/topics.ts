@@ -72,7 +72,9 @@ export class TopicCollector implements Collector {
     }
 
     const groups = listed.value.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.group);
-    const [described, committed] = await Promise.all([this.admin.describeGroups(groups), this.admin.fetchCommittedOffsets(groups)]);
+    // One FindCoordinator for both: DescribeGroups and OffsetFetch go to the same coordinators.
+    const coordinators = this.admin.findCoordinators(groups);
+    const [described, committed] = await Promise.all([this.admin.describeGroups(groups, coordinators), this.admin.fetchCommittedOffsets(groups, coordinators)]);
     errors.push(...described.errors, ...committed.errors);
     for (const g of described.value) samples.push({ metric: 'sluice_consumergroup_members', labels: { cluster, group: g.group }, ts: nowMs, value: g.members.length });
 

@@ -356,8 +356,8 @@ export class KafkaAdmin {
   }
 
   /** Runs `fn` on each coordinator with its groups in chunks; failures become issues. */
-  private async perCoordinator<T>(op: string, groups: readonly string[], fn: (b: BrokerInfo, chunk: string[]) => Promise<T[]>): Promise<AdminResult<T[]>> {
-    const found = await this.findCoordinators(groups);
+  private async perCoordinator<T>(op: string, groups: readonly string[], fn: (b: BrokerInfo, chunk: string[]) => Promise<T[]>, coordinators?: Promise<AdminResult<Map<number, string[]>>>): Promise<AdminResult<T[]>> {
+    const found = await (coordinators ?? this.findCoordinators(groups));
     const errors = [...found.errors.map((e) => ({ ...e, op }))];
     const value: T[] = [];
     await Promise.all([...found.value].flatMap(([node, gs]) => chunks(gs, GROUPS_PER_REQUEST).map(async (chunk) => {
@@ -370,8 +370,8 @@ export class KafkaAdmin {
     return { value, errors };
   }
 
-  /** DescribeGroups, sent to each group's coordinator. */
-  async describeGroups(groups: readonly string[]): Promise<AdminResult<GroupDescription[]>> {
+  /** DescribeGroups, sent to each group's coordinator (`coordinators`: a findCoordinators answer for `groups` to reuse). */
+  async describeGroups(groups: readonly string[], coordinators?: Promise<AdminResult<Map<number, string[]>>>): Promise<AdminResult<GroupDescription[]>> {
     type Res = { groups: { errorCode: number; groupId: string; groupState: string; protocolType: string; protocolData: string; members: { memberId: string; clientId: string; clientHost: string }[] }[] };
     return this.perCoordinator('describeGroups', groups, async (b, chunk) => {
       const res = await this.call<Res>(b, [describeGroupsV5.api], chunk, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
@@ -379,11 +379,11 @@ export class KafkaAdmin {
         group: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
         members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })),
       }));
-    });
+    }, coordinators);
   }
 
-  /** Committed offsets of every partition of `groups` (OffsetFetch v8+, many groups a request). */
-  async fetchCommittedOffsets(groups: readonly string[]): Promise<AdminResult<GroupOffsets[]>> {
+  /** Committed offsets of every partition of `groups` (OffsetFetch v8+, many groups a request; `coordinators` as for describeGroups). */
+  async fetchCommittedOffsets(groups: readonly string[], coordinators?: Promise<AdminResult<Map<number, string[]>>>): Promise<AdminResult<GroupOffsets[]>> {
     type Res = { groups: { groupId: string; errorCode: number; topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] }[] };
     return this.perCoordinator('offsetFetch', groups, async (b, chunk) => {
       const request = chunk.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null }));
@@ -392,7 +392,7 @@ export class KafkaAdmin {
         group: g.groupId,
         offsets: g.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) }))),
       }));
-    });
+    }, coordinators);
   }
 
   /** Commits offsets for a group outside any generation (OffsetCommit with generation -1), as admin tools do. */
