@@ -33,6 +33,18 @@ export const ERRORS = {
   SLUICE_ERR_STORE_CLOSED: { message: 'The store is closed', retryable: false },
   SLUICE_ERR_KAFKA_UNREACHABLE: { message: 'No broker of the cluster could be reached', retryable: true },
   SLUICE_ERR_COLLECT_SCRAPE: { message: 'A metrics endpoint could not be scraped', retryable: true },
+  SLUICE_ERR_PROMQL_PARSE: { message: 'PromQL expression is invalid', retryable: false },
+  SLUICE_ERR_PROMQL_EVAL: { message: 'PromQL expression could not be evaluated', retryable: false },
+  SLUICE_ERR_RULES_FILE: { message: 'Rule file is invalid', retryable: false },
+  SLUICE_ERR_RULES_TEST_FILE: { message: 'Rule unit test file is invalid', retryable: false },
+  SLUICE_ERR_RULES_TEMPLATE: { message: 'Alert template could not be expanded', retryable: false },
+  SLUICE_ERR_NOTIFY_CONFIG: { message: 'Notification configuration is invalid', retryable: false },
+  SLUICE_ERR_NOTIFY_SEND: { message: 'A notification could not be delivered', retryable: true },
+  SLUICE_ERR_NOTIFY_REJECTED: { message: 'A receiver refused a notification', retryable: false },
+  SLUICE_ERR_SILENCE_INVALID: { message: 'Silence is invalid', retryable: false },
+  SLUICE_ERR_API_REQUEST: { message: 'Invalid API request', retryable: false },
+  SLUICE_ERR_API_UNAUTHORIZED: { message: 'A bearer token is required', retryable: false },
+  SLUICE_ERR_API_NOT_FOUND: { message: 'Not found', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */
