@@ -26,5 +26,9 @@ test('timers fire in time order (ties in order set), at their time, including on
 test('the wall clock reads Date.now and fires its timers', async () => {
   const before = Date.now();
   assert.ok(Math.abs(wallClock.now() - before) < 50);
-  await new Promise<void>((resolve) => wallClock.setTimeout(resolve, 5));
+  // Its timers are unref'd: something else must keep the process alive while the test waits.
+  const keepAlive = setTimeout(() => undefined, 1000);
+  const firedAt = await new Promise<number>((resolve) => wallClock.setTimeout(() => resolve(Date.now()), 20));
+  clearTimeout(keepAlive);
+  assert.ok(firedAt - before >= 19, `fired after ${firedAt - before} ms`);
 });
