@@ -45,6 +45,8 @@ export const ERRORS = {
   SLUICE_ERR_API_REQUEST: { message: 'Invalid API request', retryable: false },
   SLUICE_ERR_API_UNAUTHORIZED: { message: 'A bearer token is required', retryable: false },
   SLUICE_ERR_API_NOT_FOUND: { message: 'Not found', retryable: false },
+  SLUICE_ERR_API_LISTEN: { message: 'The HTTP API could not listen', retryable: true },
+  SLUICE_ERR_API_INTERNAL: { message: 'The API failed to answer', retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

@@ -1,0 +1,97 @@
+/**
+ * What the HTTP API reads and changes, as narrow interfaces: the API never reaches into the
+ * modules behind them. The service (src/app.ts) adapts the rules manager, the notifier and the
+ * store to these; tests hand in the real modules the same way.
+ */
+
+/** One readiness check and its outcome. */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** Whether the service can do its job: database reachable, collectors running, and the like. */
+export interface ReadinessSource {
+  checks(): Promise<readonly ReadinessCheck[]>;
+}
+
+/** A matcher as the API shows and takes it (Alertmanager's v2 silence shape). */
+export interface ApiMatcher {
+  readonly name: string;
+  readonly value: string;
+  readonly isRegex: boolean;
+  readonly isEqual: boolean;
+}
+
+/** An alert as the API lists it. */
+export interface ApiAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly state: 'pending' | 'firing' | 'resolved';
+  readonly activeAt: string;
+  readonly value: number;
+  /** Silence ids that mute it, and alert names that inhibit it (empty when it would notify). */
+  readonly silencedBy: readonly string[];
+  readonly inhibitedBy: readonly string[];
+}
+
+/** Where the API reads alerts from. */
+export interface AlertsSource {
+  alerts(): Promise<readonly ApiAlert[]> | readonly ApiAlert[];
+}
+
+/** A silence as the API shows it. */
+export interface ApiSilence {
+  readonly id: string;
+  readonly matchers: readonly ApiMatcher[];
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly status: 'pending' | 'active' | 'expired';
+}
+
+/** A silence to create. */
+export interface NewSilence {
+  readonly matchers: readonly ApiMatcher[];
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly createdBy: string;
+  readonly comment: string;
+}
+
+/** Where silences live. `create` throws SLUICE_ERR_SILENCE_INVALID (with `path`) for a bad one. */
+export interface SilencesSource {
+  list(): Promise<readonly ApiSilence[]>;
+  get(id: string): Promise<ApiSilence | undefined>;
+  create(silence: NewSilence): Promise<string>;
+  /** Expires a silence now; false when there is no such silence. */
+  expire(id: string): Promise<boolean>;
+}
+
+/** One rule as the API lists it. */
+export interface ApiRule {
+  readonly name: string;
+  readonly type: 'alerting' | 'recording';
+  readonly query: string;
+  readonly health: 'ok' | 'err' | 'unknown';
+  readonly lastError?: string;
+  readonly lastEvaluation?: string;
+  readonly evaluationMs?: number;
+}
+
+/** One rule group as the API lists it. */
+export interface ApiRuleGroup {
+  readonly name: string;
+  readonly file: string;
+  readonly intervalSeconds: number;
+  readonly lastEvaluation?: string;
+  readonly evaluationMs?: number;
+  readonly rules: readonly ApiRule[];
+}
+
+/** Where the API reads rule groups from. */
+export interface RulesSource {
+  groups(): readonly ApiRuleGroup[];
+}
