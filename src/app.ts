@@ -11,6 +11,9 @@ import { buildCollectors, CollectScheduler, dbEventSink, type Collector, type Co
 import type { SluiceConfig } from './config/sluice.ts';
 import { openStore, redactUrl, type Store } from './store/index.ts';
 import { silentLogger, type Logger } from './telemetry/logger.ts';
+import { buildApi, listenApi } from './api/server.ts';
+import type { ReadinessCheck } from './api/types.ts';
+import type { FastifyInstance } from 'fastify';
 
 /** What the app takes from outside besides its config. */
 export interface AppDeps {
@@ -28,8 +31,8 @@ export interface AppDeps {
   readonly collectors?: (config: CollectConfig) => Collector[];
 }
 
-/** The config parts the app reads (the store and the clusters). */
-export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'>;
+/** The config parts the app reads: the store and the clusters, and the HTTP API when it is to be served. */
+export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'> & Partial<Pick<SluiceConfig, 'api'>>;
 
 /** A running (or startable) service. */
 export interface App {
@@ -43,6 +46,8 @@ export interface App {
   readonly scheduler: CollectScheduler;
   /** Where samples go, for people: `PGlite (in memory)`, `PGlite at DIR` or a redacted URL. */
   readonly destination: string;
+  /** URL of the HTTP API once started (`http://127.0.0.1:8080`); undefined when not served. */
+  readonly apiUrl: string | undefined;
 }
 
 /** Describes where the store keeps its data, without credentials. */
@@ -50,6 +55,19 @@ export function describeDestination(store: AppConfig['store']): string {
   if (store.url !== undefined) return `PostgreSQL at ${redactUrl(store.url)}${store.schema === undefined ? '' : ` (schema ${store.schema})`}`;
   if (store.dataDir === undefined || store.dataDir === 'memory') return 'PGlite (in memory; data is lost at exit)';
   return `PGlite at ${store.dataDir}`;
+}
+
+/** Database reachable and collectors scheduled: what /readyz reports. */
+async function readinessChecks(store: Store, scheduler: CollectScheduler): Promise<ReadinessCheck[]> {
+  const checks: ReadinessCheck[] = [];
+  try {
+    await store.db.query('SELECT 1');
+    checks.push({ name: 'database', ok: true });
+  } catch (err) {
+    checks.push({ name: 'database', ok: false, detail: (err as Error).message });
+  }
+  checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
+  return checks;
 }
 
 /** Wires the store and the collectors of `config`. Does no I/O. */
@@ -62,6 +80,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   let store: Store | null = null;
   let scheduler: CollectScheduler | null = null;
   let events: ReturnType<typeof dbEventSink> | null = null;
+  let api: FastifyInstance | null = null;
+  let apiUrl: string | undefined;
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -71,9 +91,13 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     const s = scheduler;
     const st = store;
     const ev = events;
+    const a = api;
     scheduler = null;
     store = null;
     events = null;
+    api = null;
+    apiUrl = undefined;
+    if (a !== null) await a.close();
     if (s !== null) await s.stop();
     if (ev !== null) await ev.close();
     if (st !== null) await st.close();
@@ -89,6 +113,9 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       return scheduler;
     },
     destination,
+    get apiUrl(): string | undefined {
+      return apiUrl;
+    },
     start(): Promise<void> {
       starting ??= (async () => {
         // Receivers first: the store must accept samples before any collector sends one.
@@ -108,11 +135,20 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
             ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
           });
           scheduler.start();
+          if (config.api !== undefined) {
+            const running = scheduler;
+            const readiness = { checks: () => readinessChecks(opened, running) };
+            api = await buildApi({ registry, token: config.api.token, readiness, logger: logger.child({ component: 'api' }) });
+            apiUrl = await listenApi(api, config.api.port, config.api.host);
+          }
         } catch (err) {
-          await Promise.all(collectors.map((c) => c.close?.().catch(() => undefined)));
+          await api?.close().catch(() => undefined);
+          await scheduler?.stop().catch(() => undefined);
+          if (scheduler === null) await Promise.all(collectors.map((c) => c.close?.().catch(() => undefined)));
           scheduler = null;
           store = null;
           events = null;
+          api = null;
           await opened.close();
           throw err;
         }

@@ -58,6 +58,11 @@ export class CollectScheduler {
     this.skippedTotal = new Counter({ name: 'sluice_collector_skipped_total', help: 'Cycles skipped because the previous cycle was still running', labelNames, registers });
   }
 
+  /** Whether the timers are running (between `start` and `stop`). */
+  get running(): boolean {
+    return this.started;
+  }
+
   /** Starts every collector's timer; returns at once. */
   start(): void {
     if (this.started) return;

@@ -12,7 +12,7 @@ import { deepFreeze, type DeepReadonly } from './freeze.ts';
 import { validate, type ValidateOptions } from './validate.ts';
 import { loadYamlFile } from './yaml.ts';
 
-/** Default port of the HTTP API (served by a later stage; reserved now). */
+/** Default port of the HTTP API. */
 export const DEFAULT_API_PORT = 8080;
 
 /** The environment variable that overrides `store.url`. */
@@ -25,7 +25,12 @@ export const sluiceConfigSchema = z
     store: storeOptionsSchema.prefault({}),
     /** The clusters the collectors watch; at least one. */
     clusters: z.array(clusterConfigSchema).min(1),
-    api: z.strictObject({ port: z.int().min(0).max(65_535).default(DEFAULT_API_PORT) }).prefault({}),
+    /** The HTTP API: where it listens, and the bearer token of its mutating endpoints (none: they are disabled). */
+    api: z.strictObject({
+      port: z.int().min(0).max(65_535).default(DEFAULT_API_PORT),
+      host: z.string().min(1).default('127.0.0.1'),
+      token: z.string().min(16).optional(),
+    }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   })
   .superRefine((config, ctx) => {
@@ -46,13 +51,17 @@ export type SluiceConfig = DeepReadonly<z.output<typeof sluiceConfigSchema>>;
 /** Environment overrides applied after validation. */
 export interface ConfigEnv {
   readonly DATABASE_URL?: string | undefined;
+  readonly SLUICE_API_TOKEN?: string | undefined;
 }
 
-/** Applies `DATABASE_URL` (when set and not empty) over `store.url`. */
+/** Applies `DATABASE_URL` over `store.url` and `SLUICE_API_TOKEN` over `api.token` (each when set and not empty). */
 export function withEnv(config: SluiceConfig, env: ConfigEnv = process.env): SluiceConfig {
   const url = env.DATABASE_URL;
-  if (url === undefined || url === '') return config;
-  return deepFreeze({ ...config, store: { ...config.store, url } }) as SluiceConfig;
+  const token = env.SLUICE_API_TOKEN;
+  let out = config;
+  if (url !== undefined && url !== '') out = { ...out, store: { ...out.store, url } };
+  if (token !== undefined && token !== '') out = { ...out, api: { ...out.api, token } };
+  return out === config ? config : (deepFreeze(out) as SluiceConfig);
 }
 
 /** Validates a plain object as the service config (no environment applied). */

@@ -45,6 +45,9 @@ describe('sluice demo (in-process)', () => {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no samples stored: ${fake.stdout.join('')}${fake.stderr.join('')}`)), 30_000).unref());
     const line = await Promise.race([stored, timeout, exit.then((code) => Promise.reject(new Error(`exited ${code}: ${fake.stderr.join('')}`)))]);
     assert.match(line, /, 3\/3 brokers up$/);
+    const api = /  api:        (http:\/\/127\.0\.0\.1:\d+)  \(health \1\/healthz, metrics \1\/metrics, OpenAPI \1\/api\/v1\/openapi\.json\)\n/.exec(fake.stdout.join(''));
+    assert.ok(api, fake.stdout.join(''));
+    assert.equal((await fetch(`${api[1]}/readyz`)).status, 200);
     fake.shutdown('SIGINT');
     assert.equal(await exit, 0);
     assert.deepEqual(fake.stderr, []);

@@ -59,7 +59,7 @@ describe('sluice.yaml', () => {
 
   test('defaults: api.port 8080, log.level info, PGlite store', () => {
     const config = parseSluiceConfig({ clusters: [{ name: 'a', bootstrap: ['k:9092'] }] });
-    assert.deepEqual({ api: config.api, log: config.log, store: config.store }, { api: { port: 8080 }, log: { level: 'info' }, store: {} });
+    assert.deepEqual({ api: config.api, log: config.log, store: config.store }, { api: { port: 8080, host: '127.0.0.1' }, log: { level: 'info' }, store: {} });
     assert.equal(config.clusters[0]?.intervals.cluster, 30);
   });
 
@@ -123,11 +123,19 @@ describe('sluice start (in-process)', () => {
       });
       const exit = runCli(['start', '--config', path, '--api-port', '0'], () => fake.ctx);
       await Promise.race([announced, exit.then(() => assert.fail(`exited early: ${fake.stderr.join('')}`))]);
+      // The API answers while the service runs: health, readiness (database and collectors), metrics.
+      const apiUrl = /api on (\S+) /.exec(fake.stdout[1] ?? '')![1]!;
+      assert.deepEqual(await (await fetch(`${apiUrl}/healthz`)).json(), { status: 'ok' });
+      const ready = await fetch(`${apiUrl}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'collectors', ok: true }]);
+      assert.match(await (await fetch(`${apiUrl}/metrics`)).text(), /^# TYPE sluice_collector_duration_seconds histogram$/m);
       fake.shutdown('SIGTERM');
       assert.equal(await exit, 0);
       const where = DATABASE_URL === undefined ? 'PGlite (in memory; data is lost at exit)' : 'PostgreSQL at ';
       assert.ok(fake.stdout[0]?.startsWith(`sluice start: collecting from local (${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}) into ${where}`), fake.stdout[0]);
-      assert.equal(fake.stdout[1], 'sluice start: api port 0 reserved (the HTTP API is not served yet); Ctrl-C stops\n');
+      const api = /^sluice start: api on (http:\/\/127\.0\.0\.1:\d+) \(health \1\/healthz, metrics \1\/metrics\); Ctrl-C stops\n$/.exec(fake.stdout[1] ?? '');
+      assert.ok(api, fake.stdout[1]);
       assert.equal(fake.stdout[2], 'sluice start: stopped\n');
       assert.deepEqual(fake.stderr, []);
     } finally {

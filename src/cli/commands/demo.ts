@@ -127,7 +127,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'port of broker 0 (broker i listens on port+i); 0 picks free ports', String(DEMO_DEFAULTS.port))
     .option('--metrics-port <n>', 'Prometheus metrics of broker i on metrics-port+i; 0 picks free ports', String(DEMO_DEFAULTS.metricsPort))
     .option('--control-port <n>', 'port of the fault control API; 0 picks a free port', String(DEMO_DEFAULTS.controlPort))
-    .option('--api-port <n>', 'port of the HTTP API (reserved: the API is not served yet)', String(DEMO_DEFAULTS.apiPort))
+    .option('--api-port <n>', 'port of the HTTP API (0 picks a free port)', String(DEMO_DEFAULTS.apiPort))
     .option('--scenario <file>', 'workload scenario to run against the cluster', DEMO_SCENARIO)
     .option('--no-workload', 'run no workload')
     .option('--status-interval <seconds>', 'seconds between status lines', String(DEMO_DEFAULTS.statusInterval))
@@ -181,7 +181,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     const cluster = demoClusterConfig(running, options.collectIntervalSeconds);
     const url = process.env.DATABASE_URL;
     const store = url === undefined || url === '' ? {} : { url };
-    const app = buildApp({ store, clusters: [cluster] }, { logger, jitter: 0 });
+    const app = buildApp({ store, clusters: [cluster], api: { port: options.apiPort, host: running.host, token: process.env.SLUICE_API_TOKEN || undefined } }, { logger, jitter: 0 });
     // The service is a receiver of what the cluster and the workload do: started before the workload.
     await app.start();
     stack.push({ name: 'app', stop: () => app.stop() });
@@ -216,7 +216,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
       `  database:   ${app.destination}`,
       `  workload:   ${workloadNote}`,
       `  collectors: cluster "${cluster.name}", every ${options.collectIntervalSeconds}s`,
-      `  api:        port ${options.apiPort} reserved (the HTTP API is not served yet)`,
+      `  api:        ${app.apiUrl}  (health ${app.apiUrl}/healthz, metrics ${app.apiUrl}/metrics, OpenAPI ${app.apiUrl}/api/v1/openapi.json)`,
     ];
     for (const line of lines) ctx.stdout(`${line}\n`);
 

@@ -34,7 +34,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .command('start')
     .description('run the service (store + collectors) with a config file until SIGINT or SIGTERM')
     .option('--config <file>', 'the service config, e.g. sluice.yaml (see sluice.example.yaml)')
-    .option('--api-port <n>', 'port of the HTTP API (overrides api.port; reserved: not served yet)')
+    .option('--api-port <n>', 'port of the HTTP API (overrides api.port; 0 picks a free port)')
     .action(async (flags: StartFlags) => {
       await runStart(flags, ctx);
     });
@@ -44,7 +44,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
 export async function runStart(flags: StartFlags, ctx: CliContext): Promise<void> {
   const parsed = parseStartFlags(flags);
   let config: SluiceConfig = await loadSluiceConfig(parsed.config);
-  if (parsed.apiPort !== undefined) config = deepFreeze({ ...config, api: { port: parsed.apiPort } }) as SluiceConfig;
+  if (parsed.apiPort !== undefined) config = deepFreeze({ ...config, api: { ...config.api, port: parsed.apiPort } }) as SluiceConfig;
   // One clear error naming clusters[i].bootstrap when a cluster cannot be reached at all.
   await checkBootstrap({ clusters: config.clusters });
   const shutdown = ctx.shutdownRequested();
@@ -54,7 +54,7 @@ export async function runStart(flags: StartFlags, ctx: CliContext): Promise<void
   try {
     const clusters = config.clusters.map((c) => `${c.name} (${c.bootstrap.join(',')})`).join(', ');
     ctx.stdout(`sluice start: collecting from ${clusters} into ${app.destination}\n`);
-    ctx.stdout(`sluice start: api port ${config.api.port} reserved (the HTTP API is not served yet); Ctrl-C stops\n`);
+    ctx.stdout(`sluice start: api on ${app.apiUrl} (health ${app.apiUrl}/healthz, metrics ${app.apiUrl}/metrics); Ctrl-C stops\n`);
     const signal = await shutdown;
     logger.info({ signal }, 'stopping');
   } finally {
