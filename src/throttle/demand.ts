@@ -1,0 +1,84 @@
+/**
+ * Client demand, pure: what a client would send (or fetch) if nothing held it back. For a client
+ * that is not throttled, that is its recent rate: the 95th percentile over the window, raised by
+ * its trend when it is growing. A throttled client's measured rate is capped by its quota, so its
+ * demand is inferred from the throttle time instead: over a window W a client held back for T ms
+ * offered about quota × (1 + T / W) (Kafka delays it so that its rate comes down to the quota;
+ * https://kafka.apache.org/documentation/#design_quotasenforcement).
+ */
+
+/** A client's recent history: rates and throttle times at the same timestamps. */
+export interface DemandInput {
+  /** Sample times, ms, ascending. */
+  readonly ts: readonly number[];
+  /** Measured rate at each time, bytes/s. */
+  readonly rate: readonly number[];
+  /** Throttle time at each time, ms per quota window (average over requests), or empty if unknown. */
+  readonly throttleMs?: readonly number[];
+  /** The quota in force, bytes/s, if any. */
+  readonly quota?: number;
+}
+
+/** The demand estimate and how it was reached. */
+export interface DemandEstimate {
+  readonly demand: number;
+  /** `measured`: p95 of the rate (+ trend); `inferred`: from throttle time; `none`: no data. */
+  readonly basis: 'measured' | 'inferred' | 'none';
+  readonly p95: number;
+  /** Growth, bytes/s per s (least squares over the window). */
+  readonly trendPerSec: number;
+  readonly reason: string;
+}
+
+/** The q-quantile (0..1) of `values` with linear interpolation, as Prometheus's quantile_over_time. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = q * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+/** Least-squares slope of values over time (per second); 0 for fewer than two points. */
+export function slopePerSec(ts: readonly number[], values: readonly number[]): number {
+  const n = ts.length;
+  if (n < 2) return 0;
+  const mt = ts.reduce((s, t) => s + t, 0) / n;
+  const mv = values.reduce((s, v) => s + v, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ts[i]! - mt) * (values[i]! - mv);
+    den += (ts[i]! - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 1000;
+}
+
+/**
+ * Estimates demand. `windowMs` is the quota window over which throttle time is reported (Kafka's
+ * default: 11 one-second samples, so 11 000 ms); `horizonSec` is how far ahead a growing trend is
+ * projected (default 60 s).
+ */
+export function estimateDemand(input: DemandInput, options: { windowMs?: number; horizonSec?: number; throttledAboveMs?: number } = {}): DemandEstimate {
+  const rates = input.rate.filter(Number.isFinite);
+  if (rates.length === 0) return { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' };
+  const p95 = quantile(rates, 0.95);
+  const trend = slopePerSec(input.ts, input.rate);
+  const horizon = options.horizonSec ?? 60;
+  const throttle = (input.throttleMs ?? []).filter(Number.isFinite);
+  const recentThrottle = throttle.length === 0 ? 0 : quantile(throttle.slice(-Math.max(1, Math.ceil(throttle.length / 4))), 0.5);
+  if (input.quota !== undefined && recentThrottle > (options.throttledAboveMs ?? 0)) {
+    const windowMs = options.windowMs ?? 11_000;
+    const offered = input.quota * (1 + recentThrottle / windowMs);
+    return {
+      demand: Math.max(offered, p95), basis: 'inferred', p95, trendPerSec: trend,
+      reason: `throttled ${recentThrottle.toFixed(0)} ms per ${windowMs} ms window at quota ${input.quota.toFixed(0)} B/s: offered ≈ quota × (1 + ${recentThrottle.toFixed(0)}/${windowMs}) = ${offered.toFixed(0)} B/s`,
+    };
+  }
+  const growth = Math.max(0, trend) * horizon;
+  return {
+    demand: p95 + growth, basis: 'measured', p95, trendPerSec: trend,
+    reason: growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s` : `p95 ${p95.toFixed(0)} B/s`,
+  };
+}

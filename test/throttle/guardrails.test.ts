@@ -1,0 +1,42 @@
+/** Every guardrail, and demand estimation for measured and throttled clients. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { guard, type ProposedChange } from '../../src/throttle/guardrails.ts';
+import { estimateDemand, quantile, slopePerSec } from '../../src/throttle/demand.ts';
+
+const base: ProposedChange = { current: 1000, proposed: 800, floor: 100, lastChangedAt: undefined, now: 1_000_000, metricsStale: false, modelR2: 0.9 };
+
+test('a proposal within bounds passes unchanged', () => {
+  assert.deepEqual(guard(base), { apply: true, value: 800, reasons: [] });
+});
+
+test('each guardrail bites with its own reason', () => {
+  assert.deepEqual(guard({ ...base, metricsStale: true }), { apply: false, value: 1000, reasons: ['metrics are stale: no change while the evidence is old'] });
+  assert.deepEqual(guard({ ...base, modelR2: 0.3 }), { apply: false, value: 1000, reasons: ['model fit R² 0.30 < 0.6: no change on a poor fit'] });
+  assert.equal(guard({ ...base, modelR2: NaN }).apply, true, 'the fixed-weight model is not held to R²');
+  assert.deepEqual(guard({ ...base, lastChangedAt: 1_000_000 - 60_000 }), { apply: false, value: 1000, reasons: ['changed 60 s ago: cooldown 300 s'] });
+  assert.equal(guard({ ...base, lastChangedAt: 1_000_000 - 300_000 }).apply, true);
+  assert.deepEqual(guard({ ...base, proposed: 100 }), { apply: true, value: 500, reasons: ['decrease bounded to ×0.5 per round (100 → 500)'] });
+  assert.deepEqual(guard({ ...base, proposed: 5000 }), { apply: true, value: 1250, reasons: ['increase bounded to ×1.25 per round (5000 → 1250)'] });
+  assert.deepEqual(guard({ ...base, current: 150, proposed: 50 }), { apply: true, value: 100, reasons: ['decrease bounded to ×0.5 per round (50 → 75)', 'raised to the group floor 100'] });
+  assert.deepEqual(guard({ ...base, proposed: 950 }), { apply: false, value: 1000, reasons: ['change under 10% of 1000: skipped'] });
+  assert.deepEqual(guard({ ...base, current: undefined, proposed: 0, floor: 0 }), { apply: true, value: 1, reasons: ['a quota is never zero: raised to 1 B/s'] });
+});
+
+test('demand: p95 of the rate, plus a growing trend; absent data says so', () => {
+  assert.equal(quantile([1, 2, 3, 4, 5], 0.95), 4.8);
+  assert.equal(slopePerSec([0, 1000, 2000], [10, 20, 30]), 10);
+  const flat = estimateDemand({ ts: [0, 1000, 2000, 3000, 4000], rate: [100, 100, 100, 100, 200] });
+  assert.deepEqual([flat.basis, flat.p95], ['measured', 180]);
+  const growing = estimateDemand({ ts: [0, 1000, 2000], rate: [100, 110, 120] }, { horizonSec: 10 });
+  assert.equal(growing.demand, 119 + 10 * 10);
+  assert.deepEqual(estimateDemand({ ts: [], rate: [] }), { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' });
+});
+
+test('demand of a throttled client is inferred from its throttle time, not its capped rate', () => {
+  const d = estimateDemand({ ts: [0, 1000, 2000, 3000], rate: [1000, 1000, 1000, 1000], throttleMs: [0, 33_000, 33_000, 33_000], quota: 1000 });
+  // quota × (1 + 33000 / 11000) = 4 × quota.
+  assert.equal(d.basis, 'inferred');
+  assert.equal(d.demand, 4000);
+  assert.equal(d.reason, 'throttled 33000 ms per 11000 ms window at quota 1000 B/s: offered ≈ quota × (1 + 33000/11000) = 4000 B/s');
+});
