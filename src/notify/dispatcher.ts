@@ -1,0 +1,273 @@
+/**
+ * The dispatcher: holds the current alerts, sorts them into aggregation groups along the
+ * routing tree and decides, on the Clock, when each group notifies its receiver: group_wait
+ * after the group appears, then every group_interval when something changed, and every
+ * repeat_interval while it keeps firing unchanged. Silenced and inhibited alerts are left out
+ * of notifications (and counted). What is due is handed to `deliver` (the outbox), which must
+ * store it durably; only then is the notification log updated.
+ * https://prometheus.io/docs/alerting/latest/alertmanager/#grouping
+ */
+import type { Clock, ClockTimer } from '../clock.ts';
+import type { ReceiverConfig } from './config.ts';
+import { inhibited, type InhibitRule } from './inhibit.ts';
+import { integrationsOf, type IntegrationKind } from './integrations.ts';
+import { fingerprint, formatLabels, sortLabels } from './labels.ts';
+import { logKey, needsUpdate, type LogEntry } from './notification-log.ts';
+import { groupKey, groupLabels, matchRoutes, type Route } from './route.ts';
+import type { Labels, NotifiedAlert, Notification, OutgoingAlert } from './types.ts';
+
+/** One notification due for one integration, with the log entry to record once it is stored. */
+export interface Delivery {
+  readonly receiver: string;
+  readonly integration: IntegrationKind;
+  readonly integrationIndex: number;
+  readonly groupKey: string;
+  readonly notification: Notification;
+  readonly entry: LogEntry;
+}
+
+/** An alert the dispatcher holds. */
+export interface HeldAlert {
+  readonly fingerprint: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly generatorURL: string;
+  /** `endsAt` in ms; the alert is resolved once the clock reaches it. */
+  readonly endsAtMs: number;
+}
+
+/** An alert with what currently mutes it, for the API. */
+export interface AlertView extends HeldAlert {
+  readonly status: 'firing' | 'resolved';
+  readonly silencedBy: readonly string[];
+  /** Fingerprints of the alerts inhibiting it. */
+  readonly inhibitedBy: readonly string[];
+  readonly receivers: readonly string[];
+}
+
+/** What the dispatcher needs. */
+export interface DispatcherOptions {
+  readonly route: Route;
+  readonly receivers: readonly ReceiverConfig[];
+  readonly inhibitRules: readonly InhibitRule[];
+  readonly clock: Clock;
+  readonly externalURL: string;
+  /** Ids of the silences muting `labels` now. */
+  readonly silencedBy: (labels: Labels, now: number) => string[];
+  /** Stores notifications durably (the outbox) along with their log entries; rejects when it could not. */
+  readonly deliver: (deliveries: readonly Delivery[]) => Promise<void>;
+  /** Called when a flush leaves alerts out: how many, and why. */
+  readonly onMuted?: (reason: 'silenced' | 'inhibited', count: number) => void;
+  /** Called when `deliver` rejects; the group tries again at its next group_interval. */
+  readonly onDeliverError?: (err: unknown, deliveries: readonly Delivery[]) => void;
+}
+
+interface Group {
+  readonly key: string;
+  readonly route: Route;
+  readonly labels: Labels;
+  readonly fingerprints: Set<string>;
+  timer: ClockTimer | undefined;
+}
+
+/** Aggregation groups and their timers. */
+export class Dispatcher {
+  private readonly held = new Map<string, HeldAlert>();
+  private readonly groups = new Map<string, Group>();
+  private readonly log = new Map<string, LogEntry>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly receivers: Map<string, ReceiverConfig>;
+  private stopped = false;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.receivers = new Map(options.receivers.map((r) => [r.name, r]));
+  }
+
+  /** Restores the notification log (e.g. read from the database at start). */
+  restoreLog(entries: readonly LogEntry[]): void {
+    for (const e of entries) this.log.set(logKey(e.groupKey, e.receiver, e.integrationIndex), e);
+  }
+
+  /** Takes in alerts: each replaces the held alert with the same fingerprint and joins its groups. */
+  ingest(alerts: readonly OutgoingAlert[]): void {
+    if (this.stopped) return;
+    const now = this.options.clock.now();
+    for (const alert of alerts) {
+      const held = toHeld(alert, now);
+      this.held.set(held.fingerprint, held);
+      for (const route of matchRoutes(this.options.route, held.labels)) {
+        const labels = groupLabels(route, held.labels);
+        const key = groupKey(route, labels);
+        let group = this.groups.get(key);
+        if (group === undefined) {
+          group = { key, route, labels, fingerprints: new Set(), timer: undefined };
+          this.groups.set(key, group);
+          // As Alertmanager: an alert that started more than group_wait ago is not held back.
+          const started = Date.parse(held.startsAt);
+          const wait = Number.isFinite(started) && started + route.groupWait < now ? 0 : route.groupWait;
+          this.schedule(group, wait);
+        }
+        group.fingerprints.add(held.fingerprint);
+      }
+    }
+  }
+
+  /** The held alerts with their mute state at the clock's now, sorted by labels. */
+  alerts(): AlertView[] {
+    const now = this.options.clock.now();
+    const held = [...this.held.values()];
+    const inhibitors = this.inhibitorsOf(held, now);
+    const receivers = new Map<string, Set<string>>();
+    for (const group of this.groups.values()) {
+      for (const fp of group.fingerprints) {
+        const set = receivers.get(fp) ?? new Set<string>();
+        set.add(group.route.receiver);
+        receivers.set(fp, set);
+      }
+    }
+    return sortAlerts(held).map((a) => ({
+      ...a,
+      status: a.endsAtMs <= now ? 'resolved' : 'firing',
+      silencedBy: this.options.silencedBy(a.labels, now),
+      inhibitedBy: inhibitors.has(a.fingerprint) ? [inhibitors.get(a.fingerprint)!] : [],
+      receivers: [...(receivers.get(a.fingerprint) ?? [])].sort(),
+    }));
+  }
+
+  /** How many aggregation groups exist. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Resolves once every delivery started so far has settled. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Cancels every timer; no group flushes afterwards. */
+  stop(): void {
+    this.stopped = true;
+    for (const group of this.groups.values()) group.timer?.cancel();
+  }
+
+  private schedule(group: Group, ms: number): void {
+    group.timer?.cancel();
+    group.timer = this.options.clock.setTimeout(() => this.flush(group), ms);
+  }
+
+  private inhibitorsOf(alerts: readonly HeldAlert[], now: number): Map<string, string> {
+    return inhibited(this.options.inhibitRules, alerts.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, firing: a.endsAtMs > now })));
+  }
+
+  /** One tick of a group: decide per integration, hand over what is due, drop what resolved. */
+  private flush(group: Group): void {
+    if (this.stopped) return;
+    const now = this.options.clock.now();
+    const members = sortAlerts([...group.fingerprints].map((fp) => this.held.get(fp)).filter((a): a is HeldAlert => a !== undefined));
+    const inhibitors = this.inhibitorsOf([...this.held.values()], now);
+    let silenced = 0;
+    let inhibitedCount = 0;
+    const shown = members.filter((a) => {
+      if (this.options.silencedBy(a.labels, now).length > 0) silenced++;
+      else if (inhibitors.has(a.fingerprint)) inhibitedCount++;
+      else return true;
+      return false;
+    });
+    if (silenced > 0) this.options.onMuted?.('silenced', silenced);
+    if (inhibitedCount > 0) this.options.onMuted?.('inhibited', inhibitedCount);
+    const firing = shown.filter((a) => a.endsAtMs > now);
+    const resolved = shown.filter((a) => a.endsAtMs <= now);
+    const firingFps = firing.map((a) => a.fingerprint).sort();
+    const resolvedFps = resolved.map((a) => a.fingerprint).sort();
+    const receiver = this.receivers.get(group.route.receiver);
+    const deliveries: Delivery[] = [];
+    const quiet: LogEntry[] = [];
+    for (const integration of receiver === undefined ? [] : integrationsOf(receiver)) {
+      const key = logKey(group.key, group.route.receiver, integration.index);
+      const due = needsUpdate({ previous: this.log.get(key), firing: firingFps, resolved: resolvedFps, sendResolved: integration.sendResolved, repeatInterval: group.route.repeatInterval, now });
+      if (!due) continue;
+      const entry: LogEntry = { groupKey: group.key, receiver: group.route.receiver, integrationIndex: integration.index, firing: firingFps, resolved: resolvedFps, sentAt: now };
+      const listed = integration.sendResolved ? [...firing, ...resolved] : firing;
+      if (listed.length === 0) {
+        quiet.push(entry);
+        continue;
+      }
+      const notification = this.notification(group, listed, now);
+      deliveries.push({ receiver: group.route.receiver, integration: integration.kind, integrationIndex: integration.index, groupKey: group.key, notification, entry });
+    }
+    for (const entry of quiet) this.log.set(logKey(entry.groupKey, entry.receiver, entry.integrationIndex), entry);
+    const resolvedAtFlush = new Map(members.filter((a) => a.endsAtMs <= now).map((a) => [a.fingerprint, a]));
+    const settle = (stored: boolean): void => {
+      if (stored) for (const d of deliveries) this.log.set(logKey(d.groupKey, d.receiver, d.integrationIndex), d.entry);
+      if (stored || deliveries.length === 0) this.dropResolved(group, resolvedAtFlush);
+    };
+    if (deliveries.length === 0) settle(false);
+    else this.track(this.options.deliver(deliveries).then(() => settle(true), (err: unknown) => this.options.onDeliverError?.(err, deliveries)));
+    if (this.groups.get(group.key) === group) this.schedule(group, group.route.groupInterval);
+  }
+
+  /** Removes alerts notified as resolved (unless updated since), and the group once empty. */
+  private dropResolved(group: Group, resolved: ReadonlyMap<string, HeldAlert>): void {
+    for (const [fp, alert] of resolved) {
+      if (this.held.get(fp) !== alert) continue; // replaced meanwhile: it may fire again
+      group.fingerprints.delete(fp);
+      if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) this.held.delete(fp);
+    }
+    if (group.fingerprints.size === 0 && this.groups.get(group.key) === group) {
+      group.timer?.cancel();
+      this.groups.delete(group.key);
+    }
+  }
+
+  private notification(group: Group, alerts: readonly HeldAlert[], now: number): Notification {
+    const listed: NotifiedAlert[] = alerts.map((a) => ({
+      status: a.endsAtMs <= now ? 'resolved' : 'firing',
+      labels: sortLabels(a.labels),
+      annotations: sortLabels(a.annotations),
+      startsAt: a.startsAt,
+      endsAt: a.endsAt,
+      generatorURL: a.generatorURL,
+      fingerprint: a.fingerprint,
+    }));
+    return {
+      receiver: group.route.receiver,
+      groupKey: group.key,
+      status: listed.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+      groupLabels: group.labels,
+      alerts: listed,
+      externalURL: this.options.externalURL,
+    };
+  }
+
+  private track(promise: Promise<void>): void {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+}
+
+/**
+ * An incoming alert as held: an `endsAt` that does not parse (or is empty) means "open-ended",
+ * and `status: 'resolved'` without a past `endsAt` resolves it now.
+ */
+function toHeld(alert: OutgoingAlert, now: number): HeldAlert {
+  const labels = sortLabels(Object.fromEntries(Object.entries(alert.labels).filter(([, v]) => v !== '')));
+  let endsAtMs = Date.parse(alert.endsAt);
+  if (!Number.isFinite(endsAtMs)) endsAtMs = Number.POSITIVE_INFINITY;
+  let endsAt = alert.endsAt;
+  if (alert.status === 'resolved' && endsAtMs > now) {
+    endsAtMs = now;
+    endsAt = new Date(now).toISOString();
+  }
+  return { fingerprint: fingerprint(labels), labels, annotations: { ...alert.annotations }, startsAt: alert.startsAt, endsAt, generatorURL: alert.generatorURL, endsAtMs };
+}
+
+function sortAlerts(alerts: HeldAlert[]): HeldAlert[] {
+  const text = new Map(alerts.map((a) => [a.fingerprint, formatLabels(a.labels)]));
+  return alerts.sort((a, b) => {
+    const x = text.get(a.fingerprint)!;
+    const y = text.get(b.fingerprint)!;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
