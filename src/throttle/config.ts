@@ -1,0 +1,64 @@
+/**
+ * The `throttle:` section of sluice.yaml: loop mode and cadence, the utilization it steers to,
+ * business groups (who is served first, per-client floors and ceilings, how clients are matched)
+ * and the guardrails. Validated once, with path-precise errors.
+ */
+import * as z from 'zod';
+
+/** One way to recognise a group's clients: glob patterns (`*` any run, `?` one char) on user and client-id. */
+const clientMatch = z.strictObject({ user: z.string().min(1).default('*'), clientId: z.string().min(1).default('*') });
+
+/** A business group. Rates are bytes per second and apply to producer_byte_rate and consumer_byte_rate alike. */
+export const groupSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase name such as core or general'),
+  priority: z.int().min(0).max(100),
+  weight: z.number().positive().default(1),
+  floor: z.number().min(1).default(1_048_576),
+  ceiling: z.number().positive().optional(),
+  match: z.array(clientMatch).min(1),
+});
+
+/** The throttle loop's settings. */
+export const throttleConfigSchema = z.strictObject({
+  /** off: no loop; recommend: decide and explain, push nothing; auto: push through the guardrails. */
+  mode: z.enum(['off', 'recommend', 'auto']).default('recommend'),
+  /** Seconds between rounds. */
+  interval: z.number().positive().default(60),
+  /** Utilization the loop steers the busiest broker to. */
+  target: z.number().gt(0).lt(1).default(0.7),
+  /** Seconds of history behind fits and demand estimates. */
+  window: z.number().positive().default(900),
+  groups: z.array(groupSchema).default([
+    { name: 'general', priority: 0, weight: 1, floor: 1_048_576, match: [{ user: '*', clientId: '*' }] },
+  ]),
+  guardrails: z.strictObject({
+    cooldown: z.number().min(0).default(300),
+    maxDecrease: z.number().gt(0).lt(1).default(0.5),
+    maxIncrease: z.number().gt(1).default(1.25),
+    minChange: z.number().min(0).lt(1).default(0.1),
+    minR2: z.number().min(0).max(1).default(0.6),
+  }).prefault({}),
+}).superRefine((config, ctx) => {
+  const seen = new Map<string, number>();
+  config.groups.forEach((g, i) => {
+    const first = seen.get(g.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `duplicate group name "${g.name}" (also groups[${first}])` });
+    else seen.set(g.name, i);
+    if (g.ceiling !== undefined && g.ceiling < g.floor) ctx.addIssue({ code: 'custom', path: ['groups', i, 'ceiling'], message: `ceiling ${g.ceiling} is below the floor ${g.floor}` });
+  });
+});
+
+/** The validated settings. */
+export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+}
+
+/** The group of a client: the first group (in config order) with a matching pattern; undefined when none. */
+export function groupOf(config: Pick<ThrottleConfig, 'groups'>, user: string, clientId: string): string | undefined {
+  for (const g of config.groups) {
+    if (g.match.some((m) => globToRegex(m.user).test(user) && globToRegex(m.clientId).test(clientId))) return g.name;
+  }
+  return undefined;
+}
