@@ -1,0 +1,160 @@
+/**
+ * Function calls: evaluates the arguments and applies the function, dropping the metric name
+ * where Prometheus does (every function that computes a new value).
+ * https://prometheus.io/docs/prometheus/latest/querying/functions/
+ */
+import { METRIC_NAME_LABEL } from '../../store/types.ts';
+import { type Call, type Expr, unwrapParens } from './ast.ts';
+import type { EvalContext, EvalValue, VectorSample } from './context.ts';
+import { evalError } from './errors.ts';
+import { evaluate, evaluateRange, evaluateScalar, evaluateVector, selectInstant, uniqueLabelsets } from './evaluate.ts';
+import { histogramQuantile } from './histogram.ts';
+import { labelJoin, labelReplace } from './label-functions.ts';
+import { dropName } from './labels.ts';
+import { extrapolatedRate, instantRate, linearRegression, overTime } from './range-functions.ts';
+import { DATE_FUNCTIONS, MATH_FUNCTIONS } from './math-functions.ts';
+
+/** Evaluates a function call at `t`. */
+export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
+  const { name, args } = call;
+  const math = MATH_FUNCTIONS[name];
+  if (math !== undefined) return vector(mapValues(evaluateVector(ctx, args[0]!, t), math));
+  const date = DATE_FUNCTIONS[name];
+  if (date !== undefined) {
+    const input = args.length === 0 ? [{ metric: {}, value: t / 1000 }] : evaluateVector(ctx, args[0]!, t);
+    return vector(mapValues(input, date));
+  }
+  switch (name) {
+    case 'time':
+      return { kind: 'scalar', value: t / 1000 };
+    case 'pi':
+      return { kind: 'scalar', value: Math.PI };
+    case 'vector':
+      return vector([{ metric: {}, value: evaluateScalar(ctx, args[0]!, t) }]);
+    case 'scalar': {
+      const v = evaluateVector(ctx, args[0]!, t);
+      return { kind: 'scalar', value: v.length === 1 ? v[0]!.value : NaN };
+    }
+    case 'timestamp':
+      return vector(timestamps(ctx, args[0]!, t));
+    case 'absent': {
+      const v = evaluateVector(ctx, args[0]!, t);
+      return vector(v.length > 0 ? [] : [{ metric: absentLabels(args[0]!), value: 1 }]);
+    }
+    case 'absent_over_time': {
+      const r = evaluateRange(ctx, args[0]!, t);
+      return vector(r.series.length > 0 ? [] : [{ metric: absentLabels(args[0]!), value: 1 }]);
+    }
+    case 'sort':
+    case 'sort_desc': {
+      const v = evaluateVector(ctx, args[0]!, t).slice();
+      const dir = name === 'sort' ? 1 : -1;
+      // NaN goes last either way.
+      v.sort((a, b) => (Number.isNaN(a.value) ? (Number.isNaN(b.value) ? 0 : 1) : Number.isNaN(b.value) ? -1 : dir * (a.value - b.value)));
+      return vector(v);
+    }
+    case 'clamp': {
+      const v = evaluateVector(ctx, args[0]!, t);
+      const min = evaluateScalar(ctx, args[1]!, t);
+      const max = evaluateScalar(ctx, args[2]!, t);
+      if (max < min) return vector([]);
+      return vector(mapValues(v, (x) => Math.max(min, Math.min(max, x))));
+    }
+    case 'clamp_min': {
+      const min = evaluateScalar(ctx, args[1]!, t);
+      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.max(min, x)));
+    }
+    case 'clamp_max': {
+      const max = evaluateScalar(ctx, args[1]!, t);
+      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.min(max, x)));
+    }
+    case 'round': {
+      const toNearest = args.length > 1 ? evaluateScalar(ctx, args[1]!, t) : 1;
+      const inverse = 1 / toNearest;
+      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.floor(x * inverse + 0.5) / inverse));
+    }
+    case 'histogram_quantile':
+      return vector(uniqueLabelsets(histogramQuantile(evaluateScalar(ctx, args[0]!, t), evaluateVector(ctx, args[1]!, t))));
+    case 'label_replace':
+      return vector(uniqueLabelsets(labelReplace(evaluateVector(ctx, args[0]!, t), ...(args.slice(1).map((a) => stringArg(ctx, a, t)) as [string, string, string, string]))));
+    case 'label_join': {
+      const [dst, sep, ...src] = args.slice(1).map((a) => stringArg(ctx, a, t));
+      return vector(uniqueLabelsets(labelJoin(evaluateVector(ctx, args[0]!, t), dst!, sep!, src)));
+    }
+    default:
+      return rangeCall(ctx, call, t);
+  }
+}
+
+function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
+  const { name, args } = call;
+  const rangeArg = name === 'quantile_over_time' ? args[1]! : args[0]!;
+  const param = name === 'quantile_over_time' ? evaluateScalar(ctx, args[0]!, t) : name === 'predict_linear' ? evaluateScalar(ctx, args[1]!, t) : NaN;
+  const r = evaluateRange(ctx, rangeArg, t);
+  const out: VectorSample[] = [];
+  for (const s of r.series) {
+    let value: number | undefined;
+    switch (name) {
+      case 'rate': value = extrapolatedRate(s, r, true, true); break;
+      case 'increase': value = extrapolatedRate(s, r, true, false); break;
+      case 'delta': value = extrapolatedRate(s, r, false, false); break;
+      case 'irate': value = instantRate(s, true); break;
+      case 'idelta': value = instantRate(s, false); break;
+      case 'deriv': value = s.hi - s.lo < 2 ? undefined : linearRegression(s, s.ts[s.lo]!)[0]; break;
+      case 'predict_linear': {
+        if (s.hi - s.lo < 2) break;
+        const [slope, intercept] = linearRegression(s, t);
+        value = intercept + slope * param;
+        break;
+      }
+      default:
+        value = overTime(name, s, param);
+    }
+    if (value === undefined) continue;
+    out.push({ metric: name === 'last_over_time' ? s.metric : dropName(s.metric), value });
+  }
+  return vector(name === 'last_over_time' ? out : uniqueLabelsets(out));
+}
+
+function vector(samples: VectorSample[]): EvalValue {
+  return { kind: 'vector', samples };
+}
+
+function mapValues(input: VectorSample[], fn: (v: number) => number): VectorSample[] {
+  const out = new Array<VectorSample>(input.length);
+  for (let i = 0; i < input.length; i++) out[i] = { metric: dropName(input[i]!.metric), value: fn(input[i]!.value) };
+  return uniqueLabelsets(out);
+}
+
+function stringArg(ctx: EvalContext, expr: Expr, t: number): string {
+  const v = evaluate(ctx, expr, t);
+  if (v.kind !== 'string') throw evalError(`expected string argument, got ${v.kind}`);
+  return v.value;
+}
+
+/** timestamp(): a selector's own sample times, otherwise the evaluation time. */
+function timestamps(ctx: EvalContext, arg: Expr, t: number): VectorSample[] {
+  const inner = unwrapParens(arg);
+  if (inner.type === 'vector') {
+    const times: number[] = [];
+    const samples = selectInstant(ctx, inner, t, times);
+    return uniqueLabelsets(samples.map((s, i) => ({ metric: dropName(s.metric), value: times[i]! / 1000 })));
+  }
+  return mapValues(evaluateVector(ctx, arg, t), () => t / 1000);
+}
+
+/** The labels absent() reports: those set by `=` matchers of a selector argument, once each. */
+function absentLabels(arg: Expr): Record<string, string> {
+  const inner = unwrapParens(arg);
+  const sel = inner.type === 'vector' ? inner : inner.type === 'matrix' ? inner.selector : undefined;
+  const out: Record<string, string> = {};
+  if (sel === undefined) return out;
+  const repeated = new Set<string>();
+  for (const m of sel.matchers) {
+    if (m.type !== '=' || m.name === METRIC_NAME_LABEL) continue;
+    if (m.name in out) repeated.add(m.name);
+    out[m.name] = m.value;
+  }
+  for (const name of repeated) delete out[name];
+  return out;
+}

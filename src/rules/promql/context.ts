@@ -1,0 +1,102 @@
+/**
+ * What one evaluation reads and counts: the series fetched for each selector, the query's
+ * start and end (for `@ start()` / `@ end()`), lookback delta, default subquery step, and the
+ * sample budget.
+ */
+import type { AtModifier } from './ast.ts';
+import { evalError } from './errors.ts';
+import type { Labels } from './labels.ts';
+import { isStaleNaN } from './stale.ts';
+
+/** One fetched series; `rangeTs`/`rangeValues` are the same samples without staleness markers. */
+export interface FetchedSeries {
+  readonly metric: Labels;
+  readonly ts: Float64Array;
+  readonly values: Float64Array;
+  rangeTs?: Float64Array;
+  rangeValues?: Float64Array;
+}
+
+/** One series' samples inside a range, [lo, hi) of its arrays. */
+export interface RangeSeries {
+  readonly metric: Labels;
+  readonly ts: Float64Array;
+  readonly values: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** One element of an instant vector; `metric` holds every label including `__name__` when the series keeps its name. */
+export interface VectorSample {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** A value while evaluating: a range vector is kept as windows over fetched arrays. */
+export type EvalValue =
+  | { readonly kind: 'scalar'; readonly value: number }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'vector'; readonly samples: VectorSample[] }
+  | { readonly kind: 'range'; readonly series: RangeSeries[]; readonly startMs: number; readonly endMs: number; readonly rangeMs: number };
+
+/** The state of one instant or range evaluation. */
+export class EvalContext {
+  private samples = 0;
+
+  constructor(
+    readonly data: ReadonlyMap<string, FetchedSeries[]>,
+    readonly startMs: number,
+    readonly endMs: number,
+    readonly lookbackMs: number,
+    readonly defaultStepMs: number,
+    readonly maxSamples: number,
+  ) {}
+
+  /** The time an `@` modifier stands for, or `t` when there is none. */
+  atTime(at: AtModifier | undefined, t: number): number {
+    if (at === undefined) return t;
+    if (at === 'start') return this.startMs;
+    if (at === 'end') return this.endMs;
+    return at;
+  }
+
+  /** Counts samples held by one step; throws once the budget is spent. */
+  count(n: number): void {
+    this.samples += n;
+    if (this.samples > this.maxSamples) throw evalError('query processing would load too many samples into memory in query execution');
+  }
+}
+
+/** The series' arrays without staleness markers (range selectors ignore them), computed once. */
+export function rangeArrays(s: FetchedSeries): [Float64Array, Float64Array] {
+  if (s.rangeTs === undefined || s.rangeValues === undefined) {
+    let stale = 0;
+    for (let i = 0; i < s.values.length; i++) if (isStaleNaN(s.values[i]!)) stale++;
+    if (stale === 0) {
+      s.rangeTs = s.ts;
+      s.rangeValues = s.values;
+    } else {
+      const ts = new Float64Array(s.ts.length - stale);
+      const values = new Float64Array(ts.length);
+      let j = 0;
+      for (let i = 0; i < s.values.length; i++) {
+        if (isStaleNaN(s.values[i]!)) continue;
+        ts[j] = s.ts[i]!;
+        values[j++] = s.values[i]!;
+      }
+      s.rangeTs = ts;
+      s.rangeValues = values;
+    }
+  }
+  return [s.rangeTs, s.rangeValues];
+}
+
+/** The first index in [lo, hi) whose time is >= t (> t when `after`); `hi` when none is. */
+export function lowerBound(ts: Float64Array, lo: number, hi: number, t: number, after = false): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after ? ts[mid]! <= t : ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

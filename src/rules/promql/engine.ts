@@ -1,0 +1,169 @@
+/**
+ * The PromQL engine: fetches what an expression's selectors need from a Querier (one select per
+ * distinct selector, over the union of the ranges it is read at), then evaluates synchronously.
+ */
+import { type Matcher, METRIC_NAME_LABEL, type Querier } from '../../store/types.ts';
+import type { Expr } from './ast.ts';
+import { typeOf } from './check.ts';
+import { EvalContext, type EvalValue, type FetchedSeries, type VectorSample } from './context.ts';
+import { evalError } from './errors.ts';
+import { evaluate } from './evaluate.ts';
+import { labelsKey } from './labels.ts';
+import { parseExpr } from './parse.ts';
+
+/** Result kinds, as Prometheus's API names them. */
+export type Value =
+  | { readonly kind: 'scalar'; readonly value: number }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'vector'; readonly samples: readonly VectorSample[] }
+  | { readonly kind: 'matrix'; readonly series: readonly MatrixSeries[] };
+
+/** One series of a range result: sample times (ms) and values, oldest first. */
+export interface MatrixSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly ts: Float64Array;
+  readonly values: Float64Array;
+}
+
+/** Engine settings. */
+export interface EngineOptions {
+  /** How far back an instant selector looks for a sample; default 5 min. */
+  readonly lookbackDeltaMs?: number;
+  /** Most samples one query may hold; default 50 million. */
+  readonly maxSamples?: number;
+  /** Step of subqueries written without one, e.g. `x[5m:]`; default 1 min (the evaluation interval). */
+  readonly defaultSubqueryStepMs?: number;
+}
+
+interface Fetch {
+  readonly matchers: Matcher[];
+  from: number;
+  to: number;
+}
+
+/** Evaluates PromQL expressions over series read from a Querier. */
+export class Engine {
+  private readonly lookbackMs: number;
+  private readonly maxSamples: number;
+  private readonly defaultStepMs: number;
+
+  constructor(options: EngineOptions = {}) {
+    this.lookbackMs = options.lookbackDeltaMs ?? 5 * 60_000;
+    this.maxSamples = options.maxSamples ?? 50_000_000;
+    this.defaultStepMs = options.defaultSubqueryStepMs ?? 60_000;
+  }
+
+  /** Evaluates at `timeMs`; fetches every selector's data from `source` first, then evaluates synchronously. */
+  async instant(expr: Expr | string, timeMs: number, source: Querier): Promise<Value> {
+    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    const ctx = await this.prepare(e, timeMs, timeMs, source);
+    return toValue(evaluate(ctx, e, timeMs));
+  }
+
+  /** Range query: one value per step from start to end inclusive. */
+  async range(expr: Expr | string, startMs: number, endMs: number, stepMs: number, source: Querier): Promise<MatrixSeries[]> {
+    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    const type = typeOf(e);
+    if (type !== 'vector' && type !== 'scalar') throw evalError(`invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be scalar or instant vector`);
+    if (!(stepMs > 0)) throw evalError('zero or negative query resolution step widths are not accepted');
+    if (endMs < startMs) throw evalError('end timestamp must not be before start time');
+    const ctx = await this.prepare(e, startMs, endMs, source);
+    const byKey = new Map<string, { metric: Readonly<Record<string, string>>; ts: number[]; values: number[] }>();
+    for (let t = startMs; t <= endMs; t += stepMs) {
+      const v = evaluate(ctx, e, t);
+      const samples: readonly VectorSample[] = v.kind === 'scalar' ? [{ metric: {}, value: v.value }] : v.kind === 'vector' ? v.samples : [];
+      for (const s of samples) {
+        const key = labelsKey(s.metric);
+        let acc = byKey.get(key);
+        if (acc === undefined) byKey.set(key, (acc = { metric: s.metric, ts: [], values: [] }));
+        acc.ts.push(t);
+        acc.values.push(s.value);
+      }
+    }
+    return [...byKey.values()].map((a) => ({ metric: a.metric, ts: Float64Array.from(a.ts), values: Float64Array.from(a.values) }));
+  }
+
+  /** Fetches each distinct selector once over every time it is read at, for evaluations in [startMs, endMs]. */
+  private async prepare(expr: Expr, startMs: number, endMs: number, source: Querier): Promise<EvalContext> {
+    const fetches = new Map<string, Fetch>();
+    const need = (key: string, matchers: Fetch['matchers'], from: number, to: number) => {
+      const f = fetches.get(key);
+      if (f === undefined) fetches.set(key, { matchers, from, to });
+      else {
+        f.from = Math.min(f.from, from);
+        f.to = Math.max(f.to, to);
+      }
+    };
+    const ctx = new EvalContext(new Map(), startMs, endMs, this.lookbackMs, this.defaultStepMs, this.maxSamples);
+    const visit = (node: Expr, lo: number, hi: number): void => {
+      switch (node.type) {
+        case 'vector': {
+          const a = node.at === undefined ? lo : ctx.atTime(node.at, lo);
+          const b = node.at === undefined ? hi : a;
+          need(node.key, [...node.matchers], a - node.offsetMs - this.lookbackMs, b - node.offsetMs);
+          return;
+        }
+        case 'matrix': {
+          const sel = node.selector;
+          const a = sel.at === undefined ? lo : ctx.atTime(sel.at, lo);
+          const b = sel.at === undefined ? hi : a;
+          need(sel.key, [...sel.matchers], a - sel.offsetMs - node.rangeMs, b - sel.offsetMs);
+          return;
+        }
+        case 'subquery': {
+          const a = node.at === undefined ? lo : ctx.atTime(node.at, lo);
+          const b = node.at === undefined ? hi : a;
+          visit(node.expr, a - node.offsetMs - node.rangeMs, b - node.offsetMs);
+          return;
+        }
+        default:
+          forChildren(node, (child) => visit(child, lo, hi));
+      }
+    };
+    visit(expr, startMs, endMs);
+    const data = ctx.data as Map<string, FetchedSeries[]>;
+    await Promise.all(
+      [...fetches].map(async ([key, f]) => {
+        const series = await source.select(f.matchers, f.from, f.to);
+        const fetched: FetchedSeries[] = series.map((s) => ({ metric: { ...s.labels, [METRIC_NAME_LABEL]: s.metric }, ts: s.ts, values: s.values }));
+        // Storage order (by label set) decides which of equal values topk keeps, as in Prometheus.
+        fetched.sort((x, y) => (labelsKey(x.metric) < labelsKey(y.metric) ? -1 : labelsKey(x.metric) > labelsKey(y.metric) ? 1 : 0));
+        data.set(key, fetched);
+      }),
+    );
+    return ctx;
+  }
+}
+
+function forChildren(node: Expr, fn: (child: Expr) => void): void {
+  switch (node.type) {
+    case 'unary':
+    case 'paren':
+      fn(node.expr);
+      break;
+    case 'call':
+      node.args.forEach(fn);
+      break;
+    case 'aggregate':
+      if (node.param !== undefined) fn(node.param);
+      fn(node.expr);
+      break;
+    case 'binary':
+      fn(node.lhs);
+      fn(node.rhs);
+      break;
+    default:
+      break;
+  }
+}
+
+function toValue(v: EvalValue): Value {
+  switch (v.kind) {
+    case 'range':
+      return { kind: 'matrix', series: v.series.map((s) => ({ metric: s.metric, ts: s.ts.slice(s.lo, s.hi), values: s.values.slice(s.lo, s.hi) })) };
+    case 'vector':
+      return { kind: 'vector', samples: v.samples };
+    default:
+      return v;
+  }
+}

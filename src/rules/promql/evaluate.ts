@@ -1,0 +1,139 @@
+/**
+ * The evaluator: one expression at one time over data already fetched. Selectors follow
+ * Prometheus 2.x: an instant selector takes the newest sample in [t - lookback, t] unless it is
+ * a staleness marker; a range selector takes every sample in [t - range, t]; offset and `@`
+ * move t (https://prometheus.io/docs/prometheus/latest/querying/basics/).
+ */
+import type { Expr, MatrixSelector, Subquery, VectorSelector } from './ast.ts';
+import { evalAggregate } from './aggregate.ts';
+import { evalBinary } from './binary.ts';
+import { evalCall } from './call.ts';
+import { type EvalContext, type EvalValue, lowerBound, type RangeSeries, rangeArrays, type VectorSample } from './context.ts';
+import { evalError } from './errors.ts';
+import { dropName, labelsKey } from './labels.ts';
+import { isStaleNaN } from './stale.ts';
+
+/** Evaluates `expr` at time `t` (ms). */
+export function evaluate(ctx: EvalContext, expr: Expr, t: number): EvalValue {
+  switch (expr.type) {
+    case 'number':
+      return { kind: 'scalar', value: expr.value };
+    case 'string':
+      return { kind: 'string', value: expr.value };
+    case 'paren':
+      return evaluate(ctx, expr.expr, t);
+    case 'vector':
+      return { kind: 'vector', samples: selectInstant(ctx, expr, t) };
+    case 'matrix':
+      return selectRange(ctx, expr, t);
+    case 'subquery':
+      return evalSubquery(ctx, expr, t);
+    case 'unary': {
+      const v = evaluate(ctx, expr.expr, t);
+      if (expr.op === '+') return v;
+      if (v.kind === 'scalar') return { kind: 'scalar', value: -v.value };
+      if (v.kind !== 'vector') throw evalError('unary minus needs a scalar or instant vector');
+      return { kind: 'vector', samples: uniqueLabelsets(v.samples.map((s) => ({ metric: dropName(s.metric), value: -s.value }))) };
+    }
+    case 'binary':
+      return evalBinary(ctx, expr, t);
+    case 'aggregate':
+      return evalAggregate(ctx, expr, t);
+    case 'call':
+      return evalCall(ctx, expr, t);
+  }
+}
+
+/** Evaluates an expression that must give an instant vector. */
+export function evaluateVector(ctx: EvalContext, expr: Expr, t: number): VectorSample[] {
+  const v = evaluate(ctx, expr, t);
+  if (v.kind !== 'vector') throw evalError(`expected instant vector, got ${v.kind}`);
+  return v.samples;
+}
+
+/** Evaluates an expression that must give a scalar. */
+export function evaluateScalar(ctx: EvalContext, expr: Expr, t: number): number {
+  const v = evaluate(ctx, expr, t);
+  if (v.kind !== 'scalar') throw evalError(`expected scalar, got ${v.kind}`);
+  return v.value;
+}
+
+/** Evaluates an expression that must give a range vector. */
+export function evaluateRange(ctx: EvalContext, expr: Expr, t: number): Extract<EvalValue, { kind: 'range' }> {
+  const v = evaluate(ctx, expr, t);
+  if (v.kind !== 'range') throw evalError(`expected range vector, got ${v.kind}`);
+  return v;
+}
+
+/** The instant vector of a selector at `t`, with each sample's own timestamp when `times` is given. */
+export function selectInstant(ctx: EvalContext, sel: VectorSelector, t: number, times?: number[]): VectorSample[] {
+  const ref = ctx.atTime(sel.at, t) - sel.offsetMs;
+  const out: VectorSample[] = [];
+  for (const s of ctx.data.get(sel.key) ?? []) {
+    const i = lowerBound(s.ts, 0, s.ts.length, ref, true) - 1;
+    if (i < 0 || s.ts[i]! < ref - ctx.lookbackMs) continue;
+    const value = s.values[i]!;
+    if (value !== value && isStaleNaN(value)) continue;
+    out.push({ metric: s.metric, value });
+    times?.push(s.ts[i]!);
+  }
+  ctx.count(out.length);
+  return out;
+}
+
+function selectRange(ctx: EvalContext, expr: MatrixSelector, t: number): EvalValue {
+  const sel = expr.selector;
+  const endMs = ctx.atTime(sel.at, t) - sel.offsetMs;
+  const startMs = endMs - expr.rangeMs;
+  const series: RangeSeries[] = [];
+  let n = 0;
+  for (const s of ctx.data.get(sel.key) ?? []) {
+    const [ts, values] = rangeArrays(s);
+    const lo = lowerBound(ts, 0, ts.length, startMs);
+    const hi = lowerBound(ts, lo, ts.length, endMs, true);
+    if (hi === lo) continue;
+    series.push({ metric: s.metric, ts, values, lo, hi });
+    n += hi - lo;
+  }
+  ctx.count(n);
+  return { kind: 'range', series, startMs, endMs, rangeMs: expr.rangeMs };
+}
+
+/**
+ * The inner expression at every step aligned to a multiple of the step inside
+ * [t - offset - range, t - offset], as Prometheus aligns subqueries.
+ */
+function evalSubquery(ctx: EvalContext, expr: Subquery, t: number): EvalValue {
+  const endMs = ctx.atTime(expr.at, t) - expr.offsetMs;
+  const startMs = endMs - expr.rangeMs;
+  const step = expr.stepMs === 0 ? ctx.defaultStepMs : expr.stepMs;
+  let first = Math.trunc(startMs / step) * step;
+  if (first < startMs) first += step;
+  const byKey = new Map<string, { metric: VectorSample['metric']; ts: number[]; values: number[] }>();
+  for (let ts = first; ts <= endMs; ts += step) {
+    for (const s of evaluateVector(ctx, expr.expr, ts)) {
+      const key = labelsKey(s.metric);
+      let acc = byKey.get(key);
+      if (acc === undefined) byKey.set(key, (acc = { metric: s.metric, ts: [], values: [] }));
+      acc.ts.push(ts);
+      acc.values.push(s.value);
+    }
+  }
+  const series: RangeSeries[] = [];
+  for (const acc of byKey.values()) {
+    series.push({ metric: acc.metric, ts: Float64Array.from(acc.ts), values: Float64Array.from(acc.values), lo: 0, hi: acc.ts.length });
+  }
+  return { kind: 'range', series, startMs, endMs, rangeMs: expr.rangeMs };
+}
+
+/** Throws as Prometheus does when an operation leaves two samples with the same labels. */
+export function uniqueLabelsets(samples: VectorSample[]): VectorSample[] {
+  if (samples.length < 2) return samples;
+  const seen = new Set<string>();
+  for (const s of samples) {
+    const key = labelsKey(s.metric);
+    if (seen.has(key)) throw evalError('vector cannot contain metrics with the same labelset');
+    seen.add(key);
+  }
+  return samples;
+}
