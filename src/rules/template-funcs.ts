@@ -1,0 +1,160 @@
+/**
+ * The functions alert templates may call, as Prometheus defines them
+ * (https://prometheus.io/docs/prometheus/latest/configuration/template_reference/), plus the Go
+ * text/template built-ins rule files use (comparisons, and/or/not, printf, len, index).
+ */
+import { formatG, formatValue, sprintf } from './go-format.ts';
+
+/** A template function: takes evaluated arguments, returns a value or throws an Error. */
+export type TemplateFunc = (...args: unknown[]) => unknown;
+
+/** A value as a number, the way Prometheus's convertToFloat reads it. */
+function toFloat(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const n = Number(value.trim());
+    if (value.trim() === '' || Number.isNaN(n) && !/^nan$/i.test(value.trim())) throw new Error(`can't convert ${JSON.stringify(value)} to float`);
+    return n;
+  }
+  throw new Error(`can't convert ${formatValue(value)} to float`);
+}
+
+const SMALL_PREFIXES = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
+
+/** `humanize`: SI prefixes, 4 significant digits (1234567 → 1.235M). */
+export function humanize(value: unknown): string {
+  let v = toFloat(value);
+  if (v === 0 || !Number.isFinite(v)) return formatG(v, 4);
+  let prefix = '';
+  if (Math.abs(v) >= 1) {
+    for (const p of ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y']) {
+      if (Math.abs(v) < 1000) break;
+      prefix = p;
+      v /= 1000;
+    }
+    return formatG(v, 4) + prefix;
+  }
+  for (const p of SMALL_PREFIXES) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return formatG(v, 4) + prefix;
+}
+
+/** `humanize1024`: binary prefixes (1048576 → 1Mi). */
+export function humanize1024(value: unknown): string {
+  let v = toFloat(value);
+  if (Math.abs(v) <= 1 || !Number.isFinite(v)) return formatG(v, 4);
+  let prefix = '';
+  for (const p of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
+    if (Math.abs(v) < 1024) break;
+    prefix = p;
+    v /= 1024;
+  }
+  return formatG(v, 4) + prefix;
+}
+
+/** `humanizeDuration`: seconds as `1d 2h 3m 4s`, or `1.5s`, `12ms` below a minute. */
+export function humanizeDuration(value: unknown): string {
+  let v = toFloat(value);
+  if (!Number.isFinite(v)) return formatG(v, 4);
+  if (v === 0) return `${formatG(v, 4)}s`;
+  if (Math.abs(v) >= 1) {
+    const sign = v < 0 ? '-' : '';
+    v = Math.abs(v);
+    const total = Math.trunc(v);
+    const seconds = total % 60;
+    const minutes = Math.trunc(total / 60) % 60;
+    const hours = Math.trunc(total / 3600) % 24;
+    const days = Math.trunc(total / 86_400);
+    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
+    return `${sign}${formatG(v, 4)}s`;
+  }
+  let prefix = '';
+  for (const p of SMALL_PREFIXES) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return `${formatG(v, 4)}${prefix}s`;
+}
+
+/** `humanizePercentage`: a ratio as a percentage (0.1234 → 12.34%). */
+export function humanizePercentage(value: unknown): string {
+  return `${formatG(toFloat(value) * 100, 4)}%`;
+}
+
+/** `humanizeTimestamp`: Unix seconds as Go prints a UTC time (`2024-03-10 12:00:00 +0000 UTC`). */
+export function humanizeTimestamp(value: unknown): string {
+  const v = toFloat(value);
+  if (!Number.isFinite(v)) return formatG(v, 4);
+  const ms = Math.trunc(v * 1000);
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) throw new Error(`${formatG(v)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
+  const iso = date.toISOString();
+  const fraction = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === '' ? '' : `.${fraction}`} +0000 UTC`;
+}
+
+/** Go's truth: false, 0, "", nil and empty maps are false. */
+export function truthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (typeof value === 'number' && Number.isNaN(value)) return true;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+function compare(name: string, a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  throw new Error(`error calling ${name}: incompatible types for comparison`);
+}
+
+function eq(a: unknown, ...rest: unknown[]): boolean {
+  if (rest.length === 0) throw new Error('error calling eq: missing argument for comparison');
+  for (const b of rest) {
+    if ((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string') || (typeof a === 'boolean' && typeof b === 'boolean')) {
+      if (a === b) return true;
+    } else {
+      throw new Error('error calling eq: incompatible types for comparison');
+    }
+  }
+  return false;
+}
+
+/** Go's `title` (strings.Title): upper-cases the first letter of each word. */
+function title(value: unknown): string {
+  return String(value).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, before: string, letter: string) => before + letter.toUpperCase());
+}
+
+/** Every function a template may call, by name. */
+export const TEMPLATE_FUNCS: Readonly<Record<string, TemplateFunc>> = {
+  humanize,
+  humanize1024,
+  humanizeDuration,
+  humanizePercentage,
+  humanizeTimestamp,
+  printf: (format, ...args) => sprintf(String(format), args),
+  print: (...args) => args.map(formatValue).join(''),
+  toUpper: (s) => String(s).toUpperCase(),
+  toLower: (s) => String(s).toLowerCase(),
+  title,
+  stripPort: (s) => String(s).replace(/^\[?([^\]]*?)\]?:\d+$/, '$1'),
+  safeHtml: (s) => String(s),
+  match: (pattern, s) => new RegExp(String(pattern)).test(String(s)),
+  reReplaceAll: (pattern, repl, s) => String(s).replace(new RegExp(String(pattern), 'g'), String(repl).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
+  eq,
+  ne: (a, b) => !eq(a, b),
+  lt: (a, b) => compare('lt', a, b) < 0,
+  le: (a, b) => compare('le', a, b) <= 0,
+  gt: (a, b) => compare('gt', a, b) > 0,
+  ge: (a, b) => compare('ge', a, b) >= 0,
+  and: (...args) => args.find((a) => !truthy(a)) ?? args.at(-1),
+  or: (...args) => args.find((a) => truthy(a)) ?? args.at(-1),
+  not: (a) => !truthy(a),
+  len: (a) => (typeof a === 'string' ? Buffer.byteLength(a) : typeof a === 'object' && a !== null ? Object.keys(a).length : 0),
+  index: (m, key) => (typeof m === 'object' && m !== null ? ((m as Record<string, unknown>)[String(key)] ?? '') : ''),
+};

@@ -1,0 +1,297 @@
+/**
+ * The Go text/template subset alert labels and annotations use
+ * (https://pkg.go.dev/text/template): text and `{{ pipeline }}` actions with `{{-`/`-}}` trimming,
+ * fields (`.Labels.job`), variables (`$labels`, `$value`, `$externalLabels`, `$externalURL`,
+ * `$x := …`), strings, numbers, `|` pipelines, function calls, parentheses, `if`/`else if`/
+ * `else`/`end`, `with` and comments. Missing map keys read as "" (Prometheus sets
+ * `missingkey=zero`). Parsing and expansion are pure: a template is data, expansion a function.
+ */
+import { SluiceError } from '../errors.ts';
+import { formatValue } from './go-format.ts';
+import { TEMPLATE_FUNCS, truthy } from './template-funcs.ts';
+
+type Arg =
+  | { readonly t: 'lit'; readonly value: unknown }
+  | { readonly t: 'field'; readonly base: 'dot' | string; readonly path: readonly string[] }
+  | { readonly t: 'call'; readonly name: string; readonly args: readonly Arg[] }
+  | { readonly t: 'pipe'; readonly pipe: Pipeline };
+
+interface Pipeline {
+  readonly decl: string | undefined;
+  /** Each command: a function call or a single operand; the previous result is appended as the last argument. */
+  readonly cmds: readonly Arg[];
+}
+
+type Node =
+  | { readonly t: 'text'; readonly text: string }
+  | { readonly t: 'action'; readonly pipe: Pipeline; readonly line: number }
+  | { readonly t: 'if' | 'with'; readonly pipe: Pipeline; readonly then: readonly Node[]; readonly else: readonly Node[]; readonly line: number };
+
+/** A parsed template. */
+export interface Template {
+  readonly name: string;
+  readonly nodes: readonly Node[];
+}
+
+/** What a template reads: Prometheus's alert template data. */
+export interface TemplateData {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly externalLabels: Readonly<Record<string, string>>;
+  readonly externalURL: string;
+  readonly value: number;
+}
+
+function templateError(name: string, line: number, message: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_RULES_TEMPLATE', `template: ${name}:${line}: ${message}`, { path: `${name}:${line}` });
+}
+
+interface Token {
+  readonly kind: 'ident' | 'field' | 'var' | 'string' | 'number' | 'bool' | 'pipe' | 'lparen' | 'rparen' | 'declare';
+  readonly text: string;
+  readonly value?: unknown;
+}
+
+const TOKEN = /\s+|(\$[A-Za-z0-9_]*)|((?:\.[A-Za-z0-9_]+)+|\.)|("(?:[^"\\\n]|\\.)*"|`[^`]*`)|(-?(?:0x[0-9a-fA-F]+|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))|([A-Za-z_][A-Za-z0-9_]*)|(\|)|(\()|(\))|(:?=)/y;
+
+function lexAction(src: string, fail: (m: string) => never): Token[] {
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < src.length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(src);
+    if (m === null) fail(`unexpected ${JSON.stringify(src[at])} in command`);
+    const [, v, f, s, n, id, pipe, lp, rp, decl] = m;
+    if (v !== undefined) {
+      const fieldAfter = /^(?:\.[A-Za-z0-9_]+)+/.exec(src.slice(TOKEN.lastIndex));
+      if (fieldAfter !== null) TOKEN.lastIndex += fieldAfter[0].length;
+      tokens.push({ kind: 'var', text: v + (fieldAfter?.[0] ?? '') });
+    } else if (f !== undefined) tokens.push({ kind: 'field', text: f });
+    else if (s !== undefined) tokens.push({ kind: 'string', text: s, value: s.startsWith('`') ? s.slice(1, -1) : (JSON.parse(s) as string) });
+    else if (n !== undefined) tokens.push({ kind: 'number', text: n, value: Number(n) });
+    else if (id !== undefined) tokens.push(id === 'true' || id === 'false' ? { kind: 'bool', text: id, value: id === 'true' } : { kind: 'ident', text: id });
+    else if (pipe !== undefined) tokens.push({ kind: 'pipe', text: pipe });
+    else if (lp !== undefined) tokens.push({ kind: 'lparen', text: lp });
+    else if (rp !== undefined) tokens.push({ kind: 'rparen', text: rp });
+    else if (decl !== undefined) tokens.push({ kind: 'declare', text: decl });
+  }
+  return tokens;
+}
+
+/** Parses `text` as the template `name`; throws SLUICE_ERR_RULES_TEMPLATE naming the template and line. */
+export function parseTemplate(text: string, name: string): Template {
+  const root: Node[] = [];
+  type Frame = { kind: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[]; inElse: boolean; line: number; chained: boolean };
+  const stack: Frame[] = [];
+  const out = (): Node[] => {
+    const top = stack.at(-1);
+    return top === undefined ? root : top.inElse ? top.else : top.then;
+  };
+  let pos = 0;
+  let trimNext = false;
+  while (pos < text.length) {
+    const open = text.indexOf('{{', pos);
+    let chunk = open < 0 ? text.slice(pos) : text.slice(pos, open);
+    if (trimNext) chunk = chunk.replace(/^\s+/, '');
+    const trimBefore = open >= 0 && /^\{\{-[\s]/.test(text.slice(open, open + 4));
+    if (trimBefore) chunk = chunk.replace(/\s+$/, '');
+    if (chunk !== '') out().push({ t: 'text', text: chunk });
+    if (open < 0) break;
+    const line = lineOf(text, open);
+    const fail = (m: string): never => { throw templateError(name, line, m); };
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) fail('unclosed action');
+    const trimAfter = close > open + 2 && /[\s]-$/.test(text.slice(close - 2, close));
+    const body = text.slice(open + (trimBefore ? 3 : 2), trimAfter ? close - 1 : close).trim();
+    pos = close + 2;
+    trimNext = trimAfter;
+    if (body.startsWith('/*')) {
+      if (!body.endsWith('*/')) fail('unclosed comment');
+      continue;
+    }
+    const keyword = /^(if|else|end|with|range|define|template|block)\b/.exec(body)?.[1];
+    const rest = keyword === undefined ? body : body.slice(keyword.length).trim();
+    if (keyword === 'if' || keyword === 'with') {
+      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail), then: [], else: [], inElse: false, line, chained: false };
+      out().push(frame as unknown as Node);
+      stack.push(frame);
+    } else if (keyword === 'else') {
+      const top = stack.at(-1);
+      if (top === undefined || top.inElse) fail('unexpected {{else}}');
+      top!.inElse = true;
+      const chain = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
+      if (chain !== undefined) {
+        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail), then: [], else: [], inElse: false, line, chained: true };
+        top!.else.push(frame as unknown as Node);
+        stack.push(frame);
+      } else if (rest !== '') fail(`unexpected ${JSON.stringify(rest)} after else`);
+    } else if (keyword === 'end') {
+      if (rest !== '') fail(`unexpected ${JSON.stringify(rest)} in end`);
+      let frame = stack.pop();
+      if (frame === undefined) fail('unexpected {{end}}');
+      while (frame!.chained) frame = stack.pop();
+    } else if (keyword !== undefined) {
+      fail(`{{${keyword}}} is not supported in alert templates`);
+    } else {
+      out().push({ t: 'action', pipe: parsePipeline(body, fail), line });
+    }
+  }
+  if (stack.length > 0) throw templateError(name, lineOf(text, text.length), `unexpected EOF`);
+  return { name, nodes: freezeFrames(root) };
+}
+
+/** Turns the parser's frames into plain nodes. */
+function freezeFrames(nodes: readonly Node[]): Node[] {
+  return nodes.map((n) => {
+    const f = n as unknown as { kind?: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[]; line: number };
+    if (f.kind === undefined) return n;
+    return { t: f.kind, pipe: f.pipe, then: freezeFrames(f.then), else: freezeFrames(f.else), line: f.line };
+  });
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function parsePipeline(src: string, fail: (m: string) => never): Pipeline {
+  const tokens = lexAction(src, fail);
+  if (tokens.length === 0) fail('missing value for command');
+  let decl: string | undefined;
+  if (tokens.length >= 2 && tokens[0]!.kind === 'var' && tokens[1]!.kind === 'declare') {
+    decl = tokens[0]!.text;
+    tokens.splice(0, 2);
+  }
+  let i = 0;
+  const pipeline = (): Pipeline => {
+    const cmds: Arg[] = [];
+    for (;;) {
+      const args: Arg[] = [];
+      while (i < tokens.length && tokens[i]!.kind !== 'pipe' && tokens[i]!.kind !== 'rparen') args.push(operand());
+      if (args.length === 0) fail('missing command');
+      const [first, ...more] = args;
+      if (first!.t === 'call') cmds.push({ t: 'call', name: first!.name, args: [...first!.args, ...more] });
+      else if (more.length > 0) fail(`can't give argument to non-function ${describe(first!)}`);
+      else cmds.push(first!);
+      if (i < tokens.length && tokens[i]!.kind === 'pipe') {
+        i++;
+        continue;
+      }
+      return { decl: undefined, cmds };
+    }
+  };
+  const operand = (): Arg => {
+    const tok = tokens[i++]!;
+    switch (tok.kind) {
+      case 'string':
+      case 'number':
+      case 'bool':
+        return { t: 'lit', value: tok.value };
+      case 'field':
+        return { t: 'field', base: 'dot', path: tok.text === '.' ? [] : tok.text.slice(1).split('.') };
+      case 'var': {
+        const [base, ...path] = tok.text.split('.');
+        return { t: 'field', base: base!, path };
+      }
+      case 'ident':
+        if (tok.text === 'nil') return { t: 'lit', value: undefined };
+        if (!Object.hasOwn(TEMPLATE_FUNCS, tok.text)) fail(`function ${JSON.stringify(tok.text)} not defined`);
+        return { t: 'call', name: tok.text, args: [] };
+      case 'lparen': {
+        const inner = pipeline();
+        if (tokens[i]?.kind !== 'rparen') fail('unclosed left paren');
+        i++;
+        return { t: 'pipe', pipe: inner };
+      }
+      default:
+        return fail(`unexpected ${JSON.stringify(tok.text)} in operand`);
+    }
+  };
+  const result = pipeline();
+  if (i < tokens.length) fail(`unexpected ${JSON.stringify(tokens[i]!.text)} in operand`);
+  return { decl, cmds: result.cmds };
+}
+
+function describe(arg: Arg): string {
+  if (arg.t === 'lit') return formatValue(arg.value);
+  if (arg.t === 'field') return (arg.base === 'dot' ? '' : arg.base) + arg.path.map((p) => `.${p}`).join('');
+  return 'pipeline';
+}
+
+/**
+ * Expands `template` over `data` (the alert's labels, value and external labels). Throws
+ * SLUICE_ERR_RULES_TEMPLATE naming the template and line when a function fails.
+ */
+export function expandTemplate(template: Template, data: TemplateData): string {
+  const root = { Labels: data.labels, ExternalLabels: data.externalLabels, ExternalURL: data.externalURL, Value: data.value };
+  const vars = new Map<string, unknown>([
+    ['$', root],
+    ['$labels', data.labels],
+    ['$externalLabels', data.externalLabels],
+    ['$externalURL', data.externalURL],
+    ['$value', data.value],
+  ]);
+  let out = '';
+  const run = (nodes: readonly Node[], dot: unknown, scope: Map<string, unknown>): void => {
+    for (const node of nodes) {
+      if (node.t === 'text') {
+        out += node.text;
+        continue;
+      }
+      const value = evalPipeline(node.pipe, dot, scope, (m) => { throw templateError(template.name, node.line, m); });
+      if (node.t === 'action') {
+        if (node.pipe.decl === undefined) out += formatValue(value);
+      } else if (truthy(value)) {
+        run(node.then, node.t === 'with' ? value : dot, new Map(scope));
+      } else {
+        run(node.else, dot, new Map(scope));
+      }
+    }
+  };
+  run(template.nodes, root, vars);
+  return out;
+}
+
+function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unknown>, fail: (m: string) => never): unknown {
+  let prev: unknown;
+  let first = true;
+  for (const cmd of pipe.cmds) {
+    const extra = first ? [] : [prev];
+    if (cmd.t === 'call') {
+      const args = [...cmd.args.map((a) => evalArg(a, dot, scope, fail)), ...extra];
+      try {
+        prev = TEMPLATE_FUNCS[cmd.name]!(...args);
+      } catch (err) {
+        fail(`executing ${JSON.stringify(cmd.name)}: ${(err as Error).message}`);
+      }
+    } else {
+      if (!first) fail(`can't give argument to non-function ${describe(cmd)}`);
+      prev = evalArg(cmd, dot, scope, fail);
+    }
+    first = false;
+  }
+  if (pipe.decl !== undefined) scope.set(pipe.decl, prev);
+  return prev;
+}
+
+function evalArg(arg: Arg, dot: unknown, scope: Map<string, unknown>, fail: (m: string) => never): unknown {
+  switch (arg.t) {
+    case 'lit':
+      return arg.value;
+    case 'pipe':
+      return evalPipeline(arg.pipe, dot, scope, fail);
+    case 'call':
+      return evalPipeline({ decl: undefined, cmds: [arg] }, dot, scope, fail);
+    case 'field': {
+      let value: unknown;
+      if (arg.base === 'dot') value = dot;
+      else if (scope.has(arg.base)) value = scope.get(arg.base);
+      else fail(`undefined variable: ${arg.base}`);
+      for (const key of arg.path) {
+        if (typeof value !== 'object' || value === null) fail(`can't evaluate field ${key} in type ${typeof value === 'number' ? 'float64' : typeof value}`);
+        value = Object.hasOwn(value as object, key) ? (value as Record<string, unknown>)[key] : '';
+      }
+      return value;
+    }
+  }
+}
