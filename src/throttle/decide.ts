@@ -1,0 +1,177 @@
+/**
+ * One round's decision, pure: from what was read (signals.ts), the quotas in force and the
+ * loop's memory (previous diagnosis, when each entity last changed, operators' baselines), to a
+ * diagnosis, a load model per broker, an allocation per direction and one proposal per entity
+ * whose quota should move, each already passed through the guardrails and carrying its evidence.
+ *
+ * What moves in which state:
+ * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it;
+ * - headroom: quotas Sluice lowered are raised toward the allocation (with burst headroom), and
+ *   restored to the operator's baseline (or removed, if there was none) once they reach it;
+ * - steady: nothing.
+ */
+import type { ClientQuotaEntry, QuotaEntityComponent } from '../kafka/admin.ts';
+import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
+import { entityKey } from './actuator.ts';
+import { groupOf, type ThrottleConfig } from './config.ts';
+import { estimateDemand, type DemandEstimate } from './demand.ts';
+import { diagnose, type Diagnosis } from './diagnose.ts';
+import { guard, type GuardedChange } from './guardrails.ts';
+import { capacityOf, fitLoadModel, type LoadModel } from './model.ts';
+import type { ClientReading, Readings } from './signals.ts';
+
+/** The quota key of each direction. */
+export const QUOTA_KEY = { produce: 'producer_byte_rate', consume: 'consumer_byte_rate' } as const;
+
+/** What the loop remembers between rounds. */
+export interface LoopMemory {
+  readonly previous: Diagnosis | undefined;
+  /** `entityKey|quotaKey` → when Sluice last changed it, ms. */
+  readonly lastChanged: ReadonlyMap<string, number>;
+  /** `entityKey|quotaKey` → the operator's value before Sluice first changed it (null: none was set). */
+  readonly baselines: ReadonlyMap<string, number | null>;
+}
+
+/** One proposed quota change and why. */
+export interface Proposal {
+  readonly entity: readonly QuotaEntityComponent[];
+  readonly entityKey: string;
+  readonly group: string;
+  readonly direction: 'produce' | 'consume';
+  readonly quotaKey: string;
+  readonly oldValue: number | undefined;
+  /** The value asked for before the guardrails; null removes the quota (baseline restored). */
+  readonly proposed: number | null;
+  readonly guarded: GuardedChange;
+  /** The value to push (null: remove), when `guarded.apply`. */
+  readonly newValue: number | null | undefined;
+  readonly reason: string;
+  readonly demand: DemandEstimate;
+  readonly allocation: number;
+}
+
+/** The whole round. */
+export interface RoundPlan {
+  readonly diagnosis: Diagnosis;
+  readonly models: ReadonlyMap<string, LoadModel>;
+  /** Per direction: the per-broker client capacity allocated, and the allocation. */
+  readonly capacity: { readonly produce: number; readonly consume: number };
+  readonly allocations: { readonly produce: AllocationResult; readonly consume: AllocationResult };
+  readonly proposals: readonly Proposal[];
+  readonly metricsStale: boolean;
+}
+
+/** Settings of a round beyond the config. */
+export interface DecideOptions {
+  readonly now: number;
+  /** Newest samples older than this make the round stale (no changes), ms. */
+  readonly staleAfterMs: number;
+  /** Names of firing traffic alerts (spikes, lag), a pressure signal. */
+  readonly firingTrafficAlerts?: readonly string[];
+}
+
+/** The quota entity Sluice sets for a client: user and client-id when the user is known, else client-id. */
+export function entityOf(user: string, clientId: string): QuotaEntityComponent[] {
+  return user === '' ? [{ entityType: 'client-id', entityName: clientId }] : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
+}
+
+function policies(config: ThrottleConfig): GroupPolicy[] {
+  return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
+}
+
+/** Decides one round. */
+export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], memory: LoopMemory, config: ThrottleConfig, options: DecideOptions): RoundPlan {
+  const target = config.target;
+  const models = new Map<string, LoadModel>();
+  for (const b of readings.brokers) {
+    models.set(b.broker, fitLoadModel(readings.history.get(b.broker) ?? [], { bytesInPerSec: b.capacityIn, bytesOutPerSec: b.capacityOut }));
+  }
+  const idle = readings.brokers.map((b) => b.handlerIdle).filter((x): x is number => x !== undefined);
+  const diagnosis = diagnose({
+    ...(readings.brokers.length > 0 ? { maxUtilization: Math.max(...readings.brokers.map((b) => b.utilization)) } : {}),
+    ...(idle.length > 0 ? { minHandlerIdle: Math.min(...idle) } : {}),
+    ...(readings.queueTimeP99Ms === undefined ? {} : { queueTimeP99Ms: readings.queueTimeP99Ms }),
+    ...(readings.requestLatencyP99Ms === undefined ? {} : { requestLatencyP99Ms: readings.requestLatencyP99Ms }),
+    throttledClients: readings.clients.filter((c) => c.throttleMs > 0).length,
+    firingTrafficAlerts: options.firingTrafficAlerts ?? [],
+  }, memory.previous, { target });
+
+  // The client traffic one broker can take at the target: the least over brokers (a quota holds on each).
+  const capacityFor = (dimension: 'bytesIn' | 'bytesOut'): number => {
+    let least = Infinity;
+    for (const b of readings.brokers) {
+      const model = models.get(b.broker)!;
+      least = Math.min(least, capacityOf(model, dimension, target, b));
+    }
+    return Number.isFinite(least) ? least : 0;
+  };
+  const capacity = { produce: capacityFor('bytesIn'), consume: capacityFor('bytesOut') };
+  const quotaOf = new Map(quotas.map((q) => [entityKey(q.entity), q.values]));
+  const groups = policies(config);
+  const floorOf = new Map(groups.map((g) => [g.name, g.floor]));
+  const fitted = [...models.values()].filter((m) => m.kind === 'fit');
+  const modelR2 = fitted.length === 0 ? NaN : Math.min(...fitted.map((m) => m.r2));
+  const metricsStale = readings.ageMs > options.staleAfterMs;
+
+  const proposals: Proposal[] = [];
+  const allocations = {} as { produce: AllocationResult; consume: AllocationResult };
+  for (const direction of ['produce', 'consume'] as const) {
+    const quotaKey = QUOTA_KEY[direction];
+    const mine: { reading: ClientReading; group: string; key: string; entity: QuotaEntityComponent[]; current: number | undefined; demand: DemandEstimate }[] = [];
+    for (const reading of readings.clients) {
+      if (reading.direction !== direction) continue;
+      const group = groupOf(config, reading.user, reading.clientId);
+      if (group === undefined) continue;
+      const entity = entityOf(reading.user, reading.clientId);
+      const key = entityKey(entity);
+      const current = quotaOf.get(key)?.[quotaKey];
+      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) });
+      mine.push({ reading, group, key, entity, current, demand });
+    }
+    const demands: ClientDemand[] = mine.map((m) => ({ entity: m.key, group: m.group, demand: m.demand.demand }));
+    const allocation = allocate(capacity[direction], groups, demands);
+    allocations[direction] = allocation;
+    const state = diagnosis.state;
+    mine.forEach((m, i) => {
+      const a = allocation.clients[i]!;
+      const memoryKey = `${m.key}|${quotaKey}`;
+      const baseline = memory.baselines.get(memoryKey);
+      let proposed: number | null | undefined;
+      let reason = '';
+      if ((state === 'pressured' || state === 'overloaded') && a.limited && (m.current === undefined || a.quota < m.current)) {
+        proposed = a.quota;
+        reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
+      } else if (state === 'headroom' && memory.baselines.has(memoryKey) && m.current !== undefined) {
+        const restoreAt = baseline ?? Infinity;
+        if (a.quota >= restoreAt || (baseline === null && !a.limited && a.quota >= m.current * (config.guardrails.maxIncrease))) {
+          proposed = baseline ?? null;
+          reason = `headroom: allocation ${a.quota.toFixed(0)} B/s reaches the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}: restoring it`;
+        } else if (a.quota > m.current) {
+          proposed = a.quota;
+          reason = `headroom: raising toward the allocation ${a.quota.toFixed(0)} B/s`;
+        }
+      }
+      if (proposed === undefined) return;
+      const guarded = proposed === null
+        ? guardRemoval(m.current, memory.lastChanged.get(memoryKey), options.now, metricsStale, config)
+        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt: memory.lastChanged.get(memoryKey), now: options.now, metricsStale, modelR2 }, {
+          cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
+          minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
+        });
+      proposals.push({
+        entity: m.entity, entityKey: m.key, group: m.group, direction, quotaKey, oldValue: m.current, proposed,
+        guarded, newValue: guarded.apply ? (proposed === null ? null : guarded.value) : undefined,
+        reason, demand: m.demand, allocation: a.allocation,
+      });
+    });
+  }
+  return { diagnosis, models, capacity, allocations, proposals, metricsStale };
+}
+
+/** The guardrails of restoring a baseline by removing Sluice's quota: stale metrics and the cooldown. */
+function guardRemoval(current: number | undefined, lastChangedAt: number | undefined, now: number, stale: boolean, config: ThrottleConfig): GuardedChange {
+  if (stale) return { apply: false, value: current, reasons: ['metrics are stale: no change while the evidence is old'] };
+  const cooldown = config.guardrails.cooldown * 1000;
+  if (lastChangedAt !== undefined && now - lastChangedAt < cooldown) return { apply: false, value: current, reasons: [`changed ${Math.round((now - lastChangedAt) / 1000)} s ago: cooldown ${Math.round(cooldown / 1000)} s`] };
+  return { apply: true, value: undefined, reasons: [] };
+}

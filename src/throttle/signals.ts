@@ -1,0 +1,180 @@
+/**
+ * What the throttle loop reads each round, through the PromQL engine over any `Querier` (the
+ * head live, a fixture in replay): per-broker traffic, handler idle and capacity now and over
+ * the fit window, queueing and latency, and per-client rates and throttle times. Per-client rates
+ * are the largest over brokers, because Kafka enforces a quota on each broker separately: the
+ * busiest broker is where a client meets its quota.
+ */
+import { Engine, type MatrixSeries, type Value } from '../rules/promql/index.ts';
+import type { Querier } from '../store/types.ts';
+import type { LoadPoint } from './model.ts';
+
+/** One broker now. */
+export interface BrokerReading {
+  readonly broker: string;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly requests: number;
+  readonly handlerIdle: number | undefined;
+  readonly capacityIn: number;
+  readonly capacityOut: number;
+  /** max(1 − handler idle, bytes in / capacity in, bytes out / capacity out). */
+  readonly utilization: number;
+}
+
+/** One client in one direction, now and over the window. */
+export interface ClientReading {
+  readonly user: string;
+  readonly clientId: string;
+  readonly direction: 'produce' | 'consume';
+  /** Largest per-broker rate now, bytes/s. */
+  readonly rate: number;
+  readonly throttleMs: number;
+  readonly history: { readonly ts: number[]; readonly rate: number[]; readonly throttleMs: number[] };
+}
+
+/** Everything one round reads. */
+export interface Readings {
+  readonly at: number;
+  readonly brokers: readonly BrokerReading[];
+  /** Per broker, the fit window's points. */
+  readonly history: ReadonlyMap<string, readonly LoadPoint[]>;
+  readonly clients: readonly ClientReading[];
+  readonly queueTimeP99Ms: number | undefined;
+  readonly requestLatencyP99Ms: number | undefined;
+  /** Age of the newest broker sample, ms (Infinity when none). */
+  readonly ageMs: number;
+}
+
+/** How to read. */
+export interface ReadOptions {
+  readonly cluster: string;
+  readonly windowMs: number;
+  readonly stepMs: number;
+  /** Nominal per-broker capacity when the brokers do not export theirs, bytes/s. */
+  readonly nominal: { readonly bytesInPerSec: number; readonly bytesOutPerSec: number };
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** The PromQL the loop reads, for one cluster. */
+export function signalQueries(cluster: string): Record<string, string> {
+  const c = `cluster=${quote(cluster)}`;
+  return {
+    bytesIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[1m])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[1m]))`,
+    bytesOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[1m])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[1m]))`,
+    requests: `sum by (broker) (rate(kafka_network_requestmetrics_requests_total{${c}}[1m]))`,
+    handlerIdle: `max by (broker) (kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}})`,
+    capacityIn: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="in"})`,
+    capacityOut: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="out"})`,
+    newest: `max(timestamp(kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}}))`,
+    queueP99: `max(kafka_network_requestmetrics_requestqueuetimems{${c},quantile="0.99"})`,
+    latencyP99: `max(kafka_network_requestmetrics_totaltimems{${c},request=~"Produce|Fetch",quantile="0.99"})`,
+    produceRate: `max by (user, client_id) (kafka_server_produce_byte_rate{${c}})`,
+    produceThrottle: `max by (user, client_id) (kafka_server_produce_throttle_time{${c}})`,
+    consumeRate: `max by (user, client_id) (kafka_server_fetch_byte_rate{${c}})`,
+    consumeThrottle: `max by (user, client_id) (kafka_server_fetch_throttle_time{${c}})`,
+  };
+}
+
+function byLabel(value: Value, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (value.kind === 'vector') for (const s of value.samples) out.set(s.metric[label] ?? '', s.value);
+  return out;
+}
+
+function scalarOf(value: Value): number | undefined {
+  if (value.kind === 'scalar') return Number.isFinite(value.value) ? value.value : undefined;
+  if (value.kind === 'vector' && value.samples.length > 0) return value.samples[0]!.value;
+  return undefined;
+}
+
+function seriesBy(series: readonly MatrixSeries[], key: (m: Readonly<Record<string, string>>) => string): Map<string, MatrixSeries> {
+  return new Map(series.map((s) => [key(s.metric), s]));
+}
+
+function valueAt(series: MatrixSeries | undefined, t: number): number | undefined {
+  if (series === undefined) return undefined;
+  // Range results are on the step grid; look the time up exactly.
+  let lo = 0;
+  let hi = series.ts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (series.ts[mid]! === t) return series.values[mid];
+    if (series.ts[mid]! < t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** Reads one round's signals at `now`. */
+export async function readSignals(engine: Engine, source: Querier, now: number, options: ReadOptions): Promise<Readings> {
+  const q = signalQueries(options.cluster);
+  const instant = (name: string) => engine.instant(q[name]!, now, source);
+  const [bytesIn, bytesOut, requests, idle, capIn, capOut, newest, queue, latency] = await Promise.all(
+    ['bytesIn', 'bytesOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99'].map(instant),
+  );
+  const inBy = byLabel(bytesIn!, 'broker');
+  const outBy = byLabel(bytesOut!, 'broker');
+  const reqBy = byLabel(requests!, 'broker');
+  const idleBy = byLabel(idle!, 'broker');
+  const capInBy = byLabel(capIn!, 'broker');
+  const capOutBy = byLabel(capOut!, 'broker');
+  const brokerIds = [...new Set([...inBy.keys(), ...idleBy.keys()])].filter((b) => b !== '').sort();
+  const brokers = brokerIds.map((broker): BrokerReading => {
+    const capacityIn = capInBy.get(broker) ?? options.nominal.bytesInPerSec;
+    const capacityOut = capOutBy.get(broker) ?? options.nominal.bytesOutPerSec;
+    const bi = inBy.get(broker) ?? 0;
+    const bo = outBy.get(broker) ?? 0;
+    const handlerIdle = idleBy.get(broker);
+    const utilization = Math.max(handlerIdle === undefined ? 0 : 1 - handlerIdle, bi / capacityIn, bo / capacityOut);
+    return { broker, bytesIn: bi, bytesOut: bo, requests: reqBy.get(broker) ?? 0, handlerIdle, capacityIn, capacityOut, utilization };
+  });
+
+  const start = now - options.windowMs;
+  const step = options.stepMs;
+  const range = (name: string) => engine.range(q[name]!, start, now, step, source);
+  const [hIn, hOut, hReq, hIdle, pRate, pThrottle, cRate, cThrottle] = await Promise.all(
+    ['bytesIn', 'bytesOut', 'requests', 'handlerIdle', 'produceRate', 'produceThrottle', 'consumeRate', 'consumeThrottle'].map(range),
+  );
+  const history = new Map<string, LoadPoint[]>();
+  const sIn = seriesBy(hIn!, (m) => m.broker ?? '');
+  const sOut = seriesBy(hOut!, (m) => m.broker ?? '');
+  const sReq = seriesBy(hReq!, (m) => m.broker ?? '');
+  const sIdle = seriesBy(hIdle!, (m) => m.broker ?? '');
+  for (const b of brokers) {
+    const points: LoadPoint[] = [];
+    const idleSeries = sIdle.get(b.broker);
+    for (let t = start; t <= now; t += step) {
+      const bi = valueAt(sIn.get(b.broker), t);
+      const bo = valueAt(sOut.get(b.broker), t);
+      const id = valueAt(idleSeries, t);
+      if (bi === undefined || bo === undefined || id === undefined) continue;
+      points.push({ bytesIn: bi, bytesOut: bo, requests: valueAt(sReq.get(b.broker), t) ?? 0, utilization: Math.max(1 - id, bi / b.capacityIn, bo / b.capacityOut) });
+    }
+    history.set(b.broker, points);
+  }
+
+  const clients: ClientReading[] = [];
+  const key = (m: Readonly<Record<string, string>>) => `${m.user ?? ''}\0${m.client_id ?? ''}`;
+  for (const [direction, rates, throttles] of [['produce', pRate!, pThrottle!], ['consume', cRate!, cThrottle!]] as const) {
+    const throttleBy = seriesBy(throttles, key);
+    for (const s of rates) {
+      const th = throttleBy.get(key(s.metric));
+      const ts = Array.from(s.ts);
+      const rate = Array.from(s.values);
+      const throttleMs = ts.map((t) => valueAt(th, t) ?? 0);
+      if (ts.at(-1) !== now) continue; // not seen this round: gone
+      clients.push({ user: s.metric.user ?? '', clientId: s.metric.client_id ?? '', direction, rate: rate.at(-1)!, throttleMs: throttleMs.at(-1)!, history: { ts, rate, throttleMs } });
+    }
+  }
+  clients.sort((a, b) => (a.direction + a.user + a.clientId < b.direction + b.user + b.clientId ? -1 : 1));
+  const newestTs = scalarOf(newest!);
+  return {
+    at: now, brokers, history, clients,
+    queueTimeP99Ms: scalarOf(queue!), requestLatencyP99Ms: scalarOf(latency!),
+    ageMs: newestTs === undefined ? Infinity : now - newestTs * 1000,
+  };
+}
