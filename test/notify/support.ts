@@ -3,46 +3,23 @@
  * PostgreSQL at DATABASE_URL when set, each test on a schema of its own), real HTTP servers that
  * record what they receive, and alerts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MIGRATIONS_DIR, migrate, type Migration } from '../../src/store/migrate.ts';
+import { migrate } from '../../src/store/migrate.ts';
 import type { Db } from '../../src/store/types.ts';
 import type { OutgoingAlert } from '../../src/notify/types.ts';
 import { forEachBackend, type TestBackend } from '../store/support.ts';
 
 export { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 
-/** Every migration file shipped, in order. */
-export function shippedMigrations(): Migration[] {
-  const dirs = [MIGRATIONS_DIR, ...(process.env.SLUICE_TEST_EXTRA_MIGRATIONS === undefined ? [] : [process.env.SLUICE_TEST_EXTRA_MIGRATIONS])];
-  const found = new Map<number, Migration>();
-  for (const dir of dirs) {
-    for (const file of readdirSync(dir).sort()) {
-      const match = /^(\d{3})_([a-z0-9_]+)\.sql$/.exec(file);
-      if (match !== null) found.set(Number(match[1]), { version: Number(match[1]), name: match[2]!, sql: readFileSync(`${dir}/${file}`, 'utf8') });
-    }
-  }
-  return [...found.values()].sort((a, b) => a.version - b.version);
-}
-
 /** Brings `db` up to the shipped schema. */
 export async function migrateAll(db: Db): Promise<void> {
-  await migrate(db, { migrations: shippedMigrations() });
+  await migrate(db);
 }
 
 /** Declares `suite` once per backend; `fresh()` gives a migrated Db on an empty schema. */
 export function forEachNotifyBackend(suite: (backend: { name: TestBackend['name']; fresh(): Promise<Db> }) => void): void {
-  forEachBackend((backend) => {
-    suite({
-      name: backend.name,
-      async fresh() {
-        const db = await backend.fresh({ migrate: false });
-        await migrateAll(db);
-        return db;
-      },
-    });
-  });
+  forEachBackend((backend) => suite({ name: backend.name, fresh: () => backend.fresh() }));
 }
 
 /** One request a test server received. */
