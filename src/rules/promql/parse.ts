@@ -169,37 +169,65 @@ class Converter {
     return ms;
   }
 
-  private matrix(node: SyntaxNode, kids: SyntaxNode[]): MatrixSelector {
-    const inner = this.expr(kids[0]!);
-    if (inner.type !== 'vector' || inner.offsetMs !== 0 || inner.at !== undefined) this.fail(node, 'ranges only allowed for vector selectors');
-    const rangeMs = this.duration(kids.find((k) => k.name === 'DurationExpr'), 'range');
-    if (rangeMs <= 0) this.fail(kids[1]!, 'range duration must be greater than 0');
-    return { type: 'matrix', selector: inner, rangeMs, pos: node.from };
+  /**
+   * The lezer grammar (written for editors) lets `offset`, `@`, `[range]` and `[range:step]`
+   * apply to a whole binary or unary expression on their left; in PromQL they bind to the
+   * nearest operand (`a - a offset 1d` is `a - (a offset 1d)`), so they are moved down to it.
+   */
+  private postfix(target: Expr, apply: (operand: Expr) => Expr): Expr {
+    if (target.type === 'binary') {
+      const rhs = this.postfix(target.rhs, apply);
+      const bothVectors = typeOf(target.lhs) === 'vector' && typeOf(rhs) === 'vector';
+      const explicit = target.matching?.explicit === true;
+      const setOp = target.op === 'and' || target.op === 'or' || target.op === 'unless';
+      const matching = explicit || !bothVectors ? (explicit ? target.matching : undefined) : (target.matching ?? { card: setOp ? 'many-to-many' : 'one-to-one', on: false, labels: [], include: [], explicit: false });
+      const expr = { ...target, rhs, matching };
+      this.check(() => checkBinary(expr), target.pos);
+      return expr;
+    }
+    if (target.type === 'unary') {
+      const inner = this.postfix(target.expr, apply);
+      const type = typeOf(inner);
+      if (type !== 'scalar' && type !== 'vector') this.fail(target.pos, `unary expression only allowed on expressions of type scalar or instant vector, got ${type === 'matrix' ? 'range vector' : type}`);
+      return { ...target, expr: inner };
+    }
+    return apply(target);
   }
 
-  private subquery(node: SyntaxNode, kids: SyntaxNode[]): Subquery {
-    const expr = this.expr(kids[0]!);
-    const type = typeOf(expr);
-    if (type !== 'vector') this.fail(node, `subquery is only allowed on instant vector, got ${type === 'matrix' ? 'range vector' : type} instead`);
+  private matrix(node: SyntaxNode, kids: SyntaxNode[]): Expr {
+    const rangeNode = kids.find((k) => k.name === 'DurationExpr');
+    const rangeMs = this.duration(rangeNode, 'range');
+    if (rangeMs <= 0) this.fail(rangeNode ?? node, 'range duration must be greater than 0');
+    return this.postfix(this.expr(kids[0]!), (inner): MatrixSelector => {
+      if (inner.type !== 'vector' || inner.offsetMs !== 0 || inner.at !== undefined) this.fail(inner.pos, 'ranges only allowed for vector selectors');
+      return { type: 'matrix', selector: inner, rangeMs, pos: inner.pos };
+    });
+  }
+
+  private subquery(node: SyntaxNode, kids: SyntaxNode[]): Expr {
     const durations = kids.filter((k) => k.name === 'DurationExpr');
     const rangeMs = this.duration(durations[0], 'range');
     const stepMs = durations[1] === undefined ? 0 : this.duration(durations[1], 'step');
     if (rangeMs <= 0) this.fail(durations[0]!, 'range duration must be greater than 0');
     if (stepMs < 0) this.fail(durations[1]!, 'step duration must be greater than 0');
-    return { type: 'subquery', expr, rangeMs, stepMs, offsetMs: 0, at: undefined, pos: node.from };
+    return this.postfix(this.expr(kids[0]!), (expr): Subquery => {
+      const type = typeOf(expr);
+      if (type !== 'vector') this.fail(expr.pos, `subquery is only allowed on instant vector, got ${type === 'matrix' ? 'range vector' : type} instead`);
+      return { type: 'subquery', expr, rangeMs, stepMs, offsetMs: 0, at: undefined, pos: expr.pos };
+    });
   }
 
   private offset(node: SyntaxNode, kids: SyntaxNode[]): Expr {
-    const target = this.expr(kids[0]!);
     const ms = this.duration(kids.find((k) => k.name === 'OffsetDurationExpr'), 'offset');
-    return this.modify(node, target, (offsetMs, at) => {
-      if (offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
-      return [ms, at];
-    }, 'offset');
+    return this.postfix(this.expr(kids[0]!), (target) =>
+      this.modify(target, (offsetMs, at) => {
+        if (offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
+        return [ms, at];
+      }, 'offset'),
+    );
   }
 
   private at(node: SyntaxNode, kids: SyntaxNode[]): Expr {
-    const target = this.expr(kids[0]!);
     const arg = kids[kids.length - 1]!;
     let at: AtModifier;
     if (arg.name === 'AtModifierPreprocessors') at = arg.firstChild?.name === 'AtStart' ? 'start' : 'end';
@@ -208,14 +236,16 @@ class Converter {
       if (seconds === undefined || !Number.isFinite(seconds)) return this.fail(arg, `invalid @ modifier timestamp ${JSON.stringify(this.src(arg))}`);
       at = Math.round(seconds * 1000);
     }
-    return this.modify(node, target, (offsetMs, old) => {
-      if (old !== undefined) this.fail(node, '@ <timestamp> may not be set multiple times');
-      return [offsetMs, at];
-    }, '@ modifier');
+    return this.postfix(this.expr(kids[0]!), (target) =>
+      this.modify(target, (offsetMs, old) => {
+        if (old !== undefined) this.fail(node, '@ <timestamp> may not be set multiple times');
+        return [offsetMs, at];
+      }, '@ modifier'),
+    );
   }
 
   /** Applies an offset or @ to the selector or subquery it follows. */
-  private modify(node: SyntaxNode, target: Expr, change: (offsetMs: number, at: AtModifier | undefined) => [number, AtModifier | undefined], what: string): Expr {
+  private modify(target: Expr, change: (offsetMs: number, at: AtModifier | undefined) => [number, AtModifier | undefined], what: string): Expr {
     switch (target.type) {
       case 'vector': {
         const [offsetMs, at] = change(target.offsetMs, target.at);
@@ -230,7 +260,7 @@ class Converter {
         return { ...target, offsetMs, at };
       }
       default:
-        return this.fail(node, `${what} must be preceded by an instant vector selector or range vector selector or a subquery`);
+        return this.fail(target.pos, `${what} must be preceded by an instant vector selector or range vector selector or a subquery`);
     }
   }
 
@@ -272,7 +302,20 @@ class Converter {
   }
 
   private binary(node: SyntaxNode, kids: SyntaxNode[]): Expr {
-    const lhs = this.expr(kids[0]!);
+    const first = kids[0]!;
+    if (kids[1]?.name === 'Pow' && first.name === 'NumberDurationLiteral' && /^[+-]/.test(this.src(first))) {
+      // The grammar reads `-2 ^ 2` as (-2) ^ 2; in PromQL the sign is a unary operator that binds
+      // looser than ^, so it is -(2 ^ 2).
+      const sign = this.src(first)[0] === '-' ? '-' : '+';
+      const magnitude = parseNumber(this.src(first).slice(1));
+      if (magnitude === undefined) this.fail(first, `bad number syntax: ${JSON.stringify(this.src(first))}`);
+      const pow = this.finishBinary(node, kids, { type: 'number', value: magnitude, pos: first.from + 1 });
+      return { type: 'unary', op: sign, expr: pow, pos: first.from };
+    }
+    return this.finishBinary(node, kids, this.expr(first));
+  }
+
+  private finishBinary(node: SyntaxNode, kids: SyntaxNode[], lhs: Expr): Expr {
     const rhs = this.expr(kids[kids.length - 1]!);
     const opNode = kids[1]!;
     const op = BINARY_OPS[opNode.name];
@@ -299,7 +342,7 @@ class Converter {
     return expr;
   }
 
-  private check(fn: () => void, node: SyntaxNode): void {
+  private check(fn: () => void, node: SyntaxNode | number): void {
     try {
       fn();
     } catch (err) {

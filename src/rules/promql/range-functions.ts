@@ -45,9 +45,10 @@ export function extrapolatedRate(s: RangeSeries, w: RangeWindow, isCounter: bool
   let interval = sampled;
   interval += durationToStart < threshold ? durationToStart : average / 2;
   interval += durationToEnd < threshold ? durationToEnd : average / 2;
-  result *= interval / sampled;
-  if (isRate) result /= w.rangeMs / 1000;
-  return result;
+  // The factor first, then the product: Prometheus rounds in this order.
+  let factor = interval / sampled;
+  if (isRate) factor /= w.rangeMs / 1000;
+  return result * factor;
 }
 
 /** irate and idelta: from the last two samples only; irate treats a drop as a counter reset. */

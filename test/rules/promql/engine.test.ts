@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import { isSluiceError } from '../../../src/errors.ts';
+import { Engine, parseExpr, SeriesSet, STALE_NAN, type Value } from '../../../src/rules/promql/index.ts';
+import { parseDuration } from '../../../src/rules/promql/literals.ts';
+import { parseSeriesSelector } from '../../../src/rules/test-format/notation.ts';
+import { CASES, type Expected, NOT_CROSS_CHECKED } from './cases.ts';
+import { INPUT_SERIES, inputSeriesSet } from './data.ts';
+
+const PROMTOOL = '/usr/bin/promtool';
+const MINUTE = 60_000;
+
+/** Series text as promtool prints it, for comparing label sets. */
+function seriesText(labels: Readonly<Record<string, string>>): string {
+  const name = labels.__name__ ?? '';
+  return `${name}{${Object.keys(labels).filter((k) => k !== '__name__').sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+function normalizeExpected(want: readonly (readonly [string, number])[], ordered: boolean): [string, number][] {
+  const rows = want.map(([labels, value]) => [seriesText(labels === '{}' ? {} : parseSeriesSelector(labels)), value] as [string, number]);
+  return ordered ? rows : rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function normalizeGot(v: Value, ordered: boolean): [string, number][] | { scalar: number } {
+  if (v.kind === 'scalar') return { scalar: v.value };
+  assert.equal(v.kind, 'vector');
+  const rows = (v.kind === 'vector' ? v.samples : []).map((s) => [seriesText(s.metric), s.value] as [string, number]);
+  return ordered ? rows : rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+describe('Engine.instant over the case table', () => {
+  const set = inputSeriesSet();
+  const engine = new Engine();
+  test('has at least 150 cases', () => assert.ok(CASES.length >= 150, `${CASES.length} cases`));
+  for (const [expr, at, want] of CASES) {
+    test(`${expr} @ ${at}`, async () => {
+      const t = parseDuration(at)!;
+      if ('error' in want) {
+        await assert.rejects(engine.instant(expr, t, set), (err: unknown) => {
+          assert.ok(isSluiceError(err, 'SLUICE_ERR_PROMQL_EVAL'), String(err));
+          assert.equal((err as Error).message, want.error);
+          return true;
+        });
+        return;
+      }
+      const got = normalizeGot(await engine.instant(expr, t, set), expr.startsWith('sort'));
+      if ('scalar' in want) assert.deepEqual(got, { scalar: want.scalar });
+      else assert.deepEqual(got, normalizeExpected(want as readonly (readonly [string, number])[], expr.startsWith('sort')));
+    });
+  }
+});
+
+/** Why a case is left out of the promtool run. */
+function skipReason(expr: string, want: Expected): string | undefined {
+  if (NOT_CROSS_CHECKED.has(expr)) return NOT_CROSS_CHECKED.get(expr);
+  if ('error' in want) return 'errors are checked by the second file, which must fail with them';
+  const values = 'scalar' in want ? [want.scalar] : (want as readonly (readonly [string, number])[]).map(([, v]) => v);
+  // promtool compares expected and actual samples with ==, and NaN never equals NaN.
+  if (values.some((v) => Number.isNaN(v))) return 'promtool cannot expect NaN';
+  return undefined;
+}
+
+describe('the case table agrees with Prometheus', { skip: existsSync(PROMTOOL) ? false : `${PROMTOOL} not installed` }, () => {
+  test('promtool test rules passes every case, and fails the error cases with the same messages', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-promql-'));
+    try {
+      const inputSeries = INPUT_SERIES.map(([series, values]) => ({ series, values }));
+      const file = (cases: typeof CASES) => ({
+        evaluation_interval: '1m',
+        tests: [{
+          interval: '1m',
+          input_series: inputSeries,
+          promql_expr_test: cases.map(([expr, at, want]) => ({
+            expr,
+            eval_time: at,
+            exp_samples: 'error' in want ? [] : 'scalar' in want ? [{ labels: '{}', value: want.scalar }] : (want as readonly (readonly [string, number])[]).map(([labels, value]) => ({ labels, value })),
+          })),
+        }],
+      });
+      const checked = CASES.filter(([expr, , want]) => skipReason(expr, want) === undefined);
+      const errors = CASES.filter(([, , want]) => 'error' in want);
+      assert.ok(checked.length >= 150, `${checked.length} cases checked by promtool`);
+      writeFileSync(join(dir, 'cases.yml'), stringify(file(checked)));
+      writeFileSync(join(dir, 'errors.yml'), stringify(file(errors)));
+      const run = spawnSync(PROMTOOL, ['test', 'rules', 'cases.yml', 'errors.yml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      const output = `${run.stdout}${run.stderr}`;
+      const [casesPart, errorsPart = ''] = output.split('errors.yml');
+      assert.match(casesPart!, /SUCCESS/, output);
+      for (const [expr, , want] of errors) {
+        assert.ok(errorsPart.includes(`expr: ${JSON.stringify(expr)}`) && errorsPart.includes((want as { error: string }).error), `promtool's error for ${expr}:\n${errorsPart}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Engine', () => {
+  test('fetches each distinct selector once, over the union of the ranges it is read at', async () => {
+    const set = inputSeriesSet();
+    const calls: [string, number, number][] = [];
+    const source = { select: async (...args: Parameters<SeriesSet['select']>) => (calls.push([JSON.stringify(args[0]), args[1], args[2]]), set.select(...args)) };
+    const v = await new Engine().instant('gauge + rate(gauge[10m]) + gauge offset 1m', 10 * MINUTE, source);
+    assert.equal(v.kind, 'vector');
+    assert.deepEqual(calls, [['[{"name":"__name__","type":"=","value":"gauge"}]', 0, 10 * MINUTE]]);
+  });
+
+  test('range gives one value per step, start and end included', async () => {
+    const got = await new Engine().range('gauge{instance="a"}', 0, 4 * MINUTE, 2 * MINUTE, inputSeriesSet());
+    assert.deepEqual(got.map((s) => [s.metric, [...s.ts], [...s.values]]), [[{ __name__: 'gauge', instance: 'a', job: 'api' }, [0, 2 * MINUTE, 4 * MINUTE], [1, 3, 5]]]);
+  });
+
+  test('range of a scalar is one series without labels; @ end() is the range end', async () => {
+    const got = await new Engine().range('time() + scalar(gauge{instance="a"} @ end())', 0, 2 * MINUTE, MINUTE, inputSeriesSet());
+    assert.deepEqual(got.map((s) => [s.metric, [...s.values]]), [[{}, [3, 63, 123]]]);
+  });
+
+  test('range refuses a range vector expression', async () => {
+    await assert.rejects(new Engine().range('gauge[5m]', 0, MINUTE, MINUTE, inputSeriesSet()), /invalid expression type "range vector"/);
+  });
+
+  test('an instant query of a range selector gives the matrix, both ends included', async () => {
+    const v = await new Engine().instant('gauge{instance="a"}[2m]', 4 * MINUTE, inputSeriesSet());
+    assert.equal(v.kind, 'matrix');
+    assert.deepEqual(v.kind === 'matrix' ? v.series.map((s) => [[...s.ts], [...s.values]]) : [], [[[2 * MINUTE, 3 * MINUTE, 4 * MINUTE], [3, 4, 5]]]);
+  });
+
+  test('a string expression evaluates to a string', async () => {
+    assert.deepEqual(await new Engine().instant('"hello"', 0, new SeriesSet()), { kind: 'string', value: 'hello' });
+  });
+
+  test('lookbackDeltaMs bounds how old a sample an instant selector takes', async () => {
+    const set = new SeriesSet([{ metric: 'm', labels: {}, ts: [0], values: [1] }]);
+    assert.deepEqual(await new Engine({ lookbackDeltaMs: MINUTE }).instant('m', MINUTE, set), { kind: 'vector', samples: [{ metric: { __name__: 'm' }, value: 1 }] });
+    assert.deepEqual(await new Engine({ lookbackDeltaMs: MINUTE }).instant('m', MINUTE + 1, set), { kind: 'vector', samples: [] });
+  });
+
+  test('maxSamples stops a query that holds too many samples', async () => {
+    await assert.rejects(new Engine({ maxSamples: 5 }).instant('count_over_time(gauge[10m])', 10 * MINUTE, inputSeriesSet()), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_PROMQL_EVAL'));
+  });
+
+  test('a staleness marker written with add() hides the series at once', async () => {
+    const set = new SeriesSet();
+    set.add({ __name__: 'm', a: '1' }, 0, 5);
+    set.add({ __name__: 'm', a: '1' }, MINUTE, STALE_NAN);
+    const engine = new Engine();
+    assert.deepEqual(await engine.instant('m', 30_000, set), { kind: 'vector', samples: [{ metric: { __name__: 'm', a: '1' }, value: 5 }] });
+    assert.deepEqual(await engine.instant('m', 2 * MINUTE, set), { kind: 'vector', samples: [] });
+    assert.deepEqual(await engine.instant('count_over_time(m[5m])', 2 * MINUTE, set), { kind: 'vector', samples: [{ metric: { a: '1' }, value: 1 }] });
+  });
+
+  test('accepts a parsed expression', async () => {
+    assert.deepEqual(await new Engine().instant(parseExpr('1 + 1'), 0, new SeriesSet()), { kind: 'scalar', value: 2 });
+  });
+});
