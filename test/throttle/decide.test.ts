@@ -5,48 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Engine, SeriesSet } from '../../src/rules/promql/index.ts';
+import { Engine } from '../../src/rules/promql/index.ts';
+import { clusterSeries as cluster, MB, NOW, STEP } from './support.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { decide, entityOf, type LoopMemory } from '../../src/throttle/decide.ts';
 import { readSignals } from '../../src/throttle/signals.ts';
-
-const MB = 1_000_000;
-const STEP = 15_000;
-const NOW = 1_800_000_000_000;
-const START = NOW - 20 * 60_000;
-
-/** Broker bytes-in rate at time t: a triangle wave between 30 and 50 MB/s (10 min period); the burst adds 25 MB/s in the last 3 min. */
-function brokerIn(t: number, burst: boolean): number {
-  const m = ((t - START) / 60_000) % 10;
-  return (30 + 20 * Math.abs(m - 5) / 5) * MB + (burst && t > NOW - 3 * 60_000 ? 25 * MB : 0);
-}
-
-function cluster(burst: boolean): SeriesSet {
-  const set = new SeriesSet();
-  const c = { cluster: 'east' };
-  for (const broker of ['0', '1', '2']) {
-    let bytesIn = 0;
-    let requests = 0;
-    for (let t = START; t <= NOW; t += STEP) {
-      const rateIn = brokerIn(t, burst);
-      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesin_total', ...c, broker }, t, bytesIn);
-      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesout_total', ...c, broker }, t, (t - START) * 20_000);
-      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesin_total', ...c, broker }, t, 0);
-      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesout_total', ...c, broker }, t, 0);
-      set.add({ __name__: 'kafka_network_requestmetrics_requests_total', ...c, broker, request: 'Produce', version: '9' }, t, requests);
-      set.add({ __name__: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', ...c, broker }, t, 0.9);
-      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'in' }, t, 100 * MB);
-      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'out' }, t, 100 * MB);
-      set.add({ __name__: 'kafka_server_produce_byte_rate', ...c, broker, user: 'orders', client_id: 'api' }, t, 20 * MB);
-      set.add({ __name__: 'kafka_server_produce_byte_rate', ...c, broker, user: 'batch', client_id: 'loader' }, t, brokerIn(t, burst) - 20 * MB);
-      set.add({ __name__: 'kafka_server_produce_throttle_time', ...c, broker, user: 'orders', client_id: 'api' }, t, 0);
-      set.add({ __name__: 'kafka_server_produce_throttle_time', ...c, broker, user: 'batch', client_id: 'loader' }, t, 0);
-      bytesIn += rateIn * (STEP / 1000);
-      requests += 1000 * (STEP / 1000);
-    }
-  }
-  return set;
-}
 
 const config = throttleConfigSchema.parse({
   mode: 'auto',

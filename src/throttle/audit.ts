@@ -1,0 +1,133 @@
+/**
+ * The throttle loop's audit trail in the database (tables of migration 004): every decision with
+ * its evidence and outcome, and the operators' baseline quotas. Reads give the API its history
+ * and give the loop back its memory after a restart (when each entity last changed, baselines).
+ */
+import type { QuotaEntityComponent } from '../kafka/admin.ts';
+import { msOf, toTimestamp } from '../store/sql.ts';
+import type { Queryable } from '../store/types.ts';
+
+/** Where a decision ended up. */
+export type DecisionStatus = 'pending' | 'applied' | 'skipped' | 'failed' | 'expired';
+
+/** A decision to record. */
+export interface DecisionInput {
+  readonly ts: number;
+  readonly cluster: string;
+  readonly entity: readonly QuotaEntityComponent[];
+  readonly entityKey: string;
+  readonly quotaKey: string;
+  readonly mode: string;
+  readonly state: string;
+  readonly oldValue: number | undefined;
+  readonly proposed: number | null;
+  readonly newValue: number | null | undefined;
+  readonly status: DecisionStatus;
+  readonly appliedBy?: string;
+  readonly rollbackOf?: number;
+  readonly reason: string;
+  readonly evidence: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+}
+
+/** A decision as stored. */
+export interface Decision extends DecisionInput {
+  readonly id: number;
+  readonly appliedAt: number | undefined;
+  readonly rolledBackBy: number | undefined;
+}
+
+interface Row {
+  id: number; ts: number; cluster: string; entity: QuotaEntityComponent[]; entity_key: string; quota_key: string; mode: string; state: string;
+  old_value: number | null; proposed: number | null; new_value: number | null; status: DecisionStatus; applied_by: string | null; applied_at: number | null;
+  rolled_back_by: number | null; rollback_of: number | null; reason: string; evidence: Record<string, unknown>; error: string | null;
+}
+
+const COLUMNS = `id::float8 AS id, ${msOf('ts')} AS ts, cluster, entity, entity_key, quota_key, mode, state, old_value, proposed, new_value, status,
+  applied_by, ${msOf('applied_at')} AS applied_at, rolled_back_by::float8 AS rolled_back_by, rollback_of::float8 AS rollback_of, reason, evidence, error`;
+
+function fromRow(r: Row): Decision {
+  return {
+    id: r.id, ts: r.ts, cluster: r.cluster, entity: r.entity, entityKey: r.entity_key, quotaKey: r.quota_key, mode: r.mode, state: r.state,
+    oldValue: r.old_value ?? undefined, proposed: r.proposed, newValue: r.new_value, status: r.status,
+    ...(r.applied_by === null ? {} : { appliedBy: r.applied_by }), appliedAt: r.applied_at ?? undefined, rolledBackBy: r.rolled_back_by ?? undefined,
+    ...(r.rollback_of === null ? {} : { rollbackOf: r.rollback_of }), reason: r.reason, evidence: r.evidence, ...(r.error === null ? {} : { error: r.error }),
+  };
+}
+
+/** Reads and writes decisions and baselines. */
+export class DecisionStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** Stores a decision; returns its id. */
+  async record(d: DecisionInput): Promise<number> {
+    const applied = d.status === 'applied' ? toTimestamp(d.ts) : null;
+    const result = await this.db.query<{ id: number }>(
+      `INSERT INTO quota_decisions (ts, cluster, entity, entity_key, quota_key, mode, state, old_value, proposed, new_value, status, applied_by, applied_at, rollback_of, reason, evidence, error)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) RETURNING id::float8 AS id`,
+      [toTimestamp(d.ts), d.cluster, JSON.stringify(d.entity), d.entityKey, d.quotaKey, d.mode, d.state, d.oldValue ?? null, d.proposed, d.newValue ?? null, d.status,
+        d.appliedBy ?? null, applied, d.rollbackOf ?? null, d.reason, JSON.stringify(d.evidence), d.error ?? null],
+    );
+    return result.rows[0]!.id;
+  }
+
+  /** Marks a pending decision applied (or failed, with the error). */
+  async settle(id: number, status: 'applied' | 'failed' | 'expired', at: number, by?: string, error?: string): Promise<void> {
+    await this.db.query(
+      `UPDATE quota_decisions SET status = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3::timestamptz ELSE applied_at END, applied_by = coalesce($4, applied_by), error = $5 WHERE id = $1`,
+      [id, status, toTimestamp(at), by ?? null, error ?? null],
+    );
+  }
+
+  /** Links a decision to the one that rolled it back. */
+  async markRolledBack(id: number, by: number): Promise<void> {
+    await this.db.query('UPDATE quota_decisions SET rolled_back_by = $2 WHERE id = $1', [id, by]);
+  }
+
+  /** One decision, or undefined. */
+  async get(id: number): Promise<Decision | undefined> {
+    const r = await this.db.query<Row>(`SELECT ${COLUMNS} FROM quota_decisions WHERE id = $1`, [id]);
+    return r.rows[0] === undefined ? undefined : fromRow(r.rows[0]);
+  }
+
+  /** Decisions newest first, filtered. */
+  async list(filter: { cluster?: string; entityKey?: string; status?: DecisionStatus; from?: number; to?: number; limit?: number } = {}): Promise<Decision[]> {
+    const r = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM quota_decisions
+        WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR entity_key = $2) AND ($3::text IS NULL OR status = $3)
+          AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts <= $5)
+        ORDER BY ts DESC, id DESC LIMIT $6`,
+      [filter.cluster ?? null, filter.entityKey ?? null, filter.status ?? null, filter.from === undefined ? null : toTimestamp(filter.from), filter.to === undefined ? null : toTimestamp(filter.to), filter.limit ?? 500],
+    );
+    return r.rows.map(fromRow);
+  }
+
+  /** When Sluice last applied a change, per `entityKey|quotaKey`, for one cluster. */
+  async lastChanges(cluster: string): Promise<Map<string, number>> {
+    const r = await this.db.query<{ k: string; ts: number }>(
+      `SELECT entity_key || '|' || quota_key AS k, ${msOf('max(applied_at)')} AS ts FROM quota_decisions WHERE cluster = $1 AND status = 'applied' GROUP BY 1`,
+      [cluster],
+    );
+    return new Map(r.rows.map((x) => [x.k, x.ts]));
+  }
+
+  /** Operators' baselines of one cluster, per `entityKey|quotaKey` (null: none was set). */
+  async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {
+    const r = await this.db.query<{ k: string; entity: QuotaEntityComponent[]; value: number | null }>(
+      `SELECT entity_key || '|' || quota_key AS k, entity, value FROM quota_baselines WHERE cluster = $1`, [cluster]);
+    return new Map(r.rows.map((x) => [x.k, { entity: x.entity, value: x.value }]));
+  }
+
+  /** Remembers the operator's value before Sluice's first change (kept if already known). */
+  async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO quota_baselines (cluster, entity_key, quota_key, entity, value, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
+      [cluster, entityKey, quotaKey, JSON.stringify(entity), value, toTimestamp(at)],
+    );
+  }
+
+  /** Forgets a baseline once it has been restored. */
+  async forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {
+    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND entity_key = $2 AND quota_key = $3', [cluster, entityKey, quotaKey]);
+  }
+}
