@@ -1,0 +1,102 @@
+/**
+ * The loop over fixed series on a virtual clock, with the real PromQL engine, a real database
+ * (PGlite, and PostgreSQL when DATABASE_URL is set) for the audit, and the dry-run actuator:
+ * auto mode pushes the guarded change and audits it with its evidence; recommend mode pushes
+ * nothing and applies a recommendation by id only while it is pending and fresh.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { VirtualClock } from '../../src/clock.ts';
+import { Engine } from '../../src/rules/promql/index.ts';
+import { openDb } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import type { Db } from '../../src/store/types.ts';
+import { DryRunActuator } from '../../src/throttle/actuator.ts';
+import { DecisionStore } from '../../src/throttle/audit.ts';
+import { throttleConfigSchema } from '../../src/throttle/config.ts';
+import { ThrottleLoop } from '../../src/throttle/loop.ts';
+import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
+import { clusterSeries, MB, NOW } from './support.ts';
+
+const groups = [
+  { name: 'core', priority: 3, weight: 4, floor: 5 * MB, match: [{ user: 'orders' }] },
+  { name: 'general', priority: 0, weight: 1, floor: 1 * MB, match: [{}] },
+];
+
+for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres']) {
+  describe(`throttle loop (${backend})`, () => {
+    let db: Db;
+    let schema: string | undefined;
+    before(async () => {
+      schema = backend === 'postgres' ? uniqueSchema() : undefined;
+      db = await openDb(backend === 'postgres' ? { url: DATABASE_URL!, schema: schema! } : { dataDir: 'memory' });
+      await migrate(db);
+    });
+    after(async () => {
+      if (schema !== undefined) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
+      await db.close();
+    });
+
+    function loopFor(mode: 'auto' | 'recommend', cluster = 'east') {
+      const clock = new VirtualClock(NOW);
+      const actuator = new DryRunActuator();
+      const audit = new DecisionStore(db);
+      const config = throttleConfigSchema.parse({ mode, interval: 60, groups });
+      const loop = new ThrottleLoop({ cluster, config, engine: new Engine(), source: clusterSeries(true), actuator, audit, clock });
+      return { clock, actuator, audit, loop };
+    }
+
+    test('auto: after the hysteresis round the burster is limited on the brokers and the decision is audited with its evidence', async () => {
+      const { clock, actuator, audit, loop } = loopFor('auto');
+      const first = await loop.round();
+      assert.deepEqual([first!.plan.diagnosis.state, first!.decisions.length], ['steady', 0]);
+      clock.advance(60_000);
+      const second = await loop.round();
+      assert.equal(second!.plan.diagnosis.state, 'pressured');
+      assert.equal(actuator.changes.length, 1);
+      const change = actuator.changes[0]!;
+      assert.deepEqual(change.entity, [{ entityType: 'user', entityName: 'batch' }, { entityType: 'client-id', entityName: 'loader' }]);
+      assert.equal(change.key, 'producer_byte_rate');
+      assert.ok(Math.abs((change.value as number) - 50 * MB) < 1 * MB, `quota ${change.value}`);
+      const [d] = await audit.list({ cluster: 'east' });
+      assert.deepEqual([d!.status, d!.appliedBy, d!.entityKey, d!.oldValue, d!.newValue], ['applied', 'sluice (auto)', 'user=batch,client-id=loader', undefined, change.value]);
+      const evidence = d!.evidence as { group: string; diagnosis: { state: string }; models: Record<string, { kind: string; r2: number }>; demand: { basis: string } };
+      assert.equal(evidence.group, 'general');
+      assert.equal(evidence.diagnosis.state, 'pressured');
+      assert.equal(evidence.models['0']!.kind, 'fit');
+      assert.equal(evidence.demand.basis, 'measured');
+      assert.deepEqual(await audit.baselines('east'), new Map([['user=batch,client-id=loader|producer_byte_rate', { entity: change.entity, value: null }]]));
+      assert.deepEqual(await loop.apply(d!.id, 'alice'), { ok: false, status: 409, error: `recommendation ${d!.id} is applied, not pending` });
+    });
+
+    test('recommend: nothing is pushed; a pending recommendation is applied by id once; unknown and expired ids are refused', async () => {
+      await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+      const { clock, actuator, audit, loop } = loopFor('recommend');
+      await loop.round();
+      clock.advance(60_000);
+      const round = await loop.round();
+      assert.equal(actuator.changes.length, 0, 'recommend mode pushes nothing');
+      const pending = round!.decisions.filter((d) => d.status === 'pending');
+      assert.equal(pending.length, 1);
+      const id = pending[0]!.id;
+      const applied = await loop.apply(id, 'alice');
+      assert.equal(applied.ok, true);
+      assert.equal(actuator.changes.length, 1);
+      const stored = await audit.get(id);
+      assert.deepEqual([stored!.status, stored!.appliedBy], ['applied', 'alice']);
+      assert.deepEqual(await loop.apply(id, 'alice'), { ok: false, status: 409, error: `recommendation ${id} is applied, not pending` });
+      assert.deepEqual(await loop.apply(987_654, 'alice'), { ok: false, status: 404, error: 'no recommendation 987654 for cluster east' });
+
+      // A recommendation left for more than two intervals expires instead of being applied on old evidence.
+      await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+      const other = loopFor('recommend');
+      await other.loop.round();
+      other.clock.advance(60_000);
+      const fresh = (await other.loop.round())!.decisions.find((d) => d.status === 'pending')!;
+      other.clock.advance(180_000);
+      assert.deepEqual(await other.loop.apply(fresh.id, 'alice'), { ok: false, status: 409, error: `recommendation ${fresh.id} expired: it is 180 s old (at most 120 s)` });
+      assert.equal((await other.audit.get(fresh.id))!.status, 'expired');
+      assert.equal(other.actuator.changes.length, 0);
+    });
+  });
+}
