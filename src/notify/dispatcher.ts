@@ -65,6 +65,7 @@ export interface DispatcherOptions {
 }
 
 interface Group {
+  readonly slot: string;
   readonly key: string;
   readonly route: Route;
   readonly labels: Labels;
@@ -100,10 +101,12 @@ export class Dispatcher {
       for (const route of matchRoutes(this.options.route, held.labels)) {
         const labels = groupLabels(route, held.labels);
         const key = groupKey(route, labels);
-        let group = this.groups.get(key);
+        // Keyed by route id too: sibling routes with equal matchers share a group key, not groups.
+        const slot = `${route.id}\u0000${key}`;
+        let group = this.groups.get(slot);
         if (group === undefined) {
-          group = { key, route, labels, fingerprints: new Set(), timer: undefined };
-          this.groups.set(key, group);
+          group = { slot, key, route, labels, fingerprints: new Set(), timer: undefined };
+          this.groups.set(slot, group);
           // As Alertmanager: an alert that started more than group_wait ago is not held back.
           const started = Date.parse(held.startsAt);
           const wait = Number.isFinite(started) && started + route.groupWait < now ? 0 : route.groupWait;
@@ -186,7 +189,10 @@ export class Dispatcher {
     const quiet: LogEntry[] = [];
     for (const integration of receiver === undefined ? [] : integrationsOf(receiver)) {
       const key = logKey(group.key, group.route.receiver, integration.index);
-      const due = needsUpdate({ previous: this.log.get(key), firing: firingFps, resolved: resolvedFps, sendResolved: integration.sendResolved, repeatInterval: group.route.repeatInterval, now });
+      // An Alertmanager resolves what it stops hearing about, so forwarding skips deduplication:
+      // every flush re-sends the group's alerts (resolved ones once, as they are dropped after it).
+      const forward = integration.kind === 'alertmanager';
+      const due = forward ? shown.length > 0 : needsUpdate({ previous: this.log.get(key), firing: firingFps, resolved: resolvedFps, sendResolved: integration.sendResolved, repeatInterval: group.route.repeatInterval, now });
       if (!due) continue;
       const entry: LogEntry = { groupKey: group.key, receiver: group.route.receiver, integrationIndex: integration.index, firing: firingFps, resolved: resolvedFps, sentAt: now };
       const listed = integration.sendResolved ? [...firing, ...resolved] : firing;
@@ -194,7 +200,8 @@ export class Dispatcher {
         quiet.push(entry);
         continue;
       }
-      const notification = this.notification(group, listed, now);
+      // Forwarded firing alerts stay valid until two group_intervals on, when the next flush has refreshed them.
+      const notification = this.notification(group, listed, now, forward ? now + 2 * group.route.groupInterval : undefined);
       deliveries.push({ receiver: group.route.receiver, integration: integration.kind, integrationIndex: integration.index, groupKey: group.key, notification, entry });
     }
     for (const entry of quiet) this.log.set(logKey(entry.groupKey, entry.receiver, entry.integrationIndex), entry);
@@ -205,7 +212,7 @@ export class Dispatcher {
     };
     if (deliveries.length === 0) settle(false);
     else this.track(this.options.deliver(deliveries).then(() => settle(true), (err: unknown) => this.options.onDeliverError?.(err, deliveries)));
-    if (this.groups.get(group.key) === group) this.schedule(group, group.route.groupInterval);
+    if (this.groups.get(group.slot) === group) this.schedule(group, group.route.groupInterval);
   }
 
   /** Removes alerts notified as resolved (unless updated since), and the group once empty. */
@@ -215,19 +222,19 @@ export class Dispatcher {
       group.fingerprints.delete(fp);
       if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) this.held.delete(fp);
     }
-    if (group.fingerprints.size === 0 && this.groups.get(group.key) === group) {
+    if (group.fingerprints.size === 0 && this.groups.get(group.slot) === group) {
       group.timer?.cancel();
-      this.groups.delete(group.key);
+      this.groups.delete(group.slot);
     }
   }
 
-  private notification(group: Group, alerts: readonly HeldAlert[], now: number): Notification {
+  private notification(group: Group, alerts: readonly HeldAlert[], now: number, validUntil?: number): Notification {
     const listed: NotifiedAlert[] = alerts.map((a) => ({
       status: a.endsAtMs <= now ? 'resolved' : 'firing',
       labels: sortLabels(a.labels),
       annotations: sortLabels(a.annotations),
       startsAt: a.startsAt,
-      endsAt: a.endsAt,
+      endsAt: validUntil !== undefined && a.endsAtMs > now && a.endsAtMs < validUntil ? new Date(validUntil).toISOString() : a.endsAt,
       generatorURL: a.generatorURL,
       fingerprint: a.fingerprint,
     }));

@@ -12,8 +12,13 @@ import type { Labels } from './types.ts';
 
 /** One route with everything inherited filled in. */
 export interface Route {
-  /** Identifies the route in group keys: the matchers of it and its ancestors, `{}/{a="1"}`. */
+  /**
+   * Names the route in group keys as Alertmanager does: the sorted matchers of it and its
+   * ancestors, `{}/{a="1",b=~"x"}`. Siblings with equal matchers share a key.
+   */
   readonly key: string;
+  /** Unique in the tree: the key with each route's position, `{}/0{a="1"}`. */
+  readonly id: string;
   readonly receiver: string;
   readonly matchers: readonly LabelMatcher[];
   /** Label names to group by, or 'all' for `group_by: ['...']`. */
@@ -37,10 +42,12 @@ export function compileRoutes(root: RouteConfig): Route {
   return build(root, base, undefined, 0);
 }
 
-function build(config: RouteConfig, parent: Omit<Route, 'key' | 'matchers' | 'continue' | 'routes'>, parentKey: string | undefined, index: number): Route {
-  const own = `{${config.matchers.map(formatMatcher).join(',')}}`;
-  // Siblings with equal matchers must not share groups, so a child's position is part of its key.
-  const key = parentKey === undefined ? own : `${parentKey}/${own}/${index}`;
+type Inherited = Omit<Route, 'key' | 'id' | 'matchers' | 'continue' | 'routes'>;
+
+function build(config: RouteConfig, parent: Inherited, up: { key: string; id: string } | undefined, index: number): Route {
+  const own = `{${config.matchers.map(formatMatcher).sort().join(',')}}`;
+  const key = up === undefined ? own : `${up.key}/${own}`;
+  const id = up === undefined ? own : `${up.id}/${index}${own}`;
   const inherited = {
     receiver: config.receiver ?? parent.receiver,
     groupBy: config.group_by === undefined ? parent.groupBy : config.group_by.includes('...') ? ('all' as const) : [...config.group_by],
@@ -50,10 +57,11 @@ function build(config: RouteConfig, parent: Omit<Route, 'key' | 'matchers' | 'co
   };
   return {
     key,
+    id,
     ...inherited,
     matchers: compile(config.matchers),
     continue: config.continue,
-    routes: config.routes.map((child, i) => build(child, inherited, key, i)),
+    routes: config.routes.map((child, i) => build(child, inherited, { key, id }, i)),
   };
 }
 

@@ -152,3 +152,48 @@ describe('Dispatcher', () => {
     assert.deepEqual(h.sent, [{ at: 30 * S + 5 * M, receiver: 'team', status: 'firing', alerts: ['billing:firing'] }]);
   });
 });
+
+describe('Dispatcher forwarding and sibling routes', () => {
+  const forwardConfig = parseNotifyConfig({
+    route: {
+      receiver: 'am',
+      group_by: ['alertname'],
+      group_interval: '1m',
+      routes: [
+        { receiver: 'am', matchers: ['team="kafka"'], continue: true },
+        { receiver: 'am', matchers: ['team="kafka"'] },
+      ],
+    },
+    receivers: [{ name: 'am', alertmanager_configs: [{ url: 'http://127.0.0.1:9' }] }],
+  });
+
+  it('re-forwards firing alerts at every group_interval, valid for two, and keeps sibling groups apart', async () => {
+    const clock = new VirtualClock(T0);
+    const sent: [number, string, string, string][] = [];
+    const dispatcher = new Dispatcher({
+      route: compileRoutes(forwardConfig.route),
+      receivers: forwardConfig.receivers,
+      inhibitRules: [],
+      clock,
+      externalURL: '',
+      silencedBy: () => [],
+      deliver: async (deliveries) => {
+        for (const d of deliveries) for (const a of d.notification.alerts) sent.push([clock.now() - T0, d.groupKey, a.status, a.endsAt]);
+      },
+    });
+    const endsAt = T0 + 90 * S;
+    dispatcher.ingest([{ labels: { alertname: 'Lag', team: 'kafka' }, annotations: {}, startsAt: iso(T0), endsAt: iso(endsAt), generatorURL: '' }]);
+    for (const t of [30 * S, 90 * S, 150 * S]) {
+      clock.advanceTo(T0 + t);
+      await dispatcher.idle();
+    }
+    const key = '{}/{team="kafka"}:{alertname="Lag"}';
+    assert.deepEqual(sent, [
+      [30 * S, key, 'firing', iso(T0 + 30 * S + 2 * M)],
+      [30 * S, key, 'firing', iso(T0 + 30 * S + 2 * M)],
+      [90 * S, key, 'resolved', iso(endsAt)],
+      [90 * S, key, 'resolved', iso(endsAt)],
+    ]);
+    assert.equal(dispatcher.groupCount, 0);
+  });
+});

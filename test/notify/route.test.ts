@@ -56,8 +56,10 @@ describe('inheritance and group keys', () => {
     assert.deepEqual(groupLabels(kafka, labels), { alertname: 'KafkaConsumerLag', group: 'billing' });
     assert.deepEqual(groupLabels(kafka, { alertname: 'X', team: 'kafka' }), { alertname: 'X' });
     assert.deepEqual(groupLabels(root.routes[0]!.routes[0]!, labels), { alertname: 'KafkaConsumerLag', cluster: 'c1', group: 'billing', team: 'kafka' });
-    assert.equal(groupKey(kafka, groupLabels(kafka, labels)), '{}/{team="kafka"}/1:{alertname="KafkaConsumerLag", group="billing"}');
-    assert.equal(groupKey(root.routes[2]!, {}), '{}/{team="kafka"}/2:{}');
+    assert.equal(groupKey(kafka, groupLabels(kafka, labels)), '{}/{team="kafka"}:{alertname="KafkaConsumerLag", group="billing"}');
+    assert.equal(groupKey(root.routes[2]!, {}), '{}/{team="kafka"}:{}');
     assert.equal(groupKey(root, { alertname: 'X' }), '{}:{alertname="X"}');
+    assert.equal(root.routes[0]!.routes[0]!.key, '{}/{severity=~"page|critical"}/{team="db"}');
+    assert.deepEqual([root.routes[1]!.id, root.routes[2]!.id], ['{}/1{team="kafka"}', '{}/2{team="kafka"}']);
   });
 });

@@ -2,7 +2,10 @@
  * Forwarding to an Alertmanager: POSTs the group's alerts, as they came in, to
  * `<url>/api/v2/alerts`, so that an existing Alertmanager setup keeps doing the paging.
  * Resolved alerts are sent too (with their past `endsAt`), which is how Alertmanager learns of
- * a resolution. https://prometheus.io/docs/alerting/latest/clients/
+ * a resolution. Firing alerts are forwarded again at every group_interval (the dispatcher skips
+ * deduplication for this integration), each valid for two group_intervals, so the Alertmanager
+ * keeps them while Sluice runs and resolves them on its own soon after Sluice stops.
+ * https://prometheus.io/docs/alerting/latest/clients/
  */
 import type { AlertmanagerConfig } from '../config.ts';
 import type { Notification, OutgoingAlert, Receiver, SendResult } from '../types.ts';
