@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isSluiceError } from '../../../src/errors.ts';
+import { type Expr, formatExpr, FUNCTION_NAMES, parseExpr, PromQLError, selectorsOf } from '../../../src/rules/promql/index.ts';
+
+/** The error parseExpr throws for `text`. */
+function parseError(text: string): PromQLError {
+  try {
+    parseExpr(text);
+  } catch (err) {
+    assert.ok(err instanceof PromQLError, String(err));
+    assert.ok(isSluiceError(err, 'SLUICE_ERR_PROMQL_PARSE'));
+    return err;
+  }
+  assert.fail(`${text} parsed`);
+}
+
+/** The expression without positions, to compare two parses. */
+function shape(expr: Expr): unknown {
+  return JSON.parse(JSON.stringify(expr, (key, value) => (key === 'pos' ? undefined : value)));
+}
+
+describe('parseExpr', () => {
+  const valid = [
+    'http_requests_total',
+    'http_requests_total{job="api", instance!="b", path=~"/a.*", code!~"5.."}',
+    '{__name__=~"job:.*"}',
+    "foo{a='single', b=`raw\\n`}",
+    'rate(foo[5m])',
+    'rate(foo[1h30m] offset 5m)',
+    'foo offset -1m',
+    'foo @ 1609746000',
+    'foo @ start()',
+    'foo[5m] @ end() offset 1m',
+    'max_over_time(rate(foo[1m])[1h:5m])',
+    'max_over_time(rate(foo[1m])[1h:])',
+    'foo[10m:1m] offset 1m',
+    'sum by (job) (rate(foo[5m]))',
+    'sum(rate(foo[5m])) without (instance)',
+    'topk(3, foo)',
+    'quantile(0.9, foo)',
+    'count_values("value", foo)',
+    'foo / on(job) group_left(version) bar',
+    'foo * ignoring(instance) group_right bar',
+    'foo > bool 1',
+    'foo and on() bar or baz unless qux',
+    '-foo',
+    '1 + 2 * 3 ^ 4 % 5',
+    '0x1F + 1e3 + Inf - NaN',
+    'label_replace(foo, "dst", "$1", "src", "(.*)")',
+    'label_join(foo, "dst", ",", "a", "b", "c")',
+    'round(foo)',
+    'round(foo, 0.5)',
+    'day_of_week()',
+    'histogram_quantile(0.9, sum by (le) (rate(foo_bucket[5m])))',
+    'time() - timestamp(foo)',
+    'vector(1)',
+    'scalar(foo) * 2',
+    '"a string"',
+    'absent_over_time(foo{job="x"}[5m])',
+    '(foo + bar) / 2',
+    'sum by ("quoted.label") (foo)',
+    'foo\n  +\nbar',
+  ];
+  for (const text of valid) test(`parses ${JSON.stringify(text)}`, () => assert.doesNotThrow(() => parseExpr(text)));
+
+  test('names an unknown function with its line and column', () => {
+    const err = parseError('sum(foo) + rat(foo[5m])');
+    assert.equal(err.message, '1:12: unknown function "rat"');
+    assert.deepEqual(err.position, { line: 1, col: 12, offset: 11 });
+  });
+
+  test('counts lines and columns from 1 in a multi-line expression', () => {
+    const err = parseError('sum(\n  foo) +\n  rat(x)');
+    assert.equal(err.message, '3:3: unknown function "rat"');
+    assert.deepEqual(err.position, { line: 3, col: 3, offset: 16 });
+  });
+
+  const invalid: [string, string][] = [
+    ['rate(foo)', '1:1: expected type range vector in call to function "rate", got instant vector'],
+    ['abs(foo[5m])', '1:1: expected type instant vector in call to function "abs", got range vector'],
+    ['abs(1)', '1:1: expected type instant vector in call to function "abs", got scalar'],
+    ['label_replace(foo, "a")', '1:1: expected 5 argument(s) in call to "label_replace", got 2'],
+    ['round(foo, 1, 2)', '1:1: expected at most 2 argument(s) in call to "round", got 3'],
+    ['label_join(foo, "a")', '1:1: expected at least 3 argument(s) in call to "label_join", got 2'],
+    ['time(1)', '1:1: expected 0 argument(s) in call to "time", got 1'],
+    ['holt_winters(foo[5m], 0.5, 0.5)', '1:1: unknown function "holt_winters"'],
+    ['1 > 2', '1:3: comparisons between scalars must use BOOL modifier'],
+    ['foo + bool bar', '1:5: bool modifier can only be used on comparison operators'],
+    ['foo and 1', '1:5: set operator "and" not allowed in binary scalar expression'],
+    ['foo + foo[5m]', '1:1: binary expression must contain only scalar and instant vector types'],
+    ['1 + on(a) foo', '1:3: vector matching only allowed between instant vectors'],
+    ['foo and on(a) group_left bar', '1:15: no grouping allowed for "and" operation'],
+    ['foo + on(a) group_left(a) bar', '1:5: label "a" must not occur in ON and GROUP clause at once'],
+    ['sum(foo[5m])', '1:1: expected type instant vector in aggregation expression, got range vector'],
+    ['topk(foo, bar)', '1:1: expected type scalar in aggregation parameter, got instant vector'],
+    ['count_values(1, foo)', '1:1: expected type string in aggregation parameter, got scalar'],
+    ['topk(foo)', '1:5: wrong number of arguments for aggregate expression provided, expected 2, got 1'],
+    ['rate(foo[5m]) offset 1m', '1:1: offset must be preceded by an instant vector selector or range vector selector or a subquery'],
+    ['foo offset 1m offset 2m', '1:1: offset may not be set multiple times'],
+    ['foo @ 1 @ 2', '1:1: @ <timestamp> may not be set multiple times'],
+    ['{}', '1:1: vector selector must contain at least one non-empty matcher'],
+    ['{job=""}', '1:1: vector selector must contain at least one non-empty matcher'],
+    ['{job=~".*"}', '1:1: vector selector must contain at least one non-empty matcher'],
+    ['foo{__name__="bar"}', '1:1: metric name must not be set twice: "foo"'],
+    ['foo{a=~"("}', '1:8: error parsing regexp: "("'],
+    ['foo[5]', '1:5: not a valid duration string: "5"'],
+    ['foo[5m:1m][1m:]', '1:1: subquery is only allowed on instant vector, got range vector instead'],
+    ['-"a"', '1:1: unary expression only allowed on expressions of type scalar or instant vector, got string'],
+    ['foo{a="b"', '1:10: unexpected end of input'],
+    ['sum(foo', '1:8: unexpected end of input'],
+    ['foo bar', '1:5: unexpected "bar"'],
+    ['foo{a="\\q"}', '1:7: unknown escape sequence \\q'],
+    ['', '1:1: unexpected end of input'],
+  ];
+  for (const [text, message] of invalid) {
+    test(`rejects ${JSON.stringify(text)}`, () => assert.equal(parseError(text).message, message));
+  }
+
+  test('binds offset, @ and ranges to the nearest operand, not to a whole binary expression', () => {
+    const bin = parseExpr('foo - foo offset 1d');
+    assert.ok(bin.type === 'binary' && bin.lhs.type === 'vector' && bin.rhs.type === 'vector');
+    assert.deepEqual([bin.lhs.offsetMs, bin.rhs.offsetMs], [0, 86_400_000]);
+    assert.equal(formatExpr(parseExpr('foo - foo offset 1d')), 'foo - foo offset 1d');
+    assert.equal(formatExpr(parseExpr('-foo @ 10')), '-foo @ 10.000');
+    assert.equal(parseError('foo + bar[5m]').message, '1:1: binary expression must contain only scalar and instant vector types');
+  });
+
+  test('reads -2 ^ 2 as -(2 ^ 2)', () => {
+    assert.deepEqual(shape(parseExpr('-2 ^ 2')), {
+      type: 'unary', op: '-', expr: { type: 'binary', op: '^', lhs: { type: 'number', value: 2 }, rhs: { type: 'number', value: 2 }, returnBool: false },
+    });
+  });
+});
+
+describe('formatExpr', () => {
+  const canonical = [
+    'http_requests_total',
+    'http_requests_total{job="api", path=~"/a.*"}',
+    '{__name__=~"job:.*"}',
+    'rate(foo[1h30m] offset 5m)',
+    'foo @ 100.000 offset 1m',
+    'foo @ start()',
+    'max_over_time(rate(foo[1m])[1h:5m])',
+    'max_over_time(foo[10m:])',
+    'sum by (job) (rate(foo[5m]))',
+    'sum without (instance) (foo)',
+    'sum(foo)',
+    'topk(3, foo)',
+    'count_values("v", foo)',
+    'foo / on (job) group_left (version) bar',
+    'foo * ignoring (instance) group_right bar',
+    'foo > bool 1',
+    'foo and on () bar',
+    '-foo',
+    '(foo + bar) / 2',
+    'label_replace(foo, "dst", "$1", "src", "(.*)")',
+    '"a \\"string\\""',
+    'Inf',
+    '1.5e-7',
+  ];
+  for (const text of canonical) test(`gives back ${JSON.stringify(text)}`, () => assert.equal(formatExpr(parseExpr(text)), text));
+
+  test('writes aggregation modifiers before the arguments and durations in largest units', () => {
+    assert.equal(formatExpr(parseExpr('sum(rate(foo[90s])) by (a,b)')), 'sum by (a, b) (rate(foo[1m30s]))');
+  });
+});
+
+describe('selectorsOf', () => {
+  test('lists each distinct selector once, the metric name as a __name__ matcher', () => {
+    assert.deepEqual(selectorsOf(parseExpr('rate(foo{job="a"}[5m]) / foo{job="a"} offset 1m + on() bar{x=~"y"} + 1')), [
+      [{ name: '__name__', type: '=', value: 'foo' }, { name: 'job', type: '=', value: 'a' }],
+      [{ name: '__name__', type: '=', value: 'bar' }, { name: 'x', type: '=~', value: 'y' }],
+    ]);
+  });
+
+  test('gives nothing for an expression without selectors', () => assert.deepEqual(selectorsOf(parseExpr('time() + 1')), []));
+});
+
+describe('FUNCTION_NAMES', () => {
+  test('holds every function the engine evaluates and nothing it does not', () => {
+    for (const name of ['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear', 'resets', 'changes', 'absent', 'absent_over_time',
+      'present_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time', 'quantile_over_time',
+      'stddev_over_time', 'stdvar_over_time', 'clamp', 'clamp_min', 'clamp_max', 'abs', 'ceil', 'floor', 'round', 'exp', 'ln', 'log2', 'log10', 'sqrt',
+      'sgn', 'time', 'timestamp', 'vector', 'scalar', 'label_replace', 'label_join', 'histogram_quantile', 'sort', 'sort_desc', 'day_of_week', 'hour',
+      'minute', 'month', 'year', 'days_in_month']) {
+      assert.ok(FUNCTION_NAMES.has(name), name);
+    }
+    assert.equal(FUNCTION_NAMES.has('holt_winters'), false);
+    assert.equal(FUNCTION_NAMES.has('sum'), false);
+  });
+});
