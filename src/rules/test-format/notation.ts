@@ -7,10 +7,12 @@
 import { SluiceError } from '../../errors.ts';
 import { parseExpr } from '../promql/parse.ts';
 
-const NUM = String.raw`[+-]?(?:inf|nan|0x[0-9a-f]+|(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)`;
+// No hexadecimal: promtool reads `0x3` as "0, three more times", not as 3.
+const UNSIGNED = String.raw`(?:inf|nan|(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)`;
+const NUM = `[+-]?${UNSIGNED}`;
 const SINGLE = new RegExp(`^(${NUM})$`, 'i');
 const REPEAT = new RegExp(`^(${NUM})x(\\d+)$`, 'i');
-const SERIES = new RegExp(`^(${NUM})([+-])(${NUM})x(\\d+)$`, 'i');
+const SERIES = new RegExp(`^(${NUM})([+-])(${UNSIGNED})x(\\d+)$`, 'i');
 const BLANKS = /^_x(\d+)$/;
 
 /** One expanded value: a number, `undefined` for no sample, `'stale'` for a staleness marker. */
@@ -70,7 +72,6 @@ function number(text: string): number {
   const body = lower.replace(/^[+-]/, '');
   if (body === 'inf') return sign * Infinity;
   if (body === 'nan') return NaN;
-  if (body.startsWith('0x')) return sign * parseInt(body.slice(2), 16);
   return sign * Number(body);
 }
 
