@@ -1,0 +1,81 @@
+/**
+ * The throttle API over a real loop (recommend mode, fixed series on a virtual clock, the real
+ * PromQL engine, PGlite audit, dry-run actuator): recommendations, apply by id with the token,
+ * refusals with clear 4xx, decisions, model and state.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Registry } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../src/api/server.ts';
+import { throttleRoutes } from '../../src/api/routes/throttle.ts';
+import { VirtualClock } from '../../src/clock.ts';
+import { Engine } from '../../src/rules/promql/index.ts';
+import { openDb } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import type { Db } from '../../src/store/types.ts';
+import { DryRunActuator } from '../../src/throttle/actuator.ts';
+import { DecisionStore } from '../../src/throttle/audit.ts';
+import { throttleConfigSchema } from '../../src/throttle/config.ts';
+import { ThrottleLoop } from '../../src/throttle/loop.ts';
+import { clusterSeries, MB, NOW } from '../throttle/support.ts';
+
+const TOKEN = 'a-long-enough-test-token';
+let db: Db;
+let api: FastifyInstance;
+const actuator = new DryRunActuator();
+
+before(async () => {
+  db = await openDb({ dataDir: 'memory' });
+  await migrate(db);
+  const clock = new VirtualClock(NOW);
+  const audit = new DecisionStore(db);
+  const config = throttleConfigSchema.parse({
+    mode: 'recommend', interval: 60,
+    groups: [{ name: 'core', priority: 3, floor: 5 * MB, match: [{ user: 'orders' }] }, { name: 'general', priority: 0, floor: MB, match: [{}] }],
+  });
+  const loop = new ThrottleLoop({ cluster: 'east', config, engine: new Engine(), source: clusterSeries(true), actuator, audit, clock });
+  await loop.round();
+  clock.advance(60_000);
+  await loop.round();
+  api = await buildApi({ registry: new Registry(), readiness: { checks: async () => [] }, token: TOKEN, plugins: [(app, auth) => throttleRoutes(app, { loops: new Map([['east', loop]]), audit }, auth)] });
+});
+after(async () => {
+  await api.close();
+  await db.close();
+});
+
+test('recommendations, state and model of the last round', async () => {
+  const rec = (await api.inject('/api/v1/throttle/recommendations?cluster=east')).json() as { recommendations: { id: number; entityKey: string; status: string; reason: string }[] };
+  assert.deepEqual(rec.recommendations.map((r) => [r.entityKey, r.status]), [['user=batch,client-id=loader', 'pending']]);
+  assert.match(rec.recommendations[0]!.reason, /^pressured: demand/);
+  const state = (await api.inject('/api/v1/throttle/state')).json() as { diagnosis: { state: string } };
+  assert.equal(state.diagnosis.state, 'pressured');
+  const model = (await api.inject('/api/v1/throttle/model?cluster=east')).json() as { brokers: { broker: string; kind: string; r2: number }[]; capacity: { produce: number } };
+  assert.deepEqual(model.brokers.map((b) => [b.broker, b.kind]), [['0', 'fit'], ['1', 'fit'], ['2', 'fit']]);
+  assert.ok(model.brokers.every((b) => b.r2 > 0.95));
+  assert.ok(Math.abs(model.capacity.produce - 70 * MB) < MB);
+  const missing = await api.inject('/api/v1/throttle/state?cluster=nope');
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error, 'query.cluster: no throttle loop for cluster "nope"; clusters are east');
+});
+
+test('apply: refused without the token, with a bad body, for an unknown id; applied once with it', async () => {
+  const [pending] = ((await api.inject('/api/v1/throttle/recommendations')).json() as { recommendations: { id: number }[] }).recommendations;
+  const id = pending!.id;
+  assert.equal((await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id } })).statusCode, 401);
+  const bad = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: 'x' }, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error, 'body.id: expected a positive integer, got "x"');
+  const unknown = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: 424242 }, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.deepEqual([unknown.statusCode, unknown.json().error], [404, 'no recommendation 424242 for cluster east']);
+  assert.equal(actuator.changes.length, 0);
+  const ok = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id }, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual([ok.json().decision.status, ok.json().decision.appliedBy], ['applied', 'api']);
+  assert.equal(actuator.changes.length, 1);
+  const again = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id }, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.deepEqual([again.statusCode, again.json().error], [409, `recommendation ${id} is applied, not pending`]);
+  const decisions = (await api.inject('/api/v1/throttle/decisions?cluster=east&status=applied')).json() as { decisions: { id: number }[] };
+  assert.deepEqual(decisions.decisions.map((d) => d.id), [id]);
+});
