@@ -12,9 +12,12 @@ export const STALE_NAN: number = new Float64Array(bits.buffer)[0]!;
 const scratch = new Float64Array(1);
 const scratchWords = new Uint32Array(scratch.buffer);
 
-/** True when `v` is the staleness marker, not just any NaN. */
+/**
+ * True when `v` is the staleness marker, not just any NaN. The marker is a signalling NaN, and
+ * some paths through the JS engine set its quiet bit (0x7ff8000000000002); that still counts.
+ */
 export function isStaleNaN(v: number): boolean {
   if (v === v) return false;
   scratch[0] = v;
-  return scratchWords[0] === 2 && scratchWords[1] === 0x7ff00000;
+  return scratchWords[0] === 2 && (scratchWords[1] === 0x7ff00000 || scratchWords[1] === 0x7ff80000);
 }
