@@ -88,7 +88,7 @@ export class Dispatcher {
 
   /** Restores the notification log (e.g. read from the database at start). */
   restoreLog(entries: readonly LogEntry[]): void {
-    for (const e of entries) this.log.set(logKey(e.groupKey, e.receiver, e.integrationIndex), e);
+    for (const e of entries) if (e.firing.length > 0) this.log.set(logKey(e.groupKey, e.receiver, e.integrationIndex), e);
   }
 
   /** Takes in alerts: each replaces the held alert with the same fingerprint and joins its groups. */
@@ -142,6 +142,11 @@ export class Dispatcher {
   /** How many aggregation groups exist. */
   get groupCount(): number {
     return this.groups.size;
+  }
+
+  /** How many notification log entries are held. */
+  get logSize(): number {
+    return this.log.size;
   }
 
   /** Resolves once every delivery started so far has settled. */
@@ -225,6 +230,13 @@ export class Dispatcher {
     if (group.fingerprints.size === 0 && this.groups.get(group.slot) === group) {
       group.timer?.cancel();
       this.groups.delete(group.slot);
+      // An entry listing no firing alert decides exactly as a missing one: drop it, so memory
+      // follows the live groups. (The database copy ages out with the outbox's retention.)
+      const receiver = this.receivers.get(group.route.receiver);
+      for (const integration of receiver === undefined ? [] : integrationsOf(receiver)) {
+        const key = logKey(group.key, group.route.receiver, integration.index);
+        if (this.log.get(key)?.firing.length === 0) this.log.delete(key);
+      }
     }
   }
 

@@ -119,7 +119,10 @@ export class Notifier implements AlertSink {
   /** Takes alerts from the rules engine; resolves once they are held (not once notified). */
   async send(alerts: readonly OutgoingAlert[]): Promise<void> {
     if (this.loading !== undefined) await this.loading;
-    this.dispatcher.ingest(alerts);
+    // As Alertmanager's API, an alert needs a label to be identified by; one without is refused.
+    const named = alerts.filter((a) => Object.values(a.labels).some((v) => v !== ''));
+    if (named.length < alerts.length) this.logger.warn({ refused: alerts.length - named.length }, 'alerts without labels cannot be identified and were refused');
+    this.dispatcher.ingest(named);
   }
 
   /** The alerts held now, with the silences and alerts muting them, for the API. */

@@ -36,6 +36,9 @@ export interface RetryPolicy {
 /** The default retry policy. */
 export const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 300_000, maxAttempts: 20 };
 
+const DEFAULT_RETENTION_MS = 5 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** The delay before attempt `attempts + 1`, after `attempts` failed ones. */
 export function backoffMs(policy: RetryPolicy, attempts: number): number {
   return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempts - 1));
@@ -54,6 +57,11 @@ export interface OutboxOptions {
   readonly leaseMs?: number;
   /** How often the sender looks for due rows. Default 1 s. */
   readonly pollMs?: number;
+  /**
+   * How long sent and failed rows, and notification log entries not renewed, are kept; pruned
+   * hourly. Default 5 days, Alertmanager's notification log retention.
+   */
+  readonly retentionMs?: number;
   /**
    * Runs after rows are written and before they may be sent; the sender holds off until it
    * resolves. Lets a test stop the process between the write and the send.
@@ -93,6 +101,7 @@ export class Outbox {
   private again = false;
   private holding = 0;
   private started = false;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: OutboxOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -210,8 +219,20 @@ export class Outbox {
     return rows.length;
   }
 
+  /** Deletes sent and failed rows and log entries older than the retention; returns rows deleted. */
+  async prune(): Promise<number> {
+    const before = toTimestamp(this.options.clock.now() - (this.options.retentionMs ?? DEFAULT_RETENTION_MS));
+    const rows = await this.options.db.query(`DELETE FROM notify_outbox WHERE status <> 'pending' AND created_at < $1`, [before]);
+    const log = await this.options.db.query('DELETE FROM notify_log WHERE sent_at < $1', [before]);
+    return rows.rowCount + log.rowCount;
+  }
+
   private async round(): Promise<void> {
     try {
+      if (this.options.clock.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = this.options.clock.now();
+        await this.prune();
+      }
       await this.runOnce();
     } catch (err) {
       // The database is away: rows stay pending and the next round tries again.

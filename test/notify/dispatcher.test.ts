@@ -114,6 +114,7 @@ describe('Dispatcher', () => {
     await at(h, 30 * S + 10 * M);
     assert.deepEqual(h.sent.slice(3), [{ at: 30 * S + 10 * M, receiver: 'team', status: 'resolved', alerts: ['billing:resolved'] }]);
     assert.equal(h.dispatcher.groupCount, 0);
+    assert.equal(h.dispatcher.logSize, 0);
     await at(h, 5 * H);
     assert.equal(h.sent.length, 4);
   });

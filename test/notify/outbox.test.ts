@@ -186,6 +186,32 @@ forEachNotifyBackend((backend) => {
     assert.deepEqual(server.requests.map((r) => (JSON.parse(r.body) as { alerts: unknown[] }).alerts.length), [1, 2]);
   });
 
+  it('prunes sent rows and log entries after the retention, never pending ones', async () => {
+    const db = await backend.fresh();
+    clock = new VirtualClock(T0);
+    server.requests.length = 0;
+    const receiver = new WebhookReceiver(webhookConfig(server.url).receivers[0]!.webhook_configs[0]!);
+    const outbox = new Outbox({ db, clock, receiverOf: () => receiver, metrics: new NotifyMetrics(new Registry()), logger: silentLogger(), retentionMs: 86_400_000 });
+    const delivery = (key: string) => ({
+      receiver: 'ops',
+      integration: 'webhook' as const,
+      integrationIndex: 0,
+      groupKey: key,
+      notification: { receiver: 'ops', groupKey: key, status: 'firing' as const, groupLabels: {}, alerts: [], externalURL: '' },
+      entry: { groupKey: key, receiver: 'ops', integrationIndex: 0, firing: ['a'], resolved: [], sentAt: clock.now() },
+    });
+    await outbox.enqueue([delivery('sent')]);
+    assert.equal(await outbox.runOnce(), 1);
+    clock.advance(86_400_000);
+    await outbox.enqueue([delivery('pending')]);
+    assert.equal(await outbox.prune(), 0);
+    clock.advance(1);
+    assert.equal(await outbox.prune(), 2);
+    clock.advance(86_400_000);
+    assert.equal(await outbox.prune(), 1);
+    assert.deepEqual((await db.query('SELECT group_key, status FROM notify_outbox')).rows, [{ group_key: 'pending', status: 'pending' }]);
+  });
+
   it('never lets two senders deliver one row', async () => {
     const db = await backend.fresh();
     clock = new VirtualClock(T0);
