@@ -31,14 +31,23 @@ export class WebhookReceiver implements Receiver {
 }
 
 /**
- * POSTs `body` and classifies the outcome; error text names the URL without credentials or
- * query and never contains `secrets`.
+ * POSTs `body` and classifies the outcome. Credentials in the URL are sent as Basic auth; error
+ * text names the URL without credentials or query and never contains `secrets`.
  */
 export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, secrets: readonly (string | undefined)[] = []): Promise<SendResult> {
   const where = safeUrl(url);
-  const hidden = [...secrets, new URL(url).password, new URL(url).search.slice(1)];
+  const target = new URL(url);
+  const hidden = [...secrets, target.password, target.search.slice(1)];
+  const sent = { ...headers };
+  // fetch refuses credentials in the URL: they travel as Basic auth instead.
+  if (target.username !== '' || target.password !== '') {
+    sent.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    hidden.push(sent.authorization.slice(6));
+    target.username = '';
+    target.password = '';
+  }
   try {
-    const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await fetch(target, { method: 'POST', body, headers: sent, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     const text = await response.text().catch(() => '');
     if (response.ok) return { ok: true, retryable: false };
     const detail = redact(`${where} answered ${response.status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`, hidden);
