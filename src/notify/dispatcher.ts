@@ -41,6 +41,8 @@ export interface HeldAlert {
 /** An alert with what currently mutes it, for the API. */
 export interface AlertView extends HeldAlert {
   readonly status: 'firing' | 'resolved';
+  /** True when a silence or an inhibition keeps it out of notifications. */
+  readonly muted: boolean;
   readonly silencedBy: readonly string[];
   /** Fingerprints of the alerts inhibiting it. */
   readonly inhibitedBy: readonly string[];
@@ -130,13 +132,18 @@ export class Dispatcher {
         receivers.set(fp, set);
       }
     }
-    return sortAlerts(held).map((a) => ({
-      ...a,
-      status: a.endsAtMs <= now ? 'resolved' : 'firing',
-      silencedBy: this.options.silencedBy(a.labels, now),
-      inhibitedBy: inhibitors.has(a.fingerprint) ? [inhibitors.get(a.fingerprint)!] : [],
-      receivers: [...(receivers.get(a.fingerprint) ?? [])].sort(),
-    }));
+    return sortAlerts(held).map((a) => {
+      const silencedBy = this.options.silencedBy(a.labels, now);
+      const inhibitedBy = inhibitors.has(a.fingerprint) ? [inhibitors.get(a.fingerprint)!] : [];
+      return {
+        ...a,
+        status: a.endsAtMs <= now ? 'resolved' : 'firing',
+        muted: silencedBy.length > 0 || inhibitedBy.length > 0,
+        silencedBy,
+        inhibitedBy,
+        receivers: [...(receivers.get(a.fingerprint) ?? [])].sort(),
+      };
+    });
   }
 
   /** How many aggregation groups exist. */

@@ -55,6 +55,7 @@ export class Notifier implements AlertSink {
   private readonly clock: Clock;
   private loading: Promise<void> | undefined;
   private loadTimer: { cancel(): void } | undefined;
+  private abandonLoad: (() => void) | undefined;
   private running = false;
 
   constructor(options: NotifierOptions) {
@@ -111,6 +112,7 @@ export class Notifier implements AlertSink {
   async stop(): Promise<void> {
     this.running = false;
     this.loadTimer?.cancel();
+    this.abandonLoad?.();
     this.dispatcher.stop();
     await this.dispatcher.idle();
     await this.outbox.stop();
@@ -138,6 +140,8 @@ export class Notifier implements AlertSink {
 
   private load(): Promise<void> {
     return new Promise<void>((resolve) => {
+      // `stop` during a retry wait must not leave `send` callers waiting for good.
+      this.abandonLoad = resolve;
       const attempt = (): void => {
         if (!this.running) return resolve();
         void (async () => {

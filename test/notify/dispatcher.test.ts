@@ -133,12 +133,12 @@ describe('Dispatcher', () => {
     await at(h, 30 * S);
     assert.deepEqual(h.sent, [{ at: 30 * S, receiver: 'team', status: 'firing', alerts: ['billing:firing', 'payments:firing'] }]);
     assert.deepEqual(h.muted, { silenced: 1, inhibited: 1 });
-    const views = h.dispatcher.alerts().map((a) => [a.labels.group, a.labels.severity ?? '', a.silencedBy, a.inhibitedBy, a.receivers]);
+    const views = h.dispatcher.alerts().map((a) => [a.labels.group, a.labels.severity ?? '', a.muted, a.silencedBy, a.inhibitedBy, a.receivers]);
     assert.deepEqual(views, [
-      ['billing', 'critical', [], [], ['team']],
-      ['billing', 'warning', [], [fingerprint({ alertname: 'KafkaConsumerLag', group: 'billing', severity: 'critical' })], ['team']],
-      ['orders', '', ['s1'], [], ['team']],
-      ['payments', 'warning', [], [], ['team']],
+      ['billing', 'critical', false, [], [], ['team']],
+      ['billing', 'warning', true, [], [fingerprint({ alertname: 'KafkaConsumerLag', group: 'billing', severity: 'critical' })], ['team']],
+      ['orders', '', true, ['s1'], [], ['team']],
+      ['payments', 'warning', false, [], [], ['team']],
     ]);
   });
 
