@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { describeValue } from '../config/issues.ts';
 import { validate } from '../config/validate.ts';
+import { loadYamlFile, parseYaml } from '../config/yaml.ts';
 import { parseDuration } from './duration.ts';
 import { parseMatcher, type Matcher } from './matchers.ts';
 
@@ -163,4 +164,17 @@ export type InhibitRuleConfig = NotifyConfig['inhibit_rules'][number];
  */
 export function parseNotifyConfig(input: unknown, options: { source?: string } = {}): NotifyConfig {
   return validate(notifyConfigSchema, input, { code: 'SLUICE_ERR_NOTIFY_CONFIG', ...(options.source === undefined ? {} : { source: options.source }) });
+}
+
+/**
+ * Reads a notification config file (Alertmanager's YAML). Problems name `file:line:col` and the
+ * path (SLUICE_ERR_CONFIG_INVALID; SLUICE_ERR_CONFIG_FILE when it cannot be read).
+ */
+export async function loadNotifyConfigFile(path: string): Promise<NotifyConfig> {
+  return (await loadYamlFile(path, notifyConfigSchema)) as NotifyConfig;
+}
+
+/** Parses notification config YAML text, as `loadNotifyConfigFile` does a file. */
+export function parseNotifyConfigYaml(text: string, file = '<input>'): NotifyConfig {
+  return parseYaml(text, notifyConfigSchema, { file }) as NotifyConfig;
 }

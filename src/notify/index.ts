@@ -1,5 +1,5 @@
 /** The notification pipeline's public surface. */
-export { parseNotifyConfig, notifyConfigSchema, type NotifyConfig } from './config.ts';
+export { loadNotifyConfigFile, notifyConfigSchema, parseNotifyConfig, parseNotifyConfigYaml, type NotifyConfig } from './config.ts';
 export { Notifier, type NotifierOptions } from './notifier.ts';
 export { SilenceStore } from './silences.ts';
 export type { NewSilence, Silence, SilenceMatcher, SilenceState } from './silence-match.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSluiceError } from '../../src/errors.ts';
-import { parseNotifyConfig } from '../../src/notify/config.ts';
+import { parseNotifyConfig, parseNotifyConfigYaml } from '../../src/notify/config.ts';
 import { parseDuration } from '../../src/notify/duration.ts';
 
 /** The message of the SluiceError `fn` throws, after checking its code and path. */
@@ -110,5 +110,27 @@ describe('parseNotifyConfig', () => {
       'receivers[0].email_configs[0].auth_password',
     );
     assert.ok(!message.includes('hunter2'), message);
+  });
+});
+
+describe('parseNotifyConfigYaml', () => {
+  it('reads Alertmanager YAML and places problems at file:line:col', () => {
+    const yaml = [
+      'route:',
+      '  receiver: ops',
+      '  group_by: [alertname, group]',
+      '  routes:',
+      '    - matchers: [\'severity="page"\']',
+      '      receiver: pager',
+      'receivers:',
+      '  - name: ops',
+      '    webhook_configs:',
+      '      - url: http://127.0.0.1:9000/hook',
+      '',
+    ].join('\n');
+    assert.throws(() => parseNotifyConfigYaml(yaml, 'notify.yml'), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_CONFIG_INVALID') && err.message === 'notify.yml:6:17: route.routes[0].receiver: no receiver named "pager" in receivers');
+    const config = parseNotifyConfigYaml(yaml.replace('receiver: pager', 'receiver: ops'));
+    assert.deepEqual(config.route.routes[0]!.matchers, [{ name: 'severity', type: '=', value: 'page' }]);
+    assert.ok(Object.isFrozen(config.route));
   });
 });
