@@ -109,27 +109,28 @@ export class Head implements Querier {
         if (!matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
         const lo = lowerBound(s.ts, s.start, s.end, from);
         const hi = lowerBound(s.ts, lo, s.end, to, true);
-        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts.slice(lo, hi), values: s.values.slice(lo, hi) });
+        // Views, not copies: rule evaluation selects most of the head every round. They stay valid
+        // because the head never rewrites samples in place (makeRoom moves them to new arrays).
+        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts.subarray(lo, hi), values: s.values.subarray(lo, hi) });
       }
     }
     return out;
   }
 }
 
-/** Drops samples older than `cutoff`; then, if still full, doubles the arrays. */
+/**
+ * Drops samples older than `cutoff` and makes room, always into new arrays (twice the live
+ * samples, at least the old size): arrays handed out by `select` are views of the old ones and
+ * must keep their contents.
+ */
 function makeRoom(s: HeadSeries, cutoff: number): void {
   const start = lowerBound(s.ts, s.start, s.end, cutoff);
   const live = s.end - start;
-  const capacity = live * 2 > s.ts.length ? s.ts.length * 2 : s.ts.length;
-  const ts = capacity === s.ts.length ? s.ts : new Float64Array(capacity);
-  const values = capacity === s.values.length ? s.values : new Float64Array(capacity);
-  if (ts === s.ts) {
-    ts.copyWithin(0, start, s.end);
-    values.copyWithin(0, start, s.end);
-  } else {
-    ts.set(s.ts.subarray(start, s.end));
-    values.set(s.values.subarray(start, s.end));
-  }
+  const capacity = Math.max(s.ts.length, live * 2, 4);
+  const ts = new Float64Array(capacity);
+  const values = new Float64Array(capacity);
+  ts.set(s.ts.subarray(start, s.end));
+  values.set(s.values.subarray(start, s.end));
   s.ts = ts;
   s.values = values;
   s.start = 0;

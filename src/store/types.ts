@@ -46,7 +46,7 @@ export interface SeriesData {
   readonly metric: string;
   /** Labels without the metric name, keys sorted. */
   readonly labels: Readonly<Record<string, string>>;
-  /** Sample times in ms since the epoch, ascending. */
+  /** Sample times in ms since the epoch, ascending. May be a view into the querier's own storage: never modify it. */
   readonly ts: Float64Array;
   readonly values: Float64Array;
 }
