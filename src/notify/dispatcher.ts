@@ -218,12 +218,29 @@ export class Dispatcher {
     }
     for (const entry of quiet) this.log.set(logKey(entry.groupKey, entry.receiver, entry.integrationIndex), entry);
     const resolvedAtFlush = new Map(members.filter((a) => a.endsAtMs <= now).map((a) => [a.fingerprint, a]));
-    const settle = (stored: boolean): void => {
-      if (stored) for (const d of deliveries) this.log.set(logKey(d.groupKey, d.receiver, d.integrationIndex), d.entry);
-      if (stored || deliveries.length === 0) this.dropResolved(group, resolvedAtFlush);
-    };
-    if (deliveries.length === 0) settle(false);
-    else this.track(this.options.deliver(deliveries).then(() => settle(true), (err: unknown) => this.options.onDeliverError?.(err, deliveries)));
+    if (deliveries.length === 0) {
+      this.dropResolved(group, resolvedAtFlush);
+    } else {
+      // The log records the decision at once, so a flush that comes before the outbox write is
+      // done (a virtual clock moved far in one step) does not send the same thing again; a
+      // failed write puts the previous entries back, and the next flush tries again.
+      const previous = deliveries.map((d) => {
+        const key = logKey(d.groupKey, d.receiver, d.integrationIndex);
+        const before = this.log.get(key);
+        this.log.set(key, d.entry);
+        return { key, before, entry: d.entry };
+      });
+      const stored = (): void => this.dropResolved(group, resolvedAtFlush);
+      const failed = (err: unknown): void => {
+        for (const p of previous) {
+          if (this.log.get(p.key) !== p.entry) continue;
+          if (p.before === undefined) this.log.delete(p.key);
+          else this.log.set(p.key, p.before);
+        }
+        this.options.onDeliverError?.(err, deliveries);
+      };
+      this.track(this.options.deliver(deliveries).then(stored, failed));
+    }
     if (this.groups.get(group.slot) === group) this.schedule(group, group.route.groupInterval);
   }
 

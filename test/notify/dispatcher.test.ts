@@ -34,6 +34,8 @@ interface Harness {
   sent: { at: number; receiver: string; status: string; alerts: string[] }[];
   muted: Record<string, number>;
   silenced: Set<string>;
+  /** Outbox writes still to refuse. */
+  refuse: { count: number };
 }
 
 function harness(): Harness {
@@ -41,6 +43,7 @@ function harness(): Harness {
   const sent: Harness['sent'] = [];
   const muted: Record<string, number> = {};
   const silenced = new Set<string>();
+  const refuse = { count: 0 };
   const dispatcher = new Dispatcher({
     route: compileRoutes(config.route),
     receivers: config.receivers,
@@ -49,15 +52,20 @@ function harness(): Harness {
     externalURL: config.external_url,
     silencedBy: (labels) => (silenced.has(labels.group ?? '') ? ['s1'] : []),
     deliver: async (deliveries: readonly Delivery[]) => {
+      await Promise.resolve();
+      if (refuse.count > 0) {
+        refuse.count--;
+        throw new Error('database unreachable');
+      }
       for (const d of deliveries) {
-        sent.push({ at: clock.now() - T0, receiver: d.receiver, status: d.notification.status, alerts: d.notification.alerts.map((a) => `${a.labels.group}:${a.status}`) });
+        sent.push({ at: d.entry.sentAt - T0, receiver: d.receiver, status: d.notification.status, alerts: d.notification.alerts.map((a) => `${a.labels.group}:${a.status}`) });
       }
     },
     onMuted: (reason, count) => {
       muted[reason] = (muted[reason] ?? 0) + count;
     },
   });
-  return { clock, dispatcher, sent, muted, silenced };
+  return { clock, dispatcher, sent, muted, silenced, refuse };
 }
 
 /** An alert of KafkaConsumerLag for `group`, started now, firing until `endsAt` (default in a day). */
@@ -117,6 +125,24 @@ describe('Dispatcher', () => {
     assert.equal(h.dispatcher.logSize, 0);
     await at(h, 5 * H);
     assert.equal(h.sent.length, 4);
+  });
+
+  it('decides the same when the clock moves a long way in one step', async () => {
+    const h = harness();
+    h.dispatcher.ingest([lag(h, 'billing')]);
+    h.clock.advanceTo(T0 + 30 * S + 4 * H);
+    await h.dispatcher.idle();
+    assert.deepEqual(h.sent.map((s) => s.at), [30 * S, 30 * S + 4 * H]);
+  });
+
+  it('tries again at the next group_interval when the outbox write fails', async () => {
+    const h = harness();
+    h.refuse.count = 1;
+    h.dispatcher.ingest([lag(h, 'billing')]);
+    await at(h, 30 * S);
+    assert.deepEqual(h.sent, []);
+    await at(h, 30 * S + 5 * M);
+    assert.deepEqual(h.sent, [{ at: 30 * S + 5 * M, receiver: 'team', status: 'firing', alerts: ['billing:firing'] }]);
   });
 
   it('does not hold back an alert that started more than group_wait ago', async () => {
