@@ -33,8 +33,8 @@ const ruleSchema = z.strictObject({
   record: z.string().optional(),
   alert: z.string().optional(),
   expr: text.optional(),
-  for: z.string().optional(),
-  keep_firing_for: z.string().optional(),
+  for: text.optional(),
+  keep_firing_for: text.optional(),
   labels: labelMap.nullish(),
   annotations: labelMap.nullish(),
 });
@@ -42,7 +42,7 @@ const ruleSchema = z.strictObject({
 const fileSchema = z.strictObject({
   groups: z.array(z.strictObject({
     name: z.string(),
-    interval: z.string().optional(),
+    interval: text.optional(),
     limit: z.int().min(0).optional(),
     rules: z.array(z.unknown()).nullish(),
   })).nullish(),
