@@ -1,8 +1,8 @@
 /**
  * The silence store: create, expire, list and get, persisted in `notify_silences` and held in
  * memory for matching, so that muting an alert never waits on the database. `load` at start
- * brings back what an earlier run stored. Expired silences stay listed (as Alertmanager keeps
- * them for its retention) and stop applying at their `endsAt`, read from the Clock.
+ * brings back what an earlier run stored. Expired silences stop applying at their `endsAt`,
+ * read from the Clock, and stay listed for 5 days, as Alertmanager keeps them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
@@ -30,14 +30,22 @@ interface SilenceRow {
   comment: string;
 }
 
+/** How long an expired silence stays listed: Alertmanager's default retention, 5 days. */
+export const SILENCE_RETENTION_MS = 5 * 86_400_000;
+
 /** Silences of one Sluice, in the database and in memory. */
 export class SilenceStore {
   private readonly byId = new Map<string, StoredSilence>();
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly retentionMs = SILENCE_RETENTION_MS,
+  ) {}
 
-  /** Reads every stored silence into memory, replacing what was held. */
+  /** Reads every stored silence into memory, replacing what was held; deletes those expired longer than the retention ago. */
   async load(): Promise<void> {
+    await this.db.query('DELETE FROM notify_silences WHERE ends_at < $1', [toTimestamp(this.clock.now() - this.retentionMs)]);
     const result = await this.db.query<SilenceRow>(
       `SELECT id, matchers, ${msOf('starts_at')} AS starts_at, ${msOf('ends_at')} AS ends_at, created_by, comment FROM notify_silences`,
     );
@@ -82,6 +90,7 @@ export class SilenceStore {
   /** Every silence, newest `startsAt` first. */
   async list(): Promise<Silence[]> {
     const now = this.clock.now();
+    for (const [id, s] of this.byId) if (s.endsAt < now - this.retentionMs) this.byId.delete(id);
     return [...this.byId.values()].sort((a, b) => b.startsAt - a.startsAt || (a.id < b.id ? -1 : 1)).map((s) => this.show(s, now));
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { Registry } from 'prom-client';
 import { VirtualClock } from '../../src/clock.ts';
 import { isSluiceError } from '../../src/errors.ts';
 import { parseNotifyConfig } from '../../src/notify/config.ts';
@@ -40,6 +41,13 @@ forEachNotifyBackend((backend) => {
     const third = new SilenceStore(db, clock);
     await third.load();
     assert.deepEqual((await third.list()).map((s) => [s.id, s.endsAt, s.status]), [[later, iso(T0 + 30_000), 'expired'], [id, iso(T0 + 30_000), 'expired']]);
+    // Five days after they ended they are gone, from the list and from the database.
+    clock.advanceTo(T0 + 30_000 + 5 * 86_400_000);
+    assert.equal((await third.list()).length, 2);
+    clock.advance(1);
+    assert.equal((await third.list()).length, 0);
+    await new SilenceStore(db, clock).load();
+    assert.deepEqual((await db.query('SELECT id FROM notify_silences')).rows, []);
   });
 
   it('refuses an invalid silence, naming the field, and stores nothing', async () => {
@@ -59,7 +67,8 @@ forEachNotifyBackend((backend) => {
       const config = parseNotifyConfig({ route: { receiver: 'ops', group_by: ['alertname'], group_interval: '1m' }, receivers: [{ name: 'ops', webhook_configs: [{ url: `${server.url}/hook` }] }] });
       const earlier = new SilenceStore(db, clock);
       await earlier.create({ matchers: billing, endsAt: iso(T0 + 150_000), createdBy: 'ops', comment: 'deploy' });
-      const notifier = new Notifier({ config, db, clock, logger: silentLogger() });
+      const registry = new Registry();
+      const notifier = new Notifier({ config, db, clock, registry, logger: silentLogger() });
       notifier.start();
       await notifier.send([lagAlert('billing', T0)]);
       assert.deepEqual(notifier.alerts().map((a) => a.silencedBy.length), [1]);
@@ -72,6 +81,8 @@ forEachNotifyBackend((backend) => {
       // Flushes at 30 s, 90 s and 150 s are muted; the silence ends at 150 s, so the 150 s flush sends.
       assert.equal(server.requests.length, 1);
       assert.deepEqual(notifier.alerts().map((a) => a.silencedBy.length), [0]);
+      const muted = await registry.getSingleMetric('sluice_alerts_muted_total')!.get();
+      assert.deepEqual(muted.values.map((v) => [v.labels, v.value]), [[{ reason: 'silenced' }, 2]]);
     } finally {
       await server.close();
     }
