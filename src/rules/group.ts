@@ -116,7 +116,7 @@ export class RuleGroup {
   private async evaluateRule(index: number, rule: RuleSpec, ts: number, target: EvalTarget): Promise<RuleOutput[]> {
     const samples = toVector(await target.engine.instant(rule.expr, ts, target.querier));
     if (rule.kind === 'recording') {
-      const outputs = samples.map((s) => ({ labels: { ...s.metric, ...rule.labels, __name__: rule.name }, value: s.value }));
+      const outputs = samples.map((s) => ({ labels: withoutEmpty({ ...s.metric, ...rule.labels, __name__: rule.name }), value: s.value }));
       if (new Set(outputs.map((o) => labelsKey(o.labels))).size !== outputs.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
       if (this.spec.limit > 0 && outputs.length > this.spec.limit) throw new Error(`exceeded limit of ${this.spec.limit} with ${outputs.length} series`);
       return outputs;
@@ -151,11 +151,17 @@ export class RuleGroup {
     delete labels.__name__;
     for (const [name, text] of Object.entries(rule.labels)) labels[name] = expand(text);
     labels.alertname = rule.name;
-    for (const name of Object.keys(labels)) if (labels[name] === '') delete labels[name];
+    withoutEmpty(labels);
     const annotations: Record<string, string> = {};
     for (const [name, text] of Object.entries(rule.annotations)) annotations[name] = expand(text);
     return { labels, annotations, value };
   }
+}
+
+/** The labels without those whose value is empty: setting a label to "" removes it, as in Prometheus. */
+function withoutEmpty(labels: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(labels)) if (labels[name] === '') delete labels[name];
+  return labels;
 }
 
 /** A rule's query result as samples: a scalar is one sample without labels. */

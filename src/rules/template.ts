@@ -77,6 +77,9 @@ function lexAction(src: string, fail: (m: string) => never): Token[] {
   return tokens;
 }
 
+/** The variables Prometheus defines for alert templates, and `$` (the data itself). */
+const PREDEFINED_VARIABLES = ['$', '$labels', '$externalLabels', '$externalURL', '$value'];
+
 /** Parses `text` as the template `name`; throws SLUICE_ERR_RULES_TEMPLATE naming the template and line. */
 export function parseTemplate(text: string, name: string): Template {
   const root: Node[] = [];
@@ -86,6 +89,8 @@ export function parseTemplate(text: string, name: string): Template {
     const top = stack.at(-1);
     return top === undefined ? root : top.inElse ? top.else : top.then;
   };
+  // Variables are checked when parsed, as Go does; a declaration is visible to the text after it.
+  const variables = new Set(PREDEFINED_VARIABLES);
   let pos = 0;
   let trimNext = false;
   while (pos < text.length) {
@@ -111,7 +116,7 @@ export function parseTemplate(text: string, name: string): Template {
     const keyword = /^(if|else|end|with|range|define|template|block)\b/.exec(body)?.[1];
     const rest = keyword === undefined ? body : body.slice(keyword.length).trim();
     if (keyword === 'if' || keyword === 'with') {
-      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail), then: [], else: [], inElse: false, line, chained: false };
+      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail, variables), then: [], else: [], inElse: false, line, chained: false };
       out().push(frame as unknown as Node);
       stack.push(frame);
     } else if (keyword === 'else') {
@@ -120,7 +125,7 @@ export function parseTemplate(text: string, name: string): Template {
       top!.inElse = true;
       const chain = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
       if (chain !== undefined) {
-        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail), then: [], else: [], inElse: false, line, chained: true };
+        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail, variables), then: [], else: [], inElse: false, line, chained: true };
         top!.else.push(frame as unknown as Node);
         stack.push(frame);
       } else if (rest !== '') fail(`unexpected ${JSON.stringify(rest)} after else`);
@@ -132,7 +137,7 @@ export function parseTemplate(text: string, name: string): Template {
     } else if (keyword !== undefined) {
       fail(`{{${keyword}}} is not supported in alert templates`);
     } else {
-      out().push({ t: 'action', pipe: parsePipeline(body, fail), line });
+      out().push({ t: 'action', pipe: parsePipeline(body, fail, variables), line });
     }
   }
   if (stack.length > 0) throw templateError(name, lineOf(text, text.length), `unexpected EOF`);
@@ -154,7 +159,7 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-function parsePipeline(src: string, fail: (m: string) => never): Pipeline {
+function parsePipeline(src: string, fail: (m: string) => never, variables: Set<string>): Pipeline {
   const tokens = lexAction(src, fail);
   if (tokens.length === 0) fail('missing value for command');
   let decl: string | undefined;
@@ -191,6 +196,7 @@ function parsePipeline(src: string, fail: (m: string) => never): Pipeline {
         return { t: 'field', base: 'dot', path: tok.text === '.' ? [] : tok.text.slice(1).split('.') };
       case 'var': {
         const [base, ...path] = tok.text.split('.');
+        if (!variables.has(base!)) fail(`undefined variable ${JSON.stringify(base)}`);
         return { t: 'field', base: base!, path };
       }
       case 'ident':
@@ -209,6 +215,7 @@ function parsePipeline(src: string, fail: (m: string) => never): Pipeline {
   };
   const result = pipeline();
   if (i < tokens.length) fail(`unexpected ${JSON.stringify(tokens[i]!.text)} in operand`);
+  if (decl !== undefined) variables.add(decl);
   return { decl, cmds: result.cmds };
 }
 

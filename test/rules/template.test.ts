@@ -93,3 +93,10 @@ describe('Prometheus formatting functions', () => {
     assert.equal(sprintf('%5.1f|%-4s|%04d|%x|%q|%v|%%|%d', [2.75, 'ab', 7, 255, 'q', true, 'x']), '  2.8|ab  |0007|ff|"q"|true|%|%!d(string=x)');
   });
 });
+
+describe('template variables', () => {
+  test('an undefined variable is a parse error; declared ones are known after their declaration', () => {
+    assert.throws(() => parseTemplate('{{ $valeu }}', '__alert_A'), { message: 'template: __alert_A:1: undefined variable "$valeu"' });
+    assert.equal(expandTemplate(parseTemplate('{{ $n := 2.0 }}{{ if gt $value $n }}more{{ end }}', 't'), { labels: {}, externalLabels: {}, externalURL: '', value: 3 }), 'more');
+  });
+});
