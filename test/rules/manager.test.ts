@@ -150,6 +150,46 @@ for (const backend of backends) {
       }
     });
 
+    test('outputs without cluster get externalLabels.cluster; a running evaluation is never overlapped; metrics', async () => {
+      const { clock, store, close } = await setup();
+      try {
+        const file = join(dir, 'lag2.yaml');
+        await writeFile(file, LAG_RULES.replace('for: 2m', 'for: 0s'));
+        await store.writer.write([{ metric: 'kafka_consumergroup_lag', labels: { cluster: 'c1', group: 'billing', partition: '0' }, ts: NOW, value: 150 }]);
+        let release = (): void => {};
+        const gate = new Promise<void>((resolve) => { release = resolve; });
+        const registry = new Registry();
+        const m = new RuleManager({
+          querier: store.head,
+          sink: store.writer,
+          // A receiver that is slow to answer holds the evaluation open.
+          alertSink: { send: () => gate },
+          clock,
+          registry,
+          externalLabels: { cluster: 'all' },
+        });
+        await m.reload([file]);
+        m.start();
+        clock.advance(0);
+        clock.advance(M);
+        clock.advance(M);
+        release();
+        await m.idle();
+        const value = async (name: string, labels: Record<string, string> = {}): Promise<number | undefined> =>
+          (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
+        assert.equal(await value('sluice_rule_group_iterations_missed_total'), 2);
+        assert.equal(await value('sluice_rule_evaluations_total', { rule_group: `${file};lag` }), 3);
+        assert.equal(await value('sluice_rule_evaluation_failures_total'), undefined);
+        assert.equal(await value('sluice_alerts', { state: 'firing' }), 1);
+        assert.equal(await value('sluice_rule_samples_skipped_total'), 0);
+        const total = await store.head.select([{ name: '__name__', type: '=', value: 'total:lag:sum' }], NOW, NOW);
+        assert.deepEqual(total.map((s) => [s.labels, [...s.values]]), [[{ cluster: 'all' }, [150]]]);
+        await m.stop();
+      } finally {
+        await close();
+      }
+    });
+
     test('reload: a file gone bad keeps its groups running; good files are replaced; unlisted files are dropped', async () => {
       const { clock, store, close } = await setup();
       try {
