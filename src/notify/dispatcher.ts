@@ -83,6 +83,9 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly receivers: Map<string, ReceiverConfig>;
   private stopped = false;
+  /** Bumped whenever the held alerts change. */
+  private version = 0;
+  private inhibitCache: { now: number; version: number; map: Map<string, string> } | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.receivers = new Map(options.receivers.map((r) => [r.name, r]));
@@ -100,6 +103,7 @@ export class Dispatcher {
     for (const alert of alerts) {
       const held = toHeld(alert, now);
       this.held.set(held.fingerprint, held);
+      this.version++;
       for (const route of matchRoutes(this.options.route, held.labels)) {
         const labels = groupLabels(route, held.labels);
         const key = groupKey(route, labels);
@@ -123,7 +127,7 @@ export class Dispatcher {
   alerts(): AlertView[] {
     const now = this.options.clock.now();
     const held = [...this.held.values()];
-    const inhibitors = this.inhibitorsOf(held, now);
+    const inhibitors = this.inhibitorsAt(now);
     const receivers = new Map<string, Set<string>>();
     for (const group of this.groups.values()) {
       for (const fp of group.fingerprints) {
@@ -172,8 +176,16 @@ export class Dispatcher {
     group.timer = this.options.clock.setTimeout(() => this.flush(group), ms);
   }
 
-  private inhibitorsOf(alerts: readonly HeldAlert[], now: number): Map<string, string> {
-    return inhibited(this.options.inhibitRules, alerts.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, firing: a.endsAtMs > now })));
+  /**
+   * Which held alerts are inhibited at `now`. Groups often flush at the same instant, so the
+   * answer is kept until the time or the held alerts change.
+   */
+  private inhibitorsAt(now: number): Map<string, string> {
+    if (this.inhibitCache?.now !== now || this.inhibitCache.version !== this.version) {
+      const candidates = [...this.held.values()].map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, firing: a.endsAtMs > now }));
+      this.inhibitCache = { now, version: this.version, map: this.options.inhibitRules.length === 0 ? new Map() : inhibited(this.options.inhibitRules, candidates) };
+    }
+    return this.inhibitCache.map;
   }
 
   /** One tick of a group: decide per integration, hand over what is due, drop what resolved. */
@@ -181,7 +193,7 @@ export class Dispatcher {
     if (this.stopped) return;
     const now = this.options.clock.now();
     const members = sortAlerts([...group.fingerprints].map((fp) => this.held.get(fp)).filter((a): a is HeldAlert => a !== undefined));
-    const inhibitors = this.inhibitorsOf([...this.held.values()], now);
+    const inhibitors = this.inhibitorsAt(now);
     let silenced = 0;
     let inhibitedCount = 0;
     const shown = members.filter((a) => {
@@ -249,7 +261,10 @@ export class Dispatcher {
     for (const [fp, alert] of resolved) {
       if (this.held.get(fp) !== alert) continue; // replaced meanwhile: it may fire again
       group.fingerprints.delete(fp);
-      if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) this.held.delete(fp);
+      if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) {
+        this.held.delete(fp);
+        this.version++;
+      }
     }
     if (group.fingerprints.size === 0 && this.groups.get(group.slot) === group) {
       group.timer?.cancel();

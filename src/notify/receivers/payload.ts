@@ -58,6 +58,6 @@ export function defaultSubject(n: Notification): string {
   const values = Object.values(group).join(' ');
   const common = commonLabels(n.alerts.map((a) => a.labels));
   const rest = Object.entries(common).filter(([name]) => !(name in group));
-  const tail = rest.length > 0 ? ` (${rest.map(([k, v]) => `${k}=${v}`).join(' ')})` : '';
-  return `${head} ${values}${tail}`.replace(/\s+$/, '');
+  const tail = rest.length > 0 ? `(${rest.map(([k, v]) => `${k}=${v}`).join(' ')})` : '';
+  return [head, values, tail].filter((part) => part !== '').join(' ');
 }

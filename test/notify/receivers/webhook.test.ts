@@ -35,6 +35,7 @@ describe('defaultSubject', () => {
   it('counts firing alerts and names the common labels outside the group', () => {
     assert.equal(defaultSubject(notification([alert('billing', 'firing'), alert('billing', 'resolved')])), '[FIRING:1] KafkaConsumerLag (cluster=c1 group=billing)');
     assert.equal(defaultSubject(notification([alert('billing', 'resolved'), alert('orders', 'resolved')])), '[RESOLVED] KafkaConsumerLag (cluster=c1)');
+    assert.equal(defaultSubject({ ...notification([alert('billing', 'firing')]), groupLabels: {} }), '[FIRING:1] (alertname=KafkaConsumerLag cluster=c1 group=billing)');
   });
 });
 
