@@ -231,7 +231,7 @@ export class Dispatcher {
     for (const entry of quiet) this.log.set(logKey(entry.groupKey, entry.receiver, entry.integrationIndex), entry);
     const resolvedAtFlush = new Map(members.filter((a) => a.endsAtMs <= now).map((a) => [a.fingerprint, a]));
     if (deliveries.length === 0) {
-      this.dropResolved(group, resolvedAtFlush);
+      this.dropResolved(group, resolvedAtFlush, now);
     } else {
       // The log records the decision at once, so a flush that comes before the outbox write is
       // done (a virtual clock moved far in one step) does not send the same thing again; a
@@ -242,7 +242,7 @@ export class Dispatcher {
         this.log.set(key, d.entry);
         return { key, before, entry: d.entry };
       });
-      const stored = (): void => this.dropResolved(group, resolvedAtFlush);
+      const stored = (): void => this.dropResolved(group, resolvedAtFlush, now);
       const failed = (err: unknown): void => {
         for (const p of previous) {
           if (this.log.get(p.key) !== p.entry) continue;
@@ -256,10 +256,11 @@ export class Dispatcher {
     if (this.groups.get(group.slot) === group) this.schedule(group, group.route.groupInterval);
   }
 
-  /** Removes alerts notified as resolved (unless updated since), and the group once empty. */
-  private dropResolved(group: Group, resolved: ReadonlyMap<string, HeldAlert>): void {
-    for (const [fp, alert] of resolved) {
-      if (this.held.get(fp) !== alert) continue; // replaced meanwhile: it may fire again
+  /** Removes alerts notified as resolved (unless they fire again since), and the group once empty. */
+  private dropResolved(group: Group, resolved: ReadonlyMap<string, HeldAlert>, at: number): void {
+    for (const fp of resolved.keys()) {
+      const current = this.held.get(fp);
+      if (current !== undefined && current.endsAtMs > at) continue; // fires again: keep it
       group.fingerprints.delete(fp);
       if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) {
         this.held.delete(fp);

@@ -145,6 +145,20 @@ describe('Dispatcher', () => {
     assert.deepEqual(h.sent, [{ at: 30 * S + 5 * M, receiver: 'team', status: 'firing', alerts: ['billing:firing'] }]);
   });
 
+  it('drops a resolved alert the rules engine keeps re-sending as resolved, and keeps one that fires again', async () => {
+    const h = harness();
+    h.dispatcher.ingest([lag(h, 'billing'), lag(h, 'orders')]);
+    await at(h, 30 * S);
+    await at(h, 2 * M);
+    const resolvedAt = h.clock.now();
+    h.dispatcher.ingest([lag(h, 'billing', {}, resolvedAt), lag(h, 'orders', {}, resolvedAt)]);
+    await at(h, 3 * M);
+    h.dispatcher.ingest([lag(h, 'billing', {}, resolvedAt), lag(h, 'orders')]);
+    await at(h, 30 * S + 5 * M);
+    assert.deepEqual(h.sent.slice(1), [{ at: 30 * S + 5 * M, receiver: 'team', status: 'firing', alerts: ['orders:firing', 'billing:resolved'] }]);
+    assert.deepEqual(h.dispatcher.alerts().map((a) => a.labels.group), ['orders']);
+  });
+
   it('does not hold back an alert that started more than group_wait ago', async () => {
     const h = harness();
     h.dispatcher.ingest([{ ...lag(h, 'billing'), startsAt: iso(T0 - 10 * M) }]);
