@@ -38,6 +38,7 @@ export interface Notification {
   /** `firing` when any alert listed fires. */
   readonly status: AlertStatus;
   readonly groupLabels: Labels;
+  /** Firing alerts first, then resolved ones, each part sorted by labels. */
   readonly alerts: readonly NotifiedAlert[];
   /** Where links in the notification point (the config's `external_url`). */
   readonly externalURL: string;
