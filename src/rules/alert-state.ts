@@ -63,7 +63,7 @@ export function stepAlerts(previous: ReadonlyMap<string, Alert>, candidates: rea
   for (const [fp, c] of returned) {
     const old = previous.get(fp);
     next.set(fp, old !== undefined && old.state !== 'inactive'
-      ? { ...old, value: c.value, annotations: c.annotations, keepFiringSince: undefined }
+      ? { ...withoutKeepFiring(old), value: c.value, annotations: c.annotations }
       : { labels: c.labels, annotations: c.annotations, state: 'pending', activeAt: ts, value: c.value });
   }
   for (const [fp, old] of previous) {
@@ -81,17 +81,18 @@ export function stepAlerts(previous: ReadonlyMap<string, Alert>, candidates: rea
       next.set(fp, old);
       continue;
     }
-    next.set(fp, { ...old, state: 'inactive', resolvedAt: ts, keepFiringSince: undefined });
+    next.set(fp, { ...withoutKeepFiring(old), state: 'inactive', resolvedAt: ts });
   }
   for (const [fp, a] of next) {
     if (a.state === 'pending' && ts - a.activeAt >= rule.forMs) next.set(fp, { ...a, state: 'firing', firedAt: ts });
   }
-  for (const [fp, a] of next) if (a.keepFiringSince === undefined && 'keepFiringSince' in a) next.set(fp, withoutUndefined(a));
   return { ok: true, alerts: next };
 }
 
-function withoutUndefined(a: Alert): Alert {
-  return Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as unknown as Alert;
+/** The alert without a keep_firing_for countdown (it is returned again, or resolved). */
+function withoutKeepFiring(a: Alert): Alert {
+  const { keepFiringSince: _, ...rest } = a;
+  return rest;
 }
 
 /** Number of alerts pending or firing. */
