@@ -1,27 +1,42 @@
 /**
  * The service assembled: `buildApp(config, deps)` wires the modules in order and returns
- * `{ start, stop }`. Building does no I/O. `start` opens the store (database, migrations,
- * partitions, head, writer, maintenance), then starts the collectors, which send samples to the
- * store's writer and events to its events table, and returns without waiting for any cycle.
- * `stop` undoes `start` in reverse: collectors first (their last cycle is written), then the
- * store (queued samples flushed, database closed). Used by `sluice start`, `sluice demo` and tests.
+ * `{ start, stop }`. Building does no I/O. `start` brings the parts up receivers first, so that
+ * nothing sends before its receiver runs:
+ *   store (database, migrations, partitions, head, writer) → notifier (silences, outbox) → rules
+ *   (groups loaded, alert state restored) → throttle loops → collectors → HTTP API,
+ * and returns without waiting for any cycle. `stop` undoes `start` in reverse. Used by
+ * `sluice start`, `sluice demo` and tests.
  */
 import { Registry } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
 import { buildCollectors, CollectScheduler, dbEventSink, type Collector, type CollectConfig } from './collect/index.ts';
+import { adminOptionsOf } from './collect/config.ts';
 import type { SluiceConfig } from './config/sluice.ts';
+import { wallClock, type Clock } from './clock.ts';
+import { KafkaAdmin } from './kafka/admin.ts';
+import { Notifier } from './notify/notifier.ts';
+import type { NotifyConfig } from './notify/config.ts';
+import { RuleManager } from './rules/manager.ts';
+import { ruleFilesError } from './rules/file.ts';
+import { Engine } from './rules/promql/index.ts';
 import { openStore, redactUrl, type Store } from './store/index.ts';
 import { silentLogger, type Logger } from './telemetry/logger.ts';
+import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
+import { DecisionStore } from './throttle/audit.ts';
+import { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi } from './api/server.ts';
-import type { ReadinessCheck } from './api/types.ts';
-import type { FastifyInstance } from 'fastify';
+import { throttleRoutes } from './api/routes/throttle.ts';
+import { alertsSource, expandRuleFiles, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
 
 /** What the app takes from outside besides its config. */
 export interface AppDeps {
   readonly logger?: Logger;
-  /** Registry of the service's own metrics (writer, collectors). */
+  /** Registry of the service's own metrics (writer, collectors, rules, notifications, throttle). */
   readonly registry?: Registry;
-  /** Wall clock, ms. */
+  /** Wall clock, ms (collectors' sample times). */
   readonly now?: () => number;
+  /** Clock of rules, notifications and the throttle loop; default the wall clock. */
+  readonly clock?: Clock;
   /**
    * Fraction of each collector's interval its first cycle is delayed by at most (default 1, so
    * the collectors of many clusters do not fire together; 0 runs every first cycle at once).
@@ -29,21 +44,32 @@ export interface AppDeps {
   readonly jitter?: number;
   /** Builds the collectors; default `buildCollectors`. */
   readonly collectors?: (config: CollectConfig) => Collector[];
+  /** The quota actuator of a cluster; default the Kafka admin client's. */
+  readonly actuator?: (cluster: string) => QuotaActuator;
 }
 
-/** The config parts the app reads: the store and the clusters, and the HTTP API when it is to be served. */
-export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'> & Partial<Pick<SluiceConfig, 'api'>>;
+/**
+ * The config parts the app reads: the store and the clusters always; the API, rules,
+ * notifications and throttle when given (the throttle loop also needs rules for its alerts).
+ */
+export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'> & Partial<Pick<SluiceConfig, 'api' | 'rules' | 'notify' | 'throttle'>>;
 
 /** A running (or startable) service. */
 export interface App {
-  /** Opens the store and starts the collectors; resolves once both run. Never waits for a cycle. */
+  /** Starts every part; resolves once all run. Never waits for a cycle. */
   start(): Promise<void>;
-  /** Stops the collectors, then closes the store. Safe to call more than once, or before start. */
+  /** Stops every part in reverse order. Safe to call more than once, or before start. */
   stop(): Promise<void>;
   /** The open store; throws before `start`. */
   readonly store: Store;
   /** The collectors' scheduler; throws before `start`. */
   readonly scheduler: CollectScheduler;
+  /** The rules manager, when rules are configured; throws before `start`. */
+  readonly rules: RuleManager | undefined;
+  /** The notifier, when notifications are configured. */
+  readonly notifier: Notifier | undefined;
+  /** The throttle loop of each cluster, when the throttle is not off. */
+  readonly throttle: ReadonlyMap<string, ThrottleLoop>;
   /** Where samples go, for people: `PGlite (in memory)`, `PGlite at DIR` or a redacted URL. */
   readonly destination: string;
   /** URL of the HTTP API once started (`http://127.0.0.1:8080`); undefined when not served. */
@@ -57,107 +83,156 @@ export function describeDestination(store: AppConfig['store']): string {
   return `PGlite at ${store.dataDir}`;
 }
 
-/** Database reachable and collectors scheduled: what /readyz reports. */
-async function readinessChecks(store: Store, scheduler: CollectScheduler): Promise<ReadinessCheck[]> {
-  const checks: ReadinessCheck[] = [];
-  try {
-    await store.db.query('SELECT 1');
-    checks.push({ name: 'database', ok: true });
-  } catch (err) {
-    checks.push({ name: 'database', ok: false, detail: (err as Error).message });
-  }
-  checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
-  return checks;
+/** What `start` brought up, stopped in reverse. */
+interface Running {
+  store: Store;
+  scheduler?: CollectScheduler;
+  rules?: RuleManager;
+  notifier?: Notifier;
+  throttle: Map<string, ThrottleLoop>;
+  admins: KafkaAdmin[];
+  api?: FastifyInstance;
+  apiUrl?: string;
+  stops: (() => Promise<void>)[];
 }
 
-/** Wires the store and the collectors of `config`. Does no I/O. */
+/** Wires the parts of `config`. Does no I/O. */
 export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   const logger = deps.logger ?? silentLogger();
   const registry = deps.registry ?? new Registry();
   const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? wallClock;
   const makeCollectors = deps.collectors ?? ((c: CollectConfig) => buildCollectors(c));
   const destination = describeDestination(config.store);
-  let store: Store | null = null;
-  let scheduler: CollectScheduler | null = null;
-  let events: ReturnType<typeof dbEventSink> | null = null;
-  let api: FastifyInstance | null = null;
-  let apiUrl: string | undefined;
+  let running: Running | null = null;
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
 
-  const stop = async (): Promise<void> => {
-    // Let a start in progress finish, so that what it opened is closed.
-    await starting?.catch(() => undefined);
-    const s = scheduler;
-    const st = store;
-    const ev = events;
-    const a = api;
-    scheduler = null;
-    store = null;
-    events = null;
-    api = null;
-    apiUrl = undefined;
-    if (a !== null) await a.close();
-    if (s !== null) await s.stop();
-    if (ev !== null) await ev.close();
-    if (st !== null) await st.close();
+  const stopAll = async (r: Running): Promise<void> => {
+    for (const stop of r.stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.warn({ err }, 'a part failed to stop cleanly');
+      }
+    }
+  };
+
+  const start = async (): Promise<void> => {
+    // Receivers first: the store must accept samples before any collector sends one.
+    const store = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now });
+    const r: Running = { store, throttle: new Map(), admins: [], stops: [() => store.close()] };
+    try {
+      if (config.notify !== undefined) {
+        // The notifier reads its config and never changes it; the frozen service config is that config.
+        const notifier = new Notifier({ config: config.notify as NotifyConfig, db: store.db, clock, registry, logger: logger.child({ component: 'notify' }) });
+        notifier.start();
+        await notifier.ready();
+        r.notifier = notifier;
+        r.stops.push(() => notifier.stop());
+      }
+      if (config.rules !== undefined) {
+        const rules = new RuleManager({
+          querier: store.head, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
+          defaultIntervalMs: config.rules.interval * 1000, externalLabels: config.rules.externalLabels,
+          externalURL: config.rules.externalUrl ?? (config.api === undefined ? '' : `http://${config.api.host}:${config.api.port}`),
+          ...(r.notifier === undefined ? {} : { alertSink: r.notifier }),
+        });
+        const loaded = await rules.reload(await expandRuleFiles(config.rules.files));
+        const problems = ruleFilesError(loaded);
+        if (problems !== undefined) throw problems;
+        rules.start();
+        r.rules = rules;
+        r.stops.push(() => rules.stop());
+      }
+      const throttle = config.throttle;
+      if (throttle !== undefined && throttle.mode !== 'off') {
+        const engine = new Engine();
+        const audit = new DecisionStore(store.db);
+        const firing = (): string[] => (r.rules?.alerts() ?? []).filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!);
+        for (const cluster of config.clusters) {
+          let actuator = deps.actuator?.(cluster.name);
+          if (actuator === undefined) {
+            const admin = new KafkaAdmin({ ...adminOptionsOf(cluster), clientId: `sluice-throttle-${cluster.name}` });
+            r.admins.push(admin);
+            r.stops.push(() => admin.close());
+            actuator = new KafkaQuotaActuator(admin);
+          }
+          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.head, actuator, audit, clock, firingTrafficAlerts: firing, registry, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
+          loop.start();
+          r.throttle.set(cluster.name, loop);
+          r.stops.push(() => loop.stop());
+        }
+      }
+      const collectors = makeCollectors({ clusters: config.clusters });
+      const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
+      r.stops.push(() => events.close());
+      const scheduler = new CollectScheduler({
+        collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), now,
+        ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
+      });
+      scheduler.start();
+      r.scheduler = scheduler;
+      r.stops.push(() => scheduler.stop());
+      if (config.api !== undefined) {
+        const audit = new DecisionStore(store.db);
+        const api = await buildApi({
+          registry, token: config.api.token, logger: logger.child({ component: 'api' }),
+          readiness: { checks: () => readinessChecks(store, scheduler, r.rules) },
+          ...(r.rules === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts: alertsSource(r.rules, r.notifier) }),
+          ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),
+          plugins: r.throttle.size === 0 ? [] : [(app, auth) => throttleRoutes(app, { loops: r.throttle, audit }, auth)],
+        });
+        r.api = api;
+        r.stops.push(() => api.close());
+        r.apiUrl = await listenApi(api, config.api.port, config.api.host);
+      }
+    } catch (err) {
+      await stopAll(r);
+      throw err;
+    }
+    running = r;
+    logger.info({ destination, clusters: config.clusters.map((c) => c.name), rules: r.rules !== undefined, notify: r.notifier !== undefined, throttle: config.throttle?.mode ?? 'off', api: r.apiUrl }, 'sluice started');
+  };
+
+  const need = (): Running => {
+    if (running === null) throw new Error('the app is not started');
+    return running;
   };
 
   return {
     get store(): Store {
-      if (store === null) throw new Error('the app is not started');
-      return store;
+      return need().store;
     },
     get scheduler(): CollectScheduler {
-      if (scheduler === null) throw new Error('the app is not started');
-      return scheduler;
+      return need().scheduler!;
+    },
+    get rules(): RuleManager | undefined {
+      return need().rules;
+    },
+    get notifier(): Notifier | undefined {
+      return need().notifier;
+    },
+    get throttle(): ReadonlyMap<string, ThrottleLoop> {
+      return need().throttle;
     },
     destination,
     get apiUrl(): string | undefined {
-      return apiUrl;
+      return running?.apiUrl;
     },
     start(): Promise<void> {
-      starting ??= (async () => {
-        // Receivers first: the store must accept samples before any collector sends one.
-        const opened = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now });
-        store = opened;
-        let collectors: Collector[] = [];
-        try {
-          collectors = makeCollectors({ clusters: config.clusters });
-          events = dbEventSink(opened.db, { registry, logger: logger.child({ component: 'events' }) });
-          scheduler = new CollectScheduler({
-            collectors,
-            sink: opened.writer,
-            events,
-            registry,
-            logger: logger.child({ component: 'collect' }),
-            now,
-            ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
-          });
-          scheduler.start();
-          if (config.api !== undefined) {
-            const running = scheduler;
-            const readiness = { checks: () => readinessChecks(opened, running) };
-            api = await buildApi({ registry, token: config.api.token, readiness, logger: logger.child({ component: 'api' }) });
-            apiUrl = await listenApi(api, config.api.port, config.api.host);
-          }
-        } catch (err) {
-          await api?.close().catch(() => undefined);
-          await scheduler?.stop().catch(() => undefined);
-          if (scheduler === null) await Promise.all(collectors.map((c) => c.close?.().catch(() => undefined)));
-          scheduler = null;
-          store = null;
-          events = null;
-          api = null;
-          await opened.close();
-          throw err;
-        }
-        logger.info({ destination, clusters: config.clusters.map((c) => c.name), collectors: collectors.length }, 'sluice started');
-      })();
+      starting ??= start();
       return starting;
     },
     stop(): Promise<void> {
-      stopping ??= stop().then(() => logger.info('sluice stopped'));
+      stopping ??= (async () => {
+        // Let a start in progress finish, so that what it opened is closed.
+        await starting?.catch(() => undefined);
+        const r = running;
+        running = null;
+        if (r !== null) await stopAll(r);
+        logger.info('sluice stopped');
+      })();
       return stopping;
     },
   };

@@ -5,7 +5,11 @@
  * empty, overrides `store.url`.
  */
 import * as z from 'zod';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clusterConfigSchema } from '../collect/config.ts';
+import { notifyConfigSchema } from '../notify/config.ts';
+import { throttleConfigSchema } from '../throttle/config.ts';
 import { storeOptionsSchema } from '../store/options.ts';
 import { LOG_LEVELS } from '../telemetry/logger.ts';
 import { deepFreeze, type DeepReadonly } from './freeze.ts';
@@ -14,6 +18,9 @@ import { loadYamlFile } from './yaml.ts';
 
 /** Default port of the HTTP API. */
 export const DEFAULT_API_PORT = 8080;
+
+/** The rule packs shipped with Sluice (rules/*.yaml), loaded when `rules.files` is not given. */
+export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
 
 /** The environment variable that overrides `store.url`. */
 export const DATABASE_URL_ENV = 'DATABASE_URL';
@@ -32,6 +39,19 @@ export const sluiceConfigSchema = z
       token: z.string().min(16).optional(),
     }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    /** Prometheus-format rule files (or directories of *.yaml / *.yml), relative to this file; default the shipped packs. */
+    rules: z.strictObject({
+      files: z.array(z.string().min(1)).default([SHIPPED_RULES_DIR]),
+      /** Seconds between evaluations of groups that set no interval. */
+      interval: z.number().positive().default(30),
+      externalLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string()).default({}),
+      /** Base of alerts' generatorURL (default the API's own URL). */
+      externalUrl: z.string().optional(),
+    }).prefault({}),
+    /** Where alerts go (Alertmanager's configuration format); none: alerts are evaluated and listed, not sent. */
+    notify: notifyConfigSchema.optional(),
+    /** The closed-loop quota tuning of every cluster. */
+    throttle: throttleConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -76,5 +96,8 @@ export function parseSluiceConfig(input: unknown, options: ValidateOptions = {})
  */
 export async function loadSluiceConfig(path: string, env: ConfigEnv = process.env): Promise<SluiceConfig> {
   const config = (await loadYamlFile(path, sluiceConfigSchema)) as SluiceConfig;
-  return withEnv(config, env);
+  // Rule files are named relative to the config file, as Prometheus names them.
+  const base = dirname(resolve(path));
+  const files = config.rules.files.map((f) => (isAbsolute(f) ? f : resolve(base, f)));
+  return withEnv(deepFreeze({ ...config, rules: { ...config.rules, files } }) as SluiceConfig, env);
 }

@@ -4,6 +4,7 @@
  * and the guardrails. Validated once, with path-precise errors.
  */
 import * as z from 'zod';
+import type { DeepReadonly } from '../config/freeze.ts';
 
 /** One way to recognise a group's clients: glob patterns (`*` any run, `?` one char) on user and client-id. */
 const clientMatch = z.strictObject({ user: z.string().min(1).default('*'), clientId: z.string().min(1).default('*') });
@@ -49,7 +50,7 @@ export const throttleConfigSchema = z.strictObject({
 });
 
 /** The validated settings. */
-export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
+export type ThrottleConfig = DeepReadonly<z.output<typeof throttleConfigSchema>>;
 
 function globToRegex(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);

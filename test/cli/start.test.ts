@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { CliContext } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/main.ts';
-import { DEFAULT_API_PORT, loadSluiceConfig, parseSluiceConfig, withEnv } from '../../src/config/sluice.ts';
+import { DEFAULT_API_PORT, loadSluiceConfig, parseSluiceConfig, SHIPPED_RULES_DIR, withEnv } from '../../src/config/sluice.ts';
 import { startCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
@@ -128,7 +129,10 @@ describe('sluice start (in-process)', () => {
       assert.deepEqual(await (await fetch(`${apiUrl}/healthz`)).json(), { status: 'ok' });
       const ready = await fetch(`${apiUrl}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'collectors', ok: true }]);
+      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }]);
+      // The shipped rule packs are loaded by default.
+      const rules = (await (await fetch(`${apiUrl}/api/v1/rules`)).json()) as { groups: { file: string }[] };
+      assert.deepEqual([...new Set(rules.groups.map((g) => basename(g.file)))].sort(), readdirSync(SHIPPED_RULES_DIR).filter((f) => f.endsWith('.yaml')).sort());
       assert.match(await (await fetch(`${apiUrl}/metrics`)).text(), /^# TYPE sluice_collector_duration_seconds histogram$/m);
       fake.shutdown('SIGTERM');
       assert.equal(await exit, 0);

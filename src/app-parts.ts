@@ -1,0 +1,71 @@
+/**
+ * Small pieces the service assembly needs that belong to no one module: what /readyz checks,
+ * the API's view of alerts (the rules' state joined with the notifier's silences and
+ * inhibitions), which alerts count as traffic pressure for the throttle loop, and rule file
+ * lists with directories expanded.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AlertsSource, ApiAlert, ReadinessCheck } from './api/types.ts';
+import type { CollectScheduler } from './collect/index.ts';
+import { fingerprint } from './notify/labels.ts';
+import type { Notifier } from './notify/notifier.ts';
+import type { RuleManager } from './rules/manager.ts';
+import type { Store } from './store/index.ts';
+import { SluiceError } from './errors.ts';
+
+/** Alerts that tell the throttle loop traffic is pressing on the cluster. */
+export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing', 'KafkaClientThrottled']);
+
+/** Database reachable, collectors scheduled, rules healthy: what /readyz reports. */
+export async function readinessChecks(store: Store, scheduler: CollectScheduler, rules: RuleManager | undefined): Promise<ReadinessCheck[]> {
+  const checks: ReadinessCheck[] = [];
+  try {
+    await store.db.query('SELECT 1');
+    checks.push({ name: 'database', ok: true });
+  } catch (err) {
+    checks.push({ name: 'database', ok: false, detail: (err as Error).message });
+  }
+  checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
+  if (rules !== undefined) {
+    const groups = rules.groups();
+    checks.push({ name: 'rules', ok: groups.length > 0, ...(groups.length > 0 ? {} : { detail: 'no rule groups are loaded' }) });
+  }
+  return checks;
+}
+
+/** The rules' active alerts, each with what mutes it in the notifier. */
+export function alertsSource(rules: RuleManager, notifier: Notifier | undefined): AlertsSource {
+  return {
+    alerts(): ApiAlert[] {
+      const muted = new Map((notifier?.alerts() ?? []).map((a) => [a.fingerprint, a]));
+      return rules.alerts().map((a) => {
+        const view = muted.get(fingerprint(a.labels));
+        return {
+          labels: a.labels, annotations: a.annotations, state: a.state, activeAt: a.activeAt, value: a.value,
+          silencedBy: view?.silencedBy ?? [], inhibitedBy: view?.inhibitedBy ?? [],
+        };
+      });
+    },
+  };
+}
+
+/** The rule files named, with each directory replaced by its *.yaml and *.yml files (sorted). */
+export async function expandRuleFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch (err) {
+      throw new SluiceError('SLUICE_ERR_RULES_FILE', `${path}: rule file not found`, { cause: err, path });
+    }
+    if (!isDir) {
+      out.push(path);
+      continue;
+    }
+    const names = (await readdir(path)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
+    out.push(...names.map((n) => join(path, n)));
+  }
+  return out;
+}
