@@ -84,9 +84,9 @@ const emailConfig = z.strictObject({
   require_tls: z.boolean().default(true),
   send_resolved: z.boolean().default(false),
   headers: z.record(z.string(), z.string()).default({}),
-  /** A fixed HTML body used instead of the generated one. */
+  /** An HTML body used as it is instead of the generated one (not expanded as a template). */
   html: z.string().optional(),
-  /** A fixed text body used instead of the generated one. */
+  /** A text body used as it is instead of the generated one (not expanded as a template). */
   text: z.string().optional(),
 });
 
