@@ -7,7 +7,7 @@ import type { Aggregate } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate, evaluateVector } from './evaluate.ts';
-import { keepLabels, type Labels, signatureFn } from './labels.ts';
+import { keepLabels, type Labels, signatureFn, withLabel } from './labels.ts';
 import { quantile } from './quantile.ts';
 import { bottomkHeap, topkHeap } from './topk.ts';
 
@@ -37,7 +37,7 @@ export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): Eva
   const groups = new Map<string, Group>();
   for (const s of input) {
     let sample = s;
-    if (expr.op === 'count_values') sample = { metric: { ...s.metric, [valueLabel]: formatValue(s.value) }, value: s.value };
+    if (expr.op === 'count_values') sample = { metric: withLabel(s.metric, valueLabel, formatValue(s.value)), value: s.value };
     const sig = sigf(sample.metric);
     let g = groups.get(sig);
     if (g === undefined) groups.set(sig, (g = { labels: keepLabels(sample.metric, on, grouping), samples: [] }));

@@ -7,7 +7,7 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import { type Binary, type BinaryOp, isComparison, isSetOp, type VectorMatching } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate, uniqueLabelsets } from './evaluate.ts';
+import { evaluate, uniqueAfterDrop } from './evaluate.ts';
 import { dropName, type Labels, labelsKey, signatureFn } from './labels.ts';
 
 /** Evaluates a binary operation at `t`. */
@@ -83,7 +83,7 @@ function vectorScalar(op: BinaryOp, vec: VectorSample[], scalar: number, scalarL
     } else value = scalarLeft ? arithmetic(op, scalar, s.value) : arithmetic(op, s.value, scalar);
     out.push({ metric: drop ? dropName(s.metric) : s.metric, value });
   }
-  return drop ? uniqueLabelsets(out) : out;
+  return drop ? uniqueAfterDrop(vec, out) : out;
 }
 
 /** Prometheus's text for a label set, `{__name__="x", a="b"}`. */
@@ -117,7 +117,14 @@ function vectorVector(op: BinaryOp, lhs: VectorSample[], rhs: VectorSample[], m:
     right.set(sig, rs);
   }
   const cmp = isComparison(op);
-  const matched = new Map<string, Set<string> | null>();
+  const matched = new Set<string>();
+  // Two samples of the "many" side can only end up with the same labels when group_x labels
+  // overwrite what told them apart, or when dropping the name does; otherwise skip the check.
+  let checkGrouped = m.include.length > 0;
+  if (!checkGrouped && !cmp && lhs.length > 1) {
+    const first = lhs[0]!.metric[METRIC_NAME_LABEL];
+    checkGrouped = lhs.some((s) => s.metric[METRIC_NAME_LABEL] !== first);
+  }
   const out: VectorSample[] = [];
   for (const ls of lhs) {
     const sig = sigf(ls.metric);
@@ -136,13 +143,11 @@ function vectorVector(op: BinaryOp, lhs: VectorSample[], rhs: VectorSample[], m:
     if (returnBool) metric = dropName(metric);
     if (m.card === 'one-to-one') {
       if (matched.has(sig)) throw evalError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-      matched.set(sig, null);
-    } else {
-      const insertSig = labelsKey(metric);
-      let inserted = matched.get(sig);
-      if (inserted === undefined || inserted === null) matched.set(sig, (inserted = new Set()));
-      else if (inserted.has(insertSig)) throw evalError('multiple matches for labels: grouping labels must ensure unique matches');
-      inserted.add(insertSig);
+      matched.add(sig);
+    } else if (checkGrouped) {
+      const insertSig = `${sig}\u0001${labelsKey(metric)}`;
+      if (matched.has(insertSig)) throw evalError('multiple matches for labels: grouping labels must ensure unique matches');
+      matched.add(insertSig);
     }
     out.push({ metric, value });
   }
@@ -151,12 +156,13 @@ function vectorVector(op: BinaryOp, lhs: VectorSample[], rhs: VectorSample[], m:
 
 /** The labels of a result sample: the "many" side's, trimmed by on/ignoring, plus group_x labels from the "one" side. */
 function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, m: VectorMatching): Labels {
-  const out: Record<string, string> = { ...lhs };
-  if (!isComparison(op)) delete out[METRIC_NAME_LABEL];
-  if (m.card === 'one-to-one') {
-    for (const name of Object.keys(out)) {
-      if (m.on ? !m.labels.includes(name) : m.labels.includes(name)) delete out[name];
-    }
+  const out: Record<string, string> = {};
+  const keepName = isComparison(op);
+  const oneToOne = m.card === 'one-to-one';
+  for (const name in lhs) {
+    if (name === METRIC_NAME_LABEL && !keepName) continue;
+    if (oneToOne && (m.on ? !m.labels.includes(name) : m.labels.includes(name))) continue;
+    out[name] = lhs[name]!;
   }
   for (const name of m.include) {
     const v = rhs[name];

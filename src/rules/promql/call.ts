@@ -7,7 +7,7 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import { type Call, type Expr, unwrapParens } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate, evaluateRange, evaluateScalar, evaluateVector, selectInstant, uniqueLabelsets } from './evaluate.ts';
+import { evaluate, evaluateRange, evaluateScalar, evaluateVector, selectInstant, uniqueAfterDrop, uniqueLabelsets } from './evaluate.ts';
 import { histogramQuantile } from './histogram.ts';
 import { labelJoin, labelReplace } from './label-functions.ts';
 import { dropName } from './labels.ts';
@@ -74,7 +74,8 @@ export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
       return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.floor(x * inverse + 0.5) / inverse));
     }
     case 'histogram_quantile':
-      return vector(uniqueLabelsets(histogramQuantile(evaluateScalar(ctx, args[0]!, t), evaluateVector(ctx, args[1]!, t))));
+      // One sample per bucket set: unique by construction.
+      return vector(histogramQuantile(evaluateScalar(ctx, args[0]!, t), evaluateVector(ctx, args[1]!, t)));
     case 'label_replace':
       return vector(uniqueLabelsets(labelReplace(evaluateVector(ctx, args[0]!, t), ...(args.slice(1).map((a) => stringArg(ctx, a, t)) as [string, string, string, string]))));
     case 'label_join': {
@@ -113,7 +114,9 @@ function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
     if (value === undefined) continue;
     out.push({ metric: name === 'last_over_time' ? s.metric : dropName(s.metric), value });
   }
-  return vector(name === 'last_over_time' ? out : uniqueLabelsets(out));
+  if (name === 'last_over_time' || out.length < 2) return vector(out);
+  const first = r.series[0]!.metric[METRIC_NAME_LABEL];
+  return vector(r.series.every((s) => s.metric[METRIC_NAME_LABEL] === first) ? out : uniqueLabelsets(out));
 }
 
 function vector(samples: VectorSample[]): EvalValue {
@@ -123,7 +126,7 @@ function vector(samples: VectorSample[]): EvalValue {
 function mapValues(input: VectorSample[], fn: (v: number) => number): VectorSample[] {
   const out = new Array<VectorSample>(input.length);
   for (let i = 0; i < input.length; i++) out[i] = { metric: dropName(input[i]!.metric), value: fn(input[i]!.value) };
-  return uniqueLabelsets(out);
+  return uniqueAfterDrop(input, out);
 }
 
 function stringArg(ctx: EvalContext, expr: Expr, t: number): string {
@@ -138,7 +141,7 @@ function timestamps(ctx: EvalContext, arg: Expr, t: number): VectorSample[] {
   if (inner.type === 'vector') {
     const times: number[] = [];
     const samples = selectInstant(ctx, inner, t, times);
-    return uniqueLabelsets(samples.map((s, i) => ({ metric: dropName(s.metric), value: times[i]! / 1000 })));
+    return uniqueAfterDrop(samples, samples.map((s, i) => ({ metric: dropName(s.metric), value: times[i]! / 1000 })));
   }
   return mapValues(evaluateVector(ctx, arg, t), () => t / 1000);
 }

@@ -2,13 +2,13 @@
  * The PromQL engine: fetches what an expression's selectors need from a Querier (one select per
  * distinct selector, over the union of the ranges it is read at), then evaluates synchronously.
  */
-import { type Matcher, METRIC_NAME_LABEL, type Querier } from '../../store/types.ts';
+import { type Matcher, METRIC_NAME_LABEL, type Querier, type SeriesData } from '../../store/types.ts';
 import type { Expr } from './ast.ts';
 import { typeOf } from './check.ts';
 import { EvalContext, type EvalValue, type FetchedSeries, type VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate } from './evaluate.ts';
-import { labelsKey } from './labels.ts';
+import { type Labels, labelsKey, withLabel } from './labels.ts';
 import { parseExpr } from './parse.ts';
 
 /** Result kinds, as Prometheus's API names them. */
@@ -46,6 +46,7 @@ export class Engine {
   private readonly lookbackMs: number;
   private readonly maxSamples: number;
   private readonly defaultStepMs: number;
+  private readonly labelsCache = new WeakMap<Readonly<Record<string, string>>, Labels>();
 
   constructor(options: EngineOptions = {}) {
     this.lookbackMs = options.lookbackDeltaMs ?? 5 * 60_000;
@@ -81,6 +82,19 @@ export class Engine {
       }
     }
     return [...byKey.values()].map((a) => ({ metric: a.metric, ts: Float64Array.from(a.ts), values: Float64Array.from(a.values) }));
+  }
+
+  /**
+   * The series' labels with `__name__`, the same object every round for the same series (a
+   * Querier such as the head hands out one labels object per series), so that keys derived from
+   * it are computed once, not every evaluation.
+   */
+  private fullLabels(s: SeriesData): Labels {
+    const cached = this.labelsCache.get(s.labels);
+    if (cached !== undefined && cached[METRIC_NAME_LABEL] === s.metric) return cached;
+    const full = withLabel(s.labels, METRIC_NAME_LABEL, s.metric);
+    this.labelsCache.set(s.labels, full);
+    return full;
   }
 
   /** Fetches each distinct selector once over every time it is read at, for evaluations in [startMs, endMs]. */
@@ -125,10 +139,8 @@ export class Engine {
     await Promise.all(
       [...fetches].map(async ([key, f]) => {
         const series = await source.select(f.matchers, f.from, f.to);
-        const fetched: FetchedSeries[] = series.map((s) => ({ metric: { ...s.labels, [METRIC_NAME_LABEL]: s.metric }, ts: s.ts, values: s.values }));
-        // Storage order (by label set) decides which of equal values topk keeps, as in Prometheus.
-        fetched.sort((x, y) => (labelsKey(x.metric) < labelsKey(y.metric) ? -1 : labelsKey(x.metric) > labelsKey(y.metric) ? 1 : 0));
-        data.set(key, fetched);
+        // Series come in the Querier's order, as Prometheus takes them in storage order.
+        data.set(key, series.map((s) => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values })));
       }),
     );
     return ctx;

@@ -4,6 +4,7 @@
  * a staleness marker; a range selector takes every sample in [t - range, t]; offset and `@`
  * move t (https://prometheus.io/docs/prometheus/latest/querying/basics/).
  */
+import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import type { Expr, MatrixSelector, Subquery, VectorSelector } from './ast.ts';
 import { evalAggregate } from './aggregate.ts';
 import { evalBinary } from './binary.ts';
@@ -33,7 +34,7 @@ export function evaluate(ctx: EvalContext, expr: Expr, t: number): EvalValue {
       if (expr.op === '+') return v;
       if (v.kind === 'scalar') return { kind: 'scalar', value: -v.value };
       if (v.kind !== 'vector') throw evalError('unary minus needs a scalar or instant vector');
-      return { kind: 'vector', samples: uniqueLabelsets(v.samples.map((s) => ({ metric: dropName(s.metric), value: -s.value }))) };
+      return { kind: 'vector', samples: uniqueAfterDrop(v.samples, v.samples.map((s) => ({ metric: dropName(s.metric), value: -s.value }))) };
     }
     case 'binary':
       return evalBinary(ctx, expr, t);
@@ -109,12 +110,19 @@ function evalSubquery(ctx: EvalContext, expr: Subquery, t: number): EvalValue {
   const step = expr.stepMs === 0 ? ctx.defaultStepMs : expr.stepMs;
   let first = Math.trunc(startMs / step) * step;
   if (first < startMs) first += step;
-  const byKey = new Map<string, { metric: VectorSample['metric']; ts: number[]; values: number[] }>();
+  type Acc = { metric: VectorSample['metric']; ts: number[]; values: number[] };
+  const byKey = new Map<string, Acc>();
+  // Most steps hand over the same label-set objects: look those up by identity first.
+  const byObject = new Map<VectorSample['metric'], Acc>();
   for (let ts = first; ts <= endMs; ts += step) {
     for (const s of evaluateVector(ctx, expr.expr, ts)) {
-      const key = labelsKey(s.metric);
-      let acc = byKey.get(key);
-      if (acc === undefined) byKey.set(key, (acc = { metric: s.metric, ts: [], values: [] }));
+      let acc = byObject.get(s.metric);
+      if (acc === undefined) {
+        const key = labelsKey(s.metric);
+        acc = byKey.get(key);
+        if (acc === undefined) byKey.set(key, (acc = { metric: s.metric, ts: [], values: [] }));
+        byObject.set(s.metric, acc);
+      }
       acc.ts.push(ts);
       acc.values.push(s.value);
     }
@@ -124,6 +132,20 @@ function evalSubquery(ctx: EvalContext, expr: Subquery, t: number): EvalValue {
     series.push({ metric: acc.metric, ts: Float64Array.from(acc.ts), values: Float64Array.from(acc.values), lo: 0, hi: acc.ts.length });
   }
   return { kind: 'range', series, startMs, endMs, rangeMs: expr.rangeMs };
+}
+
+/**
+ * Throws as Prometheus does when dropping the metric name leaves two samples with the same
+ * labels; `input` is what the names were dropped from. That can only happen when the input
+ * holds more than one name, which is rare, so the common case costs one pass of string compares.
+ */
+export function uniqueAfterDrop(input: readonly VectorSample[], samples: VectorSample[]): VectorSample[] {
+  if (input.length < 2) return samples;
+  const first = input[0]!.metric[METRIC_NAME_LABEL];
+  for (let i = 1; i < input.length; i++) {
+    if (input[i]!.metric[METRIC_NAME_LABEL] !== first) return uniqueLabelsets(samples);
+  }
+  return samples;
 }
 
 /** Throws as Prometheus does when an operation leaves two samples with the same labels. */

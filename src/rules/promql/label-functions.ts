@@ -5,6 +5,7 @@
 import { anchoredRegex } from '../../store/matchers.ts';
 import type { VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
+import { withLabel } from './labels.ts';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -20,22 +21,16 @@ export function labelReplace(input: readonly VectorSample[], dst: string, replac
   return input.map((s) => {
     const match = re.exec(s.metric[src] ?? '');
     if (match === null) return s;
-    return { metric: setLabel(s.metric, dst, expand(replacement, match)), value: s.value };
+    return { metric: withLabel(s.metric, dst, expand(replacement, match)), value: s.value };
   });
 }
 
 /** Sets `dst` to the values of `src` labels joined by `separator`. */
 export function labelJoin(input: readonly VectorSample[], dst: string, separator: string, src: readonly string[]): VectorSample[] {
   if (!LABEL_NAME.test(dst)) throw evalError(`invalid destination label name in label_join(): ${dst}`);
-  return input.map((s) => ({ metric: setLabel(s.metric, dst, src.map((n) => s.metric[n] ?? '').join(separator)), value: s.value }));
+  return input.map((s) => ({ metric: withLabel(s.metric, dst, src.map((n) => s.metric[n] ?? '').join(separator)), value: s.value }));
 }
 
-function setLabel(labels: VectorSample['metric'], name: string, value: string): Record<string, string> {
-  const out = { ...labels };
-  if (value === '') delete out[name];
-  else out[name] = value;
-  return out;
-}
 
 /**
  * Go's regexp Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name is the longest run of

@@ -8,44 +8,89 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 export type Labels = Readonly<Record<string, string>>;
 
 const SEP = '\u00ff';
+
+// Derived values are remembered per label-set object: the same object is read at every step
+// and by every operator of an evaluation. (A WeakMap lookup costs far less than recomputing,
+// and far less than defining a property on the object.)
 const keyCache = new WeakMap<Labels, string>();
+const namesCache = new WeakMap<Labels, readonly string[]>();
+const withoutNameCache = new WeakMap<Labels, Labels>();
+
+/** The label names of a set, sorted. */
+export function sortedNames(labels: Labels): readonly string[] {
+  let names = namesCache.get(labels);
+  if (names === undefined) namesCache.set(labels, (names = Object.keys(labels).sort()));
+  return names;
+}
 
 /** A key equal for equal label sets, unequal otherwise; also orders sets as Prometheus does. */
 export function labelsKey(labels: Labels): string {
   let key = keyCache.get(labels);
   if (key === undefined) {
     key = '';
-    for (const name of Object.keys(labels).sort()) key += `${name}\u0000${labels[name]}${SEP}`;
+    for (const name of sortedNames(labels)) key += `${name}\u0000${labels[name]}${SEP}`;
     keyCache.set(labels, key);
   }
   return key;
 }
 
-/** The label set without `__name__` (the same object when there is none). */
+/** The label set without `__name__` (the same object when there is none, one object per set). */
 export function dropName(labels: Labels): Labels {
   if (!(METRIC_NAME_LABEL in labels)) return labels;
-  const out: Record<string, string> = {};
-  for (const name in labels) if (name !== METRIC_NAME_LABEL) out[name] = labels[name]!;
+  let out = withoutNameCache.get(labels) as Record<string, string> | undefined;
+  if (out === undefined) {
+    out = {};
+    for (const name in labels) if (name !== METRIC_NAME_LABEL) out[name] = labels[name]!;
+    withoutNameCache.set(labels, out);
+  }
   return out;
 }
 
+/** A copy of the label set with `name` set to `value`, or removed when `value` is ''. (A loop: object spread is several times slower.) */
+export function withLabel(labels: Labels, name: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n in labels) out[n] = labels[n]!;
+  if (value === '') delete out[name];
+  else out[name] = value;
+  return out;
+}
+
+const signatureFns = new Map<string, (labels: Labels) => string>();
+
 /**
  * A function giving the key of the labels a match or grouping looks at: only `names` when `on`
- * (by), else every label but `names` and `__name__` (ignoring, without).
+ * (by), else every label but `names` and `__name__` (ignoring, without). One function per
+ * clause, remembering its key per label set across steps and evaluations.
  */
 export function signatureFn(on: boolean, names: readonly string[]): (labels: Labels) => string {
-  if (on) {
-    const sorted = [...new Set(names)].sort();
-    return (labels) => {
-      let key = '';
-      for (const name of sorted) key += `${labels[name] ?? ''}${SEP}`;
+  const id = `${on}\u0000${names.join('\u0000')}`;
+  let fn = signatureFns.get(id);
+  if (fn === undefined) {
+    const cache = new WeakMap<Labels, string>();
+    const compute = on ? onSignature([...new Set(names)].sort()) : ignoringSignature(new Set([...names, METRIC_NAME_LABEL]));
+    fn = (labels) => {
+      let key = cache.get(labels);
+      if (key === undefined) cache.set(labels, (key = compute(labels)));
       return key;
     };
+    signatureFns.set(id, fn);
   }
-  const skip = new Set([...names, METRIC_NAME_LABEL]);
+  return fn;
+}
+
+function onSignature(sorted: readonly string[]): (labels: Labels) => string {
   return (labels) => {
     let key = '';
-    for (const name of Object.keys(labels).sort()) if (!skip.has(name)) key += `${name}\u0000${labels[name]}${SEP}`;
+    for (const name of sorted) key += `${labels[name] ?? ''}${SEP}`;
+    return key;
+  };
+}
+
+function ignoringSignature(skip: ReadonlySet<string>): (labels: Labels) => string {
+  if (skip.size === 1) return (labels) => labelsKey(dropName(labels));
+  return (labels) => {
+    let key = '';
+    for (const name of sortedNames(labels)) if (!skip.has(name)) key += `${name}\u0000${labels[name]}${SEP}`;
     return key;
   };
 }
