@@ -133,7 +133,9 @@ export class RuleManager {
       old?.timer?.cancel();
       const slot: Slot = { group, timer: null, running: old?.running ?? null };
       this.slots.set(group.key, slot);
-      if (this.started) this.schedule(slot, 0);
+      // A replaced group keeps its rhythm: its next evaluation is one interval after its last.
+      const last = group.lastEvaluation;
+      if (this.started) this.schedule(slot, last === undefined ? 0 : Math.max(0, last + group.intervalMs - this.clock.now()));
     }
     return loaded;
   }

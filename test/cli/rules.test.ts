@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +59,20 @@ describe('sluice rules', () => {
     assert.equal(await runCli(['rules', 'test', good, failing], () => failed.ctx), 1);
     assert.equal(failed.stdout.join(''), `Unit Testing:  ${good}\n  SUCCESS\n\nUnit Testing:  ${failing}\n\n`);
     assert.match(failed.stderr.join(''), /^ {2}FAILED:\n {4}name: wrong expectations,\n {4}alertname: BrokerDown, time: 3m, /);
+  });
+
+  test('check prints what promtool check rules prints for good files', { skip: existsSync('/usr/bin/promtool') ? false : 'needs /usr/bin/promtool' }, async () => {
+    const files = ['kafka.rules.yaml', 'throughput.rules.yaml'];
+    const theirs = execFileSync('/usr/bin/promtool', ['check', 'rules', ...files], { cwd: FIXTURES, encoding: 'utf8' });
+    const ours = context();
+    const cwd = process.cwd();
+    process.chdir(FIXTURES);
+    try {
+      assert.equal(await runCli(['rules', 'check', ...files], () => ours.ctx), 0);
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.equal(ours.stdout.join(''), theirs);
   });
 
   test('a missing argument is a usage error (exit 2)', async () => {

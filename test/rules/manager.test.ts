@@ -205,9 +205,13 @@ for (const backend of backends) {
         await m.idle();
         await writeFile(a, 'groups:\n  - name: a\n    rules:\n      - record: a:up:new\n        expr: up + 1\n');
         await writeFile(b, 'groups:\n  - name: b\n    rules:\n      - record: b:up\n        expr: up * \n');
+        clock.advance(10_000);
         const result = await m.reload([a, b]);
         assert.deepEqual(result.map((f) => f.problems.map((p) => `${p.line}:${p.col}: ${p.message}`)), [[], ['5:19: 1:5: unexpected end of input']]);
-        clock.advance(30_000);
+        clock.advance(19_999);
+        await m.idle();
+        assert.deepEqual(m.groups().map((g) => g.lastEvaluation), [iso(NOW), iso(NOW)], 'a replaced group is not evaluated again before its interval');
+        clock.advance(1);
         await m.idle();
         assert.deepEqual(m.groups().map((g) => [g.name, g.rules.map((r) => [r.name, r.query, r.health])]), [
           ['a', [['a:up:new', 'up + 1', 'ok']]],
