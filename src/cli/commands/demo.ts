@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { buildApp } from '../../app.ts';
+import { parseSluiceConfig, withEnv } from '../../config/sluice.ts';
 import type { ClusterConfig } from '../../collect/index.ts';
 import { validate } from '../../config/index.ts';
 import { DEFAULT_API_PORT } from '../../config/sluice.ts';
@@ -181,7 +182,10 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     const cluster = demoClusterConfig(running, options.collectIntervalSeconds);
     const url = process.env.DATABASE_URL;
     const store = url === undefined || url === '' ? {} : { url };
-    const app = buildApp({ store, clusters: [cluster], api: { port: options.apiPort, host: running.host, token: process.env.SLUICE_API_TOKEN || undefined } }, { logger, jitter: 0 });
+    // The full service on the demo cluster: shipped rule packs, the throttle loop recommending
+    // (pushing nothing), the API. No notification receivers: nothing here to send mail to.
+    const demoConfig = parseSluiceConfig({ store, clusters: [{ ...cluster }], api: { port: options.apiPort, host: running.host } });
+    const app = buildApp({ ...withEnv(demoConfig), clusters: [cluster] }, { logger, jitter: 0 });
     // The service is a receiver of what the cluster and the workload do: started before the workload.
     await app.start();
     stack.push({ name: 'app', stop: () => app.stop() });
@@ -217,6 +221,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
       `  workload:   ${workloadNote}`,
       `  collectors: cluster "${cluster.name}", every ${options.collectIntervalSeconds}s`,
       `  api:        ${app.apiUrl}  (health ${app.apiUrl}/healthz, metrics ${app.apiUrl}/metrics, OpenAPI ${app.apiUrl}/api/v1/openapi.json)`,
+      `  alerts:     ${app.apiUrl}/api/v1/alerts  rules ${app.apiUrl}/api/v1/rules  throttle ${app.apiUrl}/api/v1/throttle/recommendations`,
     ];
     for (const line of lines) ctx.stdout(`${line}\n`);
 
