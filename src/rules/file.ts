@@ -39,14 +39,14 @@ const ruleSchema = z.strictObject({
   annotations: labelMap.nullish(),
 });
 
-const fileSchema = z.strictObject({
-  groups: z.array(z.strictObject({
-    name: z.string(),
-    interval: text.optional(),
-    limit: z.int().min(0).optional(),
-    rules: z.array(z.unknown()).nullish(),
-  })).nullish(),
-}).nullish();
+const groupSchema = z.strictObject({
+  name: z.string(),
+  interval: text.optional(),
+  limit: z.int().min(0).optional(),
+  rules: z.array(z.unknown()).nullish(),
+});
+
+const fileSchema = z.strictObject({ groups: z.array(z.unknown()).nullish() }).nullish();
 
 type RawRule = z.output<typeof ruleSchema>;
 
@@ -125,8 +125,13 @@ export function parseRuleFile(content: string, file: string): LoadedRuleFile {
   const problems: FileProblem[] = [];
   const groups: RuleGroupSpec[] = [];
   const names = new Set<string>();
-  (shape.data?.groups ?? []).forEach((g, gi) => {
+  (shape.data?.groups ?? []).forEach((value, gi) => {
     const path = ['groups', gi];
+    // Each group and each rule is checked on its own, so that one unknown key does not hide the other problems.
+    const shapedGroup = checkShape(source, groupSchema, value, path);
+    problems.push(...shapedGroup.problems);
+    const g = shapedGroup.data;
+    if (g === undefined) return;
     if (g.name.trim() === '') problems.push(problemAt(source, [...path, 'name'], 'expected a non-empty group name'));
     else if (names.has(g.name)) problems.push(problemAt(source, [...path, 'name'], `group name ${JSON.stringify(g.name)} is repeated in the same file`));
     names.add(g.name);
@@ -137,7 +142,6 @@ export function parseRuleFile(content: string, file: string): LoadedRuleFile {
     }
     const rules: RuleSpec[] = [];
     (g.rules ?? []).forEach((value, ri) => {
-      // Each rule is checked on its own, so that one rule's unknown key does not hide the others' problems.
       const shaped = checkShape(source, ruleSchema, value, [...path, 'rules', ri]);
       problems.push(...shaped.problems);
       if (shaped.data === undefined) return;

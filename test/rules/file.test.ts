@@ -136,3 +136,14 @@ describe('rule files', () => {
     }
   });
 });
+
+describe('rule file shape', () => {
+  test('a bad group does not hide the problems of the next', () => {
+    const text = ['groups:', '  - name: a', '    intervl: 1m', '  - name: b', '    rules:', '      - record: x', '        expr: foo(', '  - 7'].join('\n');
+    assert.deepEqual(problems(text), [
+      'r.yaml:3:5: groups[0].intervl: unknown key',
+      'r.yaml:7:15: groups[1].rules[0].expr: 1:1: unknown function "foo"',
+      'r.yaml:8:5: groups[2]: expected an object, got 7',
+    ]);
+  });
+});
