@@ -32,7 +32,7 @@ export interface NotifierOptions {
   readonly registry?: Registry;
   readonly logger?: Logger;
   readonly retry?: Partial<RetryPolicy>;
-  /** How often the outbox looks for due rows; default 1 s. */
+  /** The longest the outbox sender sleeps when nothing falls due sooner; default 10 s. */
   readonly pollMs?: number;
   /** How long a claimed outbox row is held by one sender; default 5 min. */
   readonly leaseMs?: number;

@@ -38,6 +38,9 @@ export const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 300_000, max
 
 const DEFAULT_RETENTION_MS = 5 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+const DEFAULT_POLL_MS = 10_000;
+/** Rows claimed in one statement; a full batch means more may be due at once. */
+const CLAIM_BATCH = 64;
 
 /** The delay before attempt `attempts + 1`, after `attempts` failed ones. */
 export function backoffMs(policy: RetryPolicy, attempts: number): number {
@@ -55,7 +58,10 @@ export interface OutboxOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** How long a claim holds a row; must exceed the slowest send. Default 5 min. */
   readonly leaseMs?: number;
-  /** How often the sender looks for due rows. Default 1 s. */
+  /**
+   * The longest the sender sleeps between rounds when nothing of its own falls due sooner, so
+   * that it sees rows other processes wrote. Default 10 s.
+   */
   readonly pollMs?: number;
   /**
    * How long sent and failed rows, and notification log entries not renewed, are kept; pruned
@@ -102,6 +108,7 @@ export class Outbox {
   private holding = 0;
   private started = false;
   private prunedAt = Number.NEGATIVE_INFINITY;
+  private nextRoundIn = DEFAULT_POLL_MS;
 
   constructor(private readonly options: OutboxOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -194,7 +201,7 @@ export class Outbox {
         this.again = false;
         this.kick();
       } else {
-        this.timer = this.options.clock.setTimeout(() => this.kick(), this.options.pollMs ?? 1000);
+        this.timer = this.options.clock.setTimeout(() => this.kick(), this.nextRoundIn);
       }
     });
   }
@@ -208,7 +215,7 @@ export class Outbox {
        WHERE id IN (
          SELECT id FROM notify_outbox
          WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
-         ORDER BY id LIMIT 64 FOR UPDATE SKIP LOCKED)
+         ORDER BY id LIMIT ${CLAIM_BATCH} FOR UPDATE SKIP LOCKED)
        RETURNING id::int4 AS id, receiver, integration, integration_index, group_key, payload, attempts, ${msOf('created_at')} AS created_at`,
       [toTimestamp(now), toTimestamp(now + (this.options.leaseMs ?? 300_000))],
     );
@@ -227,13 +234,29 @@ export class Outbox {
     return rows.rowCount + log.rowCount;
   }
 
+  /**
+   * One round of the loop, which then sleeps until the next row falls due (a retry, or a lease
+   * of a sender that died), or for `pollMs` at most, to see rows other processes wrote.
+   */
   private async round(): Promise<void> {
+    const pollMs = this.options.pollMs ?? DEFAULT_POLL_MS;
+    this.nextRoundIn = pollMs;
     try {
-      if (this.options.clock.now() - this.prunedAt >= PRUNE_EVERY_MS) {
-        this.prunedAt = this.options.clock.now();
+      const now = this.options.clock.now();
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
         await this.prune();
       }
-      await this.runOnce();
+      if (this.holding > 0) return;
+      if ((await this.runOnce()) >= CLAIM_BATCH) {
+        this.nextRoundIn = 0;
+        return;
+      }
+      const next = await this.options.db.query<{ due: number | null }>(
+        `SELECT ${msOf('min(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at)))')} AS due FROM notify_outbox WHERE status = 'pending'`,
+      );
+      const due = next.rows[0]?.due ?? null;
+      if (due !== null) this.nextRoundIn = Math.min(pollMs, Math.max(0, due - this.options.clock.now()));
     } catch (err) {
       // The database is away: rows stay pending and the next round tries again.
       this.options.logger.warn({ err }, 'notification outbox could not be read; retrying');
