@@ -69,10 +69,15 @@ export function compare(op: BinaryOp, l: number, r: number): boolean {
   }
 }
 
+/** Whether the operator drops the metric name; atan2 keeps it, as in Prometheus 2.x. */
+function dropsName(op: BinaryOp): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^';
+}
+
 function vectorScalar(op: BinaryOp, vec: VectorSample[], scalar: number, scalarLeft: boolean, returnBool: boolean): VectorSample[] {
   const out: VectorSample[] = [];
   const cmp = isComparison(op);
-  const drop = !cmp || returnBool;
+  const drop = dropsName(op) || returnBool;
   for (const s of vec) {
     let value: number;
     if (cmp) {
@@ -121,7 +126,7 @@ function vectorVector(op: BinaryOp, lhs: VectorSample[], rhs: VectorSample[], m:
   // Two samples of the "many" side can only end up with the same labels when group_x labels
   // overwrite what told them apart, or when dropping the name does; otherwise skip the check.
   let checkGrouped = m.include.length > 0;
-  if (!checkGrouped && !cmp && lhs.length > 1) {
+  if (!checkGrouped && dropsName(op) && lhs.length > 1) {
     const first = lhs[0]!.metric[METRIC_NAME_LABEL];
     checkGrouped = lhs.some((s) => s.metric[METRIC_NAME_LABEL] !== first);
   }
@@ -157,7 +162,7 @@ function vectorVector(op: BinaryOp, lhs: VectorSample[], rhs: VectorSample[], m:
 /** The labels of a result sample: the "many" side's, trimmed by on/ignoring, plus group_x labels from the "one" side. */
 function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, m: VectorMatching): Labels {
   const out: Record<string, string> = {};
-  const keepName = isComparison(op);
+  const keepName = !dropsName(op);
   const oneToOne = m.card === 'one-to-one';
   for (const name in lhs) {
     if (name === METRIC_NAME_LABEL && !keepName) continue;
