@@ -212,6 +212,34 @@ forEachNotifyBackend((backend) => {
     assert.deepEqual((await db.query('SELECT group_key, status FROM notify_outbox')).rows, [{ group_key: 'pending', status: 'pending' }]);
   });
 
+  it('takes over a row whose sender died after claiming it, once the lease ends', async () => {
+    const db = await backend.fresh();
+    clock = new VirtualClock(T0);
+    server.requests.length = 0;
+    const registry = new Registry();
+    const receiver = new WebhookReceiver(webhookConfig(server.url).receivers[0]!.webhook_configs[0]!);
+    const outbox = new Outbox({ db, clock, receiverOf: () => receiver, metrics: new NotifyMetrics(registry), logger: silentLogger() });
+    await outbox.enqueue([{
+      receiver: 'ops',
+      integration: 'webhook',
+      integrationIndex: 0,
+      groupKey: 'g',
+      notification: { receiver: 'ops', groupKey: 'g', status: 'firing', groupLabels: {}, alerts: [], externalURL: '' },
+      entry: { groupKey: 'g', receiver: 'ops', integrationIndex: 0, firing: [], resolved: [], sentAt: T0 },
+    }]);
+    // As a sender that claimed the row and died would have left it.
+    await db.query(`UPDATE notify_outbox SET attempts = 1, lease_until = $1`, [new Date(T0 + 300_000).toISOString()]);
+    clock.advance(300_000 - 1);
+    assert.equal(await outbox.runOnce(), 0);
+    clock.advance(1);
+    assert.equal(await outbox.runOnce(), 1);
+    assert.equal(server.requests.length, 1);
+    assert.deepEqual(await outboxRows(db), [{ status: 'sent', attempts: 2, last_error: null }]);
+    const latency = await registry.getSingleMetric('sluice_notification_latency_seconds')!.get();
+    const named = latency.values as { metricName?: string; value: number }[];
+    assert.deepEqual(named.filter((v) => v.metricName?.endsWith('_sum') === true || v.metricName?.endsWith('_count') === true).map((v) => v.value), [300, 1]);
+  });
+
   it('never lets two senders deliver one row', async () => {
     const db = await backend.fresh();
     clock = new VirtualClock(T0);
