@@ -3,8 +3,9 @@
  * (https://pkg.go.dev/text/template): text and `{{ pipeline }}` actions with `{{-`/`-}}` trimming,
  * fields (`.Labels.job`), variables (`$labels`, `$value`, `$externalLabels`, `$externalURL`,
  * `$x := …`), strings, numbers, `|` pipelines, function calls, parentheses, `if`/`else if`/
- * `else`/`end`, `with` and comments. Missing map keys read as "" (Prometheus sets
- * `missingkey=zero`). Parsing and expansion are pure: a template is data, expansion a function.
+ * `else`/`end`, `with`, `range` (over maps by sorted key, and lists) and comments. Missing map
+ * keys read as "" (Prometheus sets `missingkey=zero`). Parsing and expansion are pure: a
+ * template is data, expansion a function.
  */
 import { SluiceError } from '../errors.ts';
 import { formatValue } from './go-format.ts';
@@ -25,7 +26,8 @@ interface Pipeline {
 type Node =
   | { readonly t: 'text'; readonly text: string }
   | { readonly t: 'action'; readonly pipe: Pipeline; readonly line: number }
-  | { readonly t: 'if' | 'with'; readonly pipe: Pipeline; readonly then: readonly Node[]; readonly else: readonly Node[]; readonly line: number };
+  | { readonly t: 'if' | 'with'; readonly pipe: Pipeline; readonly then: readonly Node[]; readonly else: readonly Node[]; readonly line: number }
+  | { readonly t: 'range'; readonly pipe: Pipeline; readonly vars: readonly string[]; readonly then: readonly Node[]; readonly else: readonly Node[]; readonly line: number };
 
 /** A parsed template. */
 export interface Template {
@@ -83,7 +85,7 @@ const PREDEFINED_VARIABLES = ['$', '$labels', '$externalLabels', '$externalURL',
 /** Parses `text` as the template `name`; throws SLUICE_ERR_RULES_TEMPLATE naming the template and line. */
 export function parseTemplate(text: string, name: string): Template {
   const root: Node[] = [];
-  type Frame = { kind: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[]; inElse: boolean; line: number; chained: boolean };
+  type Frame = { kind: 'if' | 'with' | 'range'; pipe: Pipeline; vars: string[]; then: Node[]; else: Node[]; inElse: boolean; line: number; chained: boolean };
   const stack: Frame[] = [];
   const out = (): Node[] => {
     const top = stack.at(-1);
@@ -115,8 +117,16 @@ export function parseTemplate(text: string, name: string): Template {
     }
     const keyword = /^(if|else|end|with|range|define|template|block)\b/.exec(body)?.[1];
     const rest = keyword === undefined ? body : body.slice(keyword.length).trim();
-    if (keyword === 'if' || keyword === 'with') {
-      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail, variables), then: [], else: [], inElse: false, line, chained: false };
+    if (keyword === 'range') {
+      // `range $k, $v := pipeline` or `range $v := pipeline` or `range pipeline`
+      const decl = /^(\$[A-Za-z0-9_]+)\s*(?:,\s*(\$[A-Za-z0-9_]+)\s*)?:=\s*([\s\S]*)$/.exec(rest);
+      const vars = decl === null ? [] : [decl[1]!, ...(decl[2] === undefined ? [] : [decl[2]])];
+      const frame: Frame = { kind: 'range', pipe: parsePipeline(decl === null ? rest : decl[3]!, fail, variables), vars, then: [], else: [], inElse: false, line, chained: false };
+      for (const v of vars) variables.add(v);
+      out().push(frame as unknown as Node);
+      stack.push(frame);
+    } else if (keyword === 'if' || keyword === 'with') {
+      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail, variables), vars: [], then: [], else: [], inElse: false, line, chained: false };
       out().push(frame as unknown as Node);
       stack.push(frame);
     } else if (keyword === 'else') {
@@ -125,7 +135,7 @@ export function parseTemplate(text: string, name: string): Template {
       top!.inElse = true;
       const chain = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
       if (chain !== undefined) {
-        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail, variables), then: [], else: [], inElse: false, line, chained: true };
+        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail, variables), vars: [], then: [], else: [], inElse: false, line, chained: true };
         top!.else.push(frame as unknown as Node);
         stack.push(frame);
       } else if (rest !== '') fail(`unexpected ${JSON.stringify(rest)} after else`);
@@ -147,8 +157,9 @@ export function parseTemplate(text: string, name: string): Template {
 /** Turns the parser's frames into plain nodes. */
 function freezeFrames(nodes: readonly Node[]): Node[] {
   return nodes.map((n) => {
-    const f = n as unknown as { kind?: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[]; line: number };
+    const f = n as unknown as { kind?: 'if' | 'with' | 'range'; pipe: Pipeline; vars: string[]; then: Node[]; else: Node[]; line: number };
     if (f.kind === undefined) return n;
+    if (f.kind === 'range') return { t: 'range', pipe: f.pipe, vars: f.vars, then: freezeFrames(f.then), else: freezeFrames(f.else), line: f.line };
     return { t: f.kind, pipe: f.pipe, then: freezeFrames(f.then), else: freezeFrames(f.else), line: f.line };
   });
 }
@@ -248,6 +259,18 @@ export function expandTemplate(template: Template, data: TemplateData): string {
       const value = evalPipeline(node.pipe, dot, scope, (m) => { throw templateError(template.name, node.line, m); });
       if (node.t === 'action') {
         if (node.pipe.decl === undefined) out += formatValue(value);
+      } else if (node.t === 'range') {
+        const items = rangeItems(value, (m) => { throw templateError(template.name, node.line, m); });
+        if (items.length === 0) run(node.else, dot, new Map(scope));
+        for (const [key, item] of items) {
+          const inner = new Map(scope);
+          if (node.vars.length === 1) inner.set(node.vars[0]!, item);
+          if (node.vars.length === 2) {
+            inner.set(node.vars[0]!, key);
+            inner.set(node.vars[1]!, item);
+          }
+          run(node.then, item, inner);
+        }
       } else if (truthy(value)) {
         run(node.then, node.t === 'with' ? value : dot, new Map(scope));
       } else {
@@ -257,6 +280,14 @@ export function expandTemplate(template: Template, data: TemplateData): string {
   };
   run(template.nodes, root, vars);
   return out;
+}
+
+/** What `range` iterates: a map's entries by sorted key (as Go does), a list's by index. */
+function rangeItems(value: unknown, fail: (m: string) => never): [unknown, unknown][] {
+  if (Array.isArray(value)) return value.map((v, i) => [i, v]);
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value === 'object') return Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]);
+  return fail(`range can't iterate over ${formatValue(value)}`);
 }
 
 function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unknown>, fail: (m: string) => never): unknown {

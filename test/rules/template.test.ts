@@ -46,6 +46,13 @@ describe('alert templates', () => {
     assert.equal(expand('{{ if and (lt $value 2e6) (ge $value 1.0) }}in{{ end }}{{ if not false }}!{{ end }}'), 'in!');
   });
 
+  test('range over a map by sorted key, with and without variables; else when empty', () => {
+    assert.equal(expand('{{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}'), '__name__=kafka_lag;group=billing;instance=b1:9092;job=kafka;');
+    assert.equal(expand('{{ range $labels }}[{{ . }}]{{ end }}'), '[kafka_lag][billing][b1:9092][kafka]');
+    assert.equal(expand('{{ range $v := $externalLabels }}{{ $v }}{{ end }}'), 'prod-eu');
+    assert.equal(expand('{{ range $k, $v := $labels }}x{{ else }}none{{ end }}', { ...data, labels: {} }), 'none');
+  });
+
   test('{{- and -}} trim the whitespace beside them; comments print nothing', () => {
     assert.equal(expand('a  {{- $labels.job -}}  b {{/* note */}}c'), 'akafkab c');
     assert.equal(expand('{{ if true -}}\n  yes\n{{- end }}'), 'yes');
@@ -65,7 +72,7 @@ describe('alert templates', () => {
     assert.equal(message('x\n{{ nope $value }}'), 'template: __alert_Lag:2: function "nope" not defined');
     assert.equal(message('{{ if true }}x'), 'template: __alert_Lag:1: unexpected EOF');
     assert.equal(message('{{ end }}'), 'template: __alert_Lag:1: unexpected {{end}}');
-    assert.equal(message('{{ range $labels }}{{ end }}'), 'template: __alert_Lag:1: {{range}} is not supported in alert templates');
+    assert.equal(message('{{ define "x" }}{{ end }}'), 'template: __alert_Lag:1: {{define}} is not supported in alert templates');
   });
 
   test('a failing function is an expansion error naming the template', () => {
