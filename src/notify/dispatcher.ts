@@ -11,10 +11,13 @@ import type { Clock, ClockTimer } from '../clock.ts';
 import type { ReceiverConfig } from './config.ts';
 import { inhibited, type InhibitRule } from './inhibit.ts';
 import { integrationsOf, type IntegrationKind } from './integrations.ts';
-import { fingerprint, formatLabels, sortLabels } from './labels.ts';
+import { sortAlerts, toHeld, type HeldAlert } from './held-alerts.ts';
+import { sortLabels } from './labels.ts';
 import { logKey, needsUpdate, type LogEntry } from './notification-log.ts';
 import { groupKey, groupLabels, matchRoutes, type Route } from './route.ts';
 import type { Labels, NotifiedAlert, Notification, OutgoingAlert } from './types.ts';
+
+export type { HeldAlert } from './held-alerts.ts';
 
 /** One notification due for one integration, with the log entry to record once it is stored. */
 export interface Delivery {
@@ -24,18 +27,6 @@ export interface Delivery {
   readonly groupKey: string;
   readonly notification: Notification;
   readonly entry: LogEntry;
-}
-
-/** An alert the dispatcher holds. */
-export interface HeldAlert {
-  readonly fingerprint: string;
-  readonly labels: Labels;
-  readonly annotations: Labels;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly generatorURL: string;
-  /** `endsAt` in ms; the alert is resolved once the clock reaches it. */
-  readonly endsAtMs: number;
 }
 
 /** An alert with what currently mutes it, for the API. */
@@ -304,29 +295,4 @@ export class Dispatcher {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
   }
-}
-
-/**
- * An incoming alert as held: an `endsAt` that does not parse (or is empty) means "open-ended",
- * and `status: 'resolved'` without a past `endsAt` resolves it now.
- */
-function toHeld(alert: OutgoingAlert, now: number): HeldAlert {
-  const labels = sortLabels(Object.fromEntries(Object.entries(alert.labels).filter(([, v]) => v !== '')));
-  let endsAtMs = Date.parse(alert.endsAt);
-  if (!Number.isFinite(endsAtMs)) endsAtMs = Number.POSITIVE_INFINITY;
-  let endsAt = alert.endsAt;
-  if (alert.status === 'resolved' && endsAtMs > now) {
-    endsAtMs = now;
-    endsAt = new Date(now).toISOString();
-  }
-  return { fingerprint: fingerprint(labels), labels, annotations: { ...alert.annotations }, startsAt: alert.startsAt, endsAt, generatorURL: alert.generatorURL, endsAtMs };
-}
-
-function sortAlerts(alerts: HeldAlert[]): HeldAlert[] {
-  const text = new Map(alerts.map((a) => [a.fingerprint, formatLabels(a.labels)]));
-  return alerts.sort((a, b) => {
-    const x = text.get(a.fingerprint)!;
-    const y = text.get(b.fingerprint)!;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
 }
