@@ -334,6 +334,19 @@ export const CASES: readonly Case[] = [
   ['sum(increase(http_requests_total[5m] offset 5m))', '10m', [['{}', 155]]],
   ['scalar(sum(gauge)) * vector(2)', '3m', [['{}', 28]]],
   ['time() - timestamp(gap_metric)', '8m', [['{job="x"}', 0]]],
+  ['count_values("v", vector(1e21))', '0m', [['{v="1000000000000000000000"}', 1]]],
+  ['count_values("v", vector(1.5e-7))', '0m', [['{v="0.00000015"}', 1]]],
+  ['count_values("v", vector(-0.25))', '0m', [['{v="-0.25"}', 1]]],
+  ['count_values("v", nan_metric)', '0m', [['{v="NaN"}', 1], ['{v="+Inf"}', 1], ['{v="-Inf"}', 1], ['{v="1"}', 1]]],
+  ['http_requests_total{instance="a",job="api"} offset 5m', '15m', [['http_requests_total{instance="a",job="api"}', 100]]],
+  ['http_requests_total{instance="a",job="api"} offset 6m', '21m', [['http_requests_total{instance="a",job="api"}', 100]]],
+  ['http_requests_total{instance="a",job="api"} offset 7m', '21m', [['http_requests_total{instance="a",job="api"}', 100]]],
+  ['sum_over_time(gauge{instance="a"}[3m:1m] offset -2m)', '5m', [['{instance="a",job="api"}', 14]]],
+  ['count_over_time(stale_metric[2m:1m])', '6m', [['{job="api"}', 1]]],
+  ['last_over_time(stale_metric[3m:1m])', '5m', [['stale_metric{job="api"}', 3]]],
+  ['max_over_time(gap_metric[10m:1m])', '8m', [['{job="x"}', 9]]],
+  ['count_over_time(gap_metric[10m:1m])', '8m', [['{job="x"}', 7]]],
+  ['http_requests_total{instance="a",job="api"} offset 5m', '21m', []],
 ];
 
 /**
