@@ -55,6 +55,8 @@ interface Slot {
   group: RuleGroup;
   timer: ClockTimer | null;
   running: Promise<void> | null;
+  /** Whether the database holds no alert of the group: saving nothing again is then skipped. */
+  savedEmpty: boolean;
 }
 
 /** Rule groups on a schedule. */
@@ -131,7 +133,7 @@ export class RuleManager {
     for (const group of fresh) {
       const old = this.slots.get(group.key);
       old?.timer?.cancel();
-      const slot: Slot = { group, timer: null, running: old?.running ?? null };
+      const slot: Slot = { group, timer: null, running: old?.running ?? null, savedEmpty: false };
       this.slots.set(group.key, slot);
       // A replaced group keeps its rhythm: its next evaluation is one interval after its last.
       const last = group.lastEvaluation;
@@ -193,14 +195,15 @@ export class RuleManager {
   }
 
   private run(slot: Slot, ts: number): Promise<void> {
-    const run = this.evaluate(slot.group, ts).finally(() => {
+    const run = this.evaluate(slot, ts).finally(() => {
       if (slot.running === run) slot.running = null;
     });
     slot.running = run;
     return run;
   }
 
-  private async evaluate(group: RuleGroup, ts: number): Promise<void> {
+  private async evaluate(slot: Slot, ts: number): Promise<void> {
+    const group = slot.group;
     const labels = { rule_group: group.key };
     const started = performance.now();
     const { failures } = await group.evaluate(ts, { engine: this.engine, querier: this.options.querier, write: (outputs, at) => this.write(outputs, at) });
@@ -222,7 +225,7 @@ export class RuleManager {
         this.logger.error({ err, group: group.key, alerts: outgoing.length }, 'alerts could not be sent');
       }
     }
-    await this.save(group, ts);
+    await this.save(slot, ts);
     this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
   }
 
@@ -246,14 +249,17 @@ export class RuleManager {
     if (batch.length > 0) await this.options.sink.write(batch);
   }
 
-  private async save(group: RuleGroup, ts: number): Promise<void> {
+  private async save(slot: Slot, ts: number): Promise<void> {
+    const group = slot.group;
     if (this.options.db === undefined) return;
     const stored: StoredAlert[] = [];
     group.spec.rules.forEach((rule, i) => {
       for (const [fingerprint, alert] of group.alerts[i]!) stored.push({ rule: rule.name, fingerprint, alert });
     });
+    if (stored.length === 0 && slot.savedEmpty) return;
     try {
       await saveGroupAlerts(this.options.db, group.key, stored, ts);
+      slot.savedEmpty = stored.length === 0;
     } catch (err) {
       this.metrics.stateErrors.inc();
       this.logger.error({ err, group: group.key }, 'alert state could not be saved');
