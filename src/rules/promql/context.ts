@@ -60,6 +60,11 @@ export class EvalContext {
     return at;
   }
 
+  /** Starts counting a new top-level step: the budget bounds what one step holds, as in Prometheus. */
+  newStep(): void {
+    this.samples = 0;
+  }
+
   /** Counts samples held by one step; throws once the budget is spent. */
   count(n: number): void {
     this.samples += n;

@@ -71,6 +71,7 @@ export class Engine {
     const ctx = await this.prepare(e, startMs, endMs, source);
     const byKey = new Map<string, { metric: Readonly<Record<string, string>>; ts: number[]; values: number[] }>();
     for (let t = startMs; t <= endMs; t += stepMs) {
+      ctx.newStep();
       const v = evaluate(ctx, e, t);
       const samples: readonly VectorSample[] = v.kind === 'scalar' ? [{ metric: {}, value: v.value }] : v.kind === 'vector' ? v.samples : [];
       for (const s of samples) {

@@ -12,6 +12,7 @@ import type { AggregateOp, AtModifier, BinaryOp, Expr, MatrixSelector, Subquery,
 import { PromQLError } from './errors.ts';
 import { parseDuration, parseNumber, unquote } from './literals.ts';
 import { checkAggregate, checkBinary, checkCall, typeOf } from './check.ts';
+import { childNodes, matchesEmpty, reportSyntaxErrors, selectorKey } from './syntax.ts';
 
 const BINARY_OPS: Record<string, BinaryOp> = {
   Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^', Atan2: 'atan2',
@@ -30,29 +31,6 @@ export function parseExpr(text: string): Expr {
   const expr = new Converter(text).expr(top[0]!);
   typeOf(expr);
   return expr;
-}
-
-/** Throws for the first error node of the tree, naming an unknown function when that is the cause. */
-function reportSyntaxErrors(text: string, top: SyntaxNode): void {
-  let first: SyntaxNode | undefined;
-  top.cursor().iterate((n) => {
-    if (first !== undefined) return false;
-    if (n.type.isError) first = n.node;
-    return undefined;
-  });
-  if (first === undefined) return;
-  const at = first.from;
-  const before = /([a-zA-Z_:][a-zA-Z0-9_:]*)\s*$/.exec(text.slice(0, at));
-  if (text[at] === '(' && before !== null) throw new PromQLError(text, before.index, `unknown function "${before[1]}"`);
-  const found = text.slice(at, Math.max(first.to, at + 1)).trim();
-  throw new PromQLError(text, at, found === '' ? 'unexpected end of input' : `unexpected ${JSON.stringify(found)}`);
-}
-
-/** The child nodes of `node`, in order. */
-function childNodes(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c !== null; c = c.nextSibling) out.push(c);
-  return out;
 }
 
 class Converter {
@@ -350,22 +328,4 @@ class Converter {
       this.fail(node, (err as Error).message, err);
     }
   }
-}
-
-function matchesEmpty(m: Matcher): boolean {
-  switch (m.type) {
-    case '=':
-      return m.value === '';
-    case '!=':
-      return m.value !== '';
-    case '=~':
-      return anchoredRegex(m.value).test('');
-    case '!~':
-      return !anchoredRegex(m.value).test('');
-  }
-}
-
-/** A canonical text for a set of matchers: equal sets select the same series. */
-export function selectorKey(matchers: readonly Matcher[]): string {
-  return matchers.map((m) => `${m.name}\u0000${m.type}\u0000${m.value}`).sort().join('\u0001');
 }
