@@ -19,7 +19,8 @@ describe('toHeld', () => {
   });
 
   it('sorts by labels as text', () => {
-    const alerts = [{ b: '1' }, { a: '2' }, { a: '1', c: '1' }].map((labels) => toHeld({ labels, annotations: {}, startsAt: '', endsAt: '', generatorURL: '' }, NOW));
+    const sets: Record<string, string>[] = [{ b: '1' }, { a: '2' }, { a: '1', c: '1' }];
+    const alerts = sets.map((labels) => toHeld({ labels, annotations: {}, startsAt: '', endsAt: '', generatorURL: '' }, NOW));
     assert.deepEqual(sortAlerts(alerts).map((a) => a.labels), [{ a: '1', c: '1' }, { a: '2' }, { b: '1' }]);
   });
 });
