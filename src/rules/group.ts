@@ -9,7 +9,7 @@ import type { Engine, Value } from './promql/index.ts';
 import { STALE_NAN } from './promql/index.ts';
 import type { Querier } from '../store/types.ts';
 import { alertSeries, countActive, stepAlerts, type Alert, type AlertCandidate, type RuleOutput } from './alert-state.ts';
-import { expandTemplate, parseTemplate, type Template, type TemplateData } from './template.ts';
+import { expandTemplate, parseTemplate, type QuerySample, type Template, type TemplateData } from './template.ts';
 import type { AlertingRuleSpec, RuleGroupSpec, RuleSpec } from './types.ts';
 
 /** How a rule fared at its last evaluation. */
@@ -121,7 +121,11 @@ export class RuleGroup {
       if (this.spec.limit > 0 && outputs.length > this.spec.limit) throw new Error(`exceeded limit of ${this.spec.limit} with ${outputs.length} series`);
       return outputs;
     }
-    const candidates = samples.map((s) => this.candidate(rule, s.metric, s.value));
+    // Templates' `query` runs at the evaluation's time against the same series the rule read.
+    const query = async (expr: string): Promise<QuerySample[]> =>
+      toVector(await target.engine.instant(expr, ts, target.querier)).map((s) => ({ Labels: s.metric, Value: s.value }));
+    const candidates: AlertCandidate[] = [];
+    for (const s of samples) candidates.push(await this.candidate(rule, s.metric, s.value, query));
     const step = stepAlerts(this.alerts[index]!, candidates, ts, rule);
     if (!step.ok) throw new Error(step.error);
     if (this.spec.limit > 0 && countActive(step.alerts) > this.spec.limit) {
@@ -134,14 +138,14 @@ export class RuleGroup {
   }
 
   /** The alert a returned series stands for: labels and annotations expanded for it. */
-  private candidate(rule: AlertingRuleSpec, metric: Readonly<Record<string, string>>, value: number): AlertCandidate {
-    const data: TemplateData = { labels: metric, externalLabels: this.context.externalLabels, externalURL: this.context.externalURL, value };
-    const expand = (text: string): string => {
+  private async candidate(rule: AlertingRuleSpec, metric: Readonly<Record<string, string>>, value: number, query: TemplateData['query']): Promise<AlertCandidate> {
+    const data: TemplateData = { labels: metric, externalLabels: this.context.externalLabels, externalURL: this.context.externalURL, value, query };
+    const expand = async (text: string): Promise<string> => {
       if (!text.includes('{{')) return text;
       try {
         let template = this.templates.get(text);
         if (template === undefined) this.templates.set(text, (template = parseTemplate(text, `__alert_${rule.name}`)));
-        return expandTemplate(template, data);
+        return await expandTemplate(template, data);
       } catch (err) {
         // As Prometheus does: the alert still fires, with the error in place of the text.
         return `<error expanding template: ${(err as Error).message}>`;
@@ -149,11 +153,11 @@ export class RuleGroup {
     };
     const labels: Record<string, string> = { ...metric };
     delete labels.__name__;
-    for (const [name, text] of Object.entries(rule.labels)) labels[name] = expand(text);
+    for (const [name, text] of Object.entries(rule.labels)) labels[name] = await expand(text);
     labels.alertname = rule.name;
     withoutEmpty(labels);
     const annotations: Record<string, string> = {};
-    for (const [name, text] of Object.entries(rule.annotations)) annotations[name] = expand(text);
+    for (const [name, text] of Object.entries(rule.annotations)) annotations[name] = await expand(text);
     return { labels, annotations, value };
   }
 }

@@ -9,7 +9,7 @@ export { loadRuleFile, loadRuleFiles, parseRuleFile, ruleCount, ruleFilesError, 
 export { groupKey, RuleGroup, type EvalTarget, type GroupContext, type RuleStatus } from './group.ts';
 export { DEFAULT_EVALUATION_INTERVAL_MS, DEFAULT_RESEND_DELAY_MS, RuleManager, type RuleManagerOptions } from './manager.ts';
 export { activeAlerts, generatorURL, groupStatus, toOutgoing, type ActiveAlert, type RuleGroupStatus, type RuleStatusView } from './status.ts';
-export { expandTemplate, parseTemplate, type Template, type TemplateData } from './template.ts';
+export { expandTemplate, parseTemplate, type QuerySample, type Template, type TemplateData } from './template.ts';
 export type { AlertingRuleSpec, AlertSink, OutgoingAlert, RecordingRuleSpec, RuleGroupSpec, RuleSpec } from './types.ts';
 export { runUnitTestFile, runUnitTests, type UnitTestResult } from './unit-test.ts';
 export { formatFileProblem, type FileProblem } from './yaml-source.ts';

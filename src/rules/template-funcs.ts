@@ -1,7 +1,8 @@
 /**
  * The functions alert templates may call, as Prometheus defines them
  * (https://prometheus.io/docs/prometheus/latest/configuration/template_reference/), plus the Go
- * text/template built-ins rule files use (comparisons, and/or/not, printf, len, index).
+ * text/template built-ins rule files use (comparisons, and/or/not, printf, len, index), and the
+ * functions on `query` results (first, label, value, strvalue, sortByLabel).
  */
 import { formatG, formatValue, sprintf } from './go-format.ts';
 
@@ -130,7 +131,13 @@ function title(value: unknown): string {
   return String(value).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, before: string, letter: string) => before + letter.toUpperCase());
 }
 
-/** Every function a template may call, by name. */
+/** A `query` result element, or what Prometheus's functions on one reject. */
+function sampleOf(name: string, value: unknown): { Labels: Record<string, string>; Value: number } {
+  if (typeof value === 'object' && value !== null && 'Labels' in value && 'Value' in value) return value as { Labels: Record<string, string>; Value: number };
+  throw new Error(`${name}: expected a query result sample`);
+}
+
+/** Every function a template may call, by name (`query` itself is run by the expander, which holds the engine). */
 export const TEMPLATE_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   humanize,
   humanize1024,
@@ -156,5 +163,20 @@ export const TEMPLATE_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   or: (...args) => args.find((a) => truthy(a)) ?? args.at(-1),
   not: (a) => !truthy(a),
   len: (a) => (typeof a === 'string' ? Buffer.byteLength(a) : typeof a === 'object' && a !== null ? Object.keys(a).length : 0),
+  query: () => {
+    throw new Error('no query engine is available here');
+  },
+  first: (list) => {
+    if (!Array.isArray(list) || list.length === 0) throw new Error('first() called on vector with no elements');
+    return list[0];
+  },
+  label: (name, sample) => sampleOf('label', sample).Labels[String(name)] ?? '',
+  value: (sample) => sampleOf('value', sample).Value,
+  strvalue: (sample) => sampleOf('strvalue', sample).Labels.__value__ ?? '',
+  sortByLabel: (name, list) => (Array.isArray(list) ? [...list].sort((a, b) => {
+    const x = sampleOf('sortByLabel', a).Labels[String(name)] ?? '';
+    const y = sampleOf('sortByLabel', b).Labels[String(name)] ?? '';
+    return x < y ? -1 : x > y ? 1 : 0;
+  }) : list),
   index: (m, key) => (typeof m === 'object' && m !== null ? ((m as Record<string, unknown>)[String(key)] ?? '') : ''),
 };

@@ -3,7 +3,7 @@
  * (https://pkg.go.dev/text/template): text and `{{ pipeline }}` actions with `{{-`/`-}}` trimming,
  * fields (`.Labels.job`), variables (`$labels`, `$value`, `$externalLabels`, `$externalURL`,
  * `$x := …`), strings, numbers, `|` pipelines, function calls, parentheses, `if`/`else if`/
- * `else`/`end`, `with`, `range` (over maps by sorted key, and lists) and comments. Missing map
+ * `else`/`end`, `with`, `range` (over maps by sorted key, and lists), `query` and comments. Missing map
  * keys read as "" (Prometheus sets `missingkey=zero`). Parsing and expansion are pure: a
  * template is data, expansion a function.
  */
@@ -41,6 +41,20 @@ export interface TemplateData {
   readonly externalLabels: Readonly<Record<string, string>>;
   readonly externalURL: string;
   readonly value: number;
+  /** Runs a PromQL query for the `query` function, at the evaluation's time; without it `query` fails. */
+  readonly query?: (expr: string) => Promise<readonly QuerySample[]>;
+}
+
+/** One element of a `query` result, as Prometheus's templates see it (`.Labels`, `.Value`). */
+export interface QuerySample {
+  readonly Labels: Readonly<Record<string, string>>;
+  readonly Value: number;
+}
+
+/** How a pipeline reports a failure, and what `query` runs. */
+interface Env {
+  readonly fail: (m: string) => never;
+  readonly query: TemplateData['query'];
 }
 
 function templateError(name: string, line: number, message: string): SluiceError {
@@ -237,10 +251,11 @@ function describe(arg: Arg): string {
 }
 
 /**
- * Expands `template` over `data` (the alert's labels, value and external labels). Throws
- * SLUICE_ERR_RULES_TEMPLATE naming the template and line when a function fails.
+ * Expands `template` over `data` (the alert's labels, value and external labels). Rejects with
+ * SLUICE_ERR_RULES_TEMPLATE naming the template and line when a function fails. Asynchronous only
+ * because `query` is; without it nothing waits on anything.
  */
-export function expandTemplate(template: Template, data: TemplateData): string {
+export async function expandTemplate(template: Template, data: TemplateData): Promise<string> {
   const root = { Labels: data.labels, ExternalLabels: data.externalLabels, ExternalURL: data.externalURL, Value: data.value };
   const vars = new Map<string, unknown>([
     ['$', root],
@@ -250,18 +265,19 @@ export function expandTemplate(template: Template, data: TemplateData): string {
     ['$value', data.value],
   ]);
   let out = '';
-  const run = (nodes: readonly Node[], dot: unknown, scope: Map<string, unknown>): void => {
+  const run = async (nodes: readonly Node[], dot: unknown, scope: Map<string, unknown>): Promise<void> => {
     for (const node of nodes) {
       if (node.t === 'text') {
         out += node.text;
         continue;
       }
-      const value = evalPipeline(node.pipe, dot, scope, (m) => { throw templateError(template.name, node.line, m); });
+      const env: Env = { fail: (m) => { throw templateError(template.name, node.line, m); }, query: data.query };
+      const value = await evalPipeline(node.pipe, dot, scope, env);
       if (node.t === 'action') {
         if (node.pipe.decl === undefined) out += formatValue(value);
       } else if (node.t === 'range') {
-        const items = rangeItems(value, (m) => { throw templateError(template.name, node.line, m); });
-        if (items.length === 0) run(node.else, dot, new Map(scope));
+        const items = rangeItems(value, env.fail);
+        if (items.length === 0) await run(node.else, dot, new Map(scope));
         for (const [key, item] of items) {
           const inner = new Map(scope);
           if (node.vars.length === 1) inner.set(node.vars[0]!, item);
@@ -269,16 +285,16 @@ export function expandTemplate(template: Template, data: TemplateData): string {
             inner.set(node.vars[0]!, key);
             inner.set(node.vars[1]!, item);
           }
-          run(node.then, item, inner);
+          await run(node.then, item, inner);
         }
       } else if (truthy(value)) {
-        run(node.then, node.t === 'with' ? value : dot, new Map(scope));
+        await run(node.then, node.t === 'with' ? value : dot, new Map(scope));
       } else {
-        run(node.else, dot, new Map(scope));
+        await run(node.else, dot, new Map(scope));
       }
     }
   };
-  run(template.nodes, root, vars);
+  await run(template.nodes, root, vars);
   return out;
 }
 
@@ -290,21 +306,24 @@ function rangeItems(value: unknown, fail: (m: string) => never): [unknown, unkno
   return fail(`range can't iterate over ${formatValue(value)}`);
 }
 
-function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unknown>, fail: (m: string) => never): unknown {
+async function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unknown>, env: Env): Promise<unknown> {
+  const fail = env.fail;
   let prev: unknown;
   let first = true;
   for (const cmd of pipe.cmds) {
     const extra = first ? [] : [prev];
     if (cmd.t === 'call') {
-      const args = [...cmd.args.map((a) => evalArg(a, dot, scope, fail)), ...extra];
+      const args: unknown[] = [];
+      for (const a of cmd.args) args.push(await evalArg(a, dot, scope, env));
+      args.push(...extra);
       try {
-        prev = TEMPLATE_FUNCS[cmd.name]!(...args);
+        prev = cmd.name === 'query' ? await runQuery(env, args[0]) : TEMPLATE_FUNCS[cmd.name]!(...args);
       } catch (err) {
         fail(`executing ${JSON.stringify(cmd.name)}: ${(err as Error).message}`);
       }
     } else {
       if (!first) fail(`can't give argument to non-function ${describe(cmd)}`);
-      prev = evalArg(cmd, dot, scope, fail);
+      prev = await evalArg(cmd, dot, scope, env);
     }
     first = false;
   }
@@ -312,14 +331,21 @@ function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unknown>,
   return prev;
 }
 
-function evalArg(arg: Arg, dot: unknown, scope: Map<string, unknown>, fail: (m: string) => never): unknown {
+async function runQuery(env: Env, expr: unknown): Promise<readonly QuerySample[]> {
+  if (env.query === undefined) throw new Error('no query engine is available here');
+  if (typeof expr !== 'string') throw new Error('expected a query string');
+  return env.query(expr);
+}
+
+async function evalArg(arg: Arg, dot: unknown, scope: Map<string, unknown>, env: Env): Promise<unknown> {
+  const fail = env.fail;
   switch (arg.t) {
     case 'lit':
       return arg.value;
     case 'pipe':
-      return evalPipeline(arg.pipe, dot, scope, fail);
+      return evalPipeline(arg.pipe, dot, scope, env);
     case 'call':
-      return evalPipeline({ decl: undefined, cmds: [arg] }, dot, scope, fail);
+      return evalPipeline({ decl: undefined, cmds: [arg] }, dot, scope, env);
     case 'field': {
       let value: unknown;
       if (arg.base === 'dot') value = dot;
