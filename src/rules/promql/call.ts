@@ -5,13 +5,13 @@
  */
 import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import { type Call, type Expr, unwrapParens } from './ast.ts';
-import type { EvalContext, EvalValue, VectorSample } from './context.ts';
+import type { EvalContext, EvalValue, RangeSeries, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate, evaluateRange, evaluateScalar, evaluateVector, selectInstant, uniqueAfterDrop, uniqueLabelsets } from './evaluate.ts';
 import { histogramQuantile } from './histogram.ts';
 import { labelJoin, labelReplace } from './label-functions.ts';
 import { dropName } from './labels.ts';
-import { extrapolatedRate, instantRate, linearRegression, overTime } from './range-functions.ts';
+import { extrapolatedRate, instantRate, linearRegression, overTime, type RangeWindow } from './range-functions.ts';
 import { DATE_FUNCTIONS, MATH_FUNCTIONS } from './math-functions.ts';
 
 /** Evaluates a function call at `t`. */
@@ -92,31 +92,36 @@ function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
   const rangeArg = name === 'quantile_over_time' ? args[1]! : args[0]!;
   const param = name === 'quantile_over_time' ? evaluateScalar(ctx, args[0]!, t) : name === 'predict_linear' ? evaluateScalar(ctx, args[1]!, t) : NaN;
   const r = evaluateRange(ctx, rangeArg, t);
+  const fn = rangeFunction(name, r, t, param);
   const out: VectorSample[] = [];
   for (const s of r.series) {
-    let value: number | undefined;
-    switch (name) {
-      case 'rate': value = extrapolatedRate(s, r, true, true); break;
-      case 'increase': value = extrapolatedRate(s, r, true, false); break;
-      case 'delta': value = extrapolatedRate(s, r, false, false); break;
-      case 'irate': value = instantRate(s, true); break;
-      case 'idelta': value = instantRate(s, false); break;
-      case 'deriv': value = s.hi - s.lo < 2 ? undefined : linearRegression(s, s.ts[s.lo]!)[0]; break;
-      case 'predict_linear': {
-        if (s.hi - s.lo < 2) break;
-        const [slope, intercept] = linearRegression(s, t);
-        value = intercept + slope * param;
-        break;
-      }
-      default:
-        value = overTime(name, s, param);
-    }
+    const value = fn(s);
     if (value === undefined) continue;
     out.push({ metric: name === 'last_over_time' ? s.metric : dropName(s.metric), value });
   }
   if (name === 'last_over_time' || out.length < 2) return vector(out);
   const first = r.series[0]!.metric[METRIC_NAME_LABEL];
   return vector(r.series.every((s) => s.metric[METRIC_NAME_LABEL] === first) ? out : uniqueLabelsets(out));
+}
+
+/** The function of one series' window that `name` computes (chosen once, not per series). */
+function rangeFunction(name: string, w: RangeWindow, t: number, param: number): (s: RangeSeries) => number | undefined {
+  switch (name) {
+    case 'rate': return (s) => extrapolatedRate(s, w, true, true);
+    case 'increase': return (s) => extrapolatedRate(s, w, true, false);
+    case 'delta': return (s) => extrapolatedRate(s, w, false, false);
+    case 'irate': return (s) => instantRate(s, true);
+    case 'idelta': return (s) => instantRate(s, false);
+    case 'deriv': return (s) => (s.hi - s.lo < 2 ? undefined : linearRegression(s, s.ts[s.lo]!)[0]);
+    case 'predict_linear':
+      return (s) => {
+        if (s.hi - s.lo < 2) return undefined;
+        const [slope, intercept] = linearRegression(s, t);
+        return intercept + slope * param;
+      };
+    default:
+      return (s) => overTime(name, s, param);
+  }
 }
 
 function vector(samples: VectorSample[]): EvalValue {

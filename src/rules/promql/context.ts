@@ -76,7 +76,11 @@ export class EvalContext {
 export function rangeArrays(s: FetchedSeries): [Float64Array, Float64Array] {
   if (s.rangeTs === undefined || s.rangeValues === undefined) {
     let stale = 0;
-    for (let i = 0; i < s.values.length; i++) if (isStaleNaN(s.values[i]!)) stale++;
+    const values = s.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v !== v && isStaleNaN(v)) stale++;
+    }
     if (stale === 0) {
       s.rangeTs = s.ts;
       s.rangeValues = s.values;

@@ -141,7 +141,7 @@ export class Engine {
       [...fetches].map(async ([key, f]) => {
         const series = await source.select(f.matchers, f.from, f.to);
         // Series come in the Querier's order, as Prometheus takes them in storage order.
-        data.set(key, series.map((s) => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values })));
+        data.set(key, series.map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, rangeTs: undefined, rangeValues: undefined })));
       }),
     );
     return ctx;
