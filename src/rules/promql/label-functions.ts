@@ -28,6 +28,7 @@ export function labelReplace(input: readonly VectorSample[], dst: string, replac
 /** Sets `dst` to the values of `src` labels joined by `separator`. */
 export function labelJoin(input: readonly VectorSample[], dst: string, separator: string, src: readonly string[]): VectorSample[] {
   if (!LABEL_NAME.test(dst)) throw evalError(`invalid destination label name in label_join(): ${dst}`);
+  for (const name of src) if (!LABEL_NAME.test(name)) throw evalError(`invalid source label name in label_join(): ${name}`);
   return input.map((s) => ({ metric: withLabel(s.metric, dst, src.map((n) => s.metric[n] ?? '').join(separator)), value: s.value }));
 }
 

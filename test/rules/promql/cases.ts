@@ -347,6 +347,11 @@ export const CASES: readonly Case[] = [
   ['max_over_time(gap_metric[10m:1m])', '8m', [['{job="x"}', 9]]],
   ['count_over_time(gap_metric[10m:1m])', '8m', [['{job="x"}', 7]]],
   ['http_requests_total{instance="a",job="api"} offset 5m', '21m', []],
+  ['label_join(label_src, "y", "-", "src", "0bad")', '1m', { error: 'invalid source label name in label_join(): 0bad' }],
+  ['label_join(label_src, "0y", "-", "src")', '1m', { error: 'invalid destination label name in label_join(): 0y' }],
+  ['label_replace(label_src, "y", "$1", "src", "(")', '1m', { error: 'invalid regular expression in label_replace(): (' }],
+  ['label_replace(label_src, "0y", "$1", "src", "(.*)")', '1m', { error: 'invalid destination label name in label_replace(): 0y' }],
+  ['count_values("0x", label_src)', '1m', { error: 'invalid label name "0x"' }],
 ];
 
 /**
