@@ -10,6 +10,7 @@ import { isSluiceError, SluiceError } from '../errors.ts';
 import { registerBrokerCommand } from './commands/broker.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerQuotasCommand } from './commands/quotas.ts';
 import { registerRulesCommand } from './commands/rules.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkloadCommand } from './commands/workload.ts';
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBrokerCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerMigrateCommand(program, ctx);
+  registerQuotasCommand(program, ctx);
   registerRulesCommand(program, ctx);
   registerStartCommand(program, ctx);
   registerWorkloadCommand(program, ctx);
