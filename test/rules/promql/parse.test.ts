@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSluiceError } from '../../../src/errors.ts';
 import { type Expr, formatExpr, FUNCTION_NAMES, parseExpr, PromQLError, selectorsOf } from '../../../src/rules/promql/index.ts';
+import { CASES } from './cases.ts';
 
 /** The error parseExpr throws for `text`. */
 function parseError(text: string): PromQLError {
@@ -171,6 +172,14 @@ describe('formatExpr', () => {
   ];
   test('gives canonical text back unchanged', () => {
     assert.deepEqual(canonical.map((text) => formatExpr(parseExpr(text))), canonical);
+  });
+
+  test('gives text that parses back to the same expression, for every expression of the case table', () => {
+    const differing = CASES.map(([expr]) => expr).filter((expr) => {
+      const parsed = parseExpr(expr);
+      return JSON.stringify(shape(parseExpr(formatExpr(parsed)))) !== JSON.stringify(shape(parsed));
+    });
+    assert.deepEqual(differing, []);
   });
 
   test('writes aggregation modifiers before the arguments and durations in largest units', () => {
