@@ -5,8 +5,11 @@
  * then file order), rule outputs are added to the same series so later rules and queries see
  * them, alert tests compare the firing alerts of the step at or just before their `eval_time`
  * (labels and expanded annotations, order-insensitive), and expression tests query the result
- * afterwards. Sample values compare with a relative tolerance of 1e-6 (promtool's fuzzy
- * comparison), NaN equal to NaN. Output and exit code follow promtool.
+ * afterwards. Sample values compare exactly (NaN equal to NaN), or, with `fuzzy_compare: true`,
+ * ignoring a difference in the last bit of the mantissa, as promtool does. The series of a test
+ * group are `interval` apart, by default `evaluation_interval` (the current documentation; older
+ * promtool releases put every sample at 0 when `interval` is left out). Output and exit code
+ * follow promtool.
  */
 import { VirtualClock } from '../clock.ts';
 import { loadRuleFiles } from './file.ts';
@@ -54,9 +57,9 @@ function sortByLabels<T extends { labels: Readonly<Record<string, string>> }>(li
   return list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-function sameValue(a: number, b: number): boolean {
+function sameValue(a: number, b: number, fuzzy: boolean): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  return a === b || Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+  return a === b || (fuzzy && Math.abs(a - b) <= Number.EPSILON * Math.max(Math.abs(a), Math.abs(b)));
 }
 
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
@@ -138,7 +141,7 @@ async function runTestGroup(test: TestGroup, unit: UnitTestFile, specs: Awaited<
     }
     const got = sortByLabels(value.kind === 'scalar' ? [{ labels: {}, value: value.value }] : value.samples.map((s) => ({ labels: s.metric, value: s.value })));
     const exp = sortByLabels(tc.expSamples.map((s) => ({ labels: s.labels, value: s.value })));
-    const equal = exp.length === got.length && exp.every((e, k) => sameLabels(e.labels, got[k]!.labels) && sameValue(e.value, got[k]!.value));
+    const equal = exp.length === got.length && exp.every((e, k) => sameLabels(e.labels, got[k]!.labels) && sameValue(e.value, got[k]!.value, unit.fuzzyCompare));
     if (!equal) {
       const show = (list: { labels: Readonly<Record<string, string>>; value: number }[]): string => (list.length === 0 ? 'nil' : list.map((s) => `${formatLabels(s.labels)} ${formatE(s.value)}`).join(', '));
       errors.push(`    expr: ${JSON.stringify(tc.expr)}, time: ${formatDuration(tc.evalTimeMs)},\n        exp: ${show(exp)}\n        got: ${show(got)}`);

@@ -84,6 +84,19 @@ describe('rule unit tests (promtool format)', () => {
     }
   });
 
+  test('values compare exactly, or to the last bit of the mantissa with fuzzy_compare', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-unit-'));
+    try {
+      const body = 'tests:\n  - promql_expr_test:\n      - expr: 0.1 + 0.2\n        eval_time: 0m\n        exp_samples:\n          - value: 0.3\n      - expr: 0 / 0\n        eval_time: 0m\n        exp_samples:\n          - value: .nan\n';
+      await writeFile(join(dir, 'exact.yaml'), body);
+      await writeFile(join(dir, 'fuzzy.yaml'), `fuzzy_compare: true\n${body}`);
+      assert.deepEqual((await runUnitTestFile(join(dir, 'exact.yaml'))).errors, ['    expr: "0.1 + 0.2", time: 0s,\n        exp: {} 3E-01\n        got: {} 3.0000000000000004E-01']);
+      assert.deepEqual((await runUnitTestFile(join(dir, 'fuzzy.yaml'))).errors, []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('rule evaluation errors stop the test group and name the rule and time', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-unit-'));
     try {

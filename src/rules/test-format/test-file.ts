@@ -48,17 +48,22 @@ export interface UnitTestFile {
   readonly file: string;
   readonly ruleFiles: readonly string[];
   readonly evaluationIntervalMs: number;
+  /** Whether sample values may differ in the last bit of the mantissa (`fuzzy_compare`). */
+  readonly fuzzyCompare: boolean;
   readonly groupEvalOrder: readonly string[];
   readonly tests: readonly TestGroup[];
 }
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
 const labels = z.record(z.string(), text).nullish();
+/** Any float, YAML's `.nan` and `.inf` included (which z.number() refuses). */
+const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
 const duration = z.union([z.string(), z.number()]).transform((v) => String(v));
 
 const schema = z.strictObject({
   rule_files: z.array(z.string()).nullish(),
   evaluation_interval: duration.optional(),
+  fuzzy_compare: z.boolean().optional(),
   group_eval_order: z.array(z.string()).nullish(),
   tests: z.array(z.strictObject({
     name: z.string().optional(),
@@ -74,7 +79,7 @@ const schema = z.strictObject({
     promql_expr_test: z.array(z.strictObject({
       expr: text,
       eval_time: duration,
-      exp_samples: z.array(z.strictObject({ labels: z.string().nullish(), value: z.union([z.number(), z.string()]) })).nullish(),
+      exp_samples: z.array(z.strictObject({ labels: z.string().nullish(), value: z.union([anyNumber, z.string()]) })).nullish(),
     })).nullish(),
   })).nullish(),
 });
@@ -140,7 +145,7 @@ export function parseUnitTestFile(content: string, file: string): { test?: UnitT
       })),
     };
   });
-  const test: UnitTestFile = { file, ruleFiles: data.rule_files ?? [], evaluationIntervalMs, groupEvalOrder: data.group_eval_order ?? [], tests };
+  const test: UnitTestFile = { file, ruleFiles: data.rule_files ?? [], evaluationIntervalMs, fuzzyCompare: data.fuzzy_compare ?? false, groupEvalOrder: data.group_eval_order ?? [], tests };
   return problems.length > 0 ? { problems } : { test, problems };
 }
 
