@@ -29,6 +29,8 @@ export const throttleConfigSchema = z.strictObject({
   target: z.number().gt(0).lt(1).default(0.7),
   /** Seconds of history behind fits and demand estimates. */
   window: z.number().positive().default(900),
+  /** Seconds of counter history behind each rate the loop reads (PromQL `rate(…[rateWindow])`); at least two collection intervals. */
+  rateWindow: z.number().positive().default(60),
   groups: z.array(groupSchema).default([
     { name: 'general', priority: 0, weight: 1, floor: 1_048_576, match: [{ user: '*', clientId: '*' }] },
   ]),

@@ -111,7 +111,7 @@ export class ThrottleLoop {
     this.rounds.inc({ cluster });
     try {
       const readings = await readSignals(this.options.engine, this.options.source, now, {
-        cluster, windowMs: config.window * 1000, stepMs: Math.min(15_000, this.intervalMs),
+        cluster, windowMs: config.window * 1000, stepMs: Math.min(15_000, this.intervalMs), rateWindowSec: config.rateWindow,
         nominal: this.options.nominal ?? { bytesInPerSec: 2 ** 30, bytesOutPerSec: 2 ** 30 },
       });
       const quotas = await this.options.actuator.describe();

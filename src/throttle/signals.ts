@@ -53,19 +53,22 @@ export interface ReadOptions {
   readonly stepMs: number;
   /** Nominal per-broker capacity when the brokers do not export theirs, bytes/s. */
   readonly nominal: { readonly bytesInPerSec: number; readonly bytesOutPerSec: number };
+  /** Seconds behind each rate (default 60). */
+  readonly rateWindowSec?: number;
 }
 
 function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-/** The PromQL the loop reads, for one cluster. */
-export function signalQueries(cluster: string): Record<string, string> {
+/** The PromQL the loop reads, for one cluster, with rates over `rateWindowSec`. */
+export function signalQueries(cluster: string, rateWindowSec = 60): Record<string, string> {
   const c = `cluster=${quote(cluster)}`;
+  const w = `${rateWindowSec}s`;
   return {
-    bytesIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[1m])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[1m]))`,
-    bytesOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[1m])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[1m]))`,
-    requests: `sum by (broker) (rate(kafka_network_requestmetrics_requests_total{${c}}[1m]))`,
+    bytesIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[${w}]))`,
+    bytesOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[${w}]))`,
+    requests: `sum by (broker) (rate(kafka_network_requestmetrics_requests_total{${c}}[${w}]))`,
     handlerIdle: `max by (broker) (kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}})`,
     capacityIn: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="in"})`,
     capacityOut: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="out"})`,
@@ -111,7 +114,7 @@ function valueAt(series: MatrixSeries | undefined, t: number): number | undefine
 
 /** Reads one round's signals at `now`. */
 export async function readSignals(engine: Engine, source: Querier, now: number, options: ReadOptions): Promise<Readings> {
-  const q = signalQueries(options.cluster);
+  const q = signalQueries(options.cluster, options.rateWindowSec);
   const instant = (name: string) => engine.instant(q[name]!, now, source);
   const [bytesIn, bytesOut, requests, idle, capIn, capOut, newest, queue, latency] = await Promise.all(
     ['bytesIn', 'bytesOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99'].map(instant),
