@@ -6,6 +6,13 @@
 import { type Aggregate, type Binary, type Call, type Expr, isComparison, isSetOp, type ValueType } from './ast.ts';
 import { describeType, signatureOf } from './functions.ts';
 
+/** A check failure; `pos` is where Prometheus points, when not at the node being checked. */
+export class CheckError extends Error {
+  constructor(message: string, readonly pos?: number) {
+    super(message);
+  }
+}
+
 /** The type `expr` evaluates to. */
 export function typeOf(expr: Expr): ValueType {
   switch (expr.type) {
@@ -58,15 +65,15 @@ export function checkAggregate(agg: Aggregate): void {
 export function checkBinary(bin: Binary): void {
   const lt = typeOf(bin.lhs);
   const rt = typeOf(bin.rhs);
-  for (const t of [lt, rt]) {
-    if (t !== 'scalar' && t !== 'vector') throw new Error('binary expression must contain only scalar and instant vector types');
+  for (const [t, operand] of [[lt, bin.lhs], [rt, bin.rhs]] as const) {
+    if (t !== 'scalar' && t !== 'vector') throw new CheckError('binary expression must contain only scalar and instant vector types', operand.pos);
   }
   if (bin.returnBool && !isComparison(bin.op)) throw new Error('bool modifier can only be used on comparison operators');
   if (isComparison(bin.op) && lt === 'scalar' && rt === 'scalar' && !bin.returnBool) throw new Error('comparisons between scalars must use BOOL modifier');
-  if (isSetOp(bin.op) && (lt === 'scalar' || rt === 'scalar')) throw new Error(`set operator "${bin.op}" not allowed in binary scalar expression`);
+  if (isSetOp(bin.op) && (lt === 'scalar' || rt === 'scalar')) throw new CheckError(`set operator "${bin.op}" not allowed in binary scalar expression`, bin.pos);
   const m = bin.matching;
   if (m === undefined) return;
-  if ((lt !== 'vector' || rt !== 'vector') && m.explicit) throw new Error('vector matching only allowed between instant vectors');
+  if ((lt !== 'vector' || rt !== 'vector') && m.explicit) throw new CheckError('vector matching only allowed between instant vectors', bin.pos);
   for (const name of m.include) {
     if (m.on && m.labels.includes(name)) throw new Error(`label "${name}" must not occur in ON and GROUP clause at once`);
   }
@@ -74,5 +81,5 @@ export function checkBinary(bin: Binary): void {
 
 function expectType(expr: Expr, want: ValueType, context: string): void {
   const got = typeOf(expr);
-  if (got !== want) throw new Error(`expected type ${describeType(want)} in ${context}, got ${describeType(got)}`);
+  if (got !== want) throw new CheckError(`expected type ${describeType(want)} in ${context}, got ${describeType(got)}`, expr.pos);
 }

@@ -91,7 +91,8 @@ export function unquote(text: string): string {
       }
       default: {
         const oct = body.slice(i, i + 3);
-        if (!/^[0-7]{3}$/.test(oct)) throw new Error(`unknown escape sequence \\${e ?? ''}`);
+        if (e === undefined) throw new Error('escape sequence not terminated');
+        if (!/^[0-7]{3}$/.test(oct)) throw new Error(`unknown escape sequence U+${e.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} '${e}'`);
         out += String.fromCharCode(parseInt(oct, 8));
         i += 2;
       }

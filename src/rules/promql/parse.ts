@@ -11,7 +11,7 @@ import { METRIC_NAME_LABEL, type Matcher, type MatchType } from '../../store/typ
 import type { AggregateOp, AtModifier, BinaryOp, Expr, MatrixSelector, Subquery, VectorMatching, VectorSelector } from './ast.ts';
 import { PromQLError } from './errors.ts';
 import { parseDuration, parseNumber, unquote } from './literals.ts';
-import { checkAggregate, checkBinary, checkCall, typeOf } from './check.ts';
+import { CheckError, checkAggregate, checkBinary, checkCall, typeOf } from './check.ts';
 import { childNodes, matchesEmpty, reportSyntaxErrors, selectorKey } from './syntax.ts';
 
 const BINARY_OPS: Record<string, BinaryOp> = {
@@ -107,7 +107,8 @@ class Converter {
       }
     }
     if (name !== undefined) {
-      if (matchers.some((m) => m.name === METRIC_NAME_LABEL)) this.fail(node, `metric name must not be set twice: ${JSON.stringify(name)}`);
+      const other = matchers.find((m) => m.name === METRIC_NAME_LABEL);
+      if (other !== undefined) this.fail(node, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(other.value)}`);
       matchers.unshift({ name: METRIC_NAME_LABEL, type: '=', value: name });
     }
     if (!matchers.some((m) => !matchesEmpty(m))) this.fail(node, 'vector selector must contain at least one non-empty matcher');
@@ -128,7 +129,7 @@ class Converter {
       try {
         anchoredRegex(value);
       } catch (err) {
-        this.fail(valueNode, `error parsing regexp: ${JSON.stringify(value)}`, err);
+        this.fail(node, `error parsing regexp: ${JSON.stringify(value)}`, err);
       }
     }
     return { name, type, value };
@@ -142,8 +143,9 @@ class Converter {
       return this.src(kids[0]!) === '-' ? -inner : inner;
     }
     if (kids.length !== 1 || !kids[0]!.name.startsWith('NumberDurationLiteral')) return this.fail(node, `unsupported ${what} ${JSON.stringify(this.src(node))}`);
-    const ms = parseDuration(this.src(kids[0]!));
-    if (ms === undefined) return this.fail(node, `not a valid duration string: ${JSON.stringify(this.src(kids[0]!))}`);
+    const text = this.src(kids[0]!);
+    const ms = parseDuration(text);
+    if (ms === undefined) return this.fail(node, /^\d+$/.test(text) ? 'missing unit character in duration' : `not a valid duration string: ${JSON.stringify(text)}`);
     return ms;
   }
 
@@ -259,7 +261,7 @@ class Converter {
     const body = kids.find((k) => k.name === 'FunctionCallBody');
     const args = body === undefined ? [] : childNodes(body).map((k) => this.expr(k));
     const want = PARAM_OPS.has(op) ? 2 : 1;
-    if (args.length !== want) this.fail(body ?? node, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+    if (args.length !== want) this.fail(node, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
     let grouping: string[] = [];
     let without = false;
     if (modifier !== undefined) {
@@ -308,7 +310,7 @@ class Converter {
       const parts = clause === undefined ? [] : childNodes(clause);
       const groups = parts.filter((k) => k.name === 'GroupingLabels');
       const side = parts.find((k) => k.name === 'GroupLeft' || k.name === 'GroupRight');
-      if (side !== undefined && setOp) this.fail(side, `no grouping allowed for "${op}" operation`);
+      if (side !== undefined && setOp) this.fail(node, `no grouping allowed for "${op}" operation`);
       const card = setOp ? 'many-to-many' : side === undefined ? 'one-to-one' : side.name === 'GroupLeft' ? 'many-to-one' : 'one-to-many';
       matching = {
         card, on: parts[0]?.name === 'On', labels: this.labels(groups[0]), include: side === undefined ? [] : this.labels(groups[1]),
@@ -325,7 +327,7 @@ class Converter {
       fn();
     } catch (err) {
       if (err instanceof PromQLError) throw err;
-      this.fail(node, (err as Error).message, err);
+      this.fail(err instanceof CheckError && err.pos !== undefined ? err.pos : node, (err as Error).message, err);
     }
   }
 }

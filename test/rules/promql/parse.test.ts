@@ -88,9 +88,9 @@ describe('parseExpr', () => {
   });
 
   const invalid: [string, string][] = [
-    ['rate(foo)', '1:1: expected type range vector in call to function "rate", got instant vector'],
-    ['abs(foo[5m])', '1:1: expected type instant vector in call to function "abs", got range vector'],
-    ['abs(1)', '1:1: expected type instant vector in call to function "abs", got scalar'],
+    ['rate(foo)', '1:6: expected type range vector in call to function "rate", got instant vector'],
+    ['abs(foo[5m])', '1:5: expected type instant vector in call to function "abs", got range vector'],
+    ['abs(1)', '1:5: expected type instant vector in call to function "abs", got scalar'],
     ['label_replace(foo, "a")', '1:1: expected 5 argument(s) in call to "label_replace", got 2'],
     ['round(foo, 1, 2)', '1:1: expected at most 2 argument(s) in call to "round", got 3'],
     ['label_join(foo, "a")', '1:1: expected at least 3 argument(s) in call to "label_join", got 2'],
@@ -98,32 +98,34 @@ describe('parseExpr', () => {
     ['holt_winters(foo[5m], 0.5, 0.5)', '1:1: unknown function "holt_winters"'],
     ['1 > 2', '1:3: comparisons between scalars must use BOOL modifier'],
     ['foo + bool bar', '1:5: bool modifier can only be used on comparison operators'],
-    ['foo and 1', '1:5: set operator "and" not allowed in binary scalar expression'],
-    ['foo + foo[5m]', '1:1: binary expression must contain only scalar and instant vector types'],
-    ['1 + on(a) foo', '1:3: vector matching only allowed between instant vectors'],
-    ['foo and on(a) group_left bar', '1:15: no grouping allowed for "and" operation'],
+    ['foo and 1', '1:1: set operator "and" not allowed in binary scalar expression'],
+    ['foo + foo[5m]', '1:7: binary expression must contain only scalar and instant vector types'],
+    ['1 + on(a) foo', '1:1: vector matching only allowed between instant vectors'],
+    ['foo and on(a) group_left bar', '1:1: no grouping allowed for "and" operation'],
     ['foo + on(a) group_left(a) bar', '1:5: label "a" must not occur in ON and GROUP clause at once'],
-    ['sum(foo[5m])', '1:1: expected type instant vector in aggregation expression, got range vector'],
-    ['topk(foo, bar)', '1:1: expected type scalar in aggregation parameter, got instant vector'],
-    ['count_values(1, foo)', '1:1: expected type string in aggregation parameter, got scalar'],
-    ['topk(foo)', '1:5: wrong number of arguments for aggregate expression provided, expected 2, got 1'],
+    ['sum(foo[5m])', '1:5: expected type instant vector in aggregation expression, got range vector'],
+    ['topk(foo, bar)', '1:6: expected type scalar in aggregation parameter, got instant vector'],
+    ['count_values(1, foo)', '1:14: expected type string in aggregation parameter, got scalar'],
+    ['topk(foo)', '1:1: wrong number of arguments for aggregate expression provided, expected 2, got 1'],
     ['rate(foo[5m]) offset 1m', '1:1: offset must be preceded by an instant vector selector or range vector selector or a subquery'],
     ['foo offset 1m offset 2m', '1:1: offset may not be set multiple times'],
     ['foo @ 1 @ 2', '1:1: @ <timestamp> may not be set multiple times'],
     ['{}', '1:1: vector selector must contain at least one non-empty matcher'],
     ['{job=""}', '1:1: vector selector must contain at least one non-empty matcher'],
     ['{job=~".*"}', '1:1: vector selector must contain at least one non-empty matcher'],
-    ['foo{__name__="bar"}', '1:1: metric name must not be set twice: "foo"'],
-    ['foo{a=~"("}', '1:8: error parsing regexp: "("'],
-    ['foo[5]', '1:5: not a valid duration string: "5"'],
+    ['foo{__name__="bar"}', '1:1: metric name must not be set twice: "foo" or "bar"'],
+    ['foo{a=~"("}', '1:5: error parsing regexp: "("'],
+    ['foo[5]', '1:5: missing unit character in duration'],
     ['foo[5m:1m][1m:]', '1:1: subquery is only allowed on instant vector, got range vector instead'],
     ['-"a"', '1:1: unary expression only allowed on expressions of type scalar or instant vector, got string'],
     ['foo{a="b"', '1:10: unexpected end of input'],
     ['sum(foo', '1:8: unexpected end of input'],
     ['foo bar', '1:5: unexpected "bar"'],
-    ['foo{a="\\q"}', '1:7: unknown escape sequence \\q'],
+    ['foo{a="\\q"}', '1:7: unknown escape sequence U+0071 \'q\''],
     ['', '1:1: unexpected end of input'],
   ];
+  // Messages and positions are Prometheus's (without its "parse error: " prefix), except where
+  // they quote Go's own regexp and lexer errors.
   test('rejects what Prometheus rejects, saying where and why', () => {
     assert.deepEqual(invalid.map(([text]) => [text, parseError(text).message]), invalid);
   });
@@ -134,7 +136,7 @@ describe('parseExpr', () => {
     assert.deepEqual([bin.lhs.offsetMs, bin.rhs.offsetMs], [0, 86_400_000]);
     assert.equal(formatExpr(parseExpr('foo - foo offset 1d')), 'foo - foo offset 1d');
     assert.equal(formatExpr(parseExpr('-foo @ 10')), '-foo @ 10.000');
-    assert.equal(parseError('foo + bar[5m]').message, '1:1: binary expression must contain only scalar and instant vector types');
+    assert.equal(parseError('foo + bar[5m]').message, '1:7: binary expression must contain only scalar and instant vector types');
   });
 
   test('reads -2 ^ 2 as -(2 ^ 2)', () => {
