@@ -69,7 +69,7 @@ export function problemAt(source: YamlSource, path: readonly PathSegment[], mess
 /**
  * A problem at `inner` (line:col inside the string value at `path`): moved into the file when the
  * string is a single-line plain or quoted scalar or a literal block (`|`), else reported at the
- * string's start. Escapes inside quoted strings before the position are not accounted for.
+ * string's start. Escapes before the position in a quoted string are counted as written.
  */
 export function problemInString(source: YamlSource, path: readonly PathSegment[], inner: { line: number; col: number }, message: string): FileProblem {
   const node = nodeAt(source, path);
@@ -77,8 +77,10 @@ export function problemInString(source: YamlSource, path: readonly PathSegment[]
   let { line, col } = start;
   if (isScalar(node)) {
     const type = node.type;
-    if ((type === Scalar.PLAIN || type === Scalar.QUOTE_DOUBLE || type === Scalar.QUOTE_SINGLE) && inner.line === 1) {
-      col = start.col + (type === Scalar.PLAIN ? 0 : 1) + inner.col - 1;
+    if (type === Scalar.PLAIN && inner.line === 1) {
+      col = start.col + inner.col - 1;
+    } else if ((type === Scalar.QUOTE_DOUBLE || type === Scalar.QUOTE_SINGLE) && inner.line === 1 && node.range) {
+      col = start.col + 1 + rawLength(source.text, node.range[0] + 1, inner.col - 1, type === Scalar.QUOTE_DOUBLE);
     } else if (type === Scalar.BLOCK_LITERAL) {
       const indent = lineIndent(source, start.line + inner.line);
       if (indent !== undefined) {
@@ -88,6 +90,25 @@ export function problemInString(source: YamlSource, path: readonly PathSegment[]
     }
   }
   return { file: source.file, line, col, path: formatPath(path), message };
+}
+
+/**
+ * How many source characters, from `from`, spell the first `chars` characters of a quoted
+ * scalar's value: `\"` or `\x41` (double quotes) and `''` (single quotes) are several.
+ */
+function rawLength(text: string, from: number, chars: number, double: boolean): number {
+  let i = from;
+  for (let n = 0; n < chars && i < text.length; n++) {
+    if (double && text[i] === '\\') {
+      const e = text[i + 1];
+      i += e === 'x' ? 4 : e === 'u' ? 6 : e === 'U' ? 10 : 2;
+    } else if (!double && text[i] === "'" && text[i + 1] === "'") {
+      i += 2;
+    } else {
+      i++;
+    }
+  }
+  return i - from;
 }
 
 /** Indentation (in columns) of line `line` of the source, or undefined past its end. */

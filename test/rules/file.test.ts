@@ -68,10 +68,16 @@ describe('rule files', () => {
       '        expr: rat(x[5m]) > 1',
       '      - record: b',
       '        expr: "sum(x) + foo(y)"',
+      '      - record: c',
+      '        expr: "up{job=\\"k\\"} + rat(y)"',
+      "      - record: d",
+      "        expr: 'up{job=''k''} + rat(y)'",
     ].join('\n');
     assert.deepEqual(problems(text), [
       'r.yaml:5:15: groups[0].rules[0].expr: 1:1: unknown function "rat"',
       'r.yaml:7:25: groups[0].rules[1].expr: 1:10: unknown function "foo"',
+      'r.yaml:9:32: groups[0].rules[2].expr: 1:15: unknown function "rat"',
+      'r.yaml:11:32: groups[0].rules[3].expr: 1:15: unknown function "rat"',
     ]);
   });
 
