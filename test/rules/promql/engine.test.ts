@@ -9,6 +9,8 @@ import { isSluiceError } from '../../../src/errors.ts';
 import { Engine, parseExpr, SeriesSet, STALE_NAN, type Value } from '../../../src/rules/promql/index.ts';
 import { parseDuration } from '../../../src/rules/promql/literals.ts';
 import { parseSeriesSelector } from '../../../src/rules/test-format/notation.ts';
+import { Head } from '../../../src/store/head.ts';
+import { SeriesCache } from '../../../src/store/series-cache.ts';
 import { CASES, type Expected, NOT_CROSS_CHECKED } from './cases.ts';
 import { INPUT_SERIES, inputSeriesSet } from './data.ts';
 
@@ -135,6 +137,22 @@ describe('Engine', () => {
     assert.deepEqual(await engine.instant('m', 30_000, set), { kind: 'vector', samples: [{ metric: { __name__: 'm', a: '1' }, value: 5 }] });
     assert.deepEqual(await engine.instant('m', 2 * MINUTE, set), { kind: 'vector', samples: [] });
     assert.deepEqual(await engine.instant('count_over_time(m[5m])', 2 * MINUTE, set), { kind: 'vector', samples: [{ metric: { a: '1' }, value: 1 }] });
+  });
+
+  test('reads the store head, the Querier rules run on, across rounds', async () => {
+    const cache = new SeriesCache();
+    const head = new Head();
+    const a = cache.ref('bytes_total', { cluster: 'c1', topic: 'a' });
+    const b = cache.ref('bytes_total', { cluster: 'c1', topic: 'b' });
+    for (let i = 0; i <= 10; i++) {
+      head.append(a, i * MINUTE, i * 60);
+      head.append(b, i * MINUTE, i * 120);
+    }
+    const engine = new Engine();
+    const expr = parseExpr('sum by (cluster) (rate(bytes_total[5m])) > 2');
+    for (const t of [5 * MINUTE, 10 * MINUTE]) {
+      assert.deepEqual(await engine.instant(expr, t, head), { kind: 'vector', samples: [{ metric: { cluster: 'c1' }, value: 3 }] });
+    }
   });
 
   test('accepts a parsed expression', async () => {
