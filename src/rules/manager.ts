@@ -119,6 +119,9 @@ export class RuleManager {
           externalURL: this.options.externalURL ?? '',
         });
         const old = this.slots.get(group.key);
+        // An evaluation in flight finishes first, so that its alert state is what carries over.
+        old?.timer?.cancel();
+        if (old?.running) await old.running;
         if (old !== undefined) group.copyStateFrom(old.group);
         else await this.restore(group);
         keep.add(group.key);
@@ -133,7 +136,7 @@ export class RuleManager {
     for (const group of fresh) {
       const old = this.slots.get(group.key);
       old?.timer?.cancel();
-      const slot: Slot = { group, timer: null, running: old?.running ?? null, savedEmpty: false };
+      const slot: Slot = { group, timer: null, running: null, savedEmpty: false };
       this.slots.set(group.key, slot);
       // A replaced group keeps its rhythm: its next evaluation is one interval after its last.
       const last = group.lastEvaluation;

@@ -173,12 +173,16 @@ for (const backend of backends) {
         clock.advance(0);
         clock.advance(M);
         clock.advance(M);
+        // A reload while the evaluation is held waits for it, and the new group goes on evaluating.
+        const reloading = m.reload([file]);
         release();
+        await reloading;
+        clock.advance(0);
         await m.idle();
         const value = async (name: string, labels: Record<string, string> = {}): Promise<number | undefined> =>
           (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
         assert.equal(await value('sluice_rule_group_iterations_missed_total'), 2);
-        assert.equal(await value('sluice_rule_evaluations_total', { rule_group: `${file};lag` }), 3);
+        assert.equal(await value('sluice_rule_evaluations_total', { rule_group: `${file};lag` }), 6, 'one evaluation before the reload, one after');
         assert.equal(await value('sluice_rule_evaluation_failures_total'), undefined);
         assert.equal(await value('sluice_alerts', { state: 'firing' }), 1);
         assert.equal(await value('sluice_rule_samples_skipped_total'), 0);
