@@ -54,14 +54,22 @@ export class Engine {
     this.defaultStepMs = options.defaultSubqueryStepMs ?? 60_000;
   }
 
-  /** Evaluates at `timeMs`; fetches every selector's data from `source` first, then evaluates synchronously. */
+  /**
+   * Evaluates at `timeMs`; fetches every selector's data from `source` first (one select per
+   * distinct selector), then evaluates synchronously. Throws SluiceError SLUICE_ERR_PROMQL_PARSE
+   * for bad text and SLUICE_ERR_PROMQL_EVAL for what Prometheus refuses at evaluation time, e.g.
+   * many-to-many matching.
+   */
   async instant(expr: Expr | string, timeMs: number, source: Querier): Promise<Value> {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
     const ctx = await this.prepare(e, timeMs, timeMs, source);
     return toValue(evaluate(ctx, e, timeMs));
   }
 
-  /** Range query: one value per step from start to end inclusive. */
+  /**
+   * Range query (used by tests and replay): one value per step from start to end inclusive, each
+   * step evaluated as an instant query would be; series that have no value at a step skip it.
+   */
   async range(expr: Expr | string, startMs: number, endMs: number, stepMs: number, source: Querier): Promise<MatrixSeries[]> {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
     const type = typeOf(e);
