@@ -352,6 +352,14 @@ export const CASES: readonly Case[] = [
   ['label_replace(label_src, "y", "$1", "src", "(")', '1m', { error: 'invalid regular expression in label_replace(): (' }],
   ['label_replace(label_src, "0y", "$1", "src", "(.*)")', '1m', { error: 'invalid destination label name in label_replace(): 0y' }],
   ['count_values("0x", label_src)', '1m', { error: 'invalid label name "0x"' }],
+  ['max_over_time(gauge[5m:2m])', '10m30s', [['{instance="a",job="api"}', 3], ['{instance="b",job="api"}', 10]]],
+  ['rate(http_requests_total[5m])', '7m30s', [['{instance="a",job="api"}', 0.16666666666666666], ['{instance="b",job="api"}', 0.25], ['{instance="a",job="web"}', 0.08333333333333333]]],
+  ['gauge', '2m30s', [['gauge{instance="a",job="api"}', 3], ['gauge{instance="b",job="api"}', 10]]],
+  ['count_over_time(gauge[5m:90s])', '7m45s', [['{instance="a",job="api"}', 4], ['{instance="b",job="api"}', 4]]],
+  ['increase(http_requests_total{instance="b"}[150s])', '5m30s', [['{instance="b",job="api"}', 25]]],
+  ['delta(gauge{instance="a"}[90s])', '4m15s', [['{instance="a",job="api"}', 1.5]]],
+  ['deriv(gauge{instance="a"}[150s:30s])', '4m', [['{instance="a",job="api"}', 0.018095238095238095]]],
+  ['avg_over_time(gauge{instance="a"}[3m:45s])', '6m', [['{instance="a",job="api"}', 4]]],
 ];
 
 /**
