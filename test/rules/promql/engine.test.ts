@@ -11,7 +11,7 @@ import { parseDuration } from '../../../src/rules/promql/literals.ts';
 import { parseSeriesSelector } from '../../../src/rules/test-format/notation.ts';
 import { Head } from '../../../src/store/head.ts';
 import { SeriesCache } from '../../../src/store/series-cache.ts';
-import { CASES, type Expected, NOT_CROSS_CHECKED } from './cases.ts';
+import { type Case, CASES, type Expected, NOT_CROSS_CHECKED } from './cases.ts';
 import { INPUT_SERIES, inputSeriesSet } from './data.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -164,10 +164,41 @@ describe('Engine', () => {
 function skipReason(expr: string, want: Expected): string | undefined {
   if (NOT_CROSS_CHECKED.has(expr)) return NOT_CROSS_CHECKED.get(expr);
   if ('error' in want) return 'errors are checked by the second file, which must fail with them';
-  const values = 'scalar' in want ? [want.scalar] : (want as readonly (readonly [string, number])[]).map(([, v]) => v);
-  // promtool compares expected and actual samples with ==, and NaN never equals NaN.
-  if (values.some((v) => Number.isNaN(v))) return 'promtool cannot expect NaN';
+  if (hasNaN(want)) return 'promtool cannot expect NaN; checked through nanCases() instead';
   return undefined;
+}
+
+function hasNaN(want: Expected): boolean {
+  if ('error' in want) return false;
+  const values = 'scalar' in want ? [want.scalar] : (want as readonly (readonly [string, number])[]).map(([, v]) => v);
+  return values.some((v) => Number.isNaN(v));
+}
+
+/** A series as promtool writes expected labels, without the metric name. */
+function withoutName(labels: string): string {
+  const parsed = labels === '{}' ? {} : parseSeriesSelector(labels);
+  delete parsed.__name__;
+  return `{${Object.keys(parsed).sort().map((k) => `${k}=${JSON.stringify(parsed[k])}`).join(',')}}`;
+}
+
+/**
+ * promtool compares expected and actual samples with ==, and NaN never equals NaN, so a case
+ * expecting NaN is checked as two cases that expect none: `(e) != bool (e)` is 1 exactly where
+ * `e` is NaN, and `(e) >= -Inf` keeps exactly the samples that are not, with their values.
+ */
+function nanCases(): Case[] {
+  const out: Case[] = [];
+  for (const [expr, at, want] of CASES) {
+    if (!hasNaN(want) || NOT_CROSS_CHECKED.has(expr)) continue;
+    if ('scalar' in want) {
+      out.push([`(${expr}) != bool (${expr})`, at, { scalar: 1 }]);
+      continue;
+    }
+    const samples = want as readonly (readonly [string, number])[];
+    out.push([`(${expr}) != bool (${expr})`, at, samples.map(([labels, v]) => [withoutName(labels), Number.isNaN(v) ? 1 : 0] as const)]);
+    out.push([`(${expr}) >= -Inf`, at, samples.filter(([, v]) => !Number.isNaN(v))]);
+  }
+  return out;
 }
 
 describe('the case table agrees with Prometheus', { skip: existsSync(PROMTOOL) ? false : `${PROMTOOL} not installed` }, () => {
@@ -175,7 +206,7 @@ describe('the case table agrees with Prometheus', { skip: existsSync(PROMTOOL) ?
     const dir = mkdtempSync(join(tmpdir(), 'sluice-promql-'));
     try {
       const inputSeries = INPUT_SERIES.map(([series, values]) => ({ series, values }));
-      const file = (cases: typeof CASES) => ({
+      const file = (cases: readonly Case[]) => ({
         evaluation_interval: '1m',
         tests: [{
           interval: '1m',
@@ -187,7 +218,7 @@ describe('the case table agrees with Prometheus', { skip: existsSync(PROMTOOL) ?
           })),
         }],
       });
-      const checked = CASES.filter(([expr, , want]) => skipReason(expr, want) === undefined);
+      const checked = [...CASES.filter(([expr, , want]) => skipReason(expr, want) === undefined), ...nanCases()];
       const errors = CASES.filter(([, , want]) => 'error' in want);
       assert.ok(checked.length >= 150, `${checked.length} cases checked by promtool`);
       writeFileSync(join(dir, 'cases.yml'), stringify(file(checked)));
