@@ -1,5 +1,5 @@
 /**
- * Helpers over the lezer syntax tree and selectors: the first syntax error as a PromQLError,
+ * Reading the lezer syntax tree, and selector keys: the first syntax error as a PromQLError,
  * child nodes, whether a matcher matches the empty string, the canonical key of a matcher set.
  */
 import type { SyntaxNode } from '@lezer/common';
