@@ -5,13 +5,55 @@
  * https://pkg.go.dev/fmt
  */
 
+/**
+ * The exact decimal expansion of a finite |v| (every double has one): its digits without leading
+ * or trailing zeros, and the position of the decimal point (value = 0.digits × 10^dp).
+ */
+function exactDecimal(v: number): { digits: string; dp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const exponent = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & 0xfffffffffffffn;
+  if (exponent !== 0) mantissa |= 1n << 52n;
+  const e = (exponent === 0 ? 1 : exponent) - 1075;
+  if (mantissa === 0n) return { digits: '', dp: 0 };
+  // m × 2^e: for e < 0 that is m × 5^-e / 10^-e.
+  const text = e >= 0 ? (mantissa << BigInt(e)).toString() : (mantissa * 5n ** BigInt(-e)).toString();
+  const dp = e >= 0 ? text.length : text.length + e;
+  const trimmed = text.replace(/0+$/, '');
+  const lead = trimmed.length - trimmed.replace(/^0+/, '').length;
+  return { digits: trimmed.slice(lead), dp: dp - lead };
+}
+
+/** `d` rounded to its first `n` digits as Go's strconv does: half to even only on an exact half. */
+function roundDigits(d: { digits: string; dp: number }, n: number): { digits: string; dp: number } {
+  if (n < 0) return { digits: '', dp: d.dp };
+  if (n >= d.digits.length) return d;
+  const next = d.digits.charCodeAt(n) - 48;
+  const exactHalf = next === 5 && n + 1 === d.digits.length;
+  const up = next > 5 || (next === 5 && (!exactHalf || (n > 0 && (d.digits.charCodeAt(n - 1) - 48) % 2 === 1)));
+  let digits = d.digits.slice(0, n);
+  let dp = d.dp;
+  if (up) {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === '9') i--;
+    if (i < 0) {
+      digits = '1';
+      dp++;
+    } else {
+      digits = digits.slice(0, i) + String.fromCharCode(digits.charCodeAt(i) + 1);
+    }
+  }
+  return { digits: digits.replace(/0+$/, ''), dp };
+}
+
 /** Digits (no trailing zeros) and decimal point position of `v` rounded to `prec` significant digits (-1: shortest). */
 function decimal(v: number, prec: number): { digits: string; dp: number } {
   if (v === 0) return { digits: '', dp: 0 };
-  const text = prec < 0 ? Math.abs(v).toExponential() : Math.abs(v).toExponential(Math.max(0, Math.min(100, prec - 1)));
-  const [mantissa, exp] = text.split('e') as [string, string];
-  const digits = mantissa.replace('.', '').replace(/0+$/, '');
-  return { digits, dp: Number(exp) + 1 };
+  if (prec >= 0) return roundDigits(exactDecimal(v), prec);
+  const [mantissa, exp] = Math.abs(v).toExponential().split('e') as [string, string];
+  return { digits: mantissa.replace('.', '').replace(/0+$/, ''), dp: Number(exp) + 1 };
 }
 
 function special(v: number): string | undefined {
@@ -73,15 +115,17 @@ export function formatG(v: number, prec = -1): string {
 export function formatF(v: number, prec = 6): string {
   const s = special(v);
   if (s !== undefined) return s;
-  return v.toFixed(Math.min(100, prec));
+  const exact = exactDecimal(v);
+  const d = roundDigits(exact, exact.dp + prec);
+  return fmtF(v < 0 || Object.is(v, -0), d.digits, d.digits === '' ? 0 : d.dp, prec);
 }
 
 /** Go's `%.Ne`. */
 export function formatE(v: number, prec = 6): string {
   const s = special(v);
   if (s !== undefined) return s;
-  const text = v.toExponential(Math.min(100, prec));
-  return text.replace(/e([+-])(\d)$/, 'e$10$2');
+  const d = v === 0 ? { digits: '', dp: 1 } : roundDigits(exactDecimal(v), prec + 1);
+  return fmtE(v < 0 || Object.is(v, -0), d.digits, prec) + expSuffix(d.dp, d.digits);
 }
 
 /** A value as Go's `%v` prints it. */

@@ -107,6 +107,7 @@ describe('Prometheus formatting functions', () => {
   });
   test('%g and printf', async () => {
     assert.deepEqual([formatG(1234.5678, 4), formatG(100, 4), formatG(0.5, 4), formatG(999.95, 4)], ['1235', '100', '0.5', '1000']);
+    assert.deepEqual([sprintf('%.1f', [2.25]), sprintf('%.0f', [2.5]), sprintf('%.0f', [3.5]), sprintf('%.2f', [1.005]), sprintf('%.3e', [12345]), formatG(12345, 4)], ['2.2', '2', '4', '1.00', '1.234e+04', '1.234e+04'], 'exact halves round to even, as Go does');
     assert.equal(sprintf('%5.1f|%-4s|%04d|%x|%q|%v|%%|%d', [2.75, 'ab', 7, 255, 'q', true, 'x']), '  2.8|ab  |0007|ff|"q"|true|%|%!d(string=x)');
   });
 });
