@@ -2,7 +2,6 @@
  * label_replace and label_join.
  * https://prometheus.io/docs/prometheus/latest/querying/functions/#label_replace
  */
-import { anchoredRegex } from '../../store/matchers.ts';
 import type { VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { withLabel } from './labels.ts';
@@ -13,8 +12,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export function labelReplace(input: readonly VectorSample[], dst: string, replacement: string, src: string, regex: string): VectorSample[] {
   let re: RegExp;
   try {
-    re = anchoredRegex(regex.replaceAll("(?P<", "(?<"));
-  } catch (err) {
+    re = goRegex(regex);
+  } catch {
     throw evalError(`invalid regular expression in label_replace(): ${regex}`);
   }
   if (!LABEL_NAME.test(dst)) throw evalError(`invalid destination label name in label_replace(): ${dst}`);
@@ -23,6 +22,21 @@ export function labelReplace(input: readonly VectorSample[], dst: string, replac
     if (match === null) return s;
     return { metric: withLabel(s.metric, dst, expand(replacement, match)), value: s.value };
   });
+}
+
+/**
+ * A Go (RE2) regular expression as an anchored JS one, for the RE2 spellings JS lacks: named
+ * groups `(?P<name>…)` and a leading `(?i)` flag group.
+ */
+function goRegex(source: string): RegExp {
+  let flags = 's';
+  let body = source.replaceAll('(?P<', '(?<');
+  const leading = /^\(\?([imsU]+)\)/.exec(body);
+  if (leading !== null && /^[is]+$/.test(leading[1]!)) {
+    if (leading[1]!.includes('i')) flags += 'i';
+    body = body.slice(leading[0].length);
+  }
+  return new RegExp(`^(?:${body})$`, flags);
 }
 
 /** Sets `dst` to the values of `src` labels joined by `separator`. */

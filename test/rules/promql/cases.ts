@@ -360,6 +360,7 @@ export const CASES: readonly Case[] = [
   ['delta(gauge{instance="a"}[90s])', '4m15s', [['{instance="a",job="api"}', 1.5]]],
   ['deriv(gauge{instance="a"}[150s:30s])', '4m', [['{instance="a",job="api"}', 0.018095238095238095]]],
   ['avg_over_time(gauge{instance="a"}[3m:45s])', '6m', [['{instance="a",job="api"}', 4]]],
+  ['label_replace(label_src, "up", "$1", "src", "(?i)(ABC)-.*")', '1m', [['label_src{instance="host:9090",src="abc-123",up="abc"}', 1]]],
 ];
 
 /**
