@@ -56,6 +56,11 @@ export function humanize1024(value: unknown): string {
   return formatG(v, 4) + prefix;
 }
 
+/** Go's int64(v) for a float: truncated, and MinInt64 out of range (what amd64 gives). */
+function goInt64(v: number): bigint {
+  return Math.abs(v) < 9.223372036854775807e18 ? BigInt(Math.trunc(v)) : -(2n ** 63n);
+}
+
 /** `humanizeDuration`: seconds as `1d 2h 3m 4s`, or `1.5s`, `12ms` below a minute. */
 export function humanizeDuration(value: unknown): string {
   let v = toFloat(value);
@@ -64,14 +69,15 @@ export function humanizeDuration(value: unknown): string {
   if (Math.abs(v) >= 1) {
     const sign = v < 0 ? '-' : '';
     v = Math.abs(v);
-    const total = Math.trunc(v);
-    const seconds = total % 60;
-    const minutes = Math.trunc(total / 60) % 60;
-    const hours = Math.trunc(total / 3600) % 24;
-    const days = Math.trunc(total / 86_400);
-    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
-    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
-    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
+    // Integer arithmetic as Go's (division truncates toward zero), overflow included.
+    const total = goInt64(v);
+    const seconds = total % 60n;
+    const minutes = (total / 60n) % 60n;
+    const hours = (total / 3600n) % 24n;
+    const days = total / 86_400n;
+    if (days !== 0n) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours !== 0n) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes !== 0n) return `${sign}${minutes}m ${seconds}s`;
     return `${sign}${formatG(v, 4)}s`;
   }
   let prefix = '';
@@ -88,14 +94,15 @@ export function humanizePercentage(value: unknown): string {
   return `${formatG(toFloat(value) * 100, 4)}%`;
 }
 
-/** `humanizeTimestamp`: Unix seconds as Go prints a UTC time (`2024-03-10 12:00:00 +0000 UTC`). */
+/** `humanizeTimestamp`: Unix seconds as Go prints a UTC time (`2024-03-10 12:00:00 +0000 UTC`), to the millisecond. */
 export function humanizeTimestamp(value: unknown): string {
   const v = toFloat(value);
   if (!Number.isFinite(v)) return formatG(v, 4);
-  const ms = Math.trunc(v * 1000);
-  const date = new Date(ms);
-  if (Number.isNaN(date.getTime())) throw new Error(`${formatG(v)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
-  const iso = date.toISOString();
+  const ns = v * 1e9;
+  if (ns > 9.223372036854775807e18 || ns < -9.223372036854775808e18) throw new Error(`${formatG(v)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
+  // As Prometheus: float seconds × 1e9 to int64 nanoseconds, then truncated to milliseconds.
+  const ms = Number(goInt64(ns) / 1_000_000n);
+  const iso = new Date(ms).toISOString();
   const fraction = iso.slice(20, 23).replace(/0+$/, '');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === '' ? '' : `.${fraction}`} +0000 UTC`;
 }

@@ -118,3 +118,11 @@ describe('template variables', () => {
     assert.equal(await expandTemplate(parseTemplate('{{ $n := 2.0 }}{{ if gt $value $n }}more{{ end }}', 't'), { labels: {}, externalLabels: {}, externalURL: '', value: 3 }), 'more');
   });
 });
+
+describe('Go edge cases of the formatting functions', () => {
+  test('humanizeDuration past int64 and humanizeTimestamp by float nanoseconds, as Prometheus computes them', () => {
+    assert.equal(humanizeDuration(1e21), '-106751991167300d -15h -30m -8s');
+    assert.equal(humanizeTimestamp(1710072000.123), '2024-03-10 12:00:00.122 +0000 UTC');
+    assert.throws(() => humanizeTimestamp(1e10), { message: '1e+10 cannot be represented as a nanoseconds timestamp since it overflows int64' });
+  });
+});
