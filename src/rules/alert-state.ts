@@ -140,3 +140,31 @@ export function dueForSending(alerts: ReadonlyMap<string, Alert>, ts: number, re
   }
   return { alerts: next, due };
 }
+
+/** What `restoreActiveAt` needs to know about the outage and the rule. */
+export interface RestoreContext {
+  /** The rule's `for`, ms. */
+  readonly forMs: number;
+  /** When the state was last written (the last evaluation before the outage). */
+  readonly downAt: number;
+  /** When it is restored. */
+  readonly now: number;
+  /** The group's interval: one interval between evaluations is no outage. */
+  readonly intervalMs: number;
+  /** Least time a restored pending alert still waits before firing (Prometheus's `--rules.alert.for-grace-period`). */
+  readonly gracePeriodMs: number;
+}
+
+/**
+ * The `activeAt` a restored pending alert continues from, as Prometheus's RestoreForState: the
+ * time it was pending before the outage counts, the outage itself does not (beyond one normal
+ * interval), and an alert that was close to firing still waits the grace period, since nobody
+ * saw the condition hold meanwhile. Firing alerts, and pending ones already due, keep theirs.
+ */
+export function restoreActiveAt(alert: Alert, ctx: RestoreContext): number {
+  if (alert.state !== 'pending') return alert.activeAt;
+  const remaining = ctx.forMs - (ctx.downAt - alert.activeAt);
+  if (remaining <= 0) return alert.activeAt;
+  if (remaining < ctx.gracePeriodMs) return ctx.now + ctx.gracePeriodMs - ctx.forMs;
+  return alert.activeAt + Math.max(0, ctx.now - ctx.downAt - ctx.intervalMs);
+}

@@ -4,7 +4,7 @@
  * tolerance are read back, so that a restart keeps `for` progress and does not page a firing
  * alert again as new. Older rows are ignored: after a long outage nobody knows whether the
  * condition held meanwhile, and Prometheus (`--rules.alert.for-outage-tolerance`, 1 h) does the
- * same.
+ * same. A restored pending alert does not count the outage as time pending (`restoreActiveAt`).
  */
 import type { Queryable } from '../store/types.ts';
 import type { Alert, AlertState } from './alert-state.ts';
@@ -14,6 +14,8 @@ export interface StoredAlert {
   readonly rule: string;
   readonly fingerprint: string;
   readonly alert: Alert;
+  /** When the row was last written (read back only; saving uses the evaluation time). */
+  readonly updatedAt?: number;
 }
 
 /** Default outage tolerance: state last written more than 1 h ago is not restored. */
@@ -68,13 +70,14 @@ interface Row {
   keep_firing_since: number | null;
   last_sent_at: number | null;
   valid_until: number | null;
+  updated_at: number;
 }
 
 /** The stored alerts of group `groupKey` written at or after `since` (ms). */
 export async function loadGroupAlerts(db: Queryable, groupKey: string, since: number): Promise<StoredAlert[]> {
   const epoch = (c: string): string => `(extract(epoch from ${c}) * 1000)::float8 AS ${c}`;
   const result = await db.query<Row>(
-    `SELECT rule, fingerprint, state, value, labels, annotations, ${COLUMNS.map(epoch).join(', ')}
+    `SELECT rule, fingerprint, state, value, labels, annotations, ${[...COLUMNS, 'updated_at'].map(epoch).join(', ')}
      FROM alert_state WHERE rule_group = $1 AND updated_at >= to_timestamp($2 / 1000.0) ORDER BY rule, fingerprint`,
     [groupKey, since],
   );
@@ -84,6 +87,6 @@ export async function loadGroupAlerts(db: Queryable, groupKey: string, since: nu
       const v = row[COLUMNS[i]!];
       if (v !== null && v !== undefined) alert[f] = Math.round(Number(v));
     });
-    return { rule: row.rule, fingerprint: row.fingerprint, alert: alert as unknown as Alert };
+    return { rule: row.rule, fingerprint: row.fingerprint, alert: alert as unknown as Alert, updatedAt: Math.round(Number(row.updated_at)) };
   });
 }

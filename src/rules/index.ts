@@ -3,7 +3,7 @@
  * engine, alert lifecycle and notifications, alert state kept in the database, and rule unit
  * tests in promtool's format.
  */
-export { alertSeries, dueForSending, fingerprint, RESOLVED_RETENTION_MS, stepAlerts, type Alert, type AlertCandidate, type AlertState, type RuleOutput } from './alert-state.ts';
+export { alertSeries, dueForSending, fingerprint, RESOLVED_RETENTION_MS, restoreActiveAt, stepAlerts, type Alert, type AlertCandidate, type AlertState, type RestoreContext, type RuleOutput } from './alert-state.ts';
 export { DEFAULT_OUTAGE_TOLERANCE_MS, loadGroupAlerts, saveGroupAlerts, type StoredAlert } from './alert-store.ts';
 export { loadRuleFile, loadRuleFiles, parseRuleFile, ruleCount, ruleFilesError, type LoadedRuleFile } from './file.ts';
 export { groupKey, RuleGroup, type EvalTarget, type GroupContext, type RuleStatus } from './group.ts';

@@ -13,7 +13,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { wallClock, type Clock, type ClockTimer } from '../clock.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { Queryable, Querier, Sample, SampleSink } from '../store/types.ts';
-import { dueForSending, type Alert, type RuleOutput } from './alert-state.ts';
+import { dueForSending, restoreActiveAt, type RuleOutput } from './alert-state.ts';
 import { DEFAULT_OUTAGE_TOLERANCE_MS, loadGroupAlerts, saveGroupAlerts, type StoredAlert } from './alert-store.ts';
 import { loadRuleFiles, type LoadedRuleFile } from './file.ts';
 import { RuleGroup } from './group.ts';
@@ -43,6 +43,11 @@ export interface RuleManagerOptions {
   readonly resendDelayMs?: number;
   /** Stored state older than this is not restored; default 1 h. */
   readonly outageToleranceMs?: number;
+  /**
+   * Least time a restored pending alert waits before firing; default 0, so that a short `for`
+   * keeps its progress across a restart (Prometheus's `--rules.alert.for-grace-period` is 10 min).
+   */
+  readonly forGracePeriodMs?: number;
   readonly engine?: Engine;
 }
 
@@ -280,9 +285,19 @@ export class RuleManager {
       this.logger.error({ err, group: group.key }, 'alert state could not be restored');
       return;
     }
+    const now = this.clock.now();
     for (const row of rows) {
       const index = group.spec.rules.findIndex((r) => r.kind === 'alerting' && r.name === row.rule && Object.keys(r.labels).every((k) => k in row.alert.labels));
-      if (index >= 0) group.alerts[index]!.set(row.fingerprint, row.alert as Alert);
+      const rule = group.spec.rules[index];
+      if (rule?.kind !== 'alerting') continue;
+      const activeAt = restoreActiveAt(row.alert, {
+        forMs: rule.forMs,
+        downAt: row.updatedAt ?? now,
+        now,
+        intervalMs: group.intervalMs,
+        gracePeriodMs: this.options.forGracePeriodMs ?? 0,
+      });
+      group.alerts[index]!.set(row.fingerprint, { ...row.alert, activeAt });
     }
     if (rows.length > 0) this.logger.info({ group: group.key, alerts: rows.length }, 'restored alert state');
   }

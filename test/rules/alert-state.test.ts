@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertSeries, dueForSending, fingerprint, RESOLVED_RETENTION_MS, stepAlerts, type Alert, type AlertCandidate } from '../../src/rules/alert-state.ts';
+import { alertSeries, dueForSending, fingerprint, RESOLVED_RETENTION_MS, restoreActiveAt, stepAlerts, type Alert, type AlertCandidate } from '../../src/rules/alert-state.ts';
 
 const M = 60_000;
 const labels = { alertname: 'Lag', group: 'billing' };
@@ -100,5 +100,21 @@ describe('alert lifecycle', () => {
     const pending = stepAlerts(new Map(), [hit], 0, { forMs: M, keepFiringForMs: 0 });
     assert.ok(pending.ok);
     assert.deepEqual(dueForSending(pending.alerts, 0, M, 30_000).due, []);
+  });
+});
+
+describe('restoring pending alerts after an outage', () => {
+  const pending: Alert = { labels, annotations: {}, state: 'pending', activeAt: 0, value: 1 };
+  const ctx = { forMs: 20 * M, downAt: 5 * M, intervalMs: M, gracePeriodMs: 0 };
+
+  test('time pending before the outage counts; the outage beyond one interval does not', () => {
+    assert.equal(restoreActiveAt(pending, { ...ctx, now: 6 * M }), 0, 'a restart within one interval loses nothing');
+    assert.equal(restoreActiveAt(pending, { ...ctx, now: 16 * M }), 10 * M);
+  });
+
+  test('an alert close to firing waits the grace period; one already due and firing ones keep activeAt', () => {
+    assert.equal(restoreActiveAt(pending, { ...ctx, now: 16 * M, gracePeriodMs: 30 * M }), 26 * M);
+    assert.equal(restoreActiveAt(pending, { ...ctx, downAt: 25 * M, now: 40 * M }), 0);
+    assert.equal(restoreActiveAt({ ...pending, state: 'firing' }, { ...ctx, now: 40 * M }), 0);
   });
 });

@@ -29,9 +29,9 @@ forEachBackend((backend) => {
     const db = await backend.fresh();
     await saveGroupAlerts(db, 'f.yaml;lag', [firing, resolved], NOW);
     await saveGroupAlerts(db, 'other.yaml;lag', [{ ...firing, fingerprint: 'x' }], NOW - 7_200_000);
-    assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', NOW - 3_600_000), [firing, resolved]);
+    assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', NOW - 3_600_000), [{ ...firing, updatedAt: NOW }, { ...resolved, updatedAt: NOW }]);
     await saveGroupAlerts(db, 'f.yaml;lag', [resolved], NOW + 60_000);
-    assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', NOW - 3_600_000), [resolved]);
+    assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', NOW - 3_600_000), [{ ...resolved, updatedAt: NOW + 60_000 }]);
     assert.deepEqual(await loadGroupAlerts(db, 'other.yaml;lag', NOW - 3_600_000), []);
     await saveGroupAlerts(db, 'f.yaml;lag', [], NOW + 120_000);
     assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', 0), []);
