@@ -34,6 +34,15 @@ export const throttleConfigSchema = z.strictObject({
   groups: z.array(groupSchema).default([
     { name: 'general', priority: 0, weight: 1, floor: 1_048_576, match: [{ user: '*', clientId: '*' }] },
   ]),
+  /** Thresholds of the diagnosis (see src/throttle/diagnose.ts). */
+  diagnosis: z.strictObject({
+    overload: z.number().gt(0).default(0.9),
+    headroomFraction: z.number().gt(0).lt(1).default(0.7),
+    minIdle: z.number().min(0).max(1).default(0.3),
+    maxQueueMs: z.number().positive().default(50),
+    maxLatencyMs: z.number().positive().default(500),
+    confirmRounds: z.int().min(1).default(2),
+  }).prefault({}),
   guardrails: z.strictObject({
     cooldown: z.number().min(0).default(300),
     maxDecrease: z.number().gt(0).lt(1).default(0.5),

@@ -70,9 +70,18 @@ export interface DecideOptions {
   readonly firingTrafficAlerts?: readonly string[];
 }
 
-/** The quota entity Sluice sets for a client: user and client-id when the user is known, else client-id. */
+/** The principal name Kafka gives unauthenticated clients. */
+export const ANONYMOUS_USER = 'ANONYMOUS';
+
+/**
+ * The quota entity Sluice sets for a client: user and client-id when the user is known, else
+ * client-id alone (unauthenticated clients all share the ANONYMOUS principal, which says nothing
+ * about who they are).
+ */
 export function entityOf(user: string, clientId: string): QuotaEntityComponent[] {
-  return user === '' ? [{ entityType: 'client-id', entityName: clientId }] : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
+  return user === '' || user === ANONYMOUS_USER
+    ? [{ entityType: 'client-id', entityName: clientId }]
+    : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
 }
 
 function policies(config: ThrottleConfig): GroupPolicy[] {
@@ -94,7 +103,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     ...(readings.requestLatencyP99Ms === undefined ? {} : { requestLatencyP99Ms: readings.requestLatencyP99Ms }),
     throttledClients: readings.clients.filter((c) => c.throttleMs > 0).length,
     firingTrafficAlerts: options.firingTrafficAlerts ?? [],
-  }, memory.previous, { target });
+  }, memory.previous, { target, ...config.diagnosis });
 
   // The client traffic one broker can take at the target: the least over brokers (a quota holds on each).
   const capacityFor = (dimension: 'bytesIn' | 'bytesOut'): number => {
@@ -118,8 +127,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   for (const direction of ['produce', 'consume'] as const) {
     const quotaKey = QUOTA_KEY[direction];
     const mine: { reading: ClientReading; group: string; key: string; entity: QuotaEntityComponent[]; current: number | undefined; demand: DemandEstimate }[] = [];
-    for (const reading of readings.clients) {
-      if (reading.direction !== direction) continue;
+    for (const reading of mergeByEntity(readings.clients.filter((c) => c.direction === direction))) {
       const group = groupOf(config, reading.user, reading.clientId);
       if (group === undefined) continue;
       const entity = entityOf(reading.user, reading.clientId);
@@ -142,10 +150,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         proposed = a.quota;
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
       } else if (state === 'headroom' && memory.baselines.has(memoryKey) && m.current !== undefined) {
-        const restoreAt = baseline ?? Infinity;
-        if (a.quota >= restoreAt || (baseline === null && !a.limited && a.quota >= m.current * (config.guardrails.maxIncrease))) {
+        // Relax: once the client's demand fits again, the operator's setting comes back.
+        if (!a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
           proposed = baseline ?? null;
-          reason = `headroom: allocation ${a.quota.toFixed(0)} B/s reaches the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}: restoring it`;
+          reason = `headroom: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
         } else if (a.quota > m.current) {
           proposed = a.quota;
           reason = `headroom: raising toward the allocation ${a.quota.toFixed(0)} B/s`;
@@ -166,6 +174,44 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     });
   }
   return { diagnosis, models, capacity, allocations, proposals, metricsStale };
+}
+
+/**
+ * One reading per quota entity: the brokers tag a client's series by the quota entity that
+ * applies to it, so a client whose quota entity changed shows under two tag sets for a while
+ * (the old one until it goes stale). Their histories are merged by taking the larger value.
+ */
+export function mergeByEntity(readings: readonly ClientReading[]): ClientReading[] {
+  const byKey = new Map<string, ClientReading>();
+  for (const r of readings) {
+    const key = entityKey(entityOf(r.user, r.clientId));
+    const seen = byKey.get(key);
+    if (seen === undefined) {
+      byKey.set(key, r);
+      continue;
+    }
+    const at = new Map(seen.history.ts.map((t, i) => [t, i]));
+    const ts = [...seen.history.ts];
+    const rate = [...seen.history.rate];
+    const throttleMs = [...seen.history.throttleMs];
+    r.history.ts.forEach((t, i) => {
+      const j = at.get(t);
+      if (j === undefined) {
+        ts.push(t);
+        rate.push(r.history.rate[i]!);
+        throttleMs.push(r.history.throttleMs[i]!);
+      } else {
+        rate[j] = Math.max(rate[j]!, r.history.rate[i]!);
+        throttleMs[j] = Math.max(throttleMs[j]!, r.history.throttleMs[i]!);
+      }
+    });
+    const order = ts.map((_, i) => i).sort((a, b) => ts[a]! - ts[b]!);
+    byKey.set(key, {
+      ...seen, rate: Math.max(seen.rate, r.rate), throttleMs: Math.max(seen.throttleMs, r.throttleMs),
+      history: { ts: order.map((i) => ts[i]!), rate: order.map((i) => rate[i]!), throttleMs: order.map((i) => throttleMs[i]!) },
+    });
+  }
+  return [...byKey.values()];
 }
 
 /** The guardrails of restoring a baseline by removing Sluice's quota: stale metrics and the cooldown. */

@@ -1,7 +1,7 @@
 /**
  * Client demand, pure: what a client would send (or fetch) if nothing held it back. For a client
- * that is not throttled, that is its recent rate: the 95th percentile over the window, raised by
- * its trend when it is growing. A throttled client's measured rate is capped by its quota, so its
+ * that is not throttled, that is its recent rate: the 95th percentile over the last third of the
+ * window, raised by its trend over the whole window when it is growing. A throttled client's measured rate is capped by its quota, so its
  * demand is inferred from the throttle time instead: over a window W a client held back for T ms
  * offered about quota × (1 + T / W) (Kafka delays it so that its rate comes down to the quota;
  * https://kafka.apache.org/documentation/#design_quotasenforcement).
@@ -61,13 +61,18 @@ export function slopePerSec(ts: readonly number[], values: readonly number[]): n
  * projected (default 60 s).
  */
 export function estimateDemand(input: DemandInput, options: { windowMs?: number; horizonSec?: number; throttledAboveMs?: number } = {}): DemandEstimate {
-  const rates = input.rate.filter(Number.isFinite);
+  // The p95 of the recent part of the window (its last third): a burst that ended a while ago
+  // should not keep a client limited, nor a quiet spell hide one that has just begun.
+  const recent = Math.max(1, Math.ceil(input.rate.length / 3));
+  const rates = input.rate.slice(-recent).filter(Number.isFinite);
   if (rates.length === 0) return { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' };
   const p95 = quantile(rates, 0.95);
   const trend = slopePerSec(input.ts, input.rate);
   const horizon = options.horizonSec ?? 60;
-  const throttle = (input.throttleMs ?? []).filter(Number.isFinite);
-  const recentThrottle = throttle.length === 0 ? 0 : quantile(throttle.slice(-Math.max(1, Math.ceil(throttle.length / 4))), 0.5);
+  // Kafka's windowed enforcement lets a throttled client through in bursts, so its throttle time
+  // comes and goes: the p95 of the same recent samples tells whether it was held back.
+  const throttle = (input.throttleMs ?? []).slice(-recent).filter(Number.isFinite);
+  const recentThrottle = throttle.length === 0 ? 0 : quantile(throttle, 0.95);
   if (input.quota !== undefined && recentThrottle > (options.throttledAboveMs ?? 0)) {
     const windowMs = options.windowMs ?? 11_000;
     const offered = input.quota * (1 + recentThrottle / windowMs);

@@ -23,13 +23,16 @@ test('each guardrail bites with its own reason', () => {
   assert.deepEqual(guard({ ...base, current: undefined, proposed: 0, floor: 0 }), { apply: true, value: 1, reasons: ['a quota is never zero: raised to 1 B/s'] });
 });
 
-test('demand: p95 of the rate, plus a growing trend; absent data says so', () => {
+test('demand: p95 of the recent third of the window, plus a growing trend; an old burst no longer counts; absent data says so', () => {
   assert.equal(quantile([1, 2, 3, 4, 5], 0.95), 4.8);
   assert.equal(slopePerSec([0, 1000, 2000], [10, 20, 30]), 10);
   const flat = estimateDemand({ ts: [0, 1000, 2000, 3000, 4000], rate: [100, 100, 100, 100, 200] });
-  assert.deepEqual([flat.basis, flat.p95], ['measured', 180]);
+  // The last third of five samples is the last two: p95 of [100, 200].
+  assert.deepEqual([flat.basis, flat.p95], ['measured', 195]);
+  const afterBurst = estimateDemand({ ts: [0, 1000, 2000, 3000, 4000, 5000], rate: [500, 500, 100, 100, 100, 100] });
+  assert.deepEqual([afterBurst.p95, afterBurst.demand], [100, 100], 'the burst two thirds of a window ago is over');
   const growing = estimateDemand({ ts: [0, 1000, 2000], rate: [100, 110, 120] }, { horizonSec: 10 });
-  assert.equal(growing.demand, 119 + 10 * 10);
+  assert.equal(growing.demand, 120 + 10 * 10);
   assert.deepEqual(estimateDemand({ ts: [], rate: [] }), { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' });
 });
 
