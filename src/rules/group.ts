@@ -40,7 +40,21 @@ export function groupKey(file: string, name: string): string {
 }
 
 function labelsKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  // Plain concatenation with separators that cannot occur in label names: several times cheaper
+  // than JSON, and this runs for every output series of every rule, every round.
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (const name of names) key += `${name}\u0000${labels[name]}\u0001`;
+  return key;
+}
+
+/** A recording rule's output labels: the series' labels, the rule's over them, its name; empty values left out. */
+function recordedLabels(metric: Readonly<Record<string, string>>, ruleLabels: Readonly<Record<string, string>>, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in metric) if (!(k in ruleLabels) && k !== '__name__' && metric[k] !== '') out[k] = metric[k]!;
+  for (const k in ruleLabels) if (ruleLabels[k] !== '') out[k] = ruleLabels[k]!;
+  out.__name__ = name;
+  return out;
 }
 
 /** A loaded group: its spec, interval, per-rule alerts and status. */
@@ -92,8 +106,9 @@ export class RuleGroup {
       const ruleStarted = performance.now();
       const status = this.status[i]!;
       try {
-        const outputs = await this.evaluateRule(i, rule, ts, target);
-        const current = new Map(outputs.map((o) => [labelsKey(o.labels), o.labels]));
+        const { outputs, keys } = await this.evaluateRule(i, rule, ts, target);
+        const current = new Map<string, Readonly<Record<string, string>>>();
+        outputs.forEach((o, k) => current.set(keys?.[k] ?? labelsKey(o.labels), o.labels));
         const stale: RuleOutput[] = [];
         for (const [key, labels] of this.previousSeries[i]!) if (!current.has(key)) stale.push({ labels, value: STALE_NAN });
         this.previousSeries[i] = current;
@@ -113,13 +128,14 @@ export class RuleGroup {
     return { failures };
   }
 
-  private async evaluateRule(index: number, rule: RuleSpec, ts: number, target: EvalTarget): Promise<RuleOutput[]> {
+  private async evaluateRule(index: number, rule: RuleSpec, ts: number, target: EvalTarget): Promise<{ outputs: RuleOutput[]; keys?: string[] }> {
     const samples = toVector(await target.engine.instant(rule.expr, ts, target.querier));
     if (rule.kind === 'recording') {
-      const outputs = samples.map((s) => ({ labels: withoutEmpty({ ...s.metric, ...rule.labels, __name__: rule.name }), value: s.value }));
-      if (new Set(outputs.map((o) => labelsKey(o.labels))).size !== outputs.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
+      const outputs = samples.map((s) => ({ labels: recordedLabels(s.metric, rule.labels, rule.name), value: s.value }));
+      const keys = outputs.map((o) => labelsKey(o.labels));
+      if (new Set(keys).size !== outputs.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
       if (this.spec.limit > 0 && outputs.length > this.spec.limit) throw new Error(`exceeded limit of ${this.spec.limit} with ${outputs.length} series`);
-      return outputs;
+      return { outputs, keys };
     }
     // Templates' `query` runs at the evaluation's time against the same series the rule read.
     const query = async (expr: string): Promise<QuerySample[]> =>
@@ -134,7 +150,7 @@ export class RuleGroup {
       throw new Error(`exceeded limit of ${this.spec.limit} with ${n} alerts`);
     }
     this.alerts[index] = step.alerts;
-    return alertSeries(step.alerts);
+    return { outputs: alertSeries(step.alerts) };
   }
 
   /** The alert a returned series stands for: labels and annotations expanded for it. */

@@ -6,7 +6,7 @@
  */
 import { compileMatchers, exactMetricName, matchesSeries } from './matchers.ts';
 import type { SeriesRef } from './series-cache.ts';
-import { METRIC_NAME_LABEL, type Matcher, type Querier, type SeriesData } from './types.ts';
+import { METRIC_NAME_LABEL, type Matcher, type SeriesData, type SeriesWindow, type WindowQuerier } from './types.ts';
 
 /** Default window kept in memory: 2 hours. */
 export const DEFAULT_HEAD_WINDOW_MS = 2 * 3_600_000;
@@ -23,7 +23,7 @@ interface HeadSeries {
 }
 
 /** The in-memory recent window of every series; a `Querier`. */
-export class Head implements Querier {
+export class Head implements WindowQuerier {
   /** How far back (ms) from the newest sample the head keeps. */
   readonly windowMs: number;
   private readonly byRef = new Map<SeriesRef, HeadSeries>();
@@ -97,21 +97,26 @@ export class Head implements Querier {
 
   /** The same as `select`, without a promise, for callers that evaluate many selectors in a loop. */
   selectSync(matchers: readonly Matcher[], from: number, to: number): SeriesData[] {
+    // Views, not copies. They stay valid because the head never rewrites samples in place
+    // (makeRoom moves them to new arrays).
+    return this.selectWindows(matchers, from, to).map((w) => ({ metric: w.metric, labels: w.labels, ts: w.ts.subarray(w.start, w.end), values: w.values.subarray(w.start, w.end) }));
+  }
+
+  /** The matching series as the head's own arrays with bounds (see WindowQuerier): no allocation per sample array. */
+  selectWindows(matchers: readonly Matcher[], from: number, to: number): SeriesWindow[] {
     const compiled = compileMatchers(matchers);
     const nameMatchers = compiled.filter((m) => m.name === METRIC_NAME_LABEL);
     const labelMatchers = compiled.filter((m) => m.name !== METRIC_NAME_LABEL);
     const exact = exactMetricName(matchers);
-    const out: SeriesData[] = [];
+    const out: SeriesWindow[] = [];
     const metrics = exact === undefined ? this.byMetric.keys() : [exact];
     for (const metric of metrics) {
       if (!nameMatchers.every((m) => m.test(metric))) continue;
       for (const s of this.byMetric.get(metric) ?? []) {
-        if (!matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
+        if (labelMatchers.length > 0 && !matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
         const lo = lowerBound(s.ts, s.start, s.end, from);
         const hi = lowerBound(s.ts, lo, s.end, to, true);
-        // Views, not copies: rule evaluation selects most of the head every round. They stay valid
-        // because the head never rewrites samples in place (makeRoom moves them to new arrays).
-        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts.subarray(lo, hi), values: s.values.subarray(lo, hi) });
+        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts, values: s.values, start: lo, end: hi });
       }
     }
     return out;

@@ -59,6 +59,30 @@ export interface Querier {
   select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]>;
 }
 
+/** A series' samples inside a queried range as [start, end) of arrays that may hold more. */
+export interface SeriesWindow {
+  readonly metric: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ts: Float64Array;
+  readonly values: Float64Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A Querier that can also hand out its own arrays with bounds instead of views of them (the head
+ * does): rule evaluation selects most of the head every round, and a view costs an allocation.
+ * The arrays must not be modified, and only [start, end) may be read.
+ */
+export interface WindowQuerier extends Querier {
+  selectWindows(matchers: readonly Matcher[], from: number, to: number): SeriesWindow[];
+}
+
+/** True when `q` can hand out windows. */
+export function isWindowQuerier(q: Querier): q is WindowQuerier {
+  return typeof (q as Partial<WindowQuerier>).selectWindows === 'function';
+}
+
 /** What a query returns: rows as objects keyed by column name. */
 export interface QueryResult<R> {
   readonly rows: R[];

@@ -11,10 +11,15 @@ import { isStaleNaN } from './stale.ts';
 /** One fetched series; `rangeTs`/`rangeValues` are the same samples without staleness markers. */
 export interface FetchedSeries {
   readonly metric: Labels;
+  /** The samples are [lo, hi) of these arrays (which may hold more: a WindowQuerier's own storage). */
   readonly ts: Float64Array;
   readonly values: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
   rangeTs?: Float64Array;
   rangeValues?: Float64Array;
+  rangeLo?: number;
+  rangeHi?: number;
 }
 
 /** One series' samples inside a range, [lo, hi) of its arrays. */
@@ -72,32 +77,36 @@ export class EvalContext {
   }
 }
 
-/** The series' arrays without staleness markers (range selectors ignore them), computed once. */
-export function rangeArrays(s: FetchedSeries): [Float64Array, Float64Array] {
+/** The series' samples without staleness markers (range selectors ignore them) as arrays and [lo, hi) bounds, computed once. */
+export function rangeArrays(s: FetchedSeries): [Float64Array, Float64Array, number, number] {
   if (s.rangeTs === undefined || s.rangeValues === undefined) {
     let stale = 0;
     const values = s.values;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = s.lo; i < s.hi; i++) {
       const v = values[i]!;
       if (v !== v && isStaleNaN(v)) stale++;
     }
     if (stale === 0) {
       s.rangeTs = s.ts;
       s.rangeValues = s.values;
+      s.rangeLo = s.lo;
+      s.rangeHi = s.hi;
     } else {
-      const ts = new Float64Array(s.ts.length - stale);
-      const values = new Float64Array(ts.length);
+      const ts = new Float64Array(s.hi - s.lo - stale);
+      const kept = new Float64Array(ts.length);
       let j = 0;
-      for (let i = 0; i < s.values.length; i++) {
-        if (isStaleNaN(s.values[i]!)) continue;
+      for (let i = s.lo; i < s.hi; i++) {
+        if (isStaleNaN(values[i]!)) continue;
         ts[j] = s.ts[i]!;
-        values[j++] = s.values[i]!;
+        kept[j++] = values[i]!;
       }
       s.rangeTs = ts;
-      s.rangeValues = values;
+      s.rangeValues = kept;
+      s.rangeLo = 0;
+      s.rangeHi = ts.length;
     }
   }
-  return [s.rangeTs, s.rangeValues];
+  return [s.rangeTs, s.rangeValues, s.rangeLo!, s.rangeHi!];
 }
 
 /** The first index in [lo, hi) whose time is >= t (> t when `after`); `hi` when none is. */

@@ -2,7 +2,7 @@
  * The PromQL engine: fetches what an expression's selectors need from a Querier (one select per
  * distinct selector, over the union of the ranges it is read at), then evaluates synchronously.
  */
-import { type Matcher, METRIC_NAME_LABEL, type Querier, type SeriesData } from '../../store/types.ts';
+import { isWindowQuerier, type Matcher, METRIC_NAME_LABEL, type Querier } from '../../store/types.ts';
 import type { Expr } from './ast.ts';
 import { typeOf } from './check.ts';
 import { EvalContext, type EvalValue, type FetchedSeries, type VectorSample } from './context.ts';
@@ -98,7 +98,7 @@ export class Engine {
    * Querier such as the head hands out one labels object per series), so that keys derived from
    * it are computed once, not every evaluation.
    */
-  private fullLabels(s: SeriesData): Labels {
+  private fullLabels(s: { readonly metric: string; readonly labels: Readonly<Record<string, string>> }): Labels {
     const cached = this.labelsCache.get(s.labels);
     if (cached !== undefined && cached[METRIC_NAME_LABEL] === s.metric) return cached;
     const full = withLabel(s.labels, METRIC_NAME_LABEL, s.metric);
@@ -147,9 +147,14 @@ export class Engine {
     const data = ctx.data as Map<string, FetchedSeries[]>;
     await Promise.all(
       [...fetches].map(async ([key, f]) => {
-        const series = await source.select(f.matchers, f.from, f.to);
-        // Series come in the Querier's order, as Prometheus takes them in storage order.
-        data.set(key, series.map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, rangeTs: undefined, rangeValues: undefined })));
+        // Series come in the Querier's order, as Prometheus takes them in storage order. A
+        // WindowQuerier (the head) hands out its own arrays with bounds: no view per series.
+        if (isWindowQuerier(source)) {
+          data.set(key, source.selectWindows(f.matchers, f.from, f.to).map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, lo: s.start, hi: s.end })));
+        } else {
+          const series = await source.select(f.matchers, f.from, f.to);
+          data.set(key, series.map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, lo: 0, hi: s.ts.length })));
+        }
       }),
     );
     return ctx;

@@ -71,8 +71,8 @@ export function selectInstant(ctx: EvalContext, sel: VectorSelector, t: number, 
   const ref = ctx.atTime(sel.at, t) - sel.offsetMs;
   const out: VectorSample[] = [];
   for (const s of ctx.data.get(sel.key) ?? []) {
-    const i = lowerBound(s.ts, 0, s.ts.length, ref, true) - 1;
-    if (i < 0 || s.ts[i]! < ref - ctx.lookbackMs) continue;
+    const i = lowerBound(s.ts, s.lo, s.hi, ref, true) - 1;
+    if (i < s.lo || s.ts[i]! < ref - ctx.lookbackMs) continue;
     const value = s.values[i]!;
     if (value !== value && isStaleNaN(value)) continue;
     out.push({ metric: s.metric, value });
@@ -89,9 +89,9 @@ function selectRange(ctx: EvalContext, expr: MatrixSelector, t: number): EvalVal
   const series: RangeSeries[] = [];
   let n = 0;
   for (const s of ctx.data.get(sel.key) ?? []) {
-    const [ts, values] = rangeArrays(s);
-    const lo = lowerBound(ts, 0, ts.length, startMs);
-    const hi = lowerBound(ts, lo, ts.length, endMs, true);
+    const [ts, values, from, to] = rangeArrays(s);
+    const lo = lowerBound(ts, from, to, startMs);
+    const hi = lowerBound(ts, lo, to, endMs, true);
     if (hi === lo) continue;
     series.push({ metric: s.metric, ts, values, lo, hi });
     n += hi - lo;
