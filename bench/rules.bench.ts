@@ -104,8 +104,11 @@ for (let r = 0; r < rounds; r++) {
   clock.advance(SCRAPE_MS);
 }
 const firing = manager.alerts().filter((a) => a.state === 'firing' || a.state === 'pending').length;
-const sorted = [...times].sort((a, b) => a - b);
-console.log(`${ruleCount} shipped rules in ${loaded.length} files, ${rounds} rounds: ${times.map((t) => t.toFixed(0)).join(', ')} ms; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms (goal < 200 ms, ratio ${(sorted[Math.floor(sorted.length / 2)]! / 200).toFixed(2)} of the budget); ${firing} alerts pending or firing`);
+// The first round pays for compilation and for creating every recorded series; the later ones
+// are what a running service sees every interval.
+const later = times.slice(1).sort((a, b) => a - b);
+const median = later[Math.floor((later.length - 1) / 2)]!;
+console.log(`${ruleCount} shipped rules in ${loaded.length} files, ${rounds} rounds: ${times.map((t) => t.toFixed(0)).join(', ')} ms; first ${times[0]!.toFixed(0)} ms, later rounds median ${median.toFixed(0)} ms (goal < 200 ms, ratio ${(median / 200).toFixed(2)} of the budget); ${firing} alerts pending or firing`);
 const failing = manager.groups().flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError}`));
 if (failing.length > 0) console.log(`rules with errors: ${failing.join('; ')}`);
 

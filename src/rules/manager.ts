@@ -242,8 +242,9 @@ export class RuleManager {
     const batch: Sample[] = [];
     let skipped = 0;
     for (const o of outputs) {
-      const { __name__: metric, ...rest } = o.labels;
-      const labels: Record<string, string> = rest;
+      const metric = o.labels.__name__;
+      const labels: Record<string, string> = {};
+      for (const name in o.labels) if (name !== '__name__') labels[name] = o.labels[name]!;
       if (labels.cluster === undefined || labels.cluster === '') {
         if (cluster === undefined) {
           skipped++;

@@ -97,29 +97,42 @@ export class Head implements WindowQuerier {
 
   /** The same as `select`, without a promise, for callers that evaluate many selectors in a loop. */
   selectSync(matchers: readonly Matcher[], from: number, to: number): SeriesData[] {
+    const out: SeriesData[] = [];
     // Views, not copies. They stay valid because the head never rewrites samples in place
     // (makeRoom moves them to new arrays).
-    return this.selectWindows(matchers, from, to).map((w) => ({ metric: w.metric, labels: w.labels, ts: w.ts.subarray(w.start, w.end), values: w.values.subarray(w.start, w.end) }));
+    this.each(matchers, from, to, (s, metric, lo, hi) => out.push({ metric, labels: s.ref.labels, ts: s.ts.subarray(lo, hi), values: s.values.subarray(lo, hi) }));
+    return out;
   }
 
-  /** The matching series as the head's own arrays with bounds (see WindowQuerier): no allocation per sample array. */
+  /** The matching series as the head's own arrays with bounds (see WindowQuerier): no view per series. */
   selectWindows(matchers: readonly Matcher[], from: number, to: number): SeriesWindow[] {
+    const out: SeriesWindow[] = [];
+    this.each(matchers, from, to, (s, metric, lo, hi) => {
+      const labels = (s.ref.withName ??= Object.freeze({ ...s.ref.labels, [METRIC_NAME_LABEL]: metric }));
+      out.push({ metric: labels, ts: s.ts, values: s.values, lo, hi });
+    });
+    return out;
+  }
+
+  /** Calls `fn` for every matching series with samples in [from, to], with their index bounds. */
+  private each(matchers: readonly Matcher[], from: number, to: number, fn: (s: HeadSeries, metric: string, lo: number, hi: number) => void): void {
     const compiled = compileMatchers(matchers);
     const nameMatchers = compiled.filter((m) => m.name === METRIC_NAME_LABEL);
     const labelMatchers = compiled.filter((m) => m.name !== METRIC_NAME_LABEL);
     const exact = exactMetricName(matchers);
-    const out: SeriesWindow[] = [];
     const metrics = exact === undefined ? this.byMetric.keys() : [exact];
     for (const metric of metrics) {
       if (!nameMatchers.every((m) => m.test(metric))) continue;
       for (const s of this.byMetric.get(metric) ?? []) {
         if (labelMatchers.length > 0 && !matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
-        const lo = lowerBound(s.ts, s.start, s.end, from);
-        const hi = lowerBound(s.ts, lo, s.end, to, true);
-        if (hi > lo) out.push({ metric, labels: s.ref.labels, ts: s.ts, values: s.values, start: lo, end: hi });
+        const { ts, start, end } = s;
+        if (end === start) continue;
+        // Most selections read up to now and start inside the series: skip the searches then.
+        const lo = ts[start]! >= from ? start : lowerBound(ts, start, end, from);
+        const hi = ts[end - 1]! <= to ? end : lowerBound(ts, lo, end, to, true);
+        if (hi > lo) fn(s, metric, lo, hi);
       }
     }
-    return out;
   }
 }
 

@@ -17,6 +17,8 @@ export interface SeriesRef {
   id: number;
   /** Time (ms) of the newest sample accepted for it; -Infinity before the first. */
   lastTs: number;
+  /** The labels with the metric name as `__name__`, made on first use (query results carry them). */
+  withName?: Readonly<Record<string, string>>;
 }
 
 /** Series resolved per round trip. */

@@ -59,14 +59,17 @@ export interface Querier {
   select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]>;
 }
 
-/** A series' samples inside a queried range as [start, end) of arrays that may hold more. */
+/**
+ * A series' samples inside a queried range as [lo, hi) of arrays that may hold more. `metric`
+ * holds every label, the metric name as `__name__` included. The object is the caller's (it may
+ * add fields to it); the arrays are not.
+ */
 export interface SeriesWindow {
-  readonly metric: string;
-  readonly labels: Readonly<Record<string, string>>;
+  readonly metric: Readonly<Record<string, string>>;
   readonly ts: Float64Array;
   readonly values: Float64Array;
-  readonly start: number;
-  readonly end: number;
+  readonly lo: number;
+  readonly hi: number;
 }
 
 /**

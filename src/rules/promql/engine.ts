@@ -150,7 +150,7 @@ export class Engine {
         // Series come in the Querier's order, as Prometheus takes them in storage order. A
         // WindowQuerier (the head) hands out its own arrays with bounds: no view per series.
         if (isWindowQuerier(source)) {
-          data.set(key, source.selectWindows(f.matchers, f.from, f.to).map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, lo: s.start, hi: s.end })));
+          data.set(key, source.selectWindows(f.matchers, f.from, f.to) as FetchedSeries[]);
         } else {
           const series = await source.select(f.matchers, f.from, f.to);
           data.set(key, series.map((s): FetchedSeries => ({ metric: this.fullLabels(s), ts: s.ts, values: s.values, lo: 0, hi: s.ts.length })));
