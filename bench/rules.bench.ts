@@ -36,10 +36,14 @@ const head = new Head();
 const cache = new SeriesCache();
 const sink: SampleSink = { write: async (batch: readonly Sample[]) => { for (const s of batch) head.append(cache.ref(s.metric, s.labels), s.ts, s.value); } };
 
+/** Every generated series, to scrape again before each round. */
+const scraped: { ref: ReturnType<SeriesCache['ref']>; value: (i: number) => number }[] = [];
+
 /** Appends HISTORY samples of one series, value(i) at each scrape. */
 function series(metric: string, labels: Record<string, string>, value: (i: number) => number): void {
   const ref = cache.ref(metric, { cluster: 'bench', ...labels });
   for (let i = 0; i < HISTORY; i++) head.append(ref, t0 + i * SCRAPE_MS, value(i));
+  scraped.push({ ref, value });
 }
 
 let made = performance.now();
@@ -101,7 +105,10 @@ for (let r = 0; r < rounds; r++) {
   const started = performance.now();
   await manager.evaluateAll(clock.now());
   times.push(performance.now() - started);
+  // One more scrape of every series before the next round, as the collectors would do.
   clock.advance(SCRAPE_MS);
+  const i = HISTORY + r;
+  for (const s of scraped) head.append(s.ref, t0 + i * SCRAPE_MS, s.value(i));
 }
 const firing = manager.alerts().filter((a) => a.state === 'firing' || a.state === 'pending').length;
 // The first round pays for compilation and for creating every recorded series; the later ones
