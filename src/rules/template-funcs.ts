@@ -9,15 +9,16 @@ import { formatG, formatValue, sprintf } from './go-format.ts';
 /** A template function: takes evaluated arguments, returns a value or throws an Error. */
 export type TemplateFunc = (...args: unknown[]) => unknown;
 
-/** A value as a number, the way Prometheus's convertToFloat reads it. */
+/** A value as a number, the way Prometheus's convertToFloat reads it (strconv.ParseFloat for strings). */
 function toFloat(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
-    const n = Number(value.trim());
-    if (value.trim() === '' || Number.isNaN(n) && !/^nan$/i.test(value.trim())) throw new Error(`can't convert ${JSON.stringify(value)} to float`);
-    return n;
+    if (/^[+-]?(inf|infinity)$/i.test(value)) return value.startsWith('-') ? -Infinity : Infinity;
+    if (/^[+-]?nan$/i.test(value)) return NaN;
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) || /^[+-]?0x[0-9a-fA-F]+$/.test(value)) return Number(value);
+    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(value)}: invalid syntax`);
   }
-  throw new Error(`can't convert ${formatValue(value)} to float`);
+  throw new Error(`can't convert ${typeof value === 'boolean' ? 'bool' : typeof value === 'object' && value !== null ? 'map[string]string' : '<nil>'} to float`);
 }
 
 const SMALL_PREFIXES = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
@@ -115,19 +116,19 @@ export function truthy(value: unknown): boolean {
   return true;
 }
 
-function compare(name: string, a: unknown, b: unknown): number {
+function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  throw new Error(`error calling ${name}: incompatible types for comparison`);
+  throw new Error('incompatible types for comparison');
 }
 
 function eq(a: unknown, ...rest: unknown[]): boolean {
-  if (rest.length === 0) throw new Error('error calling eq: missing argument for comparison');
+  if (rest.length === 0) throw new Error('missing argument for comparison');
   for (const b of rest) {
     if ((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string') || (typeof a === 'boolean' && typeof b === 'boolean')) {
       if (a === b) return true;
     } else {
-      throw new Error('error calling eq: incompatible types for comparison');
+      throw new Error('incompatible types for comparison');
     }
   }
   return false;
@@ -162,10 +163,10 @@ export const TEMPLATE_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   reReplaceAll: (pattern, repl, s) => String(s).replace(new RegExp(String(pattern), 'g'), String(repl).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
   eq,
   ne: (a, b) => !eq(a, b),
-  lt: (a, b) => compare('lt', a, b) < 0,
-  le: (a, b) => compare('le', a, b) <= 0,
-  gt: (a, b) => compare('gt', a, b) > 0,
-  ge: (a, b) => compare('ge', a, b) >= 0,
+  lt: (a, b) => compare(a, b) < 0,
+  le: (a, b) => compare(a, b) <= 0,
+  gt: (a, b) => compare(a, b) > 0,
+  ge: (a, b) => compare(a, b) >= 0,
   and: (...args) => args.find((a) => !truthy(a)) ?? args.at(-1),
   or: (...args) => args.find((a) => truthy(a)) ?? args.at(-1),
   not: (a) => !truthy(a),

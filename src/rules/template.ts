@@ -12,9 +12,9 @@ import { formatValue } from './go-format.ts';
 import { TEMPLATE_FUNCS, truthy } from './template-funcs.ts';
 
 type Arg =
-  | { readonly t: 'lit'; readonly value: unknown }
+  | { readonly t: 'lit'; readonly value: unknown; readonly text: string }
   | { readonly t: 'field'; readonly base: 'dot' | string; readonly path: readonly string[] }
-  | { readonly t: 'call'; readonly name: string; readonly args: readonly Arg[] }
+  | { readonly t: 'call'; readonly name: string; readonly args: readonly Arg[]; readonly pos: number }
   | { readonly t: 'pipe'; readonly pipe: Pipeline };
 
 interface Pipeline {
@@ -32,6 +32,8 @@ type Node =
 /** A parsed template. */
 export interface Template {
   readonly name: string;
+  /** The text it was parsed from, for error positions. */
+  readonly source: string;
   readonly nodes: readonly Node[];
 }
 
@@ -55,6 +57,37 @@ export interface QuerySample {
 interface Env {
   readonly fail: (m: string) => never;
   readonly query: TemplateData['query'];
+  readonly template: Template;
+}
+
+/**
+ * Prometheus runs alert templates behind
+ * `{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}`,
+ * so columns on a template's first line are counted after those 112 characters.
+ */
+const PROMETHEUS_PREAMBLE_LENGTH = 112;
+
+/** A failed function call worded as Prometheus words it: template, line:col, the command, the cause. */
+function callError(template: Template, cmd: { name: string; args: readonly Arg[]; pos: number }, message: string): SluiceError {
+  const line = lineOf(template.source, cmd.pos);
+  const col = cmd.pos - (template.source.lastIndexOf('\n', cmd.pos - 1) + 1) + (line === 1 ? PROMETHEUS_PREAMBLE_LENGTH : 0);
+  const name = template.name;
+  const at = [cmd.name, ...cmd.args.map(argText)].join(' ');
+  return new SluiceError('SLUICE_ERR_RULES_TEMPLATE', `error executing template ${name}: template: ${name}:${line}:${col}: executing ${JSON.stringify(name)} at <${at}>: error calling ${cmd.name}: ${message}`, { path: `${name}:${line}:${col}` });
+}
+
+/** An operand as Go's template parser prints it. */
+function argText(arg: Arg): string {
+  switch (arg.t) {
+    case 'lit':
+      return arg.text;
+    case 'field':
+      return (arg.base === 'dot' ? (arg.path.length === 0 ? '.' : '') : arg.base) + arg.path.map((p) => `.${p}`).join('');
+    case 'call':
+      return [arg.name, ...arg.args.map(argText)].join(' ');
+    case 'pipe':
+      return `(${arg.pipe.cmds.map(argText).join(' | ')})`;
+  }
 }
 
 function templateError(name: string, line: number, message: string): SluiceError {
@@ -65,6 +98,8 @@ interface Token {
   readonly kind: 'ident' | 'field' | 'var' | 'string' | 'number' | 'bool' | 'pipe' | 'lparen' | 'rparen' | 'declare';
   readonly text: string;
   readonly value?: unknown;
+  /** Offset in the action's text. */
+  readonly at: number;
 }
 
 const TOKEN = /\s+|(\$[A-Za-z0-9_]*)|((?:\.[A-Za-z0-9_]+)+|\.)|("(?:[^"\\\n]|\\.)*"|`[^`]*`)|(-?(?:0x[0-9a-fA-F]+|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))|([A-Za-z_][A-Za-z0-9_]*)|(\|)|(\()|(\))|(:?=)/y;
@@ -77,18 +112,19 @@ function lexAction(src: string, fail: (m: string) => never): Token[] {
     const m = TOKEN.exec(src);
     if (m === null) fail(`unexpected ${JSON.stringify(src[at])} in command`);
     const [, v, f, s, n, id, pipe, lp, rp, decl] = m;
+    const push = (t: Omit<Token, 'at'>): void => void tokens.push({ ...t, at });
     if (v !== undefined) {
       const fieldAfter = /^(?:\.[A-Za-z0-9_]+)+/.exec(src.slice(TOKEN.lastIndex));
       if (fieldAfter !== null) TOKEN.lastIndex += fieldAfter[0].length;
-      tokens.push({ kind: 'var', text: v + (fieldAfter?.[0] ?? '') });
-    } else if (f !== undefined) tokens.push({ kind: 'field', text: f });
-    else if (s !== undefined) tokens.push({ kind: 'string', text: s, value: s.startsWith('`') ? s.slice(1, -1) : (JSON.parse(s) as string) });
-    else if (n !== undefined) tokens.push({ kind: 'number', text: n, value: Number(n) });
-    else if (id !== undefined) tokens.push(id === 'true' || id === 'false' ? { kind: 'bool', text: id, value: id === 'true' } : { kind: 'ident', text: id });
-    else if (pipe !== undefined) tokens.push({ kind: 'pipe', text: pipe });
-    else if (lp !== undefined) tokens.push({ kind: 'lparen', text: lp });
-    else if (rp !== undefined) tokens.push({ kind: 'rparen', text: rp });
-    else if (decl !== undefined) tokens.push({ kind: 'declare', text: decl });
+      push({ kind: 'var', text: v + (fieldAfter?.[0] ?? '') });
+    } else if (f !== undefined) push({ kind: 'field', text: f });
+    else if (s !== undefined) push({ kind: 'string', text: s, value: s.startsWith('`') ? s.slice(1, -1) : (JSON.parse(s) as string) });
+    else if (n !== undefined) push({ kind: 'number', text: n, value: Number(n) });
+    else if (id !== undefined) push(id === 'true' || id === 'false' ? { kind: 'bool', text: id, value: id === 'true' } : { kind: 'ident', text: id });
+    else if (pipe !== undefined) push({ kind: 'pipe', text: pipe });
+    else if (lp !== undefined) push({ kind: 'lparen', text: lp });
+    else if (rp !== undefined) push({ kind: 'rparen', text: rp });
+    else if (decl !== undefined) push({ kind: 'declare', text: decl });
   }
   return tokens;
 }
@@ -122,7 +158,9 @@ export function parseTemplate(text: string, name: string): Template {
     const close = text.indexOf('}}', open + 2);
     if (close < 0) fail('unclosed action');
     const trimAfter = close > open + 2 && /[\s]-$/.test(text.slice(close - 2, close));
-    const body = text.slice(open + (trimBefore ? 3 : 2), trimAfter ? close - 1 : close).trim();
+    const rawBody = text.slice(open + (trimBefore ? 3 : 2), trimAfter ? close - 1 : close);
+    const body = rawBody.trim();
+    const bodyAt = open + (trimBefore ? 3 : 2) + rawBody.length - rawBody.trimStart().length;
     pos = close + 2;
     trimNext = trimAfter;
     if (body.startsWith('/*')) {
@@ -131,16 +169,17 @@ export function parseTemplate(text: string, name: string): Template {
     }
     const keyword = /^(if|else|end|with|range|define|template|block)\b/.exec(body)?.[1];
     const rest = keyword === undefined ? body : body.slice(keyword.length).trim();
+    const restAt = keyword === undefined ? bodyAt : bodyAt + keyword.length + body.slice(keyword.length).length - body.slice(keyword.length).trimStart().length;
     if (keyword === 'range') {
       // `range $k, $v := pipeline` or `range $v := pipeline` or `range pipeline`
       const decl = /^(\$[A-Za-z0-9_]+)\s*(?:,\s*(\$[A-Za-z0-9_]+)\s*)?:=\s*([\s\S]*)$/.exec(rest);
       const vars = decl === null ? [] : [decl[1]!, ...(decl[2] === undefined ? [] : [decl[2]])];
-      const frame: Frame = { kind: 'range', pipe: parsePipeline(decl === null ? rest : decl[3]!, fail, variables), vars, then: [], else: [], inElse: false, line, chained: false };
+      const frame: Frame = { kind: 'range', pipe: parsePipeline(decl === null ? rest : decl[3]!, fail, variables, decl === null ? restAt : restAt + rest.length - decl[3]!.length), vars, then: [], else: [], inElse: false, line, chained: false };
       for (const v of vars) variables.add(v);
       out().push(frame as unknown as Node);
       stack.push(frame);
     } else if (keyword === 'if' || keyword === 'with') {
-      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail, variables), vars: [], then: [], else: [], inElse: false, line, chained: false };
+      const frame: Frame = { kind: keyword, pipe: parsePipeline(rest, fail, variables, restAt), vars: [], then: [], else: [], inElse: false, line, chained: false };
       out().push(frame as unknown as Node);
       stack.push(frame);
     } else if (keyword === 'else') {
@@ -149,7 +188,7 @@ export function parseTemplate(text: string, name: string): Template {
       top!.inElse = true;
       const chain = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
       if (chain !== undefined) {
-        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail, variables), vars: [], then: [], else: [], inElse: false, line, chained: true };
+        const frame: Frame = { kind: chain, pipe: parsePipeline(rest.slice(chain.length).trim(), fail, variables, restAt + chain.length + rest.slice(chain.length).length - rest.slice(chain.length).trimStart().length), vars: [], then: [], else: [], inElse: false, line, chained: true };
         top!.else.push(frame as unknown as Node);
         stack.push(frame);
       } else if (rest !== '') fail(`unexpected ${JSON.stringify(rest)} after else`);
@@ -161,11 +200,11 @@ export function parseTemplate(text: string, name: string): Template {
     } else if (keyword !== undefined) {
       fail(`{{${keyword}}} is not supported in alert templates`);
     } else {
-      out().push({ t: 'action', pipe: parsePipeline(body, fail, variables), line });
+      out().push({ t: 'action', pipe: parsePipeline(body, fail, variables, bodyAt), line });
     }
   }
   if (stack.length > 0) throw templateError(name, lineOf(text, text.length), `unexpected EOF`);
-  return { name, nodes: freezeFrames(root) };
+  return { name, source: text, nodes: freezeFrames(root) };
 }
 
 /** Turns the parser's frames into plain nodes. */
@@ -184,7 +223,8 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-function parsePipeline(src: string, fail: (m: string) => never, variables: Set<string>): Pipeline {
+/** Parses one action's pipeline; `base` is where `src` starts in the template text. */
+function parsePipeline(src: string, fail: (m: string) => never, variables: Set<string>, base: number): Pipeline {
   const tokens = lexAction(src, fail);
   if (tokens.length === 0) fail('missing value for command');
   let decl: string | undefined;
@@ -200,7 +240,7 @@ function parsePipeline(src: string, fail: (m: string) => never, variables: Set<s
       while (i < tokens.length && tokens[i]!.kind !== 'pipe' && tokens[i]!.kind !== 'rparen') args.push(operand());
       if (args.length === 0) fail('missing command');
       const [first, ...more] = args;
-      if (first!.t === 'call') cmds.push({ t: 'call', name: first!.name, args: [...first!.args, ...more] });
+      if (first!.t === 'call') cmds.push({ t: 'call', name: first!.name, args: [...first!.args, ...more], pos: first!.pos });
       else if (more.length > 0) fail(`can't give argument to non-function ${describe(first!)}`);
       else cmds.push(first!);
       if (i < tokens.length && tokens[i]!.kind === 'pipe') {
@@ -216,7 +256,7 @@ function parsePipeline(src: string, fail: (m: string) => never, variables: Set<s
       case 'string':
       case 'number':
       case 'bool':
-        return { t: 'lit', value: tok.value };
+        return { t: 'lit', value: tok.value, text: tok.kind === 'string' ? JSON.stringify(tok.value) : tok.text };
       case 'field':
         return { t: 'field', base: 'dot', path: tok.text === '.' ? [] : tok.text.slice(1).split('.') };
       case 'var': {
@@ -225,9 +265,9 @@ function parsePipeline(src: string, fail: (m: string) => never, variables: Set<s
         return { t: 'field', base: base!, path };
       }
       case 'ident':
-        if (tok.text === 'nil') return { t: 'lit', value: undefined };
+        if (tok.text === 'nil') return { t: 'lit', value: undefined, text: 'nil' };
         if (!Object.hasOwn(TEMPLATE_FUNCS, tok.text)) fail(`function ${JSON.stringify(tok.text)} not defined`);
-        return { t: 'call', name: tok.text, args: [] };
+        return { t: 'call', name: tok.text, args: [], pos: base + tok.at };
       case 'lparen': {
         const inner = pipeline();
         if (tokens[i]?.kind !== 'rparen') fail('unclosed left paren');
@@ -252,7 +292,7 @@ function describe(arg: Arg): string {
 
 /**
  * Expands `template` over `data` (the alert's labels, value and external labels). Rejects with
- * SLUICE_ERR_RULES_TEMPLATE naming the template and line when a function fails. Asynchronous only
+ * SLUICE_ERR_RULES_TEMPLATE naming the template, line and column when a function fails. Asynchronous only
  * because `query` is; without it nothing waits on anything.
  */
 export async function expandTemplate(template: Template, data: TemplateData): Promise<string> {
@@ -271,7 +311,7 @@ export async function expandTemplate(template: Template, data: TemplateData): Pr
         out += node.text;
         continue;
       }
-      const env: Env = { fail: (m) => { throw templateError(template.name, node.line, m); }, query: data.query };
+      const env: Env = { fail: (m) => { throw templateError(template.name, node.line, m); }, query: data.query, template };
       const value = await evalPipeline(node.pipe, dot, scope, env);
       if (node.t === 'action') {
         if (node.pipe.decl === undefined) out += formatValue(value);
@@ -319,7 +359,7 @@ async function evalPipeline(pipe: Pipeline, dot: unknown, scope: Map<string, unk
       try {
         prev = cmd.name === 'query' ? await runQuery(env, args[0]) : TEMPLATE_FUNCS[cmd.name]!(...args);
       } catch (err) {
-        fail(`executing ${JSON.stringify(cmd.name)}: ${(err as Error).message}`);
+        throw callError(env.template, cmd, (err as Error).message);
       }
     } else {
       if (!first) fail(`can't give argument to non-function ${describe(cmd)}`);

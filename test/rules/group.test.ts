@@ -95,7 +95,7 @@ describe('rule group evaluation', () => {
     assert.deepEqual(alert!.labels, { group: 'billing', severity: 'page', alertname: 'Lag' });
     assert.deepEqual(alert!.annotations, {
       summary: 'billing at 1.5k in eu',
-      broken: '<error expanding template: template: __alert_Lag:1: executing "humanize": can\'t convert "billing" to float>',
+      broken: '<error expanding template: error executing template __alert_Lag: template: __alert_Lag:1:131: executing "__alert_Lag" at <humanize>: error calling humanize: strconv.ParseFloat: parsing "billing": invalid syntax>',
     });
     assert.equal(alert!.state, 'firing');
   });

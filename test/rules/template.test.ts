@@ -60,7 +60,7 @@ describe('alert templates', () => {
     assert.equal(await expand('{{ with query (printf "up{job=%q}" $labels.job) }}{{ . | first | value | humanize }}{{ end }}', withQuery), '2');
     assert.equal(await expand('{{ range query "up" | sortByLabel "instance" }}{{ label "instance" . }}={{ .Value }} {{ end }}', withQuery), 'b1=1500 b2=2 ');
     assert.deepEqual(seen, ['up{job="kafka"}', 'up']);
-    await assert.rejects(expand('{{ query "up" | first }}', { ...data, query: async () => [] }), { message: 'template: test:1: executing "first": first() called on vector with no elements' });
+    await assert.rejects(expand('{{ query "up" | first }}', { ...data, query: async () => [] }), { message: 'error executing template test: template: test:1:128: executing "test" at <first>: error calling first: first() called on vector with no elements' });
   });
 
   test('{{- and -}} trim the whitespace beside them; comments print nothing', async () => {
@@ -85,9 +85,9 @@ describe('alert templates', () => {
     assert.equal(message('{{ define "x" }}{{ end }}'), 'template: __alert_Lag:1: {{define}} is not supported in alert templates');
   });
 
-  test('a failing function is an expansion error naming the template', async () => {
-    await assert.rejects(expand('{{ humanize "abc" }}'), { message: 'template: test:1: executing "humanize": can\'t convert "abc" to float' });
-    await assert.rejects(expand('{{ gt $labels.job 1.0 }}'), { message: 'template: test:1: executing "gt": error calling gt: incompatible types for comparison' });
+  test('a failing function is an expansion error worded as Prometheus words it: template, line:col, command, cause', async () => {
+    await assert.rejects(expand('{{ humanize "abc" }}'), { message: 'error executing template test: template: test:1:115: executing "test" at <humanize "abc">: error calling humanize: strconv.ParseFloat: parsing "abc": invalid syntax' });
+    await assert.rejects(expand('{{ gt $labels.job 1.0 }}'), { message: 'error executing template test: template: test:1:115: executing "test" at <gt $labels.job 1.0>: error calling gt: incompatible types for comparison' });
   });
 });
 

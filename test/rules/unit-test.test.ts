@@ -49,7 +49,7 @@ const FAILING = `  FAILED:
 
 describe('rule unit tests (promtool format)', () => {
   test('the shipped fixtures pass', async () => {
-    const files = ['format.test.yaml', 'kafka.test.yaml', 'throughput.test.yaml'].map((f) => join(FIXTURES, f));
+    const files = ['format.test.yaml', 'kafka.test.yaml', 'template-errors.test.yaml', 'throughput.test.yaml'].map((f) => join(FIXTURES, f));
     const result = await sluice(files);
     assert.deepEqual(result, { code: 0, stdout: files.map((f) => `Unit Testing:  ${f}\n  SUCCESS\n\n`).join(''), stderr: '' });
   });
@@ -60,7 +60,7 @@ describe('rule unit tests (promtool format)', () => {
   });
 
   test('promtool agrees: the same files pass, and the failing one fails with the same report', { skip: hasPromtool ? false : 'needs /usr/bin/promtool' }, async () => {
-    const good = ['format.test.yaml', 'kafka.test.yaml', 'throughput.test.yaml'];
+    const good = ['format.test.yaml', 'kafka.test.yaml', 'template-errors.test.yaml', 'throughput.test.yaml'];
     const theirs = await promtool(good);
     assert.equal(theirs.code, 0, theirs.stderr);
     assert.equal(theirs.stdout, good.map((f) => `Unit Testing:  ${f}\n  SUCCESS\n\n`).join(''));
