@@ -9,7 +9,8 @@ import * as z from 'zod';
 import { describeValue } from '../config/issues.ts';
 import { validate } from '../config/validate.ts';
 import { loadYamlFile, parseYaml } from '../config/yaml.ts';
-import { parseDuration } from './duration.ts';
+// Durations in Prometheus syntax, as Alertmanager's configuration takes them.
+import { parseDuration } from '../rules/promql/literals.ts';
 import { parseMatcher, type Matcher } from './matchers.ts';
 
 /** Alertmanager's default timings for a route that sets none. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSluiceError } from '../../src/errors.ts';
 import { parseNotifyConfig, parseNotifyConfigYaml } from '../../src/notify/config.ts';
-import { parseDuration } from '../../src/notify/duration.ts';
+import { parseDuration } from '../../src/rules/promql/literals.ts';
 
 /** The message of the SluiceError `fn` throws, after checking its code and path. */
 function problems(fn: () => unknown, path: string): string {

@@ -17,7 +17,7 @@ export function parseDuration(text: string): number | undefined {
     const part = match[i + 1];
     if (part !== undefined) ms += Number(part) * UNIT_MS[i]!;
   }
-  return ms;
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 const UNIT_NAMES = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
