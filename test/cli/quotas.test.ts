@@ -11,6 +11,7 @@ import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { migrate, openDb } from '../../src/store/index.ts';
 import { DecisionStore } from '../../src/throttle/audit.ts';
+import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 
 let dir: string;
 let running: RunningCluster;
@@ -30,13 +31,15 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-quotas-'));
   running = await startCluster({ brokers: 1, host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) });
   config = join(dir, 'sluice.yaml');
-  await writeFile(config, `store:\n  dataDir: ${join(dir, 'data')}\nclusters:\n  - name: east\n    bootstrap: ["${running.bootstrap.split(',')[0]}"]\n`);
+  // The CLI reads the store as the service would: DATABASE_URL (when set) over the file's store.
+  const schema = uniqueSchema();
+  await writeFile(config, `store:\n  dataDir: ${join(dir, 'data')}\n  schema: ${schema}\nclusters:\n  - name: east\n    bootstrap: ["${running.bootstrap.split(',')[0]}"]\n`);
   // The operator set alice at 8 MB/s; the quota loop lowered her to 2 MB/s and remembered the 8.
   const admin = new KafkaAdmin({ bootstrap: running.bootstrap.split(',') });
   const alice = [{ entityType: 'user' as const, entityName: 'alice' }];
   await admin.alterClientQuotas([{ entity: alice, key: 'producer_byte_rate', value: 2_000_000 }]);
   await admin.close();
-  const db = await openDb({ dataDir: join(dir, 'data') });
+  const db = await openDb(DATABASE_URL === undefined ? { dataDir: join(dir, 'data'), schema } : { url: DATABASE_URL, schema });
   await migrate(db);
   await new DecisionStore(db).rememberBaseline('east', alice, 'user=alice', 'producer_byte_rate', 8_000_000, Date.now());
   await db.close();
