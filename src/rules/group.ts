@@ -66,6 +66,8 @@ export class RuleGroup {
   lastEvaluation: number | undefined;
   evaluationMs: number | undefined;
   private readonly previousSeries: Map<string, Readonly<Record<string, string>>>[];
+  /** Per recording rule: its output labels and their key, by the engine's label object of the series. */
+  private readonly recorded: (WeakMap<Readonly<Record<string, string>>, { labels: Readonly<Record<string, string>>; key: string }> | undefined)[] = [];
   private readonly templates = new Map<string, Template>();
 
   constructor(readonly spec: RuleGroupSpec, readonly intervalMs: number, private readonly context: GroupContext) {
@@ -106,9 +108,12 @@ export class RuleGroup {
       const ruleStarted = performance.now();
       const status = this.status[i]!;
       try {
-        const { outputs, keys } = await this.evaluateRule(i, rule, ts, target);
-        const current = new Map<string, Readonly<Record<string, string>>>();
-        outputs.forEach((o, k) => current.set(keys?.[k] ?? labelsKey(o.labels), o.labels));
+        const { outputs, current: known } = await this.evaluateRule(i, rule, ts, target);
+        let current = known;
+        if (current === undefined) {
+          current = new Map<string, Readonly<Record<string, string>>>();
+          for (const o of outputs) current.set(labelsKey(o.labels), o.labels);
+        }
         const stale: RuleOutput[] = [];
         for (const [key, labels] of this.previousSeries[i]!) if (!current.has(key)) stale.push({ labels, value: STALE_NAN });
         this.previousSeries[i] = current;
@@ -128,14 +133,28 @@ export class RuleGroup {
     return { failures };
   }
 
-  private async evaluateRule(index: number, rule: RuleSpec, ts: number, target: EvalTarget): Promise<{ outputs: RuleOutput[]; keys?: string[] }> {
+  private async evaluateRule(index: number, rule: RuleSpec, ts: number, target: EvalTarget): Promise<{ outputs: RuleOutput[]; current?: Map<string, Readonly<Record<string, string>>> }> {
     const samples = toVector(await target.engine.instant(rule.expr, ts, target.querier));
     if (rule.kind === 'recording') {
-      const outputs = samples.map((s) => ({ labels: recordedLabels(s.metric, rule.labels, rule.name), value: s.value }));
-      const keys = outputs.map((o) => labelsKey(o.labels));
-      if (new Set(keys).size !== outputs.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
+      // The engine hands back the same label objects for the same series from round to round:
+      // the recorded labels and their key are made once per series.
+      const cache = (this.recorded[index] ??= new WeakMap());
+      const keys: string[] = [];
+      const outputs = samples.map((s) => {
+        let made = cache.get(s.metric);
+        if (made === undefined) {
+          const labels = recordedLabels(s.metric, rule.labels, rule.name);
+          cache.set(s.metric, (made = { labels, key: labelsKey(labels) }));
+        }
+        keys.push(made.key);
+        return { labels: made.labels, value: s.value };
+      });
+      // One map serves both the duplicate check and, in `evaluate`, the staleness of vanished series.
+      const current = new Map<string, Readonly<Record<string, string>>>();
+      outputs.forEach((o, k) => current.set(keys[k]!, o.labels));
+      if (current.size !== outputs.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
       if (this.spec.limit > 0 && outputs.length > this.spec.limit) throw new Error(`exceeded limit of ${this.spec.limit} with ${outputs.length} series`);
-      return { outputs, keys };
+      return { outputs, current };
     }
     // Templates' `query` runs at the evaluation's time against the same series the rule read.
     const query = async (expr: string): Promise<QuerySample[]> =>

@@ -72,6 +72,8 @@ export class RuleManager {
   private readonly engine: Engine;
   private readonly metrics;
   private started = false;
+  /** Rule outputs' labels without `__name__`, by output label object (outputs repeat their objects round to round). */
+  private readonly withoutName = new WeakMap<Readonly<Record<string, string>>, Record<string, string>>();
 
   constructor(private readonly options: RuleManagerOptions) {
     this.clock = options.clock ?? wallClock;
@@ -243,8 +245,12 @@ export class RuleManager {
     let skipped = 0;
     for (const o of outputs) {
       const metric = o.labels.__name__;
-      const labels: Record<string, string> = {};
-      for (const name in o.labels) if (name !== '__name__') labels[name] = o.labels[name]!;
+      let labels = this.withoutName.get(o.labels);
+      if (labels === undefined) {
+        labels = {};
+        for (const name in o.labels) if (name !== '__name__') labels[name] = o.labels[name]!;
+        this.withoutName.set(o.labels, labels);
+      }
       if (labels.cluster === undefined || labels.cluster === '') {
         if (cluster === undefined) {
           skipped++;

@@ -7,7 +7,7 @@ import type { Aggregate } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate, evaluateVector } from './evaluate.ts';
-import { keepLabels, type Labels, signatureFn, withLabel } from './labels.ts';
+import { keepLabelsFn, type Labels, signatureFn, withLabel } from './labels.ts';
 import { quantile } from './quantile.ts';
 import { bottomkHeap, topkHeap } from './topk.ts';
 
@@ -34,13 +34,14 @@ export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): Eva
     grouping = on ? [...grouping, valueLabel] : grouping.filter((g) => g !== valueLabel);
   }
   const sigf = signatureFn(on, grouping);
+  const keep = keepLabelsFn(on, grouping);
   const groups = new Map<string, Group>();
   for (const s of input) {
     let sample = s;
     if (expr.op === 'count_values') sample = { metric: withLabel(s.metric, valueLabel, formatValue(s.value)), value: s.value };
     const sig = sigf(sample.metric);
     let g = groups.get(sig);
-    if (g === undefined) groups.set(sig, (g = { labels: keepLabels(sample.metric, on, grouping), samples: [] }));
+    if (g === undefined) groups.set(sig, (g = { labels: keep(sample.metric), samples: [] }));
     g.samples.push(sample);
   }
   const out: VectorSample[] = [];

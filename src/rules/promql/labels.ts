@@ -109,6 +109,28 @@ export function keepLabels(labels: Labels, on: boolean, names: readonly string[]
   return out;
 }
 
+const keepFns = new Map<string, (labels: Labels) => Labels>();
+
+/**
+ * `keepLabels` for one grouping, remembering its result per input label set: a querier such as
+ * the head hands out one labels object per series, so an aggregation's group label sets are the
+ * same objects from one evaluation to the next (and what keys them downstream is computed once).
+ */
+export function keepLabelsFn(on: boolean, names: readonly string[]): (labels: Labels) => Labels {
+  const id = `${on}\u0000${names.join('\u0000')}`;
+  let fn = keepFns.get(id);
+  if (fn === undefined) {
+    const cache = new WeakMap<Labels, Labels>();
+    fn = (labels) => {
+      let kept = cache.get(labels);
+      if (kept === undefined) cache.set(labels, (kept = keepLabels(labels, on, names)));
+      return kept;
+    };
+    keepFns.set(id, fn);
+  }
+  return fn;
+}
+
 /** The label set as Prometheus prints it: `name{a="b", c="d"}`. */
 export function formatLabels(labels: Labels): string {
   const name = labels[METRIC_NAME_LABEL] ?? '';
