@@ -15,7 +15,7 @@ import type { ClientQuotaAlteration } from '../kafka/admin.ts';
 import type { Engine } from '../rules/promql/index.ts';
 import type { Querier } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { QuotaActuator } from './actuator.ts';
+import { entityKey, type QuotaActuator } from './actuator.ts';
 import type { Decision, DecisionStore } from './audit.ts';
 import type { ThrottleConfig } from './config.ts';
 import { decide, type RoundPlan } from './decide.ts';
@@ -160,8 +160,7 @@ export class ThrottleLoop {
   private async push(items: readonly { id: number; change: ClientQuotaAlteration; baseline: number | null | undefined }[], now: number, by: string): Promise<boolean> {
     const { cluster, audit, actuator } = this.options;
     for (const item of items) {
-      const entityKeyOf = item.change.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(',');
-      await audit.rememberBaseline(cluster, item.change.entity, entityKeyOf, item.change.key, item.baseline ?? null, now);
+      await audit.rememberBaseline(cluster, item.change.entity, entityKey(item.change.entity), item.change.key, item.baseline ?? null, now);
     }
     const outcome = await actuator.alter(items.map((i) => i.change));
     const ok = outcome.errors.length === 0;
@@ -169,8 +168,7 @@ export class ThrottleLoop {
       await audit.settle(item.id, ok ? 'applied' : 'failed', now, by, ok ? undefined : outcome.errors.join('; '));
       this.changes.inc({ cluster, status: ok ? 'applied' : 'failed' });
       if (ok && item.change.value === null) {
-        const entityKeyOf = item.change.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(',');
-        await audit.forgetBaseline(cluster, entityKeyOf, item.change.key);
+        await audit.forgetBaseline(cluster, entityKey(item.change.entity), item.change.key);
       }
     }
     if (!ok) this.options.logger?.warn({ cluster, errors: outcome.errors }, 'the cluster refused quota changes; nothing was applied');

@@ -4,7 +4,7 @@
  * validated batch, each restoration audited. Used by `sluice quotas reset` and the API.
  */
 import type { ClientQuotaAlteration } from '../kafka/admin.ts';
-import type { QuotaActuator } from './actuator.ts';
+import { entityKey, type QuotaActuator } from './actuator.ts';
 import type { DecisionStore } from './audit.ts';
 
 /** What a reset did. */
@@ -22,7 +22,7 @@ export async function resetToBaselines(cluster: string, actuator: QuotaActuator,
     .filter((b) => options.entityKey === undefined || b.entityKey === options.entityKey)
     .sort((a, b) => (a.entityKey + a.quotaKey < b.entityKey + b.quotaKey ? -1 : 1));
   if (baselines.length === 0) return { restored: [], errors: [] };
-  const current = new Map((await actuator.describe()).map((q) => [q.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(','), q.values]));
+  const current = new Map((await actuator.describe()).map((q) => [entityKey(q.entity), q.values]));
   const changes: ClientQuotaAlteration[] = baselines.map((b) => ({ entity: b.entity, key: b.quotaKey, value: b.value }));
   const outcome = await actuator.alter(changes);
   const ok = outcome.errors.length === 0;
