@@ -1,15 +1,13 @@
-/** Label matchers of API filters, with the store's PromQL semantics. */
-import { compileMatchers, parseMatcherText as parseText, type CompiledMatcher } from '../store/matchers.ts';
-import { SluiceError, isSluiceError } from '../errors.ts';
+/** Label matchers of API filters: Alertmanager's matcher syntax (as in `notify:`), PromQL semantics. */
+import { parseMatcher } from '../notify/matchers.ts';
+import { compileMatchers, type CompiledMatcher } from '../store/matchers.ts';
+import { SluiceError } from '../errors.ts';
 
 /** One `filter` matcher, compiled; a bad one is SLUICE_ERR_API_REQUEST naming `path`. */
 export function parseMatcherText(text: string, path: string): CompiledMatcher {
-  try {
-    return compileMatchers([parseText(text, path)])[0]!;
-  } catch (err) {
-    if (isSluiceError(err)) throw new SluiceError('SLUICE_ERR_API_REQUEST', err.message, { cause: err, path });
-    throw err;
-  }
+  const parsed = parseMatcher(text);
+  if (typeof parsed === 'string') throw new SluiceError('SLUICE_ERR_API_REQUEST', `${path}: ${parsed}`, { path });
+  return compileMatchers([parsed])[0]!;
 }
 
 /** True when `labels` satisfy every matcher (a missing label reads as ''). */

@@ -59,22 +59,3 @@ export function matchesSeries(matchers: readonly CompiledMatcher[], metric: stri
 export function exactMetricName(matchers: readonly Matcher[]): string | undefined {
   return matchers.find((m) => m.name === METRIC_NAME_LABEL && m.type === '=')?.value;
 }
-
-const MATCHER_TEXT = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s"',{}]*))\s*$/;
-
-/**
- * Parses one matcher written as Alertmanager and amtool write them: `name="value"`,
- * `name=~"regex"`, `name!=value` (quotes optional for plain values; `\"`, `\\` and `\n` escapes).
- * Throws SLUICE_ERR_STORE_MATCHER_INVALID naming `path` and what was expected.
- */
-export function parseMatcherText(text: string, path = 'matcher'): Matcher {
-  const m = MATCHER_TEXT.exec(text);
-  if (m === null) {
-    throw new SluiceError('SLUICE_ERR_STORE_MATCHER_INVALID', `${path}: expected a matcher such as name="value", name!="value", name=~"regex" or name!~"regex", got ${JSON.stringify(text)}`, { path });
-  }
-  const raw = m[3] ?? m[4] ?? m[5] ?? '';
-  const value = raw.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-  const matcher: Matcher = { name: m[1]!, type: m[2] as Matcher['type'], value };
-  compileMatchers([matcher]); // throws for a bad regex
-  return matcher;
-}
