@@ -116,6 +116,9 @@ const firing = manager.alerts().filter((a) => a.state === 'firing' || a.state ==
 const later = times.slice(1).sort((a, b) => a - b);
 const median = later[Math.floor((later.length - 1) / 2)]!;
 console.log(`${ruleCount} shipped rules in ${loaded.length} files, ${rounds} rounds: ${times.map((t) => t.toFixed(0)).join(', ')} ms; first ${times[0]!.toFixed(0)} ms, later rounds median ${median.toFixed(0)} ms (goal < 200 ms, ratio ${(median / 200).toFixed(2)} of the budget); ${firing} alerts pending or firing`);
+// Where the time goes in the last round: the slowest rules.
+const slowest = manager.groups().flatMap((g) => g.rules.map((r) => ({ name: `${g.name}/${r.name}`, ms: r.evaluationMs ?? 0 }))).sort((a, b) => b.ms - a.ms).slice(0, 8);
+console.log(`slowest rules in the last round: ${slowest.map((r) => `${r.name} ${r.ms.toFixed(1)} ms`).join(', ')}`);
 const failing = manager.groups().flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError}`));
 if (failing.length > 0) console.log(`rules with errors: ${failing.join('; ')}`);
 

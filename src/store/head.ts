@@ -20,6 +20,8 @@ interface HeadSeries {
   /** Samples live in [start, end). */
   start: number;
   end: number;
+  /** Its index in its metric's list. */
+  slot: number;
 }
 
 /** The in-memory recent window of every series; a `Querier`. */
@@ -27,7 +29,9 @@ export class Head implements WindowQuerier {
   /** How far back (ms) from the newest sample the head keeps. */
   readonly windowMs: number;
   private readonly byRef = new Map<SeriesRef, HeadSeries>();
-  private readonly byMetric = new Map<string, Set<HeadSeries>>();
+  // Per metric, a plain array: selections walk most of the head every round, and iterating an
+  // array is several times cheaper than a Set; `slot` makes removal O(1) (swap with the last).
+  private readonly byMetric = new Map<string, HeadSeries[]>();
 
   constructor(options: { windowMs?: number } = {}) {
     this.windowMs = options.windowMs ?? DEFAULT_HEAD_WINDOW_MS;
@@ -52,11 +56,11 @@ export class Head implements WindowQuerier {
   append(ref: SeriesRef, ts: number, value: number): void {
     let s = this.byRef.get(ref);
     if (s === undefined) {
-      s = { ref, ts: new Float64Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), start: 0, end: 0 };
+      let list = this.byMetric.get(ref.metric);
+      if (list === undefined) this.byMetric.set(ref.metric, (list = []));
+      s = { ref, ts: new Float64Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), start: 0, end: 0, slot: list.length };
       this.byRef.set(ref, s);
-      let set = this.byMetric.get(ref.metric);
-      if (set === undefined) this.byMetric.set(ref.metric, (set = new Set()));
-      set.add(s);
+      list.push(s);
     } else if (s.end > s.start && ts <= s.ts[s.end - 1]!) {
       return;
     }
@@ -82,9 +86,13 @@ export class Head implements WindowQuerier {
       s.start = lowerBound(s.ts, s.start, s.end, cutoff);
       if (s.start < s.end) continue;
       this.byRef.delete(ref);
-      const set = this.byMetric.get(ref.metric);
-      set?.delete(s);
-      if (set?.size === 0) this.byMetric.delete(ref.metric);
+      const list = this.byMetric.get(ref.metric)!;
+      const last = list.pop()!;
+      if (last !== s) {
+        list[s.slot] = last;
+        last.slot = s.slot;
+      }
+      if (list.length === 0) this.byMetric.delete(ref.metric);
       removed++;
     }
     return removed;

@@ -88,6 +88,25 @@ describe('Head', () => {
     assert.equal(head.sampleCount, 601);
   });
 
+  test('evicting series from the middle of a metric keeps every other series of it, and new ones join', () => {
+    const { head, put } = headWith(10 * MINUTE);
+    for (let i = 0; i < 6; i++) put('m', { cluster: 'c1', n: String(i) }, [[NOW + (i % 2 === 0 ? 0 : 20 * MINUTE), i]]);
+    // n=0, 2, 4 are out of the window at NOW + 20 min; 1, 3, 5 are kept.
+    assert.equal(head.evict(NOW + 20 * MINUTE), 3);
+    put('m', { cluster: 'c1', n: '6' }, [[NOW + 21 * MINUTE, 6]]);
+    put('m', { cluster: 'c1', n: '0' }, [[NOW + 21 * MINUTE, 0]]);
+    assert.deepEqual(plain(head.selectSync([{ name: '__name__', type: '=', value: 'm' }], 0, Infinity)).map(([k, , v]) => [k, v]), [
+      ['m{"cluster":"c1","n":"0"}', [0]],
+      ['m{"cluster":"c1","n":"1"}', [1]],
+      ['m{"cluster":"c1","n":"3"}', [3]],
+      ['m{"cluster":"c1","n":"5"}', [5]],
+      ['m{"cluster":"c1","n":"6"}', [6]],
+    ]);
+    assert.equal(head.evict(NOW + 60 * MINUTE), 5);
+    assert.equal(head.seriesCount, 0);
+    assert.deepEqual(head.selectSync([], 0, Infinity), []);
+  });
+
   test('ignores a sample at or before the newest of its series', () => {
     const { head, put } = headWith();
     put('m', { cluster: 'c1' }, [[NOW, 1], [NOW, 2], [NOW - 1, 3], [NOW + 1, 4]]);

@@ -7,14 +7,27 @@ import type { Aggregate } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate, evaluateVector } from './evaluate.ts';
-import { keepLabelsFn, type Labels, signatureFn, withLabel } from './labels.ts';
+import { groupFn, type Labels, withLabel } from './labels.ts';
 import { quantile } from './quantile.ts';
 import { bottomkHeap, topkHeap } from './topk.ts';
 
+/**
+ * One output group. Operators that need every value (topk, bottomk, quantile, count_values)
+ * collect the samples; the others fold each value in as it comes (`n`, `a`, `b`), as
+ * Prometheus's own aggregation does, so no array is kept per group.
+ */
 interface Group {
-  labels: Labels;
-  samples: VectorSample[];
+  readonly labels: Labels;
+  readonly samples: VectorSample[] | undefined;
+  /** Values folded in. */
+  n: number;
+  /** sum, min, max or mean. */
+  a: number;
+  /** stddev/stdvar: the sum of squared deviations. */
+  b: number;
 }
+
+const COLLECTING = new Set<Aggregate['op']>(['topk', 'bottomk', 'quantile', 'count_values']);
 
 /** Evaluates an aggregation at `t`. */
 export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): EvalValue {
@@ -27,101 +40,103 @@ export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): Eva
     else if (p.kind === 'scalar') param = p.value;
     else throw evalError(`expected scalar or string parameter for ${expr.op}`);
   }
+  const op = expr.op;
   const on = !expr.without;
   let grouping = expr.grouping;
-  if (expr.op === 'count_values') {
+  if (op === 'count_values') {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(valueLabel)) throw evalError(`invalid label name "${valueLabel}"`);
     grouping = on ? [...grouping, valueLabel] : grouping.filter((g) => g !== valueLabel);
   }
-  const sigf = signatureFn(on, grouping);
-  const keep = keepLabelsFn(on, grouping);
+  const groupOf = groupFn(on, grouping);
+  const collect = COLLECTING.has(op);
   const groups = new Map<string, Group>();
   for (const s of input) {
-    let sample = s;
-    if (expr.op === 'count_values') sample = { metric: withLabel(s.metric, valueLabel, formatValue(s.value)), value: s.value };
-    const sig = sigf(sample.metric);
+    const metric = op === 'count_values' ? withLabel(s.metric, valueLabel, formatValue(s.value)) : s.metric;
+    const { sig, labels } = groupOf(metric);
     let g = groups.get(sig);
-    if (g === undefined) groups.set(sig, (g = { labels: keep(sample.metric), samples: [] }));
-    g.samples.push(sample);
+    if (g === undefined) groups.set(sig, (g = { labels, samples: collect ? [] : undefined, n: 0, a: 0, b: 0 }));
+    if (collect) g.samples!.push(s);
+    else fold(op, g, s.value);
   }
   const out: VectorSample[] = [];
   for (const g of groups.values()) {
-    switch (expr.op) {
+    switch (op) {
       case 'topk':
       case 'bottomk': {
         const k = Math.trunc(param);
         if (!(k >= 1)) break;
-        out.push(...(expr.op === 'topk' ? topkHeap(g.samples, k) : bottomkHeap(g.samples, k)));
+        out.push(...(op === 'topk' ? topkHeap(g.samples!, k) : bottomkHeap(g.samples!, k)));
         break;
       }
       case 'count_values':
-        out.push({ metric: g.labels, value: g.samples.length });
+        out.push({ metric: g.labels, value: g.samples!.length });
+        break;
+      case 'quantile':
+        out.push({ metric: g.labels, value: quantile(param, g.samples!.map((s) => s.value)) });
         break;
       default:
-        out.push({ metric: g.labels, value: aggregateValues(expr.op, g.samples, param) });
+        out.push({ metric: g.labels, value: result(op, g) });
     }
   }
   return { kind: 'vector', samples: out };
 }
 
-function aggregateValues(op: Aggregate['op'], samples: VectorSample[], param: number): number {
-  const first = samples[0]!.value;
+/** Folds one value into a group of a non-collecting operator. */
+function fold(op: Aggregate['op'], g: Group, v: number): void {
+  const n = ++g.n;
   switch (op) {
-    case 'sum': {
-      let sum = 0;
-      for (const s of samples) sum += s.value;
-      return sum;
-    }
+    case 'sum':
+      g.a += v;
+      return;
+    case 'count':
+    case 'group':
+      return;
+    case 'min':
+      if (n === 1 || g.a > v || Number.isNaN(g.a)) g.a = v;
+      return;
+    case 'max':
+      if (n === 1 || g.a < v || Number.isNaN(g.a)) g.a = v;
+      return;
     case 'avg': {
       // Incremental mean, as Prometheus computes it to avoid overflow; infinities stay put.
-      let mean = 0;
-      let n = 0;
-      for (const s of samples) {
-        n++;
-        const v = s.value;
-        if (n === 1) {
-          mean = v;
-          continue;
-        }
-        if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-          if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
-          if (Number.isFinite(v)) continue;
-        }
-        mean += v / n - mean / n;
+      if (n === 1) {
+        g.a = v;
+        return;
       }
-      return mean;
-    }
-    case 'count':
-      return samples.length;
-    case 'group':
-      return 1;
-    case 'min': {
-      let min = first;
-      for (const s of samples) if (min > s.value || Number.isNaN(min)) min = s.value;
-      return min;
-    }
-    case 'max': {
-      let max = first;
-      for (const s of samples) if (max < s.value || Number.isNaN(max)) max = s.value;
-      return max;
+      const mean = g.a;
+      if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+        if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) return;
+        if (Number.isFinite(v)) return;
+      }
+      g.a = mean + (v / n - mean / n);
+      return;
     }
     case 'stddev':
     case 'stdvar': {
-      let n = 0;
-      let mean = 0;
-      let m2 = 0;
-      for (const s of samples) {
-        n++;
-        const delta = s.value - mean;
-        mean += delta / n;
-        m2 += delta * (s.value - mean);
-      }
-      return op === 'stdvar' ? m2 / n : Math.sqrt(m2 / n);
+      // Welford's method.
+      const delta = v - g.a;
+      g.a += delta / n;
+      g.b += delta * (v - g.a);
+      return;
     }
-    case 'quantile':
-      return quantile(param, samples.map((s) => s.value));
     default:
       throw evalError(`unknown aggregation "${op}"`);
+  }
+}
+
+/** The value of a group of a non-collecting operator. */
+function result(op: Aggregate['op'], g: Group): number {
+  switch (op) {
+    case 'count':
+      return g.n;
+    case 'group':
+      return 1;
+    case 'stdvar':
+      return g.b / g.n;
+    case 'stddev':
+      return Math.sqrt(g.b / g.n);
+    default:
+      return g.a;
   }
 }
 

@@ -109,24 +109,32 @@ export function keepLabels(labels: Labels, on: boolean, names: readonly string[]
   return out;
 }
 
-const keepFns = new Map<string, (labels: Labels) => Labels>();
+/** The group an input series falls into: the key of its grouping labels, and those labels. */
+export interface GroupOf {
+  readonly sig: string;
+  readonly labels: Labels;
+}
+
+const groupFns = new Map<string, (labels: Labels) => GroupOf>();
 
 /**
- * `keepLabels` for one grouping, remembering its result per input label set: a querier such as
- * the head hands out one labels object per series, so an aggregation's group label sets are the
- * same objects from one evaluation to the next (and what keys them downstream is computed once).
+ * For one grouping (by or without `names`), the group of a label set, remembered per label-set
+ * object: a querier such as the head hands out one labels object per series, so an
+ * aggregation's group label sets are the same objects from one evaluation to the next (and what
+ * keys them downstream is computed once). One lookup gives both the key and the labels.
  */
-export function keepLabelsFn(on: boolean, names: readonly string[]): (labels: Labels) => Labels {
+export function groupFn(on: boolean, names: readonly string[]): (labels: Labels) => GroupOf {
   const id = `${on}\u0000${names.join('\u0000')}`;
-  let fn = keepFns.get(id);
+  let fn = groupFns.get(id);
   if (fn === undefined) {
-    const cache = new WeakMap<Labels, Labels>();
+    const cache = new WeakMap<Labels, GroupOf>();
+    const compute = on ? onSignature([...new Set(names)].sort()) : ignoringSignature(new Set([...names, METRIC_NAME_LABEL]));
     fn = (labels) => {
-      let kept = cache.get(labels);
-      if (kept === undefined) cache.set(labels, (kept = keepLabels(labels, on, names)));
-      return kept;
+      let group = cache.get(labels);
+      if (group === undefined) cache.set(labels, (group = { sig: compute(labels), labels: keepLabels(labels, on, names) }));
+      return group;
     };
-    keepFns.set(id, fn);
+    groupFns.set(id, fn);
   }
   return fn;
 }
