@@ -3,7 +3,8 @@
  * scenario's actions on it, applied one at a time in order:
  *
  * - stop: every member commits and leaves the group (the group goes Empty, its lag grows);
- * - start: members join again;
+ * - start: members join again; a group whose first action is `start` does not join at time 0
+ *   but at that action (a consumer that starts late, e.g. a batch job reading a backlog);
  * - slow: caps the group's rate, shared by its members (0 lifts the cap);
  * - rewind: members leave, the group's offsets are reset with the admin client, as
  *   kafka-consumer-groups --reset-offsets does (a group must be empty for that), and the members
@@ -19,7 +20,7 @@ import { describeError, type ClusterAccess } from './cluster.ts';
 import { Member, type GroupCounters, type MemberContext } from './consumer-member.ts';
 import { resetGroupOffsets } from './offsets.ts';
 import { RateLimiter } from './pacing.ts';
-import type { ConsumerAction, ConsumerSpec } from './scenario.ts';
+import { startsLate, type ConsumerAction, type ConsumerSpec } from './scenario.ts';
 import { ThrottleStats, type ThrottleMonitor } from './throttle.ts';
 
 /** How often a group that should run checks that all its members do. */
@@ -92,9 +93,10 @@ export class ConsumerRunner {
     return this.#members.length;
   }
 
-  /** Starts every member (they join the group concurrently). */
+  /** Starts every member (they join the group concurrently), unless the group starts late. */
   start(): Promise<void> {
     this.#reconcileTimer ??= setInterval(() => this.#reconcile(), RECONCILE_MS);
+    if (startsLate(this.#spec)) return Promise.resolve();
     return this.#enqueue(() => this.#want(true));
   }
 

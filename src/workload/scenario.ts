@@ -143,6 +143,7 @@ const consumerSchema = z.strictObject({
   instances: positiveInt.max(100).default(1),
   /** Messages per second for the whole group; 0 = as fast as possible. */
   rate: nonNegative.default(0),
+  /** Applied at their times; when the first is `start`, the group joins only then. */
   actions: z.array(actionSchema).default([]),
 });
 
@@ -238,6 +239,16 @@ export type RewindTarget = Extract<ConsumerAction, { do: 'rewind' }>['to'];
 export type FaultSpec = Scenario['faults'][number];
 /** One topic to create. */
 export type TopicSpec = Scenario['topics'][number];
+
+/**
+ * True when the group's first action (the earliest; the first listed among equals) is `start`:
+ * the group does not join at time 0 but at that action.
+ */
+export function startsLate(spec: Pick<ConsumerSpec, 'actions'>): boolean {
+  let first: ConsumerAction | undefined;
+  for (const action of spec.actions) if (first === undefined || action.at < first.at) first = action;
+  return first?.do === 'start';
+}
 
 /** Run length when neither the scenario nor `--duration` gives one, in scenario ms. */
 export const DEFAULT_DURATION_MS = 60_000;

@@ -107,6 +107,46 @@ describe('consumer actions (timeScale 10)', () => {
     assert.equal(reports?.rateCap, 100);
   });
 
+  test('a group whose first action is start joins only then, and reads from the log start', { timeout: 20_000 }, async () => {
+    const topic = 'act-late';
+    const group = 'act-late-batch';
+    // Scenario 30 s at timeScale 10: the group starts at scenario 15 s, wall 1.5 s.
+    const { run } = await runScenario(`
+name: late
+duration: 30s
+timeScale: 10
+topics:
+  - { name: ${topic}, partitions: 2 }
+producers:
+  - { id: feed, topic: ${topic}, rate: 200, size: 100 }
+consumers:
+  - { id: batch, group: ${group}, topics: [${topic}], actions: [ { at: 15s, do: start } ] }
+`, { bootstrap: broker.bootstrap, statusIntervalMs: 60_000 });
+    const seen: { t: number; members: number; committed: number }[] = [];
+    let finished = false;
+    const done = run.done.finally(() => (finished = true));
+    let producedBeforeStart = 0;
+    while (!finished) {
+      const t = Date.now() - run.startedAtMs;
+      const [{ groups }, commits] = await Promise.all([admin.describeGroups([group]), committed(admin, group, topic)]);
+      seen.push({ t, members: groups[0]?.members.length ?? 0, committed: [...commits.values()].reduce((s, o) => s + Math.max(0, o), 0) });
+      if (t < 1400) producedBeforeStart = await recordCount(admin, topic);
+      await sleep(100);
+    }
+    const summary = await done;
+    const show = (list: typeof seen): string => list.map((o) => `${o.t}:${o.members}/${o.committed}`).join(' ');
+    // Until wall 1.5 s nobody is in the group and nothing is committed (a small margin for timers).
+    const before = seen.filter((o) => o.t < 1400);
+    assert.ok(before.length >= 5, `before the start: ${show(before)}`);
+    assert.ok(before.every((o) => o.members === 0 && o.committed === 0), `before the start: ${show(before)}`);
+    // Then a member joins and commits past everything produced before it started: it read from the log start.
+    const after = seen.filter((o) => o.t >= 1500);
+    assert.ok(after.some((o) => o.members === 1 && o.committed >= producedBeforeStart), `after the start (${producedBeforeStart} produced before): ${show(after)}`);
+    const batch = summary.sample.consumers.find((c) => c.id === 'batch');
+    assert.equal(batch?.lag?.lag, 0);
+    assert.equal(batch?.consumed, await recordCount(admin, topic));
+  });
+
   test('a rewind moves the offsets to the log start, the log end, a time, or a time ago', async () => {
     const topic = 'act-times';
     const producer = new Producer({ clientId: 'rewind-test', bootstrapBrokers: [broker.bootstrap], autocreateTopics: true });

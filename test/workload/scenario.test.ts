@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { SluiceError } from '../../src/errors.ts';
-import { loadScenario, parseScenario } from '../../src/workload/scenario.ts';
+import { loadScenario, parseScenario, startsLate } from '../../src/workload/scenario.ts';
 
 const FIXTURES = new URL('../../fixtures/workloads/', import.meta.url);
 
@@ -150,6 +150,19 @@ describe('parseScenario', () => {
     assert.equal(problems(['producers: []']), 'scenario.yaml:1:1: name: missing, expected a string');
     assert.equal(problems(['- a']), 'scenario.yaml:1:1: (top level): expected an object, got a list');
   });
+});
+
+test('a group starts late when its earliest action is start (the first listed among equals)', () => {
+  const groups = parseScenario([
+    'name: late',
+    'consumers:',
+    '  - { id: a, group: a, topics: [t] }',
+    '  - { id: b, group: b, topics: [t], actions: [ { at: 20s, do: start } ] }',
+    '  - { id: c, group: c, topics: [t], actions: [ { at: 40s, do: rewind }, { at: 20s, do: start } ] }',
+    '  - { id: d, group: d, topics: [t], actions: [ { at: 20s, do: stop }, { at: 30s, do: start } ] }',
+    '  - { id: e, group: e, topics: [t], actions: [ { at: 20s, do: slow, rate: 5 }, { at: 20s, do: start } ] }',
+  ].join('\n'), 'late.yaml').consumers;
+  assert.deepEqual(groups.map((g) => [g.id, startsLate(g)]), [['a', false], ['b', true], ['c', true], ['d', false], ['e', false]]);
 });
 
 describe('loadScenario', () => {
