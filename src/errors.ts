@@ -47,6 +47,9 @@ export const ERRORS = {
   SLUICE_ERR_API_NOT_FOUND: { message: 'Not found', retryable: false },
   SLUICE_ERR_API_LISTEN: { message: 'The HTTP API could not listen', retryable: true },
   SLUICE_ERR_API_INTERNAL: { message: 'The API failed to answer', retryable: true },
+  SLUICE_ERR_FIXTURE_INVALID: { message: 'Incident fixture is invalid', retryable: false },
+  SLUICE_ERR_FIXTURE_FILE: { message: 'Incident fixture could not be read or written', retryable: false },
+  SLUICE_ERR_REPLAY_CHECK: { message: 'The replay differs from what the fixture expects', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

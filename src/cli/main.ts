@@ -11,6 +11,7 @@ import { registerBrokerCommand } from './commands/broker.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerQuotasCommand } from './commands/quotas.ts';
+import { registerRecordCommand } from './commands/record.ts';
 import { registerRulesCommand } from './commands/rules.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkloadCommand } from './commands/workload.ts';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommand(program, ctx);
   registerMigrateCommand(program, ctx);
   registerQuotasCommand(program, ctx);
+  registerRecordCommand(program, ctx);
   registerRulesCommand(program, ctx);
   registerStartCommand(program, ctx);
   registerWorkloadCommand(program, ctx);

@@ -1,0 +1,61 @@
+/**
+ * Shared pieces of the replay tests: a CLI context that captures output, small fixtures built in
+ * code, and temporary directories.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { pino } from 'pino';
+import type { CliContext } from '../../src/cli/context.ts';
+import type { Fixture, FixtureSeries } from '../../src/replay/format.ts';
+
+/** A CLI context writing into arrays. */
+export function captureContext(): { ctx: CliContext; stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const ctx: CliContext = {
+    stdout: (text) => void stdout.push(text),
+    stderr: (text) => void stderr.push(text),
+    logger: pino({ level: 'silent' }),
+    startCluster: () => Promise.reject(new Error('not used')),
+    shutdownRequested: () => new Promise(() => {}),
+  };
+  return { ctx, stdout, stderr };
+}
+
+/** A temporary directory removed when the test file ends. */
+export async function tempDir(prefix = 'sluice-replay-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** 2026-12-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
+
+/** A series sampled every `stepMs` from `from` for `count` samples, values from `value(i, t)`. */
+export function regularSeries(metric: string, labels: Record<string, string>, from: number, stepMs: number, count: number, value: (i: number, t: number) => number): FixtureSeries {
+  const ts = new Float64Array(count);
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    ts[i] = from + i * stepMs;
+    values[i] = value(i, ts[i]!);
+  }
+  return { metric, labels, ts, values };
+}
+
+/** A fixture over [from, to] of cluster `c1` holding `series`. */
+export function fixtureOf(series: FixtureSeries[], options: { from?: number; to?: number; name?: string; incidentStart?: number } = {}): Fixture {
+  const from = options.from ?? T0;
+  const to = options.to ?? Math.max(from, ...series.map((s) => s.ts[s.ts.length - 1] ?? from));
+  return {
+    meta: {
+      version: 1, name: options.name ?? 'test', cluster: 'c1', from, to, incidentStart: options.incidentStart ?? from, scrapeIntervalSeconds: 10,
+      description: 'made in a test', source: { kind: 'synthetic', command: 'test' },
+      seriesCount: series.length, sampleCount: series.reduce((n, s) => n + s.ts.length, 0),
+    },
+    series,
+    events: [],
+  };
+}
