@@ -79,6 +79,12 @@ export interface SeriesWindow {
  */
 export interface WindowQuerier extends Querier {
   selectWindows(matchers: readonly Matcher[], from: number, to: number): SeriesWindow[];
+  /**
+   * An instant selector's answer in one pass: for every matching series, its newest sample with
+   * `from <= ts <= to` (metric with `__name__`, value), that sample's time pushed to `times` at
+   * the same index. Staleness markers are returned like any value.
+   */
+  selectLatest(matchers: readonly Matcher[], from: number, to: number, times: number[]): { readonly metric: Readonly<Record<string, string>>; readonly value: number }[];
 }
 
 /** True when `q` can hand out windows. */

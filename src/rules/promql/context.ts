@@ -44,9 +44,18 @@ export type EvalValue =
   | { readonly kind: 'vector'; readonly samples: VectorSample[] }
   | { readonly kind: 'range'; readonly series: RangeSeries[]; readonly startMs: number; readonly endMs: number; readonly rangeMs: number };
 
+/** An instant selector's answer fetched whole (see WindowQuerier.selectLatest), for the one time `at` it is read at. */
+export interface LatestSamples {
+  readonly at: number;
+  readonly samples: readonly VectorSample[];
+  readonly times: readonly number[];
+}
+
 /** The state of one instant or range evaluation. */
 export class EvalContext {
   private samples = 0;
+  /** Selectors (by key) read only as instant vectors at one time, answered whole by the querier. */
+  readonly latest = new Map<string, LatestSamples>();
 
   constructor(
     readonly data: ReadonlyMap<string, FetchedSeries[]>,

@@ -2,14 +2,15 @@
  * The PromQL engine: fetches what an expression's selectors need from a Querier (one select per
  * distinct selector, over the union of the ranges it is read at), then evaluates synchronously.
  */
-import { isWindowQuerier, type Matcher, METRIC_NAME_LABEL, type Querier } from '../../store/types.ts';
+import { isWindowQuerier, type Matcher, METRIC_NAME_LABEL, type Querier, type WindowQuerier } from '../../store/types.ts';
 import type { Expr } from './ast.ts';
 import { typeOf } from './check.ts';
-import { EvalContext, type EvalValue, type FetchedSeries, type VectorSample } from './context.ts';
+import { EvalContext, type EvalValue, type FetchedSeries, type LatestSamples, type VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import { type Labels, labelsKey, withLabel } from './labels.ts';
 import { parseExpr } from './parse.ts';
+import { isStaleNaN } from './stale.ts';
 
 /** Result kinds, as Prometheus's API names them. */
 export type Value =
@@ -118,12 +119,20 @@ export class Engine {
       }
     };
     const ctx = new EvalContext(new Map(), startMs, endMs, this.lookbackMs, this.defaultStepMs, this.maxSamples);
+    // The one time each selector is read at as an instant vector; null once it is read as a
+    // range or at more than one time. Those read once are fetched as their answer.
+    const readAt = new Map<string, number | null>();
+    const read = (key: string, at: number | null) => {
+      const seen = readAt.get(key);
+      readAt.set(key, seen === undefined || seen === at ? at : null);
+    };
     const visit = (node: Expr, lo: number, hi: number): void => {
       switch (node.type) {
         case 'vector': {
           const a = node.at === undefined ? lo : ctx.atTime(node.at, lo);
           const b = node.at === undefined ? hi : a;
           need(node.key, [...node.matchers], a - node.offsetMs - this.lookbackMs, b - node.offsetMs);
+          read(node.key, a === b ? a - node.offsetMs : null);
           return;
         }
         case 'matrix': {
@@ -131,6 +140,7 @@ export class Engine {
           const a = sel.at === undefined ? lo : ctx.atTime(sel.at, lo);
           const b = sel.at === undefined ? hi : a;
           need(sel.key, [...sel.matchers], a - sel.offsetMs - node.rangeMs, b - sel.offsetMs);
+          read(sel.key, null);
           return;
         }
         case 'subquery': {
@@ -149,7 +159,10 @@ export class Engine {
       [...fetches].map(async ([key, f]) => {
         // Series come in the Querier's order, as Prometheus takes them in storage order. A
         // WindowQuerier (the head) hands out its own arrays with bounds: no view per series.
-        if (isWindowQuerier(source)) {
+        const at = readAt.get(key);
+        if (isWindowQuerier(source) && typeof at === 'number') {
+          ctx.latest.set(key, latestSamples(source, f, at));
+        } else if (isWindowQuerier(source)) {
           data.set(key, source.selectWindows(f.matchers, f.from, f.to) as FetchedSeries[]);
         } else {
           const series = await source.select(f.matchers, f.from, f.to);
@@ -159,6 +172,18 @@ export class Engine {
     );
     return ctx;
   }
+}
+
+/** An instant selector's answer from a WindowQuerier: staleness markers mean no sample. */
+function latestSamples(source: WindowQuerier, f: Fetch, at: number): LatestSamples {
+  let times: number[] = [];
+  let samples = source.selectLatest(f.matchers, f.from, f.to, times);
+  if (samples.some((s) => isStaleNaN(s.value))) {
+    const keep = samples.map((s) => !isStaleNaN(s.value));
+    samples = samples.filter((_, i) => keep[i]);
+    times = times.filter((_, i) => keep[i]);
+  }
+  return { at, samples, times };
 }
 
 function forChildren(node: Expr, fn: (child: Expr) => void): void {

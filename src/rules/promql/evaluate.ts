@@ -69,6 +69,14 @@ export function evaluateRange(ctx: EvalContext, expr: Expr, t: number): Extract<
 /** The instant vector of a selector at `t`, with each sample's own timestamp when `times` is given. */
 export function selectInstant(ctx: EvalContext, sel: VectorSelector, t: number, times?: number[]): VectorSample[] {
   const ref = ctx.atTime(sel.at, t) - sel.offsetMs;
+  const latest = ctx.latest.get(sel.key);
+  if (latest !== undefined) {
+    // Fetched whole only for selectors read at this one time (Engine.prepare).
+    if (latest.at !== ref) throw evalError(`selector ${sel.key} fetched for time ${latest.at}, read at ${ref}`);
+    ctx.count(latest.samples.length);
+    if (times !== undefined) for (const time of latest.times) times.push(time);
+    return latest.samples.slice();
+  }
   const out: VectorSample[] = [];
   for (const s of ctx.data.get(sel.key) ?? []) {
     const i = lowerBound(s.ts, s.lo, s.hi, ref, true) - 1;

@@ -28,6 +28,8 @@ function sources(): { head: Head; set: SeriesSet } {
       if (pod !== 'c' || i < 150) add({ __name__: 'queue', cluster: 'east', pod }, i, (i % 7) + (pod === 'a' ? 1 : 0));
     }
     if (i === 150) add({ __name__: 'queue', cluster: 'east', pod: 'c' }, i, STALE_NAN);
+    // Ends without a marker: exactly the lookback old at step 150, past it at 159.
+    if (i <= 130) add({ __name__: 'gone', cluster: 'east', pod: 'x' }, i, i);
   }
   return { head, set };
 }
@@ -40,12 +42,20 @@ test('results over the head equal results over a SeriesSet of the same samples',
     'queue', 'queue offset 2m', 'rate(requests_total[5m])', 'sum by (cluster) (increase(requests_total[10m]))',
     'max_over_time(queue[3m])', 'avg_over_time(rate(requests_total[1m])[5m:30s])', 'resets(requests_total[15m])',
     'queue > 3', 'count(queue)', 'absent(queue{pod="c"})',
+    // Instant selectors read at one time are fetched as their answer; these read one selector
+    // twice at one time, at two times, as instant and range, and with @.
+    'timestamp(queue)', 'queue and queue', 'queue - queue offset 1m', 'queue + on (pod) max_over_time(queue[2m])',
+    `queue @ ${(T0 + 150 * STEP) / 1000}`, 'sum(queue{pod!="a"}) by (cluster)', 'gone',
   ];
-  for (const expr of exprs) {
-    // The SeriesSet keeps everything; compare only inside what the head still holds.
-    const fromHead = await engine.instant(expr, at, head);
-    const fromSet = await engine.instant(expr, at, set);
-    assert.deepEqual(fromHead, fromSet, expr);
+  // Now; in the past between two samples (the newest sample is after the evaluation time); and
+  // exactly at pod c's staleness marker.
+  for (const t of [at, at - 37_000, T0 + 150 * STEP]) {
+    for (const expr of exprs) {
+      // The SeriesSet keeps everything; compare only inside what the head still holds.
+      const fromHead = await engine.instant(expr, t, head);
+      const fromSet = await engine.instant(expr, t, set);
+      assert.deepEqual(fromHead, fromSet, `${expr} at ${t}`);
+    }
   }
   const range = await engine.range('sum(rate(requests_total[2m]))', at - 5 * 60_000, at, 60_000, head);
   const rangeSet = await engine.range('sum(rate(requests_total[2m]))', at - 5 * 60_000, at, 60_000, set);
@@ -53,4 +63,7 @@ test('results over the head equal results over a SeriesSet of the same samples',
   // Staleness: pod c's queue ended with a marker, so it is gone from the instant vector.
   const q = await engine.instant('queue', at, head);
   assert.deepEqual(q.kind === 'vector' ? q.samples.map((s) => s.metric.pod).sort() : [], ['a', 'b']);
+  // A series that stopped is found for the lookback (5 min, inclusive) and not after.
+  assert.deepEqual(await engine.instant('gone', T0 + 150 * STEP, head), { kind: 'vector', samples: [{ metric: { __name__: 'gone', cluster: 'east', pod: 'x' }, value: 130 }] });
+  assert.deepEqual(await engine.instant('gone', T0 + 150 * STEP + 1, head), { kind: 'vector', samples: [] });
 });
