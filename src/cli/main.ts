@@ -12,6 +12,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerQuotasCommand } from './commands/quotas.ts';
 import { registerRecordCommand } from './commands/record.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 import { registerRulesCommand } from './commands/rules.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkloadCommand } from './commands/workload.ts';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrateCommand(program, ctx);
   registerQuotasCommand(program, ctx);
   registerRecordCommand(program, ctx);
+  registerReplayCommand(program, ctx);
   registerRulesCommand(program, ctx);
   registerStartCommand(program, ctx);
   registerWorkloadCommand(program, ctx);

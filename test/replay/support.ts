@@ -9,6 +9,7 @@ import { after } from 'node:test';
 import { pino } from 'pino';
 import type { CliContext } from '../../src/cli/context.ts';
 import type { Fixture, FixtureSeries } from '../../src/replay/format.ts';
+import type { Querier } from '../../src/store/types.ts';
 
 /** A CLI context writing into arrays. */
 export function captureContext(): { ctx: CliContext; stdout: string[]; stderr: string[] } {
@@ -46,16 +47,21 @@ export function regularSeries(metric: string, labels: Record<string, string>, fr
 }
 
 /** A fixture over [from, to] of cluster `c1` holding `series`. */
-export function fixtureOf(series: FixtureSeries[], options: { from?: number; to?: number; name?: string; incidentStart?: number } = {}): Fixture {
+export function fixtureOf(series: FixtureSeries[], options: { from?: number; to?: number; name?: string; incidentStart?: number; cluster?: string } = {}): Fixture {
   const from = options.from ?? T0;
   const to = options.to ?? Math.max(from, ...series.map((s) => s.ts[s.ts.length - 1] ?? from));
   return {
     meta: {
-      version: 1, name: options.name ?? 'test', cluster: 'c1', from, to, incidentStart: options.incidentStart ?? from, scrapeIntervalSeconds: 10,
+      version: 1, name: options.name ?? 'test', cluster: options.cluster ?? 'c1', from, to, incidentStart: options.incidentStart ?? from, scrapeIntervalSeconds: 10,
       description: 'made in a test', source: { kind: 'synthetic', command: 'test' },
       seriesCount: series.length, sampleCount: series.reduce((n, s) => n + s.ts.length, 0),
     },
     series,
     events: [],
   };
+}
+
+/** Every series of a Querier (e.g. a SeriesSet built for other tests) as fixture series. */
+export async function seriesOf(querier: Querier): Promise<FixtureSeries[]> {
+  return (await querier.select([], -Infinity, Infinity)).map((s) => ({ metric: s.metric, labels: { ...s.labels }, ts: Float64Array.from(s.ts), values: Float64Array.from(s.values) }));
 }

@@ -1,0 +1,240 @@
+/**
+ * Replay: a fixture through the live code on a virtual clock. The fixture's samples enter the
+ * store's head as the clock reaches them (feed.ts); the `RuleManager` evaluates every group on
+ * its own interval exactly as the service does; its alerts go to the notifier's `Dispatcher`
+ * (routing, grouping, inhibition, repeat and resolve timing) whose deliveries are listed instead
+ * of written to the outbox; and each cluster's `ThrottleLoop` runs its rounds (signals,
+ * diagnosis, load models, allocation, guardrails) against a `DryRunActuator` with the audit trail
+ * in memory. Nothing here decides anything about rules or quotas: it only moves the clock and
+ * writes down what the live parts did.
+ */
+import { Registry } from 'prom-client';
+import { TRAFFIC_ALERTS } from '../app-parts.ts';
+import { VirtualClock } from '../clock.ts';
+import { SluiceError } from '../errors.ts';
+import { Dispatcher } from '../notify/dispatcher.ts';
+import { compileInhibitRules } from '../notify/inhibit.ts';
+import { parseNotifyConfig, type NotifyConfig } from '../notify/config.ts';
+import { compileRoutes } from '../notify/route.ts';
+import { ruleFilesError, ruleCount } from '../rules/file.ts';
+import { DEFAULT_EVALUATION_INTERVAL_MS, RuleManager } from '../rules/manager.ts';
+import { Engine } from '../rules/promql/index.ts';
+import { DryRunActuator } from '../throttle/actuator.ts';
+import type { Decision } from '../throttle/audit.ts';
+import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
+import { ThrottleLoop, type RoundOutcome } from '../throttle/loop.ts';
+import { FixtureFeed } from './feed.ts';
+import type { Fixture } from './format.ts';
+import { MemoryDecisionStore } from './memory-audit.ts';
+import { isRuleOutput } from './record.ts';
+import type { AlertEvent, DecisionEvent, DiagnosisEvent, NotificationEvent, RuleErrorEvent, Timeline } from './timeline.ts';
+
+/**
+ * The notification setup replay uses when none is given: Alertmanager's default timings, alerts
+ * grouped by name and cluster, and the inhibition sluice.example.yaml suggests (a broker that is
+ * down explains its under-replicated partitions). The receiver is never contacted.
+ */
+export const DEFAULT_REPLAY_NOTIFY: NotifyConfig = parseNotifyConfig({
+  route: { receiver: 'kafka-platform', group_by: ['alertname', 'cluster'] },
+  receivers: [{ name: 'kafka-platform', webhook_configs: [{ url: 'http://replay.invalid/', send_resolved: true }] }],
+  inhibit_rules: [{ source_matchers: ['alertname="KafkaBrokerDown"'], target_matchers: ['alertname="KafkaUnderReplicatedPartitions"'], equal: ['cluster'] }],
+});
+
+/** The throttle policy replay uses when none is given: the defaults, in auto mode against the dry-run actuator. */
+export const DEFAULT_REPLAY_THROTTLE: ThrottleConfig = throttleConfigSchema.parse({ mode: 'auto' });
+
+/** What to replay with. */
+export interface ReplayOptions {
+  /** Rule files (directories already expanded), as the service takes them. */
+  readonly ruleFiles: readonly string[];
+  /** Default: DEFAULT_REPLAY_THROTTLE; mode `off` runs no loop. */
+  readonly throttle?: ThrottleConfig;
+  /** Default: DEFAULT_REPLAY_NOTIFY. */
+  readonly notify?: NotifyConfig;
+  /** Part of the fixture to replay (ms); default all of it. Samples before `from` still warm the head. */
+  readonly from?: number;
+  readonly to?: number;
+  /** Interval of groups that set none; default 30 s, as the service. */
+  readonly defaultIntervalMs?: number;
+  readonly headWindowMs?: number;
+  /** Called as the clock moves: virtual ms done and in all. */
+  readonly onProgress?: (doneMs: number, totalMs: number) => void;
+}
+
+function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort()) out[k] = labels[k]!;
+  return out;
+}
+
+function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels).sort().map((k) => `${k}\u0000${labels[k]}`).join('\u0001');
+}
+
+/** The decision as the timeline shows it. */
+function decisionEvent(d: Decision): DecisionEvent {
+  const evidence = d.evidence as { direction?: 'produce' | 'consume'; guardrails?: string[] };
+  const direction = evidence.direction ?? (d.quotaKey === 'consumer_byte_rate' ? 'consume' : 'produce');
+  const change = d.proposed === null ? 'restore' : d.oldValue === undefined || d.proposed < d.oldValue ? 'lower' : 'raise';
+  return {
+    at: d.ts, cluster: d.cluster, entity: d.entityKey, direction, quotaKey: d.quotaKey, change,
+    oldValue: d.oldValue ?? null, proposed: d.proposed, newValue: d.newValue ?? null, status: d.status, state: d.state, reason: d.reason,
+    guardrails: evidence.guardrails ?? [],
+  };
+}
+
+/** Runs `fixture` through the rules, the notifier's dispatcher and the throttle loop; returns the timeline. */
+export async function replayFixture(fixture: Fixture, options: ReplayOptions): Promise<Timeline> {
+  const meta = fixture.meta;
+  const from = Math.max(meta.from, options.from ?? meta.from);
+  const to = Math.min(meta.to, options.to ?? meta.to);
+  if (to < from) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--from/--to: the window ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} is empty or outside the fixture`);
+  const clock = new VirtualClock(from);
+  // What the rules engine wrote when the fixture was recorded is computed again, not read back.
+  const feed = new FixtureFeed(fixture.series.filter((s) => !isRuleOutput(s.metric)), options.headWindowMs === undefined ? {} : { headWindowMs: options.headWindowMs });
+  const engine = new Engine();
+  const registry = new Registry();
+
+  const notifications: NotificationEvent[] = [];
+  const notify = options.notify ?? DEFAULT_REPLAY_NOTIFY;
+  const dispatcher = new Dispatcher({
+    route: compileRoutes(notify.route),
+    receivers: notify.receivers,
+    inhibitRules: compileInhibitRules(notify.inhibit_rules),
+    clock,
+    externalURL: notify.external_url,
+    silencedBy: () => [],
+    deliver: async (deliveries) => {
+      for (const d of deliveries) {
+        notifications.push({
+          at: clock.now(), receiver: d.receiver, integration: d.integration, groupKey: d.groupKey, status: d.notification.status,
+          alerts: d.notification.alerts.map((a) => ({ status: a.status, labels: sortedLabels(a.labels) })),
+        });
+      }
+    },
+  });
+
+  const rules = new RuleManager({
+    querier: feed.head, sink: feed.sink(), clock, registry, engine,
+    defaultIntervalMs: options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS,
+    alertSink: { send: async (alerts) => dispatcher.ingest(alerts.filter((a) => Object.values(a.labels).some((v) => v !== ''))) },
+  });
+  const loaded = await rules.reload(options.ruleFiles);
+  const problems = ruleFilesError(loaded);
+  if (problems !== undefined) throw problems;
+
+  const throttle = options.throttle ?? DEFAULT_REPLAY_THROTTLE;
+  const audit = new MemoryDecisionStore();
+  const rounds: Promise<RoundOutcome | undefined>[] = [];
+  let roundCount = 0;
+  let failedRounds = 0;
+  const outcomes: RoundOutcome[] = [];
+  if (throttle.mode !== 'off') {
+    const loop = new ThrottleLoop({
+      cluster: meta.cluster, config: throttle, engine, source: feed.head, actuator: new DryRunActuator(), audit, clock, registry,
+      firingTrafficAlerts: () => rules.alerts().filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!),
+    });
+    // The loop's own schedule (ThrottleLoop.start): a round every interval, never two at once.
+    const intervalMs = throttle.interval * 1000;
+    let running: Promise<RoundOutcome | undefined> | null = null;
+    const tick = (): void => {
+      clock.setTimeout(tick, intervalMs);
+      if (running !== null) return;
+      roundCount++;
+      const round = loop.round().then(
+        (outcome) => { if (outcome !== undefined) outcomes.push(outcome); return outcome; },
+        () => { failedRounds++; return undefined; },
+      ).finally(() => { running = null; });
+      running = round;
+      rounds.push(round);
+    };
+    clock.setTimeout(tick, intervalMs);
+  }
+
+  const alerts: AlertEvent[] = [];
+  const seen = new Set<string>();
+  const errors = new Map<string, RuleErrorEvent>();
+  let evaluations = 0;
+  const lastEvaluated = new Map<string, string>();
+  const observe = (): void => {
+    for (const a of rules.alerts()) {
+      const alertname = a.labels.alertname ?? '';
+      const identity = `${labelsKey(a.labels)}\u0002${a.activeAt}`;
+      const mark = (state: AlertEvent['state'], at: string | undefined): void => {
+        if (at === undefined || seen.has(`${identity}\u0002${state}`)) return;
+        seen.add(`${identity}\u0002${state}`);
+        alerts.push({ at: Date.parse(at), state, alertname, labels: sortedLabels(a.labels), value: a.value });
+      };
+      if (a.state === 'pending') mark('pending', a.activeAt);
+      mark('firing', a.firedAt);
+      if (a.state === 'resolved') mark('resolved', a.resolvedAt);
+    }
+    for (const g of rules.groups()) {
+      const key = `${g.file};${g.name}`;
+      if (g.lastEvaluation === undefined || lastEvaluated.get(key) === g.lastEvaluation) continue;
+      lastEvaluated.set(key, g.lastEvaluation);
+      evaluations++;
+      for (const r of g.rules) {
+        if (r.health !== 'err' || r.lastEvaluation !== g.lastEvaluation) continue;
+        const at = Date.parse(r.lastEvaluation);
+        const k = `${key}\u0000${r.name}\u0000${r.lastError}`;
+        const e = errors.get(k);
+        errors.set(k, e === undefined ? { group: key, rule: r.name, error: r.lastError ?? '', firstAt: at, lastAt: at, count: 1 } : { ...e, lastAt: at, count: e.count + 1 });
+      }
+    }
+  };
+
+  // Everything up to the start is already stored when the service would start.
+  feed.upTo(from);
+  rules.start();
+  let lastEvict = from;
+  try {
+    for (;;) {
+      const next = clock.nextAt();
+      if (next === undefined || next > to) break;
+      feed.upTo(next);
+      clock.advanceTo(next);
+      await rules.idle();
+      while (rounds.length > 0) await rounds.shift();
+      await dispatcher.idle();
+      observe();
+      if (next - lastEvict >= 600_000) {
+        feed.head.evict(next);
+        lastEvict = next;
+      }
+      options.onProgress?.(next - from, to - from);
+    }
+  } finally {
+    await rules.stop();
+    dispatcher.stop();
+  }
+  options.onProgress?.(to - from, to - from);
+
+  const diagnoses: DiagnosisEvent[] = [];
+  let lastState: string | undefined;
+  for (const o of outcomes) {
+    const d = o.plan.diagnosis;
+    if (d.state === lastState) continue;
+    lastState = d.state;
+    diagnoses.push({ at: o.at, cluster: meta.cluster, state: d.state, observed: d.observed, reason: d.reason });
+  }
+  const groups = rules.groups();
+  alerts.sort((a, b) => a.at - b.at || (a.alertname < b.alertname ? -1 : a.alertname > b.alertname ? 1 : 0) || cmp(labelsKey(a.labels), labelsKey(b.labels)) || STATE_ORDER[a.state] - STATE_ORDER[b.state]);
+  return {
+    fixture: { name: meta.name, cluster: meta.cluster, from: meta.from, to: meta.to, incidentStart: meta.incidentStart },
+    window: { from, to },
+    rules: { files: [...options.ruleFiles], groups: groups.length, rules: loaded.reduce((n, f) => n + ruleCount(f), 0), evaluations },
+    throttle: { mode: throttle.mode, intervalSeconds: throttle.interval, rounds: roundCount, failedRounds },
+    alerts,
+    notifications,
+    diagnoses,
+    decisions: audit.all.map(decisionEvent),
+    ruleErrors: [...errors.values()].sort((a, b) => a.firstAt - b.firstAt || cmp(a.group + a.rule, b.group + b.rule)),
+  };
+}
+
+const STATE_ORDER = { pending: 0, firing: 1, resolved: 2 } as const;
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

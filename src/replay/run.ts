@@ -1,0 +1,77 @@
+/**
+ * Replay as the CLI and the API run it: finds the fixture, loads the rule files, the throttle
+ * policy and the notification setup the way the service does (same validation, file:line
+ * errors), and replays.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expandRuleFiles } from '../app-parts.ts';
+import { loadYamlFile } from '../config/yaml.ts';
+import { loadNotifyConfigFile, type NotifyConfig } from '../notify/config.ts';
+import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
+import type { Fixture } from './format.ts';
+import { loadFixture } from './load.ts';
+import { replayFixture, type ReplayOptions } from './replayer.ts';
+import type { Timeline } from './timeline.ts';
+
+/** The shipped rule packs. */
+export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+
+/** The shipped incident fixtures. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/incidents', import.meta.url));
+
+/** A fixture argument: a directory, or the name of one under fixtures/incidents. */
+export function fixturePath(arg: string, fixturesDir = FIXTURES_DIR): string {
+  if (isAbsolute(arg) || arg.includes('/') || existsSync(arg)) return arg;
+  return join(fixturesDir, arg);
+}
+
+/** Paths as given when under the working directory (so output does not depend on where the checkout is), else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
+}
+
+/** Rule files named by files and directories; default the shipped packs. */
+export async function ruleFilesOf(paths: readonly string[] | undefined): Promise<string[]> {
+  const given = paths === undefined || paths.length === 0 ? [SHIPPED_RULES_DIR] : paths;
+  return (await expandRuleFiles(given.map(shown))).map(shown);
+}
+
+/** A throttle policy file: the `throttle:` section of sluice.yaml on its own, validated with its errors at file:line. */
+export async function loadThrottleConfig(path: string): Promise<ThrottleConfig> {
+  return loadYamlFile(path, throttleConfigSchema);
+}
+
+/** Everything one replay needs besides the fixture. */
+export interface ReplaySetup {
+  readonly rules?: readonly string[];
+  readonly throttleConfig?: string;
+  readonly notifyConfig?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly onProgress?: ReplayOptions['onProgress'];
+}
+
+/** The options `replayFixture` takes, read from files. */
+export async function replayOptionsOf(setup: ReplaySetup): Promise<ReplayOptions> {
+  const ruleFiles = await ruleFilesOf(setup.rules);
+  const throttle = setup.throttleConfig === undefined ? undefined : await loadThrottleConfig(setup.throttleConfig);
+  const notify: NotifyConfig | undefined = setup.notifyConfig === undefined ? undefined : await loadNotifyConfigFile(setup.notifyConfig);
+  return {
+    ruleFiles,
+    ...(throttle === undefined ? {} : { throttle }),
+    ...(notify === undefined ? {} : { notify }),
+    ...(setup.from === undefined ? {} : { from: setup.from }),
+    ...(setup.to === undefined ? {} : { to: setup.to }),
+    ...(setup.onProgress === undefined ? {} : { onProgress: setup.onProgress }),
+  };
+}
+
+/** Loads the fixture at `path` and replays it. */
+export async function replayPath(path: string, setup: ReplaySetup): Promise<{ fixture: Fixture; timeline: Timeline }> {
+  const fixture = await loadFixture(path);
+  const timeline = await replayFixture(fixture, await replayOptionsOf(setup));
+  return { fixture, timeline };
+}
