@@ -133,7 +133,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       }
       if (config.rules !== undefined) {
         const rules = new RuleManager({
-          querier: store.head, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
+          querier: store.querier, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
           defaultIntervalMs: config.rules.interval * 1000, externalLabels: config.rules.externalLabels,
           externalURL: config.rules.externalUrl ?? (config.api === undefined ? '' : `http://${config.api.host}:${config.api.port}`),
           ...(r.notifier === undefined ? {} : { alertSink: r.notifier }),
@@ -158,7 +158,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
             r.stops.push(() => admin.close());
             actuator = new KafkaQuotaActuator(admin);
           }
-          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.head, actuator, audit, clock, firingTrafficAlerts: firing, registry, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
+          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.querier, actuator, audit, clock, firingTrafficAlerts: firing, registry, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
           loop.start();
           r.throttle.set(cluster.name, loop);
           r.stops.push(() => loop.stop());

@@ -98,6 +98,11 @@ export class Head implements WindowQuerier {
     return removed;
   }
 
+  /** The head answers every selection from what it holds. */
+  holds(): boolean {
+    return true;
+  }
+
   /** `Querier.select`, answered from memory. */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
     return this.selectSync(matchers, from, to);

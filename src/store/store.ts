@@ -13,6 +13,7 @@ import { migrate } from './migrate.ts';
 import type { StoreOptions } from './options.ts';
 import { DEFAULT_RETENTION, ensurePartitions, PartitionKeeper, type Retention } from './partitions.ts';
 import { PgQuerier } from './pg-querier.ts';
+import { TieredQuerier } from './tiered-querier.ts';
 import { SeriesCache } from './series-cache.ts';
 import type { Db } from './types.ts';
 import { warmHead } from './warm.ts';
@@ -38,6 +39,8 @@ export interface Store {
   readonly head: Head;
   /** The `Querier` over everything stored (older windows). */
   readonly history: PgQuerier;
+  /** The `Querier` rules and the throttle loop read: the head, and PostgreSQL for what is older than it holds. */
+  readonly querier: TieredQuerier;
   readonly cache: SeriesCache;
   readonly maintenance: Maintenance;
   /** Stops the job, writes what is queued (waiting up to `timeoutMs`, default 30 s), closes the database. */
@@ -102,11 +105,13 @@ export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: 
       ...(options.maintenanceIntervalMs === undefined ? {} : { intervalMs: options.maintenanceIntervalMs }),
     });
     maintenance.start();
+    const history = new PgQuerier(db);
     return {
       db,
       writer,
       head,
-      history: new PgQuerier(db),
+      history,
+      querier: new TieredQuerier(head, history, now),
       cache,
       maintenance,
       async close(closeOptions = {}) {

@@ -78,6 +78,8 @@ export interface SeriesWindow {
  * The arrays must not be modified, and only [start, end) may be read.
  */
 export interface WindowQuerier extends Querier {
+  /** True when selections from `from` on are answered from memory by the two methods below; else use `select`. */
+  holds(from: number): boolean;
   selectWindows(matchers: readonly Matcher[], from: number, to: number): SeriesWindow[];
   /**
    * An instant selector's answer in one pass: for every matching series, its newest sample with

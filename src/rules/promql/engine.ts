@@ -160,9 +160,10 @@ export class Engine {
         // Series come in the Querier's order, as Prometheus takes them in storage order. A
         // WindowQuerier (the head) hands out its own arrays with bounds: no view per series.
         const at = readAt.get(key);
-        if (isWindowQuerier(source) && typeof at === 'number') {
+        const windowed = isWindowQuerier(source) && source.holds(f.from);
+        if (windowed && typeof at === 'number') {
           ctx.latest.set(key, latestSamples(source, f, at));
-        } else if (isWindowQuerier(source)) {
+        } else if (windowed) {
           data.set(key, source.selectWindows(f.matchers, f.from, f.to) as FetchedSeries[]);
         } else {
           const series = await source.select(f.matchers, f.from, f.to);
