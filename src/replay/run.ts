@@ -4,9 +4,12 @@
  * errors), and replays.
  */
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { parse as parseYamlText } from 'yaml';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expandRuleFiles } from '../app-parts.ts';
+import { SluiceError } from '../errors.ts';
 import { loadYamlFile } from '../config/yaml.ts';
 import { loadNotifyConfigFile, type NotifyConfig } from '../notify/config.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
@@ -74,4 +77,26 @@ export async function replayPath(path: string, setup: ReplaySetup): Promise<{ fi
   const fixture = await loadFixture(path);
   const timeline = await replayFixture(fixture, await replayOptionsOf(setup));
   return { fixture, timeline };
+}
+
+/**
+ * What a `--compare` version is: rules (a directory, or a YAML file whose `groups` hold `rules`)
+ * or a throttle policy (any other YAML file).
+ */
+export async function versionKind(path: string): Promise<'rules' | 'throttle'> {
+  let text: string;
+  try {
+    if ((await stat(path)).isDirectory()) return 'rules';
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--compare: ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYamlText(text);
+  } catch {
+    return 'rules'; // the rule loader reports the YAML error with its line
+  }
+  const groups = (doc as { groups?: unknown } | null)?.groups;
+  return Array.isArray(groups) && groups.some((g) => typeof g === 'object' && g !== null && 'rules' in g) ? 'rules' : 'throttle';
 }

@@ -3,14 +3,19 @@
  * [--json] [--from T] [--to T]`: runs an incident fixture through the rules, the notifier's
  * grouping and inhibition and the throttle loop on a virtual clock (a dry-run quota actuator) and
  * prints the timeline. `--check` compares it with the fixture's expected.yaml; `--compare A B`
- * replays the fixture with two rule or policy versions side by side. Exit codes: 0, 2 for bad
- * input (a corrupt fixture: file and line), 3 when `--check` finds differences.
+ * replays the fixture with two rule or policy versions side by side. Exit codes: 0; 1 when
+ * `--check` finds differences (as `sluice rules test` when a test fails); 2 for bad input (a
+ * corrupt fixture, named by file and line).
  */
+import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { SluiceError } from '../../errors.ts';
+import { checkReport, checkTimeline, compareReport, compareTimelines } from '../../replay/check.ts';
+import { loadExpected } from '../../replay/expected.ts';
+import { FIXTURE_FILES } from '../../replay/format.ts';
 import { loadFixture } from '../../replay/load.ts';
 import { replayFixture } from '../../replay/replayer.ts';
-import { fixturePath, replayOptionsOf, type ReplaySetup } from '../../replay/run.ts';
+import { fixturePath, replayOptionsOf, versionKind, type ReplaySetup } from '../../replay/run.ts';
 import { parseTimeArg } from '../../replay/time.ts';
 import { timelineJson, timelineText } from '../../replay/timeline.ts';
 import type { CliContext } from '../context.ts';
@@ -67,7 +72,7 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the timeline as JSON (byte-identical for the same fixture and config)')
     .option('--from <time>', 'replay from here (ISO 8601, Unix seconds, or +DURATION from the fixture start)')
     .option('--to <time>', 'replay up to here')
-    .option('--check', "compare the timeline with the fixture's expected.yaml; exit 3 with a diff when they differ")
+    .option('--check', "compare the timeline with the fixture's expected.yaml; exit 1 with the differences when they differ")
     .option('--compare <a_b...>', 'two rule files/directories or throttle policy files to replay side by side: --compare A B')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (fixture: string | undefined, flags: ReplayFlags) => {
@@ -92,8 +97,33 @@ export async function runReplay(fixtureArg: string | undefined, flags: ReplayFla
     ...(to === undefined ? {} : { to }),
     ...(bar === undefined ? {} : { onProgress: bar.update }),
   };
+  if (flags.compare !== undefined) {
+    if (flags.compare.length !== 2) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--compare: expected two versions (rule files or directories, or throttle policy files), got ${flags.compare.length}`);
+    const [pathA, pathB] = flags.compare as [string, string];
+    const timelines = [];
+    for (const path of [pathA, pathB]) {
+      const kind = await versionKind(path);
+      const version: ReplaySetup = kind === 'rules' ? { ...setup, rules: [path] } : { ...setup, throttleConfig: path };
+      timelines.push(await replayFixture(fixture, await replayOptionsOf(version)));
+    }
+    bar?.end();
+    const [a, b] = timelines as [typeof timelines[0], typeof timelines[0]];
+    const rows = compareTimelines(a, b);
+    ctx.stdout(flags.json === true ? `${JSON.stringify({ a: pathA, b: pathB, rows: rows.map((r) => ({ ...r, a: r.a === undefined ? null : new Date(r.a).toISOString(), b: r.b === undefined ? null : new Date(r.b).toISOString() })) }, null, 2)}\n` : compareReport(pathA, pathB, a, rows));
+    return 0;
+  }
   const timeline = await replayFixture(fixture, await replayOptionsOf(setup));
   bar?.end();
+  if (flags.check === true) {
+    const dir = fixture.dir ?? fixturePath(fixtureArg);
+    const expected = await loadExpected(join(dir, FIXTURE_FILES.expected));
+    const differences = checkTimeline(timeline, expected);
+    ctx.stdout(checkReport(dir, differences));
+    return differences.length === 0 ? 0 : EXIT_CHECK_FAILED;
+  }
   ctx.stdout(flags.json === true ? timelineJson(timeline) : timelineText(timeline));
   return 0;
 }
+
+/** Exit code of a `--check` that found differences. */
+export const EXIT_CHECK_FAILED = 1;
