@@ -24,8 +24,9 @@ import { silentLogger, type Logger } from './telemetry/logger.ts';
 import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
-import { buildApi, listenApi } from './api/server.ts';
+import { buildApi, listenApi, type AuthHook } from './api/server.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
+import { replayRoutes } from './api/routes/replay.ts';
 import { alertsSource, expandRuleFiles, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
 
 /** What the app takes from outside besides its config. */
@@ -181,7 +182,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           readiness: { checks: () => readinessChecks(store, scheduler, r.rules) },
           ...(r.rules === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts: alertsSource(r.rules, r.notifier) }),
           ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),
-          plugins: r.throttle.size === 0 ? [] : [(app, auth) => throttleRoutes(app, { loops: r.throttle, audit }, auth)],
+          plugins: [...(r.throttle.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: r.throttle, audit }, auth)]), (app: FastifyInstance) => replayRoutes(app)],
         });
         r.api = api;
         r.stops.push(() => api.close());

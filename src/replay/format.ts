@@ -46,6 +46,11 @@ export interface FixtureMeta {
   readonly to: number;
   /** When the incident began, ms: expected.yaml's times count from here. Defaults to `from`. */
   readonly incidentStart: number;
+  /**
+   * When the live rules engine first evaluated during the recording, ms: replay evaluates on the
+   * same grid (this time plus whole intervals). Absent: the grid starts at the replayed window.
+   */
+  readonly rulesStart?: number;
   /** How often the collectors sampled, seconds. */
   readonly scrapeIntervalSeconds: number;
   /** What happened, for people. */

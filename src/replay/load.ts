@@ -100,6 +100,7 @@ export function parseMeta(text: string, file: string): FixtureMeta {
   const to = time('to');
   if (to < from) throw bad('to', `${new Date(to).toISOString()} is before from ${new Date(from).toISOString()}`);
   const incidentStart = d.incidentStart === undefined ? from : time('incidentStart');
+  const rulesStart = d.rulesStart === undefined ? undefined : time('rulesStart');
   const scrape = d.scrapeIntervalSeconds;
   if (typeof scrape !== 'number' || !(scrape > 0)) throw bad('scrapeIntervalSeconds', `expected a positive number of seconds, got ${JSON.stringify(scrape)}`);
   const source = d.source;
@@ -107,7 +108,7 @@ export function parseMeta(text: string, file: string): FixtureMeta {
     throw bad('source', 'expected an object with kind "recorded" or "synthetic"');
   }
   return {
-    version: FIXTURE_VERSION, name, cluster, from, to, incidentStart, scrapeIntervalSeconds: scrape,
+    version: FIXTURE_VERSION, name, cluster, from, to, incidentStart, ...(rulesStart === undefined ? {} : { rulesStart }), scrapeIntervalSeconds: scrape,
     description: str('description', false), source: source as FixtureSource, seriesCount: count('series'), sampleCount: count('samples'),
   };
 }

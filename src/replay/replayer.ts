@@ -54,6 +54,8 @@ export interface ReplayOptions {
   /** Part of the fixture to replay (ms); default all of it. Samples before `from` still warm the head. */
   readonly from?: number;
   readonly to?: number;
+  /** The live rules engine's first evaluation (its grid); default the fixture's `rulesStart`. */
+  readonly rulesStart?: number;
   /** Interval of groups that set none; default 30 s, as the service. */
   readonly defaultIntervalMs?: number;
   readonly headWindowMs?: number;
@@ -184,9 +186,13 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
     }
   };
 
-  // Everything up to the start is already stored when the service would start.
+  // Everything up to the start is already stored when the service would start. The rules start
+  // on the recording's evaluation grid when it is known, so replay evaluates when the live service did.
   feed.upTo(from);
-  rules.start();
+  const gridMs = options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS;
+  const phase = options.rulesStart ?? meta.rulesStart ?? from;
+  const rulesAt = phase + Math.max(0, Math.ceil((from - phase) / gridMs)) * gridMs;
+  clock.setTimeout(() => rules.start(), rulesAt - from);
   let lastEvict = from;
   try {
     for (;;) {

@@ -54,6 +54,8 @@ export interface ReplaySetup {
   readonly notifyConfig?: string;
   readonly from?: number;
   readonly to?: number;
+  /** Seconds between evaluations of groups that set no interval (the service's rules.interval); default 30. */
+  readonly intervalSeconds?: number;
   readonly onProgress?: ReplayOptions['onProgress'];
 }
 
@@ -69,6 +71,7 @@ export async function replayOptionsOf(setup: ReplaySetup): Promise<ReplayOptions
     ...(setup.from === undefined ? {} : { from: setup.from }),
     ...(setup.to === undefined ? {} : { to: setup.to }),
     ...(setup.onProgress === undefined ? {} : { onProgress: setup.onProgress }),
+    ...(setup.intervalSeconds === undefined ? {} : { defaultIntervalMs: setup.intervalSeconds * 1000 }),
   };
 }
 

@@ -18,6 +18,7 @@ export function metaJson(meta: FixtureMeta): string {
     from: new Date(meta.from).toISOString(),
     to: new Date(meta.to).toISOString(),
     incidentStart: new Date(meta.incidentStart).toISOString(),
+    ...(meta.rulesStart === undefined ? {} : { rulesStart: new Date(meta.rulesStart).toISOString() }),
     scrapeIntervalSeconds: meta.scrapeIntervalSeconds,
     description: meta.description,
     source: meta.source,

@@ -14,18 +14,9 @@ import { ruleFilesOf, loadThrottleConfig } from '../../src/replay/run.ts';
 import { timelineJson } from '../../src/replay/timeline.ts';
 import { writeFixture } from '../../src/replay/write.ts';
 import { clusterSeries, NOW, START } from '../throttle/support.ts';
-import { captureContext, fixtureOf, regularSeries, seriesOf, T0, tempDir } from './support.ts';
+import { brokerDownFixture, captureContext, fixtureOf, seriesOf, T0, tempDir } from './support.ts';
 
 const MIN = 60_000;
-
-/** Broker 1 down from +0 to +15 min; partitions under-replicated from +0 to +20 min; 40 min sampled every 10 s. */
-export function brokerDownFixture() {
-  const start = T0 + 10 * MIN;
-  const n = 241;
-  const series = [0, 1, 2].map((b) => regularSeries('sluice_cluster_broker_up', { cluster: 'c1', broker: String(b) }, T0, 10_000, n, (_, t) => (b === 1 && t >= start && t < start + 15 * MIN ? 0 : 1)));
-  series.push(regularSeries('kafka_server_replicamanager_underreplicatedpartitions', { cluster: 'c1', broker: '0' }, T0, 10_000, n, (_, t) => (t >= start && t < start + 20 * MIN ? 3 : 0)));
-  return fixtureOf(series, { incidentStart: start, name: 'broker-down-synthetic' });
-}
 
 const at = (offsetMin: number, base = T0 + 10 * MIN) => base + offsetMin * MIN;
 

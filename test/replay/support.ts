@@ -65,3 +65,15 @@ export function fixtureOf(series: FixtureSeries[], options: { from?: number; to?
 export async function seriesOf(querier: Querier): Promise<FixtureSeries[]> {
   return (await querier.select([], -Infinity, Infinity)).map((s) => ({ metric: s.metric, labels: { ...s.labels }, ts: Float64Array.from(s.ts), values: Float64Array.from(s.values) }));
 }
+
+/** Broker 1 down from +0 to +15 min; partitions under-replicated from +0 to +20 min; 40 min sampled every 10 s. */
+export function brokerDownFixture() {
+  const start = T0 + 10 * MIN_MS;
+  const n = 241;
+  const series = [0, 1, 2].map((b) => regularSeries('sluice_cluster_broker_up', { cluster: 'c1', broker: String(b) }, T0, 10_000, n, (_, t) => (b === 1 && t >= start && t < start + 15 * MIN_MS ? 0 : 1)));
+  series.push(regularSeries('kafka_server_replicamanager_underreplicatedpartitions', { cluster: 'c1', broker: '0' }, T0, 10_000, n, (_, t) => (t >= start && t < start + 20 * MIN_MS ? 3 : 0)));
+  return fixtureOf(series, { incidentStart: start, name: 'broker-down-synthetic' });
+}
+
+
+const MIN_MS = 60_000;

@@ -31,6 +31,7 @@ export interface ReplayFlags {
   readonly check?: boolean;
   readonly compare?: string[];
   readonly progress?: boolean;
+  readonly interval?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -74,6 +75,7 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
     .option('--to <time>', 'replay up to here')
     .option('--check', "compare the timeline with the fixture's expected.yaml; exit 1 with the differences when they differ")
     .option('--compare <a_b...>', 'two rule files/directories or throttle policy files to replay side by side: --compare A B')
+    .option('--interval <seconds>', 'seconds between evaluations of rule groups that set no interval (the service\'s rules.interval)', '30')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (fixture: string | undefined, flags: ReplayFlags) => {
       const code = await runReplay(fixture, flags, ctx);
@@ -88,6 +90,8 @@ export async function runReplay(fixtureArg: string | undefined, flags: ReplayFla
   const base = fixture.meta.from;
   const from = flags.from === undefined ? undefined : parseTimeArg(flags.from, '--from', { base });
   const to = flags.to === undefined ? undefined : parseTimeArg(flags.to, '--to', { base });
+  const interval = Number(flags.interval ?? '30');
+  if (!(interval > 0)) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--interval: expected a positive number of seconds, got ${JSON.stringify(flags.interval)}`);
   const bar = stderrIsTTY && flags.progress !== false && flags.json !== true ? progressBar(ctx.stderr, `replay ${fixture.meta.name}`) : undefined;
   const setup: ReplaySetup = {
     ...(flags.rules === undefined ? {} : { rules: flags.rules }),
@@ -96,6 +100,7 @@ export async function runReplay(fixtureArg: string | undefined, flags: ReplayFla
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
     ...(bar === undefined ? {} : { onProgress: bar.update }),
+    intervalSeconds: interval,
   };
   if (flags.compare !== undefined) {
     if (flags.compare.length !== 2) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--compare: expected two versions (rule files or directories, or throttle policy files), got ${flags.compare.length}`);
