@@ -4,12 +4,14 @@
  * to the log start, and a rate cap in what the group read. Time runs 10x fast (timeScale 10).
  */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin as PlatformaticAdmin, Producer } from '@platformatic/kafka';
 import type { Admin } from 'kafkajs';
 import type { RunningBroker } from '../../src/kafka/broker/options.ts';
 import { resetGroupOffsets } from '../../src/workload/offsets.ts';
+import { RESPONSES_CHANNEL } from '../../src/workload/throttle.ts';
 import { committed, endOffsets, kafkajsAdmin, recordCount, runScenario, startTestBroker } from './support.ts';
 
 const TOPIC = 'act-orders';
@@ -145,6 +147,42 @@ consumers:
     const batch = summary.sample.consumers.find((c) => c.id === 'batch');
     assert.equal(batch?.lag?.lag, 0);
     assert.equal(batch?.consumed, await recordCount(admin, topic));
+  });
+
+  test('a member reading a backlog fetches at most 1 MiB of a partition at a time, as Kafka\'s consumers do', { timeout: 20_000 }, async () => {
+    const topic = 'act-backlog';
+    // 3 MiB in batches of 16 messages of 4 KiB (64 KiB each).
+    const producer = new Producer({ clientId: 'backlog-loader', bootstrapBrokers: [broker.bootstrap], autocreateTopics: true });
+    try {
+      const value = Buffer.alloc(4096, 'b');
+      for (let i = 0; i < 48; i++) await producer.send({ messages: Array.from({ length: 16 }, () => ({ topic, partition: 0, value })) });
+    } finally {
+      await producer.close();
+    }
+    // Value bytes of each partition of each Fetch response the members receive.
+    const fetched: number[] = [];
+    const onResponse = (message: unknown): void => {
+      const event = message as { apiKey?: number; result?: { responses?: { partitions: { records?: { records: { value?: Buffer }[] }[] }[] }[] } };
+      if (event.apiKey !== 1) return;
+      for (const t of event.result?.responses ?? []) {
+        for (const p of t.partitions) {
+          const bytes = (p.records ?? []).reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + (r.value?.length ?? 0), 0), 0);
+          if (bytes > 0) fetched.push(bytes);
+        }
+      }
+    };
+    subscribe(RESPONSES_CHANNEL, onResponse);
+    try {
+      const { run } = await runScenario(`name: backlog\nduration: 4s\nconsumers:\n  - { id: reader, group: act-backlog-reader, topics: [${topic}] }\n`, { bootstrap: broker.bootstrap, statusIntervalMs: 60_000 });
+      const summary = await run.done;
+      assert.equal(summary.sample.consumers[0]?.consumed, 768);
+    } finally {
+      unsubscribe(RESPONSES_CHANNEL, onResponse);
+    }
+    // Whole batches up to 1 MiB: 15 batches (960 KiB of values) a fetch, then what is left.
+    assert.equal(fetched.reduce((a, b) => a + b, 0), 3 * 1024 * 1024);
+    assert.ok(Math.max(...fetched) <= 1024 * 1024, `fetches of ${fetched.join(', ')} bytes`);
+    assert.ok(fetched.length >= 4 && fetched.filter((b) => b >= 15 * 65_536).length >= 3, `fetches of ${fetched.join(', ')} bytes`);
   });
 
   test('a rewind moves the offsets to the log start, the log end, a time, or a time ago', async () => {
