@@ -5,9 +5,11 @@
  * whose quota should move, each already passed through the guardrails and carrying its evidence.
  *
  * What moves in which state:
- * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it;
+ * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it, in
+ *   the directions under pressure (see `pressuredDirections`);
  * - headroom: quotas Sluice lowered are raised toward the allocation (with burst headroom), and
- *   restored to the operator's baseline (or removed, if there was none) once they reach it;
+ *   restored to the operator's baseline (or removed, if there was none) once the client is no
+ *   longer held back by its quota and its demand fits;
  * - steady: nothing.
  */
 import type { ClientQuotaEntry, QuotaEntityComponent } from '../kafka/admin.ts';
@@ -17,8 +19,8 @@ import { groupOf, type ThrottleConfig } from './config.ts';
 import { estimateDemand, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { guard, type GuardedChange } from './guardrails.ts';
-import { capacityOf, fitLoadModel, type LoadModel } from './model.ts';
-import type { ClientReading, Readings } from './signals.ts';
+import { capacityOf, fitLoadModel, fixedModel, type LoadModel } from './model.ts';
+import type { BrokerReading, ClientReading, Readings } from './signals.ts';
 
 /** The quota key of each direction. */
 export const QUOTA_KEY = { produce: 'producer_byte_rate', consume: 'consumer_byte_rate' } as const;
@@ -37,7 +39,7 @@ export interface Proposal {
   readonly entity: readonly QuotaEntityComponent[];
   readonly entityKey: string;
   readonly group: string;
-  readonly direction: 'produce' | 'consume';
+  readonly direction: Direction;
   readonly quotaKey: string;
   readonly oldValue: number | undefined;
   /** The value asked for before the guardrails; null removes the quota (baseline restored). */
@@ -56,6 +58,8 @@ export interface RoundPlan {
   readonly models: ReadonlyMap<string, LoadModel>;
   /** Per direction: the per-broker client capacity allocated, and the allocation. */
   readonly capacity: { readonly produce: number; readonly consume: number };
+  /** The directions whose clients may be limited this round (see `pressuredDirections`). */
+  readonly pressured: readonly Direction[];
   readonly allocations: { readonly produce: AllocationResult; readonly consume: AllocationResult };
   readonly proposals: readonly Proposal[];
   readonly metricsStale: boolean;
@@ -70,6 +74,12 @@ export interface DecideOptions {
   readonly firingTrafficAlerts?: readonly string[];
 }
 
+/**
+ * A throttled client whose rate (the brokers' windowed rate, which Kafka holds at the quota) is
+ * at least this fraction of its quota is being held back by it.
+ */
+export const AT_QUOTA = 0.9;
+
 /** The principal name Kafka gives unauthenticated clients. */
 export const ANONYMOUS_USER = 'ANONYMOUS';
 
@@ -82,6 +92,38 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
   return user === '' || user === ANONYMOUS_USER
     ? [{ entityType: 'client-id', entityName: clientId }]
     : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
+}
+
+/** A direction of client traffic. */
+export type Direction = 'produce' | 'consume';
+
+/**
+ * The directions whose clients a pressured round may limit. Each direction has its own network
+ * (a broker's capacity in and out, as the brokers report them): when some broker's network in
+ * one direction is over the target and the other direction's is not on any broker, the pressure
+ * is that direction's and only its clients are limited, so that producers are not throttled
+ * because consumers fill the brokers' network out, nor consumers because producers fill the
+ * network in. Otherwise (both networks over, or the pressure comes from request handlers,
+ * queueing, latency or alerts) both directions are.
+ */
+export function pressuredDirections(brokers: readonly BrokerReading[], target: number): Direction[] {
+  const over = (d: Direction) => brokers.some((b) => (d === 'produce' ? b.bytesIn / b.capacityIn : b.bytesOut / b.capacityOut) > target);
+  const produce = over('produce');
+  const consume = over('consume');
+  if (produce !== consume) return produce ? ['produce'] : ['consume'];
+  return ['produce', 'consume'];
+}
+
+/**
+ * The client traffic of one direction one broker can take at the target (bytes/s). A fitted
+ * model in which that direction does not load the broker (it did not vary over the window and
+ * was left out, or its slope came out ≤ 0) cannot bound it: the broker's nominal capacity does.
+ */
+export function brokerCapacity(model: LoadModel, broker: BrokerReading, dimension: 'bytesIn' | 'bytesOut', target: number): number {
+  const fitted = capacityOf(model, dimension, target, broker);
+  if (fitted !== Infinity || model.kind === 'fixed') return fitted;
+  const nominal = fixedModel({ bytesInPerSec: broker.capacityIn, bytesOutPerSec: broker.capacityOut }, model.samples, model.diversity, 'nominal capacity');
+  return capacityOf(nominal, dimension, target, broker);
 }
 
 function policies(config: ThrottleConfig): GroupPolicy[] {
@@ -108,10 +150,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   // The client traffic one broker can take at the target: the least over brokers (a quota holds on each).
   const capacityFor = (dimension: 'bytesIn' | 'bytesOut'): number => {
     let least = Infinity;
-    for (const b of readings.brokers) {
-      const model = models.get(b.broker)!;
-      least = Math.min(least, capacityOf(model, dimension, target, b));
-    }
+    for (const b of readings.brokers) least = Math.min(least, brokerCapacity(models.get(b.broker)!, b, dimension, target));
     return Number.isFinite(least) ? least : 0;
   };
   const capacity = { produce: capacityFor('bytesIn'), consume: capacityFor('bytesOut') };
@@ -121,6 +160,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   const fitted = [...models.values()].filter((m) => m.kind === 'fit');
   const modelR2 = fitted.length === 0 ? NaN : Math.min(...fitted.map((m) => m.r2));
   const metricsStale = readings.ageMs > options.staleAfterMs;
+  const pressured = pressuredDirections(readings.brokers, target);
 
   const proposals: Proposal[] = [];
   const allocations = {} as { produce: AllocationResult; consume: AllocationResult };
@@ -146,17 +186,23 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const baseline = memory.baselines.get(memoryKey);
       let proposed: number | null | undefined;
       let reason = '';
-      if ((state === 'pressured' || state === 'overloaded') && a.limited && (m.current === undefined || a.quota < m.current)) {
+      if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         proposed = a.quota;
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
       } else if (state === 'headroom' && memory.baselines.has(memoryKey) && m.current !== undefined) {
-        // Relax: once the client's demand fits again, the operator's setting comes back.
-        if (!a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
+        // Relax: once the client's demand fits again, the operator's setting comes back. A client
+        // still held back by its quota (throttled, and running at it) is only raised, a guarded
+        // step a round: its demand is then known only to be at least what its throttle time
+        // shows, and a consumer catching up on a backlog would take the whole network back at
+        // once. One throttled only by the quota window's memory of a burst that has ended runs
+        // well under its quota and is set free.
+        const held = m.reading.throttleMs > 0 && m.reading.rate >= AT_QUOTA * m.current;
+        if (!held && !a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
           proposed = baseline ?? null;
           reason = `headroom: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
         } else if (a.quota > m.current) {
           proposed = a.quota;
-          reason = `headroom: raising toward the allocation ${a.quota.toFixed(0)} B/s`;
+          reason = `headroom: raising toward the allocation ${a.quota.toFixed(0)} B/s${held ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : ''}`;
         }
       }
       if (proposed === undefined) return;
@@ -173,7 +219,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       });
     });
   }
-  return { diagnosis, models, capacity, allocations, proposals, metricsStale };
+  return { diagnosis, models, capacity, pressured, allocations, proposals, metricsStale };
 }
 
 /**

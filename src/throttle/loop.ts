@@ -21,6 +21,7 @@ import type { ThrottleConfig } from './config.ts';
 import { decide, type RoundPlan } from './decide.ts';
 import { moreSevere, type Diagnosis } from './diagnose.ts';
 import { readSignals } from './signals.ts';
+import { traced } from '../telemetry/tracing.ts';
 
 /** What a loop needs. */
 export interface ThrottleLoopOptions {
@@ -101,7 +102,11 @@ export class ThrottleLoop {
 
   /** Runs one round now (never two at once: a call during a round waits for it). */
   round(): Promise<RoundOutcome | undefined> {
-    this.running ??= this.runRound().finally(() => { this.running = null; });
+    this.running ??= traced('sluice.throttle.round', { 'sluice.cluster': this.options.cluster, 'sluice.throttle.mode': this.options.config.mode }, async (span) => {
+      const outcome = await this.runRound();
+      if (outcome !== undefined) span.setAttributes({ 'sluice.throttle.state': outcome.plan.diagnosis.state, 'sluice.throttle.decisions': outcome.decisions.length });
+      return outcome;
+    }).finally(() => { this.running = null; });
     return this.running;
   }
 
@@ -132,7 +137,7 @@ export class ThrottleLoop {
         const auto = config.mode === 'auto' && p.guarded.apply;
         const status = !p.guarded.apply ? 'skipped' : auto ? 'applied' : 'pending';
         const evidence = {
-          group: p.group, direction: p.direction, diagnosis: plan.diagnosis, demand: p.demand, allocation: p.allocation, capacity: plan.capacity[p.direction], guardrails: p.guarded.reasons,
+          group: p.group, direction: p.direction, diagnosis: plan.diagnosis, pressured: plan.pressured, demand: p.demand, allocation: p.allocation, capacity: plan.capacity[p.direction], guardrails: p.guarded.reasons,
           models: Object.fromEntries([...plan.models].map(([b, m]) => [b, { kind: m.kind, intercept: m.intercept, coefficients: m.coefficients, r2: m.r2, residualStd: m.residualStd, samples: m.samples, reason: m.reason }])),
         };
         const id = await audit.record({

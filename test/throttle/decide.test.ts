@@ -2,14 +2,18 @@
  * One round end to end over fixed series, through the real PromQL engine: a general-group
  * producer bursts while a core producer runs steadily; the broker goes over target; after the
  * hysteresis round the burster (and only it) is limited to its allocation, with its evidence.
+ * Then rounds over hand-made readings: which directions a pressured round limits, the capacity
+ * of a direction a fit cannot tell, and how a quota is relaxed while its client is still throttled.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Engine } from '../../src/rules/promql/index.ts';
 import { clusterSeries as cluster, MB, NOW, STEP } from './support.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
-import { decide, entityOf, type LoopMemory } from '../../src/throttle/decide.ts';
-import { readSignals } from '../../src/throttle/signals.ts';
+import { brokerCapacity, decide, entityOf, pressuredDirections, type LoopMemory } from '../../src/throttle/decide.ts';
+import type { Diagnosis } from '../../src/throttle/diagnose.ts';
+import { capacityOf, fitLoadModel } from '../../src/throttle/model.ts';
+import { readSignals, type BrokerReading, type ClientReading, type Readings } from '../../src/throttle/signals.ts';
 
 const config = throttleConfigSchema.parse({
   mode: 'auto',
@@ -63,4 +67,90 @@ test('a calm cluster under target changes nothing; stale metrics hold every chan
   const stale = decide({ ...burst, ageMs: 10 * 60_000 }, [], { ...memory, previous: pressured.diagnosis }, config, { now: NOW, staleAfterMs: 60_000 });
   assert.equal(stale.metricsStale, true);
   assert.deepEqual(stale.proposals.map((x) => [x.guarded.apply, x.guarded.reasons]), [[false, ['metrics are stale: no change while the evidence is old']]]);
+});
+
+/** A broker of 1 MB/s each way, with traffic in and out (bytes/s) and request handlers 90% idle. */
+function broker(id: string, bytesIn: number, bytesOut: number): BrokerReading {
+  return { broker: id, bytesIn, bytesOut, requests: 100, handlerIdle: 0.9, capacityIn: MB, capacityOut: MB, utilization: Math.max(0.1, bytesIn / MB, bytesOut / MB) };
+}
+
+/** A client-id at `rate` bytes/s and `throttleMs`, steady over the last minute. */
+function client(clientId: string, direction: 'produce' | 'consume', rate: number, throttleMs = 0): ClientReading {
+  const ts = Array.from({ length: 13 }, (_, i) => NOW - (12 - i) * 5000);
+  return { user: '', clientId, direction, rate, throttleMs, history: { ts, rate: ts.map(() => rate), throttleMs: ts.map(() => throttleMs) } };
+}
+
+function readingsOf(brokers: BrokerReading[], clients: ClientReading[]): Readings {
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0 };
+}
+
+const small = throttleConfigSchema.parse({
+  mode: 'auto',
+  groups: [
+    { name: 'core', priority: 3, weight: 4, floor: 100_000, match: [{ clientId: 'core-*' }] },
+    { name: 'general', priority: 0, weight: 1, floor: 20_000, match: [{}] },
+  ],
+});
+const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 1, reason: 'overloaded' };
+const roomy: Diagnosis = { state: 'headroom', observed: 'headroom', streak: 2, reason: 'headroom' };
+
+test('the pressured directions: the one whose network is over the target, or both when both are or neither is', () => {
+  assert.deepEqual(pressuredDirections([broker('0', 0.3 * MB, 0.95 * MB), broker('1', 0.3 * MB, 0.4 * MB)], 0.7), ['consume']);
+  assert.deepEqual(pressuredDirections([broker('0', 0.8 * MB, 0.2 * MB), broker('1', 0.3 * MB, 0.2 * MB)], 0.7), ['produce']);
+  assert.deepEqual(pressuredDirections([broker('0', 0.8 * MB, 0.2 * MB), broker('1', 0.3 * MB, 0.9 * MB)], 0.7), ['produce', 'consume']);
+  // Neither network is over: the pressure is the handlers', the queues' or an alert's, and both directions share it.
+  assert.deepEqual(pressuredDirections([broker('0', 0.3 * MB, 0.3 * MB)], 0.7), ['produce', 'consume']);
+});
+
+test('a consumer filling the brokers\' network out is limited by consumer_byte_rate; producers and the core consumer are left alone', () => {
+  // Broker 0 sends 950 kB/s of its 1 MB/s: a catching-up consumer takes 850 kB/s of it, core 100 kB/s.
+  // The fixed-weight model adds both directions up, so it leaves bytes in no room at all
+  // (0.95 out already over the 0.7 target): the feed producer would be cut to its floor.
+  const readings = readingsOf([broker('0', 0.3 * MB, 0.95 * MB)], [
+    client('feed', 'produce', 300_000),
+    client('core-billing', 'consume', 100_000),
+    client('replay', 'consume', 850_000),
+  ]);
+  const plan = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(plan.diagnosis.state, 'overloaded');
+  assert.deepEqual(plan.pressured, ['consume']);
+  assert.equal(plan.capacity.produce, 0);
+  // 0.7 × 1 MB/s less the 0.3 bytes in cost in the fixed-weight model: 400 kB/s for consumers, core's 100 kB/s first.
+  assert.ok(Math.abs(plan.capacity.consume - 400_000) < 1e-6, `capacity ${plan.capacity.consume}`);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.quotaKey, p.oldValue, p.newValue]), [['client-id=replay', 'consumer_byte_rate', undefined, 300_000]]);
+  assert.equal(plan.proposals[0]!.reason, 'overloaded: demand 850000 B/s (measured) over its general allocation 300000 B/s of 400000 B/s per broker');
+});
+
+test('a fitted model that cannot tell a direction\'s cost bounds it by the broker\'s nominal capacity, not by zero', () => {
+  // Bytes in steady at 200 kB/s, bytes out varying: the fit leaves bytes in out (slope 0).
+  const points = Array.from({ length: 20 }, (_, i) => ({ bytesIn: 200_000, bytesOut: 100_000 + 20_000 * i, requests: 100, utilization: (100_000 + 20_000 * i) / MB }));
+  const model = fitLoadModel(points, { bytesInPerSec: MB, bytesOutPerSec: MB });
+  assert.deepEqual([model.kind, model.coefficients.bytesIn], ['fit', 0]);
+  const b = broker('0', 200_000, 300_000);
+  assert.equal(capacityOf(model, 'bytesIn', 0.7, b), Infinity);
+  // Nominal: 0.7 − 0.3 (bytes out at 1 MB/s) leaves 0.4 of 1 MB/s.
+  assert.ok(Math.abs(brokerCapacity(model, b, 'bytesIn', 0.7) - 400_000) < 1e-6);
+  // Where the fit knows the cost, it decides: out slope 1/MB, so 0.7 MB/s less the margin.
+  assert.ok(Math.abs(brokerCapacity(model, b, 'bytesOut', 0.7) - capacityOf(model, 'bytesOut', 0.7, b)) < 1e-9);
+});
+
+test('headroom: a client held back at its quota is raised a guarded step, not set free; one under its quota has it removed', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'replay' }];
+  const quotas = [{ entity, values: { consumer_byte_rate: 300_000 } }];
+  const memory: LoopMemory = { previous: roomy, lastChanged: new Map(), baselines: new Map([['client-id=replay|consumer_byte_rate', null]]) };
+  const calm = [broker('0', 0.1 * MB, 0.3 * MB)];
+  // Throttled 500 ms per window: it would read at least 300 000 × (1 + 500/11 000) ≈ 313 636 B/s, which fits the 600 kB/s.
+  const held = decide(readingsOf(calm, [client('replay', 'consume', 300_000, 500)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(held.diagnosis.state, 'headroom');
+  assert.deepEqual(held.proposals.map((p) => [p.quotaKey, p.oldValue, p.proposed, p.newValue, p.demand.basis]), [['consumer_byte_rate', 300_000, 600_000, 375_000, 'inferred']]);
+  assert.equal(held.proposals[0]!.reason, 'headroom: raising toward the allocation 600000 B/s (still throttled 500 ms at its quota)');
+  assert.deepEqual(held.proposals[0]!.guarded.reasons, ['increase bounded to ×1.25 per round (600000 → 375000)']);
+
+  // Throttled still, but at half its quota: the quota window remembers a burst that has ended.
+  const after = decide(readingsOf(calm, [client('replay', 'consume', 150_000, 500)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(after.proposals.map((p) => [p.oldValue, p.proposed, p.newValue, p.demand.basis]), [[300_000, null, null, 'inferred']]);
+
+  const free = decide(readingsOf(calm, [client('replay', 'consume', 280_000)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(free.proposals.map((p) => [p.oldValue, p.proposed, p.newValue, p.demand.basis]), [[300_000, null, null, 'measured']]);
+  assert.equal(free.proposals[0]!.reason, "headroom: demand 280000 B/s fits again: restoring the operator's unset quota");
 });
