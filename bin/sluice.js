@@ -4,5 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Tracing (when OTEL_* asks for it) must hook module loading before the service's modules load.
+await import('../src/telemetry/preload.ts');
 const { main } = await import('../src/cli/main.ts');
 await main();

@@ -17,6 +17,7 @@ import { registerRulesCommand } from './commands/rules.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkloadCommand } from './commands/workload.ts';
 import { processContext, type CliContext } from './context.ts';
+import { shutdownTracing } from '../telemetry/tracing.ts';
 
 /** Exit code for an unexpected failure (a bug, or an error nobody turned into a SluiceError). */
 export const EXIT_FAILURE = 1;
@@ -91,6 +92,7 @@ export function reportError(err: unknown, stderr: (text: string) => void): numbe
 /** Runs `sluice` for this process and exits with its code. Used by `bin/sluice.js`. */
 export async function main(): Promise<never> {
   const code = await runCli(process.argv.slice(2));
+  await shutdownTracing();
   // Exit explicitly: a stopped broker's last timers must not keep the process alive. Output is
   // written synchronously (stdout/stderr pipes and files, and the logger), so nothing is lost.
   process.exit(code);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { Sample, SampleSink } from '../store/types.ts';
 import type { CollectResult, Collector, EventSink } from './types.ts';
+import { traced } from '../telemetry/tracing.ts';
 
 /** What the scheduler needs. */
 export interface SchedulerOptions {
@@ -120,7 +121,16 @@ export class CollectScheduler {
     return run;
   }
 
-  private async cycle(slot: Slot, labels: { collector: string; cluster: string }): Promise<CollectResult> {
+  /** One collection cycle, traced as a span. */
+  private cycle(slot: Slot, labels: { collector: string; cluster: string }): Promise<CollectResult> {
+    return traced('sluice.collect.cycle', { 'sluice.collector': labels.collector, 'sluice.cluster': labels.cluster }, async (span) => {
+      const result = await this.collectAndWrite(slot, labels);
+      span.setAttributes({ 'sluice.samples': result.samples.length, 'sluice.errors': result.errors.length });
+      return result;
+    });
+  }
+
+  private async collectAndWrite(slot: Slot, labels: { collector: string; cluster: string }): Promise<CollectResult> {
     const { collector } = slot;
     const nowMs = this.now();
     const started = performance.now();

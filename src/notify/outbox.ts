@@ -22,6 +22,7 @@ import type { IntegrationKind } from './integrations.ts';
 import type { NotifyMetrics } from './metrics.ts';
 import type { LogEntry } from './notification-log.ts';
 import type { Notification, Receiver } from './types.ts';
+import { traced } from '../telemetry/tracing.ts';
 
 /** How failed deliveries are retried. */
 export interface RetryPolicy {
@@ -263,7 +264,15 @@ export class Outbox {
     }
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** One attempt to send a notification, traced as a span with its outcome. */
+  private deliver(row: OutboxRow): Promise<void> {
+    const attributes = { 'sluice.receiver': row.receiver, 'sluice.integration': row.integration, 'sluice.attempt': row.attempts, 'sluice.group_key': row.groupKey };
+    return traced('sluice.notify.send', attributes, async (span) => {
+      span.setAttributes({ 'sluice.outcome': await this.attempt(row) });
+    });
+  }
+
+  private async attempt(row: OutboxRow): Promise<'sent' | 'retry' | 'failed' | 'unrecorded'> {
     const { metrics, logger, clock } = this.options;
     const labels = { receiver: row.receiver, integration: row.integration };
     const receiver = this.options.receiverOf(row.receiver, row.integrationIndex);
@@ -277,7 +286,7 @@ export class Outbox {
         metrics.sent.inc(labels);
         metrics.latency.observe(labels, Math.max(0, now - row.createdAt) / 1000);
         logger.debug({ id: row.id, ...labels, groupKey: row.groupKey, attempts: row.attempts }, 'notification sent');
-        return;
+        return 'sent';
       }
       const error = result.error ?? 'unknown error';
       if (result.retryable && row.attempts < this.retry.maxAttempts) {
@@ -285,15 +294,17 @@ export class Outbox {
         await this.options.db.query(`UPDATE notify_outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1`, [row.id, toTimestamp(now + delay), error]);
         metrics.retried.inc(labels);
         logger.warn({ id: row.id, ...labels, groupKey: row.groupKey, attempts: row.attempts, retryInMs: delay, error }, 'notification not delivered; will retry');
-        return;
+        return 'retry';
       }
       const final = result.retryable ? `gave up after ${row.attempts} attempts: ${error}` : error;
       await this.options.db.query(`UPDATE notify_outbox SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1`, [row.id, final]);
       metrics.failed.inc(labels);
       logger.error({ id: row.id, ...labels, groupKey: row.groupKey, attempts: row.attempts, error: final }, 'notification failed for good');
+      return 'failed';
     } catch (err) {
       // The outcome could not be recorded: the lease runs out and the row is tried again.
       logger.error({ err, id: row.id, ...labels, delivered: result.ok }, 'notification outcome could not be recorded; the row will be claimed again when its lease ends');
+      return 'unrecorded';
     }
   }
 }

@@ -20,6 +20,7 @@ import { RuleGroup } from './group.ts';
 import { Engine } from './promql/index.ts';
 import { toOutgoing, type ActiveAlert, type RuleGroupStatus, groupStatus, activeAlerts } from './status.ts';
 import type { AlertSink, OutgoingAlert } from './types.ts';
+import { traced } from '../telemetry/tracing.ts';
 
 /** What the manager needs. */
 export interface RuleManagerOptions {
@@ -212,7 +213,16 @@ export class RuleManager {
     return run;
   }
 
-  private async evaluate(slot: Slot, ts: number): Promise<void> {
+  /** One evaluation of a group, traced as a span. */
+  private evaluate(slot: Slot, ts: number): Promise<void> {
+    const group = slot.group;
+    return traced('sluice.rules.evaluate', { 'sluice.rule_group': group.key, 'sluice.rules': group.spec.rules.length }, async (span) => {
+      await this.evaluateGroup(slot, ts);
+      span.setAttributes({ 'sluice.rule_failures': group.status.filter((s) => s.health === 'err').length });
+    });
+  }
+
+  private async evaluateGroup(slot: Slot, ts: number): Promise<void> {
     const group = slot.group;
     const labels = { rule_group: group.key };
     const started = performance.now();
