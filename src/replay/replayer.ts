@@ -189,7 +189,9 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
   // Everything up to the start is already stored when the service would start. The rules start
   // on the recording's evaluation grid when it is known, so replay evaluates when the live service did.
   feed.upTo(from);
-  const gridMs = options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS;
+  // Every group starts together and then keeps its own interval: a start on the least common
+  // multiple of the intervals keeps each group on its live grid.
+  const gridMs = rules.groups().map((g) => Math.round(g.intervalSeconds * 1000)).reduce(lcm, 1);
   const phase = options.rulesStart ?? meta.rulesStart ?? from;
   const rulesAt = phase + Math.max(0, Math.ceil((from - phase) / gridMs)) * gridMs;
   clock.setTimeout(() => rules.start(), rulesAt - from);
@@ -240,6 +242,14 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
 }
 
 const STATE_ORDER = { pending: 0, firing: 1, resolved: 2 } as const;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
