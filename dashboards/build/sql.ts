@@ -1,0 +1,203 @@
+/**
+ * SQL of the dashboards' panels, written once here so that every panel reads the store the same
+ * way (schema: src/store/migrations/001_schema.sql):
+ *
+ * - a panel names its series by metric name and label conditions (`sel`), never by series id;
+ * - over short ranges it reads raw `samples`, over longer ones the rollups: `samples_1m` up to
+ *   RAW_MAX < range <= MINUTE_MAX, `samples_1h` beyond. Each tier is a branch of a UNION ALL
+ *   guarded by a condition on the dashboard range alone, so PostgreSQL drops the branches that
+ *   do not apply before reading anything;
+ * - NaN values are left out: the rules engine writes NaN as Prometheus's staleness marker when a
+ *   series ends (ALERTS of a resolved alert, a recording rule's vanished series);
+ * - gauges read a sample's value (raw) or a bucket's `avg` (rollups); counters read the value
+ *   (raw) or the bucket's `max` (the counter's last value when it did not reset) and become
+ *   per-second rates between consecutive points, a reset counting from zero as Prometheus does;
+ * - each series is averaged within a `$__interval` bucket first, then series sharing a legend are
+ *   combined (`sum`, `max`, `avg`, ...), so a legend's value does not depend on how many samples
+ *   each series had in the bucket.
+ *
+ * Grafana's PostgreSQL macros ($__timeFilter, $__timeFrom, $__timeTo, $__timeGroup,
+ * $__timeGroupAlias) and template variables are expanded by Grafana before the query runs
+ * (https://grafana.com/docs/grafana/latest/datasources/postgres/query-editor/#macros).
+ */
+
+/** Widest range read from raw samples. */
+export const RAW_MAX = '6 hours';
+/** Widest range read from the 1-minute rollup; wider ranges read the 1-hour rollup. */
+export const MINUTE_MAX = '7 days';
+/** How far back from the end of the range a "latest value" looks. */
+export const LATEST_WINDOW = '10 minutes';
+
+/** The dashboard range as an interval. */
+const SPAN = '($__timeTo()::timestamptz - $__timeFrom()::timestamptz)';
+
+/** A label's value of series `s` ('' when the series has no such label). */
+export function label(name: string, alias = 's'): string {
+  return `coalesce(${alias}.labels->>'${name}', '')`;
+}
+
+/** `label IN ($variable)`: the series' label is one of the variable's selected values. */
+export function inVar(labelName: string, variable: string, alias = 's'): string {
+  return `${label(labelName, alias)} IN ($${variable})`;
+}
+
+/** A SQL string literal. */
+export function lit(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Which series a panel reads: one metric, label conditions on `s.labels`, and a legend. */
+export interface Selection {
+  readonly metric: string;
+  /** SQL conditions on `s` (a `series` row), ANDed. */
+  readonly where?: readonly string[];
+  /** SQL expression on `s` naming the series' legend (the `metric` column Grafana reads). */
+  readonly legend: string;
+}
+
+/** The `sel` CTE: ids and legends of the selected series. */
+function selCte(sel: Selection): string {
+  const where = [`m.name = ${lit(sel.metric)}`, ...(sel.where ?? [])].join('\n    AND ');
+  return `sel AS (
+  SELECT s.id, ${sel.legend} AS legend
+  FROM series s JOIN metric m ON m.id = s.metric_id
+  WHERE ${where}
+)`;
+}
+
+/** The `pts` CTE: (series_id, t, v) of the selected series from the tier the range calls for. */
+function ptsCte(kind: 'gauge' | 'counter'): string {
+  const rollup = kind === 'gauge' ? 'avg' : 'max';
+  return `pts AS (
+  SELECT series_id, ts AS t, value AS v FROM samples
+  WHERE series_id IN (SELECT id FROM sel) AND $__timeFilter(ts) AND ${SPAN} <= interval '${RAW_MAX}' AND value <> 'NaN'
+  UNION ALL
+  SELECT series_id, bucket, ${rollup} FROM samples_1m
+  WHERE series_id IN (SELECT id FROM sel) AND $__timeFilter(bucket) AND ${SPAN} > interval '${RAW_MAX}' AND ${SPAN} <= interval '${MINUTE_MAX}' AND ${rollup} <> 'NaN'
+  UNION ALL
+  SELECT series_id, bucket, ${rollup} FROM samples_1h
+  WHERE series_id IN (SELECT id FROM sel) AND $__timeFilter(bucket) AND ${SPAN} > interval '${MINUTE_MAX}' AND ${rollup} <> 'NaN'
+)`;
+}
+
+/** The `vals` CTE: gauge values as they are, counters as per-second rates between consecutive points. */
+function valsCte(kind: 'gauge' | 'counter'): string {
+  if (kind === 'gauge') return 'vals AS (SELECT series_id, t, v FROM pts)';
+  return `vals AS (
+  -- rate of a counter between consecutive points; a reset starts again from zero
+  SELECT series_id, t, (CASE WHEN v >= pv THEN v - pv ELSE v END) / extract(epoch FROM t - pt) AS v
+  FROM (SELECT series_id, t, v, lag(v) OVER w AS pv, lag(t) OVER w AS pt FROM pts WINDOW w AS (PARTITION BY series_id ORDER BY t)) x
+  WHERE pt IS NOT NULL AND t > pt
+)`;
+}
+
+/** How series sharing a legend combine within a bucket. */
+export type Combine = 'sum' | 'max' | 'min' | 'avg' | 'count';
+
+/** Options of a time series query. */
+export interface SeriesQuery extends Selection {
+  readonly kind?: 'gauge' | 'counter';
+  readonly combine?: Combine;
+  /** SQL applied to each combined value, `$v` standing for it (e.g. `$v * 8`). */
+  readonly scale?: string;
+}
+
+/** The CTEs that turn a selection into per-series, per-bucket values: `sel`, `pts`, `vals`, `per`. */
+export function bucketed(q: SeriesQuery): string {
+  const kind = q.kind ?? 'gauge';
+  return `WITH ${selCte(q)},
+${ptsCte(kind)},
+${valsCte(kind)},
+per AS (
+  SELECT $__timeGroup(t, $__interval) AS bucket, series_id, avg(v) AS v FROM vals GROUP BY 1, 2
+)`;
+}
+
+/** A time series query: `time`, `metric` (the legend), `value`, one row per legend and bucket. */
+export function series(q: SeriesQuery): string {
+  const combine = q.combine ?? 'sum';
+  const value = (q.scale ?? '$v').replace('$v', combine === 'count' ? 'count(*)' : `${combine}(per.v)`);
+  return `${bucketed(q)}
+SELECT per.bucket AS "time", sel.legend AS metric, ${value} AS value
+FROM per JOIN sel ON sel.id = per.series_id
+GROUP BY 1, 2
+ORDER BY 1, 2`;
+}
+
+/** Two selections combined per legend and bucket: `time`, `metric`, `value` = `expr` of `$a` and `$b`. */
+export function ratio(a: SeriesQuery, b: SeriesQuery, expr = '$a / nullif($b, 0)'): string {
+  const side = (name: string, q: SeriesQuery): string => {
+    const inner = bucketed(q).replace(/^WITH /, '');
+    return `${name} AS (
+  WITH ${inner}
+  SELECT per.bucket, sel.legend, ${q.combine ?? 'sum'}(per.v) AS v FROM per JOIN sel ON sel.id = per.series_id GROUP BY 1, 2
+)`;
+  };
+  const value = expr.replace(/\$a/g, 'a.v').replace(/\$b/g, 'b.v');
+  return `WITH ${side('a', a)},
+${side('b', b)}
+SELECT a.bucket AS "time", a.legend AS metric, ${value} AS value
+FROM a JOIN b ON b.bucket = a.bucket AND b.legend = a.legend
+ORDER BY 1, 2`;
+}
+
+/** Options of a latest-value query. */
+export interface LatestQuery extends Selection {
+  readonly combine?: Combine;
+  /** Column name of the value (default `value`). */
+  readonly as?: string;
+}
+
+/** The CTEs `sel` and `l` (series_id, v): the newest raw value of each selected series in the last LATEST_WINDOW of the range. */
+export function latestCtes(q: Selection): string {
+  // A series whose newest value is a staleness marker has ended: it is left out.
+  return `WITH ${selCte(q)},
+newest AS (
+  SELECT DISTINCT ON (series_id) series_id, value AS v FROM samples
+  WHERE series_id IN (SELECT id FROM sel)
+    AND ts BETWEEN greatest($__timeFrom()::timestamptz, $__timeTo()::timestamptz - interval '${LATEST_WINDOW}') AND $__timeTo()::timestamptz
+  ORDER BY series_id, ts DESC
+),
+l AS (SELECT series_id, v FROM newest WHERE v <> 'NaN')`;
+}
+
+/**
+ * The newest value of each selected series in the last LATEST_WINDOW of the range (raw samples),
+ * combined per legend: `metric`, `value`, for stat panels and tables.
+ */
+export function latest(q: LatestQuery): string {
+  const combine = q.combine ?? 'sum';
+  const value = combine === 'count' ? 'count(*)' : `${combine}(l.v)`;
+  return `${latestCtes(q)}
+SELECT sel.legend AS metric, ${value} AS ${q.as ?? 'value'}
+FROM l JOIN sel ON sel.id = l.series_id
+GROUP BY 1
+ORDER BY 1`;
+}
+
+/** A latest-value CTE named `name` with columns (key, v): one row per key, for joining several metrics in a table (ended series left out). */
+export function latestCte(name: string, q: Selection & { readonly combine?: Combine }): string {
+  const combine = q.combine ?? 'sum';
+  const where = [`m.name = ${lit(q.metric)}`, ...(q.where ?? [])].join(' AND ');
+  return `${name} AS (
+  SELECT k.key, ${combine === 'count' ? 'count(*)' : `${combine}(k.v)`} AS v FROM (
+    SELECT DISTINCT ON (x.series_id) x.series_id, ${q.legend} AS key, x.value AS v
+    FROM samples x JOIN series s ON s.id = x.series_id JOIN metric m ON m.id = s.metric_id
+    WHERE ${where}
+      AND x.ts BETWEEN greatest($__timeFrom()::timestamptz, $__timeTo()::timestamptz - interval '${LATEST_WINDOW}') AND $__timeTo()::timestamptz
+    ORDER BY x.series_id, x.ts DESC
+  ) k WHERE k.v <> 'NaN' GROUP BY 1
+)`;
+}
+
+/** A variable's query: distinct values of `labelName` over the series of `metrics`, filtered by `where`. */
+export function labelValues(labelName: string, metrics: readonly string[], where: readonly string[] = [], options: { readonly orNone?: boolean } = {}): string {
+  const from = `FROM series s JOIN metric m ON m.id = s.metric_id`;
+  if (options.orNone === true) {
+    // Series without the label (e.g. clients without a user) are picked as '' and shown as (none).
+    const conds = [`m.name IN (${metrics.map(lit).join(', ')})`, ...where].join(' AND ');
+    return `SELECT DISTINCT ${label(labelName)} AS "__value", coalesce(s.labels->>${lit(labelName)}, '(none)') AS "__text" ${from} WHERE ${conds} ORDER BY 1`;
+  }
+  const conds = [`m.name IN (${metrics.map(lit).join(', ')})`, `s.labels ? ${lit(labelName)}`, ...where].join(' AND ');
+  return `SELECT DISTINCT s.labels->>${lit(labelName)} AS "__value" ${from} WHERE ${conds} ORDER BY 1`;
+}

@@ -1,0 +1,214 @@
+/**
+ * Every query of every board (panels, template variables, annotations) run against PostgreSQL
+ * filled by a real collection run, after the expansion Grafana does (./grafana.ts): each must
+ * succeed, give what its panel format needs (a `time` column and numeric values for time
+ * series), and return rows, except the few that a short run cannot fill, named below with the
+ * reason. Over the 1-minute and 1-hour rollup ranges every query must succeed too, and the
+ * gauges must still return rows.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
+import { parse } from 'yaml';
+import { buildDashboards } from '../../dashboards/build/index.ts';
+import { DATABASE_URL } from '../store/support.ts';
+import { collectionRun, type CollectionRun } from './collection-run.ts';
+import { grafanaSql, type TimeRange, type VariableValue } from './grafana.ts';
+
+const RUN_SECONDS = 26;
+/** Browser width the panels are drawn at: Grafana's max data points is the panel's width in pixels. */
+const SCREEN_PX = 1600;
+const DAY = 86_400_000;
+
+/** Targets a short run leaves empty, by `board / panel / refId`, with why. */
+const EMPTY_IN_SHORT_RUN: Readonly<Record<string, string>> = {
+  'sluice-topics / Bytes in vs baseline / B': 'the baseline is the mean of the hour ending 15 minutes ago',
+  'sluice-topics / Spike ratio / A': 'the baseline is the mean of the hour ending 15 minutes ago',
+};
+
+interface Target { readonly refId: string; readonly rawSql: string; readonly format: string }
+
+const boards = [...buildDashboards().values()];
+const provisioned = parse(await readFile(new URL('../../dashboards/provisioning/datasources/sluice.yaml', import.meta.url), 'utf8')) as { datasources: { jsonData: { timeInterval: string } }[] };
+const MIN_INTERVAL = provisioned.datasources[0]!.jsonData.timeInterval;
+
+function panelsOf(d: Dashboard): Panel[] {
+  return (d.panels ?? []).filter((p): p is Panel => p.type !== 'row');
+}
+
+function targetsOf(p: Panel): Target[] {
+  return (p.targets ?? []) as unknown as Target[];
+}
+
+let run: CollectionRun;
+const variableValues = new Map<string, Map<string, VariableValue>>();
+
+/** The values of a board's variables, each query run with the variables before it set to All. */
+async function evaluateVariables(d: Dashboard, range: TimeRange): Promise<Map<string, VariableValue>> {
+  const values = new Map<string, VariableValue>();
+  for (const v of (d.templating?.list ?? []) as VariableModel[]) {
+    const sql = grafanaSql(String(v.query), range, values, { maxDataPoints: SCREEN_PX, minInterval: MIN_INTERVAL });
+    const result = await run.client.query(sql);
+    const column = result.fields.some((f) => f.name === '__value') ? '__value' : result.fields[0]!.name;
+    const options = result.rows.map((r: Record<string, unknown>) => String(r[column]));
+    values.set(v.name, { multi: v.multi === true, includeAll: v.includeAll === true, current: ['$__all'], options, ...(v.allValue === undefined ? {} : { allValue: v.allValue }) });
+  }
+  return values;
+}
+
+/** Runs one target as Grafana would; returns its rows. */
+async function runTarget(d: Dashboard, p: Panel, t: Target, range: TimeRange, variables: Map<string, VariableValue>): Promise<Record<string, unknown>[]> {
+  const sql = grafanaSql(t.rawSql, range, variables, { maxDataPoints: p.maxDataPoints ?? Math.round((p.gridPos!.w / 24) * SCREEN_PX), minInterval: p.interval ?? MIN_INTERVAL });
+  let result;
+  try {
+    result = await run.client.query(sql);
+  } catch (err) {
+    throw new Error(`${d.uid} / ${p.title} / ${t.refId}: ${(err as Error).message}\n${sql}`, { cause: err });
+  }
+  if (t.format === 'time_series') {
+    const names = result.fields.map((f) => f.name);
+    assert.ok(names.includes('time'), `${d.uid} / ${p.title} / ${t.refId}: a time series query needs a column named time, got ${names.join(', ')}`);
+    for (const row of result.rows as Record<string, unknown>[]) {
+      for (const [k, v] of Object.entries(row)) {
+        if (k === 'metric') assert.equal(typeof v, 'string', `${d.uid} / ${p.title}: metric must be text`);
+        else if (v !== null) assert.ok(Number.isFinite(Number(v)), `${d.uid} / ${p.title} / ${t.refId}: ${k} = ${String(v)} is not a number`);
+      }
+    }
+  }
+  return result.rows as Record<string, unknown>[];
+}
+
+describe('dashboards against PostgreSQL filled by a collection run', {
+  skip: DATABASE_URL === undefined ? 'DATABASE_URL is unset: the dashboard queries need a real PostgreSQL server (Grafana cannot read PGlite)' : false,
+}, () => {
+  before(async () => {
+    run = await collectionRun(DATABASE_URL!, RUN_SECONDS);
+  });
+  after(async () => {
+    await run?.close();
+  });
+
+  /** The short range a person looks at right after the run: raw samples. */
+  const shortRange = (): TimeRange => ({ from: run.startedAt - 60_000, to: run.endedAt + 5_000 });
+
+  test('the run filled every table the boards read', (t) => {
+    t.diagnostic(JSON.stringify(run.counts));
+    for (const [table, n] of Object.entries(run.counts)) {
+      assert.ok(n > 0, `${table} is empty after the run`);
+    }
+  });
+
+  test('every variable query succeeds and lists values', async () => {
+    for (const d of boards) {
+      const values = await evaluateVariables(d, shortRange());
+      variableValues.set(d.uid!, values);
+      for (const [name, v] of values) assert.ok(v.options.length > 0, `${d.uid}: variable ${name} lists nothing`);
+    }
+    assert.deepEqual(variableValues.get('sluice-fleet')!.get('cluster')!.options, ['dash']);
+    assert.deepEqual(variableValues.get('sluice-brokers')!.get('broker')!.options, ['0', '1', '2']);
+    const topics = variableValues.get('sluice-topics')!.get('topic')!.options;
+    assert.ok(topics.includes('clicks') && topics.includes('orders'), `topics: ${topics.join(', ')}`);
+    assert.deepEqual(variableValues.get('sluice-consumer-groups')!.get('group')!.options, ['analytics', 'billing']);
+    // Without SASL the brokers tag every client's traffic as user ANONYMOUS.
+    assert.ok(variableValues.get('sluice-clients')!.get('user')!.options.includes('ANONYMOUS'));
+    for (const id of ['analytics', 'billing', 'clickstream', 'core-orders']) {
+      assert.ok(variableValues.get('sluice-clients')!.get('client_id')!.options.includes(id), `client-id ${id} missing`);
+    }
+  });
+
+  test('every panel query returns rows over the raw samples, except the ones a short run cannot fill', async (t) => {
+    const range = shortRange();
+    const empty: string[] = [];
+    let queries = 0;
+    for (const d of boards) {
+      const variables = variableValues.get(d.uid!) ?? await evaluateVariables(d, range);
+      for (const p of panelsOf(d)) {
+        for (const target of targetsOf(p)) {
+          const rows = await runTarget(d, p, target, range, variables);
+          queries++;
+          if (rows.length === 0) empty.push(`${d.uid} / ${p.title} / ${target.refId}`);
+        }
+      }
+    }
+    t.diagnostic(`${queries} queries over ${Math.round((range.to - range.from) / 1000)} s of raw samples`);
+    assert.deepEqual(empty.sort(), Object.keys(EMPTY_IN_SHORT_RUN).sort());
+  });
+
+  test('the event annotations find the broker stop', async () => {
+    for (const d of boards) {
+      const variables = variableValues.get(d.uid!)!;
+      for (const a of d.annotations?.list ?? []) {
+        const target = a.target as unknown as Target | undefined;
+        if (target?.rawSql === undefined) continue;
+        const sql = grafanaSql(target.rawSql, shortRange(), variables, { maxDataPoints: SCREEN_PX, minInterval: MIN_INTERVAL });
+        const rows = (await run.client.query<{ text: string }>(sql)).rows;
+        assert.ok(rows.some((r) => r.text === 'broker_down: broker 2'), `${d.uid}: ${JSON.stringify(rows)}`);
+      }
+    }
+  });
+
+  /** Rows of one target of one board's panel over `range`. */
+  async function rowsOf(uid: string, title: string, refId: string, range: TimeRange): Promise<Record<string, unknown>[]> {
+    const d = boards.find((b) => b.uid === uid)!;
+    const p = panelsOf(d).find((x) => x.title === title);
+    assert.ok(p !== undefined, `${uid} has no panel ${title}`);
+    const target = targetsOf(p).find((x) => x.refId === refId)!;
+    return runTarget(d, p, target, range, variableValues.get(uid) ?? await evaluateVariables(d, range));
+  }
+
+  test('the values are the ones the run produced', async () => {
+    const range = shortRange();
+    assert.deepEqual(await rowsOf('sluice-fleet', 'Clusters', 'A', range), [{ metric: 'clusters', value: '1' }]);
+    // Broker 2 was stopped before the end.
+    assert.deepEqual(await rowsOf('sluice-fleet', 'Brokers up', 'A', range), [{ metric: 'brokers up', value: 2 }]);
+    const up = await rowsOf('sluice-brokers', 'Broker up', 'A', range);
+    const last = (legend: string): unknown => up.filter((r) => r.metric === legend).at(-1)?.value;
+    assert.deepEqual([last('dash broker 0'), last('dash broker 1'), last('dash broker 2')], [1, 1, 0]);
+    // Buckets are multiples of $__interval: the data source's 15 s minimum at this range.
+    assert.deepEqual(up.filter((r) => Number(r.time) % 15 !== 0), []);
+
+    const firing = (await rowsOf('sluice-alerts', 'Firing over time', 'A', range)).map((r) => r.metric);
+    assert.ok(firing.includes('DashboardBrokersAlive'), `firing: ${[...new Set(firing)].join(', ')}`);
+    // Every notification went to both webhooks: the one that accepts and the one that answers 400.
+    const [sent] = await rowsOf('sluice-alerts', 'Notifications sent', 'A', range);
+    const [failed] = await rowsOf('sluice-alerts', 'Notifications failed', 'A', range);
+    assert.ok(Number(sent!.value) >= 1);
+    assert.equal(failed!.value, sent!.value);
+
+    const statuses = new Set((await rowsOf('sluice-throttling', 'Decisions', 'A', range)).map((r) => r.metric));
+    assert.ok(statuses.has('applied'), `decision statuses: ${[...statuses].join(', ')}`);
+    const models = await rowsOf('sluice-throttling', 'Load model and capacity per broker', 'A', range);
+    assert.deepEqual(models.map((r) => [r.broker, r['capacity in B/s']]), [['0', 300 * 1024], ['1', 300 * 1024], ['2', 300 * 1024]]);
+  });
+
+  test('long ranges read the rollups: one bucket an hour from samples_1h', async () => {
+    const to = run.endedAt + 5_000;
+    const rows = await rowsOf('sluice-brokers', 'Request handler idle', 'A', { from: to - 30 * DAY, to });
+    assert.ok(rows.length > 0);
+    assert.deepEqual(rows.filter((r) => Number(r.time) % 3600 !== 0), []);
+    const direct = await run.client.query<{ n: string }>(
+      `SELECT count(DISTINCT (h.series_id, h.bucket)) AS n FROM samples_1h h JOIN series s ON s.id = h.series_id JOIN metric m ON m.id = s.metric_id
+       WHERE m.name = 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent'`);
+    assert.equal(rows.length, Number(direct.rows[0]!.n));
+  });
+
+  for (const [tier, days] of [['1-minute', 1], ['1-hour', 30]] as const) {
+    test(`over a ${days}-day range every query succeeds on the ${tier} rollup and the gauges return rows`, async () => {
+      const range: TimeRange = { from: run.endedAt + 5_000 - days * DAY, to: run.endedAt + 5_000 };
+      const empty: string[] = [];
+      for (const d of boards) {
+        const variables = await evaluateVariables(d, range);
+        for (const p of panelsOf(d)) {
+          for (const target of targetsOf(p)) {
+            const rows = await runTarget(d, p, target, range, variables);
+            const key = `${d.uid} / ${p.title} / ${target.refId}`;
+            // A counter's rate needs two buckets; a run shorter than a bucket has one.
+            if (rows.length === 0 && !target.rawSql.includes('rate of a counter') && !(key in EMPTY_IN_SHORT_RUN)) empty.push(key);
+          }
+        }
+      }
+      assert.deepEqual(empty, []);
+    });
+  }
+});
