@@ -74,12 +74,6 @@ export interface DecideOptions {
   readonly firingTrafficAlerts?: readonly string[];
 }
 
-/**
- * A throttled client whose rate (the brokers' windowed rate, which Kafka holds at the quota) is
- * at least this fraction of its quota is being held back by it.
- */
-export const AT_QUOTA = 0.9;
-
 /** The principal name Kafka gives unauthenticated clients. */
 export const ANONYMOUS_USER = 'ANONYMOUS';
 
@@ -191,12 +185,12 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
       } else if (state === 'headroom' && memory.baselines.has(memoryKey) && m.current !== undefined) {
         // Relax: once the client's demand fits again, the operator's setting comes back. A client
-        // still held back by its quota (throttled, and running at it) is only raised, a guarded
-        // step a round: its demand is then known only to be at least what its throttle time
-        // shows, and a consumer catching up on a backlog would take the whole network back at
-        // once. One throttled only by the quota window's memory of a burst that has ended runs
-        // well under its quota and is set free.
-        const held = m.reading.throttleMs > 0 && m.reading.rate >= AT_QUOTA * m.current;
+        // still held back by its quota (throttled within the brokers' last quota window) is only
+        // raised, a guarded step a round: its demand is then known only to be at least what its
+        // throttle time shows (a throttled fetch is answered empty and not counted, so a consumer
+        // catching up on a backlog looks little over its quota), and set free it would take the
+        // whole network back at once.
+        const held = m.reading.throttleMs > 0;
         if (!held && !a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
           proposed = baseline ?? null;
           reason = `headroom: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
