@@ -5,6 +5,8 @@
  * one with its evidence. After a round that raised quotas, the next round checks the effect: if
  * the cluster got worse, those increases are rolled back.
  *
+ * In `recommend` mode each entity's quota has at most one pending recommendation, the latest.
+ *
  * Contract: `start` returns at once; a round never overlaps the previous one; a failed round is
  * logged and counted, and the next one runs as usual; nothing is half-applied (the actuator
  * validates a batch before applying it, and the audit says what happened either way).
@@ -147,6 +149,7 @@ export class ThrottleLoop {
         });
         if (auto) toApply.push({ id, change: { entity: p.entity, key: p.quotaKey, value: p.newValue ?? null }, baseline: p.oldValue ?? null });
         else this.changes.inc({ cluster, status });
+        if (status === 'pending') await this.supersede(p.entityKey, p.quotaKey, id, now);
       }
       if (toApply.length > 0) await this.push(toApply, now, 'sluice (auto)');
       for (const d of await audit.list({ cluster, from: now, to: now })) decisions.push(d);
@@ -198,6 +201,17 @@ export class ThrottleLoop {
       if (stored) done.push(stored);
     }
     return done;
+  }
+
+  /**
+   * A new recommendation for an entity's quota replaces the ones before it, which expire: the API
+   * lists one current recommendation per entity, and applying an older one is refused.
+   */
+  private async supersede(entityKey: string, quotaKey: string, by: number, now: number): Promise<void> {
+    const { cluster, audit } = this.options;
+    for (const d of await audit.list({ cluster, entityKey, status: 'pending' })) {
+      if (d.id !== by && d.quotaKey === quotaKey) await audit.settle(d.id, 'expired', now, undefined, `superseded by recommendation ${by}`);
+    }
   }
 
   /** Pending recommendations older than two intervals expire: their evidence is old. */

@@ -87,6 +87,19 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.deepEqual(await loop.apply(id, 'alice'), { ok: false, status: 409, error: `recommendation ${id} is applied, not pending` });
       assert.deepEqual(await loop.apply(987_654, 'alice'), { ok: false, status: 404, error: 'no recommendation 987654 for cluster east' });
 
+      // A newer recommendation for the same quota supersedes the pending one: one current recommendation per entity.
+      await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+      const again = loopFor('recommend');
+      await again.loop.round();
+      again.clock.advance(60_000);
+      const earlier = (await again.loop.round())!.decisions.find((d) => d.status === 'pending')!;
+      again.clock.advance(60_000);
+      const later = (await again.loop.round())!.decisions.find((d) => d.status === 'pending')!;
+      assert.deepEqual((await again.audit.list({ cluster: 'east', status: 'pending' })).map((d) => [d.id, d.entityKey]), [[later.id, 'user=batch,client-id=loader']]);
+      const superseded = (await again.audit.get(earlier.id))!;
+      assert.deepEqual([superseded.status, superseded.error], ['expired', `superseded by recommendation ${later.id}`]);
+      assert.deepEqual(await again.loop.apply(earlier.id, 'alice'), { ok: false, status: 409, error: `recommendation ${earlier.id} is expired, not pending` });
+
       // A recommendation left for more than two intervals expires instead of being applied on old evidence.
       await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
       const other = loopFor('recommend');
