@@ -63,7 +63,8 @@ function published(s: Service): number[] {
 
 let config: SluiceConfig;
 before(async () => {
-  config = await loadSluiceConfig(join(root, 'sluice.compose.yaml'));
+  // Without environment overrides: DATABASE_URL of the test run must not replace the file's store.url.
+  config = await loadSluiceConfig(join(root, 'sluice.compose.yaml'), {});
 });
 
 test('the stack: three KRaft brokers of the official image, node_exporter, PostgreSQL, Grafana, a mail catcher and Sluice built here', () => {
@@ -120,6 +121,8 @@ test('Sluice\'s config names the stack\'s brokers, exporters, database, mail cat
   const pgEnv = services.postgres!.environment!;
   assert.deepEqual([db.hostname, db.port, decodeURIComponent(db.username), decodeURIComponent(db.password), db.pathname.slice(1)], ['postgres', '5432', pgEnv.POSTGRES_USER, pgEnv.POSTGRES_PASSWORD, pgEnv.POSTGRES_DB]);
   assert.equal(sluice.depends_on?.postgres?.condition, 'service_healthy');
+  // DATABASE_URL would override store.url.
+  assert.equal(sluice.environment?.DATABASE_URL, undefined);
 
   const [cluster] = config.clusters;
   assert.equal(config.clusters.length, 1);
