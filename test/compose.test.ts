@@ -80,6 +80,9 @@ test('the stack: three KRaft brokers of the official image, node_exporter, Postg
     assert.match(env.KAFKA_ADVERTISED_LISTENERS!, new RegExp(`PLAINTEXT://${name}:9092`));
     voters.push(`${env.KAFKA_NODE_ID}@${name}:${/CONTROLLER:\/\/:(\d+)/.exec(env.KAFKA_LISTENERS!)![1]}`);
     assert.deepEqual(k.depends_on, { 'jmx-agent': { condition: 'service_completed_successfully' } });
+    // The log dir is a volume of its own, so a broker's data survives a restart.
+    const logDir = mounts(k).find((m) => m.target === env.KAFKA_LOG_DIRS);
+    assert.ok(logDir !== undefined && !logDir.source.startsWith('.'), `${name}: ${env.KAFKA_LOG_DIRS} is not on a volume`);
   }
   assert.equal(services['kafka-1']!.environment!.KAFKA_CONTROLLER_QUORUM_VOTERS, voters.join(','));
   assert.match(services['node-exporter']!.image!, /^prom\/node-exporter:/);

@@ -14,6 +14,8 @@ test('time macros: BETWEEN on UTC RFC 3339 times, quoted bounds, floor of epoch'
   assert.equal(expandMacros('SELECT $__timeGroupAlias(ts, 5m), avg(v)', range), 'SELECT floor(extract(epoch from ts)/300)*300 AS "time", avg(v)');
   assert.equal(expandMacros(`$__timeGroup(t, '1h')`, range), 'floor(extract(epoch from t)/3600)*3600');
   assert.equal(expandMacros('$__timeGroup(t, 30d)', range), 'floor(extract(epoch from t)/2.592e+06)*2.592e+06');
+  assert.equal(expandMacros('SELECT $__timeGroup(ts, 1m), v', range), 'SELECT floor(extract(epoch from ts)/60)*60 AS "time", v');
+  assert.equal(expandMacros('ORDER BY $__timeGroup(ts, 1m, NULL)', range), 'ORDER BY floor(extract(epoch from ts)/60)*60');
   assert.equal(expandMacros('$__unixEpochFilter(t)', range), 't >= 1492750877 AND t <= 1492751177');
   assert.equal(expandMacros('$__time(c)', range), 'c AS "time"');
   // Arguments end at the first ")": a call inside a macro is cut, as in Grafana.

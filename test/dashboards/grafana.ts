@@ -12,7 +12,8 @@
  * 3. the data source expands its macros: `$__timeFilter(c)` → `c BETWEEN '<from>' AND '<to>'`
  *    (UTC, RFC 3339 with the fraction trimmed), `$__timeFrom()` / `$__timeTo()` → the quoted
  *    times, `$__timeGroup(c, interval)` → `floor(extract(epoch from c)/<s>)*<s>`,
- *    `$__timeGroupAlias` the same `AS "time"`, `$__unixEpochFilter(c)` on epoch seconds. A macro's
+ *    `$__timeGroupAlias` the same `AS "time"` (as is `$__timeGroup` directly followed by a comma),
+ *    `$__unixEpochFilter(c)` on epoch seconds. A macro's
  *    arguments end at the first `)`, as Grafana's pattern has it: a macro cannot take a call.
  *    (https://grafana.com/docs/grafana/latest/datasources/postgres/query-editor/#macros)
  */
@@ -126,12 +127,17 @@ export function expandMacros(sql: string, range: TimeRange): string {
   const from = rfc3339Nano(range.from);
   const to = rfc3339Nano(range.to);
   const group = (args: string[]): string => {
+    // A third argument (NULL, previous or a value) sets how Grafana fills gaps in the result; the SQL is the same.
     if (args.length < 2) throw new Error('$__timeGroup needs a time column and an interval');
     const seconds = goFloat(parseInterval(args[1]!.replace(/'/g, ''), range.to) / 1000);
     return `floor(extract(epoch from ${args[0]})/${seconds})*${seconds}`;
   };
-  return sql.replace(/\$([_a-zA-Z0-9]+)\(([^)]*)\)/g, (_whole, name: string, rawArgs: string) => {
+  return sql.replace(/\$([_a-zA-Z0-9]+)\(([^)]*)\)/g, (whole: string, macro: string, rawArgs: string) => {
     const args = rawArgs.split(',').map((a) => a.trim());
+    // Before Grafana 5.3 $__timeGroup added the alias itself: directly followed by a comma (at the
+    // macro's first occurrence in the query), it still does.
+    const first = sql.indexOf(whole);
+    const name = macro === '__timeGroup' && first >= 0 && sql[first + whole.length] === ',' ? '__timeGroupAlias' : macro;
     const column = (): string => {
       if (args[0] === undefined || args[0] === '') throw new Error(`missing time column argument for macro ${name}`);
       return args[0];
