@@ -195,6 +195,7 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
   const phase = options.rulesStart ?? meta.rulesStart ?? from;
   const rulesAt = phase + Math.max(0, Math.ceil((from - phase) / gridMs)) * gridMs;
   clock.setTimeout(() => rules.start(), rulesAt - from);
+  const ruleStepMs = rules.groups().map((g) => Math.round(g.intervalSeconds * 1000)).reduce(gcd);
   let lastEvict = from;
   try {
     for (;;) {
@@ -205,7 +206,8 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
       await rules.idle();
       while (rounds.length > 0) await rounds.shift();
       await dispatcher.idle();
-      observe();
+      // Alerts and rule status change only when rules evaluate: on their grid.
+      if (next >= rulesAt && (next - rulesAt) % ruleStepMs === 0) observe();
       if (next - lastEvict >= 600_000) {
         feed.head.evict(next);
         lastEvict = next;

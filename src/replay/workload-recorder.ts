@@ -10,7 +10,7 @@
  *   node --import tsx src/replay/workload-recorder.ts fixtures/incidents/broker-down [...]
  */
 import { writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
@@ -139,7 +139,7 @@ export async function recordWorkload(options: WorkloadRecordOptions): Promise<{ 
     await app.store.writer.flush();
     const fixture = await recordFromDb(app.store.db, {
       cluster: options.name, from, to, name: options.name, description: options.description, incidentStart: from + options.incidentStartMs,
-      scrapeIntervalSeconds: every, source: { scenario: options.scenarioFile, command: 'src/replay/workload-recorder.ts' },
+      scrapeIntervalSeconds: every, source: { scenario: relative(process.cwd(), resolve(options.scenarioFile)), command: 'src/replay/workload-recorder.ts' },
     });
     const k = options.stretch ?? 1;
     if (k !== 1) {
