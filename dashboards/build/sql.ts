@@ -46,9 +46,10 @@ export function lit(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Which series a panel reads: one metric, label conditions on `s.labels`, and a legend. */
+/** Which series a panel reads: metric names, label conditions on `s.labels`, and a legend. */
 export interface Selection {
-  readonly metric: string;
+  /** One metric, or several whose series combine under their legends (e.g. produce + replication bytes). */
+  readonly metric: string | readonly string[];
   /** SQL conditions on `s` (a `series` row), ANDed. */
   readonly where?: readonly string[];
   /** SQL expression on `s` naming the series' legend (the `metric` column Grafana reads). */
@@ -56,8 +57,13 @@ export interface Selection {
 }
 
 /** The `sel` CTE: ids and legends of the selected series. */
+/** `m.name = …` or `m.name IN (…)`. */
+function nameIs(metric: string | readonly string[]): string {
+  return typeof metric === 'string' ? `m.name = ${lit(metric)}` : `m.name IN (${metric.map(lit).join(', ')})`;
+}
+
 function selCte(sel: Selection): string {
-  const where = [`m.name = ${lit(sel.metric)}`, ...(sel.where ?? [])].join('\n    AND ');
+  const where = [nameIs(sel.metric), ...(sel.where ?? [])].join('\n    AND ');
   return `sel AS (
   SELECT s.id, ${sel.legend} AS legend
   FROM series s JOIN metric m ON m.id = s.metric_id
@@ -124,21 +130,60 @@ GROUP BY 1, 2
 ORDER BY 1, 2`;
 }
 
-/** Two selections combined per legend and bucket: `time`, `metric`, `value` = `expr` of `$a` and `$b`. */
-export function ratio(a: SeriesQuery, b: SeriesQuery, expr = '$a / nullif($b, 0)'): string {
-  const side = (name: string, q: SeriesQuery): string => {
+/**
+ * Several selections combined per legend and bucket: `time`, `metric`, `value` = `expr`, where
+ * `$name` stands for the value of side `name`. The first side decides which legends and buckets
+ * there are; the others join to it and are NULL where they have no value (so `greatest` and
+ * `coalesce` in `expr` can do without them). Buckets whose value comes out NULL are left out.
+ */
+export function combine(sides: Readonly<Record<string, SeriesQuery>>, expr: string): string {
+  const names = Object.keys(sides);
+  const ctes = names.map((name) => {
+    const q = sides[name]!;
     const inner = bucketed(q).replace(/^WITH /, '');
-    return `${name} AS (
+    return `side_${name} AS (
   WITH ${inner}
   SELECT per.bucket, sel.legend, ${q.combine ?? 'sum'}(per.v) AS v FROM per JOIN sel ON sel.id = per.series_id GROUP BY 1, 2
 )`;
-  };
-  const value = expr.replace(/\$a/g, 'a.v').replace(/\$b/g, 'b.v');
-  return `WITH ${side('a', a)},
-${side('b', b)}
-SELECT a.bucket AS "time", a.legend AS metric, ${value} AS value
-FROM a JOIN b ON b.bucket = a.bucket AND b.legend = a.legend
+  });
+  const [first, ...rest] = names as [string, ...string[]];
+  const joins = rest.map((n) => `LEFT JOIN side_${n} ON side_${n}.bucket = side_${first}.bucket AND side_${n}.legend = side_${first}.legend`).join('\n');
+  const value = expr.replace(/\$(\w+)/g, (_, n: string) => {
+    if (!names.includes(n)) throw new Error(`combine: no side named ${n}`);
+    return `side_${n}.v`;
+  });
+  return `WITH ${ctes.join(',\n')}
+SELECT * FROM (
+  SELECT side_${first}.bucket AS "time", side_${first}.legend AS metric, ${value} AS value
+  FROM side_${first}
+  ${joins.replace(/\n/g, '\n  ')}
+) combined
+WHERE value IS NOT NULL
 ORDER BY 1, 2`;
+}
+
+/** `a` over `b` (or another `expr` of `$a` and `$b`) per legend and bucket. */
+export function ratio(a: SeriesQuery, b: SeriesQuery, expr = '$a / nullif($b, 0)'): string {
+  return combine({ a, b }, expr);
+}
+
+/**
+ * Broker utilization as the quota loop computes it (src/throttle/signals.ts): the largest of
+ * 1 - request handler idle, (bytes in + replication in) / network-in capacity and (bytes out +
+ * replication out) / network-out capacity, per legend of the broker series selected by `where`.
+ */
+export function utilization(where: readonly string[], legend: string): string {
+  const traffic = (direction: 'in' | 'out'): SeriesQuery => ({
+    metric: [`kafka_server_brokertopicmetrics_bytes${direction}_total`, `kafka_server_brokertopicmetrics_replicationbytes${direction}_total`],
+    where: [...where, `NOT s.labels ? 'topic'`], legend, kind: 'counter',
+  });
+  const capacity = (direction: 'in' | 'out'): SeriesQuery => ({
+    metric: 'sluice_broker_network_capacity_bytes_per_second', where: [...where, `${label('direction')} = ${lit(direction)}`], legend, combine: 'max',
+  });
+  return combine({
+    idle: { metric: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', where, legend, combine: 'avg' },
+    bytes_in: traffic('in'), capacity_in: capacity('in'), bytes_out: traffic('out'), capacity_out: capacity('out'),
+  }, 'greatest(1 - $idle, $bytes_in / nullif($capacity_in, 0), $bytes_out / nullif($capacity_out, 0))');
 }
 
 /** Options of a latest-value query. */
@@ -178,7 +223,7 @@ ORDER BY 1`;
 /** A latest-value CTE named `name` with columns (key, v): one row per key, for joining several metrics in a table (ended series left out). */
 export function latestCte(name: string, q: Selection & { readonly combine?: Combine }): string {
   const combine = q.combine ?? 'sum';
-  const where = [`m.name = ${lit(q.metric)}`, ...(q.where ?? [])].join(' AND ');
+  const where = [nameIs(q.metric), ...(q.where ?? [])].join(' AND ');
   return `${name} AS (
   SELECT k.key, ${combine === 'count' ? 'count(*)' : `${combine}(k.v)`} AS v FROM (
     SELECT DISTINCT ON (x.series_id) x.series_id, ${q.legend} AS key, x.value AS v

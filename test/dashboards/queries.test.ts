@@ -121,17 +121,21 @@ describe('dashboards against PostgreSQL filled by a collection run', {
     const range = shortRange();
     const empty: string[] = [];
     let queries = 0;
+    let slowest = { ms: 0, what: '' };
     for (const d of boards) {
       const variables = variableValues.get(d.uid!) ?? await evaluateVariables(d, range);
       for (const p of panelsOf(d)) {
         for (const target of targetsOf(p)) {
+          const started = performance.now();
           const rows = await runTarget(d, p, target, range, variables);
+          const ms = performance.now() - started;
+          if (ms > slowest.ms) slowest = { ms, what: `${d.uid} / ${p.title} / ${target.refId}` };
           queries++;
           if (rows.length === 0) empty.push(`${d.uid} / ${p.title} / ${target.refId}`);
         }
       }
     }
-    t.diagnostic(`${queries} queries over ${Math.round((range.to - range.from) / 1000)} s of raw samples`);
+    t.diagnostic(`${queries} queries over ${Math.round((range.to - range.from) / 1000)} s of raw samples; slowest ${slowest.ms.toFixed(0)} ms: ${slowest.what}`);
     assert.deepEqual(empty.sort(), Object.keys(EMPTY_IN_SHORT_RUN).sort());
   });
 
@@ -171,6 +175,12 @@ describe('dashboards against PostgreSQL filled by a collection run', {
     assert.ok(last('dash broker 2') < 1, `broker 2's last bucket: ${last('dash broker 2')}`);
     // Buckets are multiples of $__interval: the data source's 15 s minimum at this range.
     assert.deepEqual(up.filter((r) => Number(r.time) % 15 !== 0), []);
+
+    // Utilization as the quota loop sees it, for every broker, from the pressure the workload made.
+    const utilization = await rowsOf('sluice-brokers', 'Utilization', 'A', range);
+    assert.deepEqual([...new Set(utilization.map((r) => r.metric))].sort(), ['dash broker 0', 'dash broker 1', 'dash broker 2']);
+    for (const r of utilization) assert.ok(Number(r.value) >= 0 && Number(r.value) < 10, `utilization ${String(r.value)}`);
+    assert.ok(utilization.some((r) => Number(r.value) > 0.2), 'no broker under load');
 
     const firing = (await rowsOf('sluice-alerts', 'Firing over time', 'A', range)).map((r) => r.metric);
     assert.ok(firing.includes('DashboardBrokersAlive'), `firing: ${[...new Set(firing)].join(', ')}`);

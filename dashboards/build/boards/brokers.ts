@@ -1,7 +1,7 @@
 /** Brokers and hosts: traffic against capacity, utilization, request handlers, latency, CPU, disk, network. */
 import { type Board, codes, stateTimeline, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latestCte, ratio, series } from '../sql.ts';
+import { inVar, label, latestCte, ratio, series, utilization } from '../sql.ts';
 
 const brokers = [inVar('cluster', 'cluster'), inVar('broker', 'broker')];
 const allTopics = [...brokers, `NOT s.labels ? 'topic'`];
@@ -28,11 +28,8 @@ export const brokers_: Board = {
       { sql: series({ metric: 'kafka_server_brokertopicmetrics_bytesout_total', where: allTopics, legend: `${brokerLegend} || ' fetch'`, kind: 'counter' }) },
       { sql: series({ metric: 'kafka_server_brokertopicmetrics_replicationbytesout_total', where: brokers, legend: `${brokerLegend} || ' replication'`, kind: 'counter' }) },
       { sql: series({ metric: 'sluice_broker_network_capacity_bytes_per_second', where: [...brokers, `${label('direction')} = 'out'`], legend: `${brokerLegend} || ' capacity'`, combine: 'max' }) }),
-    timeseries({ title: 'Network-in utilization', description: 'Bytes in (produce + replication) over network-in capacity: what the quota loop steers below its target', w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: [{ value: 0.7, color: 'orange' }, { value: 0.9, color: 'red' }] },
-      { sql: ratio(
-        { metric: 'kafka_server_brokertopicmetrics_bytesin_total', where: allTopics, legend: brokerLegend, kind: 'counter' },
-        { metric: 'sluice_broker_network_capacity_bytes_per_second', where: [...brokers, `${label('direction')} = 'in'`], legend: brokerLegend, combine: 'max' },
-      ) }),
+    timeseries({ title: 'Utilization', description: 'What the quota loop steers below its target, per broker: the largest of request handler busy (1 - idle), bytes in (produce + replication) over network-in capacity and bytes out over network-out capacity. Brokers that export no capacity (Apache Kafka) show handler busy only', w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: [{ value: 0.7, color: 'orange' }, { value: 0.9, color: 'red' }] },
+      { sql: utilization(brokers, brokerLegend) }),
     timeseries({ title: 'Request handler idle', description: 'Fraction of request handler time idle (RequestHandlerAvgIdlePercent); below 0.3 the broker queues requests', w: 12, h: 8, unit: 'percentunit', min: 0, max: 1 },
       { sql: series({ metric: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', where: brokers, legend: brokerLegend, combine: 'avg' }) }),
     timeseries({ title: 'Request latency p99', description: 'Total time p99 of produce and fetch requests (RequestMetrics TotalTimeMs)', w: 12, h: 8, unit: 'ms' },

@@ -5,7 +5,7 @@
  */
 import { type Board, codes, stateTimeline, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latestCte, ratio } from '../sql.ts';
+import { inVar, label, latestCte, utilization } from '../sql.ts';
 
 const DECISIONS = `quota_decisions WHERE $__timeFilter(ts) AND cluster IN ($cluster)`;
 const STATE_CODE = `CASE state WHEN 'headroom' THEN 0 WHEN 'steady' THEN 1 WHEN 'pressured' THEN 2 WHEN 'overloaded' THEN 3 END`;
@@ -58,11 +58,8 @@ GROUP BY 1, 2 ORDER BY 1, 2` }),
       { sql: `SELECT $__timeGroupAlias(ts, $__interval), cluster || ' ' || (evidence->>'direction') AS metric, avg((evidence->>'capacity')::float8) AS value
 FROM ${DECISIONS} AND evidence ? 'capacity' AND evidence ? 'direction'
 GROUP BY 1, 2 ORDER BY 1, 2` }),
-    timeseries({ title: 'Network-in utilization', description: 'Bytes in over network-in capacity per broker: the signal the diagnosis compares with the target', w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: [{ value: 0.7, color: 'orange' }, { value: 0.9, color: 'red' }] },
-      { sql: ratio(
-        { metric: 'kafka_server_brokertopicmetrics_bytesin_total', where: [...brokers, `NOT s.labels ? 'topic'`], legend: brokerLegend, kind: 'counter' },
-        { metric: 'sluice_broker_network_capacity_bytes_per_second', where: [...brokers, `${label('direction')} = 'in'`], legend: brokerLegend, combine: 'max' },
-      ) }),
+    timeseries({ title: 'Broker utilization', description: 'The signal the diagnosis compares with the target, per broker: the largest of handler busy, network in and network out over capacity', w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: [{ value: 0.7, color: 'orange' }, { value: 0.9, color: 'red' }] },
+      { sql: utilization(brokers, brokerLegend) }),
     timeseries({ title: 'Decisions', description: 'Quota decisions per interval by outcome: pending (recommended), applied, skipped by a guardrail, failed, expired', w: 12, h: 8, unit: 'short', bars: true, stack: true },
       { sql: `SELECT $__timeGroupAlias(ts, $__interval), status AS metric, count(*) AS value FROM ${DECISIONS} GROUP BY 1, 2 ORDER BY 1, 2` }),
     timeseries({ title: 'Recommended vs applied', description: 'Per entity and quota: the value the allocation proposed, and the value applied (auto mode, or applied through the API)', w: 24, h: 8, unit: 'Bps' },
