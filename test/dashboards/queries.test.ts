@@ -196,6 +196,21 @@ describe('dashboards against PostgreSQL filled by a collection run', {
     assert.deepEqual(models.map((r) => [r.broker, r['capacity in B/s']]), [['0', 300 * 1024], ['1', 300 * 1024], ['2', 300 * 1024]]);
   });
 
+  test('PostgreSQL reads only the tier the range calls for: raw partitions up to 6 h, samples_1m up to 7 days, samples_1h beyond', async () => {
+    const d = boards.find((b) => b.uid === 'sluice-brokers')!;
+    const p = panelsOf(d).find((x) => x.title === 'Request handler idle')!;
+    const to = run.endedAt + 5_000;
+    const tablesRead = async (days: number): Promise<string[]> => {
+      const range = { from: to - days * DAY, to };
+      const sql = grafanaSql(targetsOf(p)[0]!.rawSql, range, variableValues.get(d.uid!)!, { maxDataPoints: 800, minInterval: MIN_INTERVAL });
+      const plan = (await run.client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      return [...new Set([...plan.matchAll(/ on (samples(?:_1m|_1h)?)_\d+/g)].map((m) => m[1]!))].sort();
+    };
+    assert.deepEqual(await tablesRead(0.25), ['samples']);
+    assert.deepEqual(await tablesRead(1), ['samples_1m']);
+    assert.deepEqual(await tablesRead(30), ['samples_1h']);
+  });
+
   test('long ranges read the rollups: one bucket an hour from samples_1h', async () => {
     const to = run.endedAt + 5_000;
     const rows = await rowsOf('sluice-brokers', 'Request handler idle', 'A', { from: to - 30 * DAY, to });
