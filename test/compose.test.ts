@@ -27,6 +27,7 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   hostname?: string;
+  healthcheck?: { test: string[] };
 }
 interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
 
@@ -165,6 +166,9 @@ test('each broker runs the JMX exporter agent with the config mounted where KAFK
     const agentMount = mounts(services[k]!).find((m) => m.source === agentVolume.source)!;
     assert.equal(agentPath, posix.join(agentMount.target, posix.relative(agentVolume.target, jar)));
     assert.equal(mountOf(k, './docker/kafka/jmx-exporter.yaml'), configPath);
+    // A Kafka tool run beside the broker must not start a second agent on the agent's port.
+    const check = services[k]!.healthcheck!.test.join(' ');
+    assert.match(check, /KAFKA_OPTS= \/opt\/kafka\/bin\/kafka-broker-api-versions\.sh --bootstrap-server localhost:9092/);
   }
 });
 
