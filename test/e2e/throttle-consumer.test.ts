@@ -81,6 +81,8 @@ before(async () => {
       intervals: { host: 60, cluster: 1, topics: 2, clients: 1 },
       timeouts: { requestMs: 2000, connectMs: 500, scrapeMs: 1000 },
     }],
+    // A free port: the API's default 8080 may be taken on the machine running the tests.
+    api: { port: 0 },
     rules: { files: [] },
     throttle: {
       mode: 'auto', interval: INTERVAL_S, window: 60, rateWindow: RATE_WINDOW_S, target: 0.7,
