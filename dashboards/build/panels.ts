@@ -9,6 +9,7 @@ import {
   TableCellDisplayMode, TableCellHeight, TooltipDisplayMode, VariableHide, VariableRefresh, VariableSort, VisibilityMode, VizOrientation,
   type AnnotationQuery, type Dashboard, type DataSourceRef, type FieldConfigSource, type Panel, type RowPanel, type ValueMapping, type VariableModel,
 } from '@grafana/schema';
+import { ALL, oneOf } from './sql.ts';
 import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen';
 import type { FieldConfig as TableFieldConfig, Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen';
 import type { FieldConfig as TimeSeriesFieldConfig, Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
@@ -184,11 +185,11 @@ function place(items: readonly Unplaced[]): (Panel | RowPanel)[] {
   });
 }
 
-/** A query variable over the store (multi-value, with All). */
+/** A query variable over the store: multi-value, with an All that queries test with `oneOf` (sql.ts). */
 export function variable(name: string, label: string, query: string, description: string): VariableModel {
   return {
     type: 'query', name, label, description, datasource, query,
-    refresh: VariableRefresh.onTimeRangeChanged, sort: VariableSort.alphabeticalAsc, multi: true, includeAll: true,
+    refresh: VariableRefresh.onTimeRangeChanged, sort: VariableSort.alphabeticalAsc, multi: true, includeAll: true, allValue: ALL,
     current: { selected: true, text: ['All'], value: ['$__all'] }, options: [], hide: VariableHide.dontHide,
   };
 }
@@ -216,7 +217,7 @@ function annotations(): AnnotationQuery[] {
       name: 'Cluster events', datasource, enable: true, iconColor: 'orange',
       target: {
         refId: 'Anno', datasource, editorMode: 'code', format: 'table', rawQuery: true,
-        rawSql: `SELECT ts AS "time", kind || ': ' || subject AS text, kind AS tags FROM events WHERE $__timeFilter(ts) AND cluster IN ($cluster) ORDER BY ts`,
+        rawSql: `SELECT ts AS "time", kind || ': ' || subject AS text, kind AS tags FROM events WHERE $__timeFilter(ts) AND ${oneOf('cluster', 'cluster')} ORDER BY ts`,
       } as AnnotationQuery['target'],
     },
   ];

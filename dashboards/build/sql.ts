@@ -36,9 +36,21 @@ export function label(name: string, alias = 's'): string {
   return `coalesce(${alias}.labels->>'${name}', '')`;
 }
 
-/** `label IN ($variable)`: the series' label is one of the variable's selected values. */
+/** What a variable's All stands for (its custom all value, inserted as it is): a literal no value equals. */
+export const ALL = `'__all'`;
+
+/**
+ * `expr` is one of the variable's selected values, or All is selected. All is the literal ALL
+ * rather than every option listed: a fleet has tens of thousands of topics, and a variable with
+ * no options would leave `IN ()`.
+ */
+export function oneOf(expr: string, variable: string): string {
+  return `(${expr} IN ($${variable}) OR ${ALL} IN ($${variable}))`;
+}
+
+/** The series' label is one of the variable's selected values (or All). */
 export function inVar(labelName: string, variable: string, alias = 's'): string {
-  return `${label(labelName, alias)} IN ($${variable})`;
+  return oneOf(label(labelName, alias), variable);
 }
 
 /** A SQL string literal. */

@@ -153,13 +153,29 @@ describe('dashboards against PostgreSQL filled by a collection run', {
   });
 
   /** Rows of one target of one board's panel over `range`. */
-  async function rowsOf(uid: string, title: string, refId: string, range: TimeRange): Promise<Record<string, unknown>[]> {
+  async function rowsOf(uid: string, title: string, refId: string, range: TimeRange, picked: Record<string, string[]> = {}): Promise<Record<string, unknown>[]> {
     const d = boards.find((b) => b.uid === uid)!;
     const p = panelsOf(d).find((x) => x.title === title);
     assert.ok(p !== undefined, `${uid} has no panel ${title}`);
     const target = targetsOf(p).find((x) => x.refId === refId)!;
-    return runTarget(d, p, target, range, variableValues.get(uid) ?? await evaluateVariables(d, range));
+    const variables = new Map(variableValues.get(uid) ?? await evaluateVariables(d, range));
+    for (const [name, current] of Object.entries(picked)) variables.set(name, { ...variables.get(name)!, current });
+    return runTarget(d, p, target, range, variables);
   }
+
+  test('picked variable values narrow the panels (multi-value, quoted as Grafana quotes them)', async () => {
+    const range = shortRange();
+    const legends = async (uid: string, title: string, picked: Record<string, string[]>): Promise<string[]> =>
+      [...new Set((await rowsOf(uid, title, 'A', range, picked)).map((r) => String(r.metric)))].sort();
+    assert.deepEqual(await legends('sluice-topics', 'Bytes in', {}), ['dash clicks', 'dash orders']);
+    assert.deepEqual(await legends('sluice-topics', 'Bytes in', { topic: ['orders'] }), ['dash orders']);
+    assert.deepEqual(await legends('sluice-topics', 'Bytes in', { topic: ['orders', 'clicks'] }), ['dash clicks', 'dash orders']);
+    assert.deepEqual(await legends('sluice-topics', 'Bytes in', { cluster: ["o'ther"] }), []);
+    assert.deepEqual(await legends('sluice-consumer-groups', 'Lag', { group: ['billing'] }), ['dash billing']);
+    assert.deepEqual(await legends('sluice-brokers', 'Request handler idle', { broker: ['0', '2'] }), ['dash broker 0', 'dash broker 2']);
+    // The brokers tag a client by the quota entity that applies: clickstream's quota is a client-id quota, so no user.
+    assert.deepEqual(await legends('sluice-clients', 'Produce rate vs quota', { client_id: ['clickstream'] }), ['(none) / clickstream']);
+  });
 
   test('the values are the ones the run produced', async () => {
     const range = shortRange();

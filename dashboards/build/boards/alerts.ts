@@ -5,10 +5,10 @@
  */
 import { type Board, stat, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, series } from '../sql.ts';
+import { inVar, label, oneOf, series } from '../sql.ts';
 
 const alerts = [inVar('cluster', 'cluster'), inVar('severity', 'severity')];
-const ACTIVE = `alert_state WHERE coalesce(labels->>'cluster', '') IN ($cluster) AND coalesce(labels->>'severity', '') IN ($severity)`;
+const ACTIVE = `alert_state WHERE ${oneOf(`coalesce(labels->>'cluster', '')`, 'cluster')} AND ${oneOf(`coalesce(labels->>'severity', '')`, 'severity')}`;
 const OUTBOX = `notify_outbox WHERE $__timeFilter(created_at)`;
 
 /** The alerts board. */

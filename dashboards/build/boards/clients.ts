@@ -1,7 +1,7 @@
 /** Clients and quotas: each user / client-id's byte rates against its quotas, throttle time, utilization, traffic by business group. */
 import { type Board, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { bucketed, inVar, label, latestCte, series } from '../sql.ts';
+import { bucketed, inVar, label, latestCte, oneOf, series } from '../sql.ts';
 
 const clients = [inVar('cluster', 'cluster'), inVar('user', 'user'), inVar('client_id', 'client_id')];
 /** `user / client-id` as Kafka names the quota entity; (none) for clients without a user. */
@@ -14,7 +14,7 @@ function byBusinessGroup(metric: string): string {
   return `${bucketed({ metric, where: clients, legend: `${label('cluster')} || '|' || ${entityKeyOf}` })},
 grp AS (
   SELECT DISTINCT ON (cluster, entity_key) cluster || '|' || entity_key AS key, evidence->>'group' AS name
-  FROM quota_decisions WHERE cluster IN ($cluster) AND evidence ? 'group'
+  FROM quota_decisions WHERE ${oneOf('cluster', 'cluster')} AND evidence ? 'group'
   ORDER BY cluster, entity_key, ts DESC
 )
 SELECT per.bucket AS "time", coalesce(grp.name, '(no decision yet)') AS metric, sum(per.v) AS value

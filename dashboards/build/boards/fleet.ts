@@ -1,7 +1,7 @@
 /** Fleet overview: every cluster at a glance (brokers up, alerts firing, partition health, throughput). */
 import { type Board, stat, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latest, latestCte, series } from '../sql.ts';
+import { inVar, label, latest, latestCte, oneOf, series } from '../sql.ts';
 
 const cluster = [inVar('cluster', 'cluster')];
 /** BrokerTopicMetrics series without a topic label: the broker's total over all topics. */
@@ -20,7 +20,7 @@ export const fleet: Board = {
     stat({ title: 'Brokers up', description: 'Brokers that answered the last probe, over all chosen clusters', w: 4, h: 4 },
       { sql: latest({ metric: 'sluice_cluster_brokers_alive', where: cluster, legend: `'brokers up'` }), format: 'table' }),
     stat({ title: 'Alerts firing', description: 'Alerts firing now (alert state of the rules engine)', w: 4, h: 4, thresholds: [{ value: 1, color: 'red' }] },
-      { sql: `SELECT 'firing' AS metric, count(*) AS value FROM alert_state WHERE state = 'firing' AND coalesce(labels->>'cluster', '') IN ($cluster)`, format: 'table' }),
+      { sql: `SELECT 'firing' AS metric, count(*) AS value FROM alert_state WHERE state = 'firing' AND ${oneOf(`coalesce(labels->>'cluster', '')`, 'cluster')}`, format: 'table' }),
     stat({ title: 'Offline partitions', description: 'Partitions without a leader', w: 4, h: 4, thresholds: [{ value: 1, color: 'red' }] },
       { sql: latest({ metric: 'sluice_cluster_offline_partitions', where: cluster, legend: `'offline'` }), format: 'table' }),
     stat({ title: 'Under-replicated partitions', description: 'Partitions whose ISR is smaller than their replica set', w: 4, h: 4, thresholds: [{ value: 1, color: 'orange' }] },

@@ -5,9 +5,9 @@
  */
 import { type Board, codes, stateTimeline, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latestCte, utilization } from '../sql.ts';
+import { inVar, label, latestCte, oneOf, utilization } from '../sql.ts';
 
-const DECISIONS = `quota_decisions WHERE $__timeFilter(ts) AND cluster IN ($cluster)`;
+const DECISIONS = `quota_decisions WHERE $__timeFilter(ts) AND ${oneOf('cluster', 'cluster')}`;
 const STATE_CODE = `CASE state WHEN 'headroom' THEN 0 WHEN 'steady' THEN 1 WHEN 'pressured' THEN 2 WHEN 'overloaded' THEN 3 END`;
 const brokers = [inVar('cluster', 'cluster'), inVar('broker', 'broker')];
 const brokerLegend = `${label('cluster')} || ' broker ' || ${label('broker')}`;
@@ -52,7 +52,7 @@ ORDER BY 1, 2`,
     timeseries({ title: 'Model R² per broker', description: 'Fit quality of each broker\'s load model over time; below guardrails.minR2 the loop changes nothing', w: 12, h: 8, unit: 'short', min: 0, max: 1 },
       { sql: `SELECT $__timeGroupAlias(q.ts, $__interval), q.cluster || ' broker ' || m.key AS metric, avg((m.value->>'r2')::float8) AS value
 FROM quota_decisions q, jsonb_each(q.evidence->'models') m
-WHERE $__timeFilter(q.ts) AND q.cluster IN ($cluster) AND m.value->>'r2' IS NOT NULL
+WHERE $__timeFilter(q.ts) AND ${oneOf('q.cluster', 'cluster')} AND m.value->>'r2' IS NOT NULL
 GROUP BY 1, 2 ORDER BY 1, 2` }),
     timeseries({ title: 'Client capacity at target', description: 'Client traffic one broker can take at the target utilization, by direction: what the allocation shares out', w: 12, h: 8, unit: 'Bps' },
       { sql: `SELECT $__timeGroupAlias(ts, $__interval), cluster || ' ' || (evidence->>'direction') AS metric, avg((evidence->>'capacity')::float8) AS value
@@ -67,7 +67,7 @@ GROUP BY 1, 2 ORDER BY 1, 2` }),
 FROM ${DECISIONS} AND proposed IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2` },
       { sql: `SELECT $__timeGroupAlias(t, $__interval), metric, avg(new_value) AS value
 FROM (SELECT coalesce(applied_at, ts) AS t, entity_key || ' ' || quota_key || ' applied' AS metric, new_value FROM quota_decisions
-      WHERE cluster IN ($cluster) AND status = 'applied' AND new_value IS NOT NULL) applied
+      WHERE ${oneOf('cluster', 'cluster')} AND status = 'applied' AND new_value IS NOT NULL) applied
 WHERE $__timeFilter(t)
 GROUP BY 1, 2 ORDER BY 1, 2` }),
     table({ title: 'Decisions', description: 'The newest 100 decisions in the range with their reason', w: 24, h: 9 }, {

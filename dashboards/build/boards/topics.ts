@@ -3,7 +3,8 @@ import { type Board, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
 import { inVar, label, latestCte, ratio, series } from '../sql.ts';
 
-const topics = [inVar('cluster', 'cluster'), inVar('topic', 'topic')];
+/** Per-topic series only: BrokerTopicMetrics also has each broker's total, without a topic label. */
+const topics = [inVar('cluster', 'cluster'), `s.labels ? 'topic'`, inVar('topic', 'topic')];
 const topicLegend = `${label('cluster')} || ' ' || ${label('topic')}`;
 
 /** The topics board. */
