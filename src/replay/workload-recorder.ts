@@ -60,6 +60,8 @@ export interface WorkloadRecordOptions {
   readonly ruleFiles?: readonly string[];
   /** Per-broker network capacity in, bytes/s (a small one makes the cluster feel pressure). */
   readonly networkInBytesPerSec?: number;
+  /** Also collect the hosts' node_exporter series (disk, CPU) from the brokers' endpoints. */
+  readonly hostMetrics?: boolean;
   /** false: leadership never moves back to preferred replicas by itself. */
   readonly autoLeaderRebalance?: boolean;
   /**
@@ -94,6 +96,8 @@ export async function recordWorkload(options: WorkloadRecordOptions): Promise<{ 
     name: options.name,
     bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
     metrics: nodes.map((n) => ({ url: `http://${running.host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
+    // The brokers' endpoints also serve node_exporter series for their hosts.
+    hosts: options.hostMetrics === true ? nodes.map((n) => `http://${running.host}:${n.metricsPort}/metrics`) : [],
     intervals: { host: every, cluster: every, topics: every, clients: every },
     timeouts: { requestMs: 5000, connectMs: 2000, scrapeMs: 5000 },
   };
@@ -190,6 +194,7 @@ export const recordingSchema = z.strictObject({
   rulesInterval: z.number().positive().default(30),
   networkInBytesPerSec: z.number().positive().optional(),
   autoLeaderRebalance: z.boolean().optional(),
+  hostMetrics: z.boolean().optional(),
   stretch: z.number().min(1).optional(),
 });
 
@@ -203,6 +208,7 @@ export async function recordFixtureDir(dir: string, logger: Logger, status: (lin
     ...(recording.networkInBytesPerSec === undefined ? {} : { networkInBytesPerSec: recording.networkInBytesPerSec }),
     ...(recording.autoLeaderRebalance === undefined ? {} : { autoLeaderRebalance: recording.autoLeaderRebalance }),
     ...(recording.stretch === undefined ? {} : { stretch: recording.stretch }),
+    ...(recording.hostMetrics === undefined ? {} : { hostMetrics: recording.hostMetrics }),
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
     logger, status,
   });
