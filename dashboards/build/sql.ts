@@ -33,7 +33,7 @@ const SPAN = '($__timeTo()::timestamptz - $__timeFrom()::timestamptz)';
 
 /** A label's value of series `s` ('' when the series has no such label). */
 export function label(name: string, alias = 's'): string {
-  return `coalesce(${alias}.labels->>'${name}', '')`;
+  return `coalesce(${alias}.labels->>${lit(name)}, '')`;
 }
 
 /** What a variable's All stands for (its custom all value, inserted as it is): a literal no value equals. */
@@ -68,12 +68,12 @@ export interface Selection {
   readonly legend: string;
 }
 
-/** The `sel` CTE: ids and legends of the selected series. */
 /** `m.name = …` or `m.name IN (…)`. */
 function nameIs(metric: string | readonly string[]): string {
   return typeof metric === 'string' ? `m.name = ${lit(metric)}` : `m.name IN (${metric.map(lit).join(', ')})`;
 }
 
+/** The `sel` CTE: ids and legends of the selected series. */
 function selCte(sel: Selection): string {
   const where = [nameIs(sel.metric), ...(sel.where ?? [])].join('\n    AND ');
   return `sel AS (
