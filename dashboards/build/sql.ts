@@ -12,7 +12,8 @@
  * - gauges read a sample's value (raw) or a bucket's `avg` (rollups); counters read the value
  *   (raw) or the bucket's `max` (the counter's last value when it did not reset) and become
  *   per-second rates between consecutive points, a reset counting from zero as Prometheus does;
- * - each series is averaged within a `$__interval` bucket first, then series sharing a legend are
+ * - each series is averaged within a `$__interval` bucket first (or its min or max, for states and
+ *   codes, so that a bucket shows a state that was seen, not a mean of two), then series sharing a legend are
  *   combined (`sum`, `max`, `avg`, ...), so a legend's value does not depend on how many samples
  *   each series had in the bucket.
  *
@@ -115,6 +116,8 @@ export type Combine = 'sum' | 'max' | 'min' | 'avg' | 'count';
 /** Options of a time series query. */
 export interface SeriesQuery extends Selection {
   readonly kind?: 'gauge' | 'counter';
+  /** How one series' values within a bucket become one (default `avg`; `min`/`max` for states and codes). */
+  readonly within?: 'avg' | 'min' | 'max';
   readonly combine?: Combine;
   /** SQL applied to each combined value, `$v` standing for it (e.g. `$v * 8`). */
   readonly scale?: string;
@@ -127,7 +130,7 @@ export function bucketed(q: SeriesQuery): string {
 ${ptsCte(kind)},
 ${valsCte(kind)},
 per AS (
-  SELECT $__timeGroup(t, $__interval) AS bucket, series_id, avg(v) AS v FROM vals GROUP BY 1, 2
+  SELECT $__timeGroup(t, $__interval) AS bucket, series_id, ${q.within ?? 'avg'}(v) AS v FROM vals GROUP BY 1, 2
 )`;
 }
 

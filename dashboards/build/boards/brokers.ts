@@ -19,7 +19,7 @@ export const brokers_: Board = {
   variables: [v.cluster, v.broker, v.instance],
   panels: [
     stateTimeline({ title: 'Broker up', description: 'Whether each broker answered the cluster collector\'s probe', w: 24, h: 5, mappings: codes([[0, 'down', 'red'], [1, 'up', 'green']]) },
-      { sql: series({ metric: 'sluice_cluster_broker_up', where: brokers, legend: brokerLegend, combine: 'min' }) }),
+      { sql: series({ metric: 'sluice_cluster_broker_up', where: brokers, legend: brokerLegend, within: 'min', combine: 'min' }) }),
     timeseries({ title: 'Traffic in vs capacity', description: 'Bytes/s produced and replicated into each broker, and its network-in capacity (sluice_broker_network_capacity_bytes_per_second, bundled brokers)', w: 12, h: 8, unit: 'Bps' },
       { sql: series({ metric: 'kafka_server_brokertopicmetrics_bytesin_total', where: allTopics, legend: `${brokerLegend} || ' produce'`, kind: 'counter' }) },
       { sql: series({ metric: 'kafka_server_brokertopicmetrics_replicationbytesin_total', where: brokers, legend: `${brokerLegend} || ' replication'`, kind: 'counter' }) },

@@ -21,7 +21,7 @@ export const groups_: Board = {
     timeseries({ title: 'Time lag', description: 'Seconds since the oldest unconsumed message was produced, largest over partitions (kafka_consumergroup_group_max_lag_seconds)', w: 12, h: 8, unit: 's' },
       { sql: series({ metric: 'kafka_consumergroup_group_max_lag_seconds', where: groups, legend: groupLegend, combine: 'max' }) }),
     stateTimeline({ title: 'Status', description: 'Burrow-style evaluation of each group\'s commits over its window: OK, WARN (lag growing), ERR (stopped, stalled or rewound partitions)', w: 24, h: 6, mappings: STATUS },
-      { sql: series({ metric: 'sluice_consumergroup_status', where: groups, legend: groupLegend, combine: 'max' }) }),
+      { sql: series({ metric: 'sluice_consumergroup_status', where: groups, legend: groupLegend, within: 'max', combine: 'max' }) }),
     timeseries({ title: 'Lag by topic', description: 'Messages behind per group and topic (kafka_consumergroup_group_topic_sum_lag)', w: 12, h: 8, unit: 'short' },
       { sql: series({ metric: 'kafka_consumergroup_group_topic_sum_lag', where: [...groups, inVar('topic', 'topic')], legend: `${groupLegend} || ' ' || ${label('topic')}` }) }),
     timeseries({ title: 'Members', description: 'Members of each group (DescribeGroups)', w: 12, h: 8, unit: 'short', decimals: 0 },
