@@ -11,6 +11,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { loadSluiceConfig, type SluiceConfig } from '../src/config/sluice.ts';
 import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
@@ -91,8 +92,24 @@ test('the stack: three KRaft brokers of the official image, node_exporter, Postg
   assert.match(services.grafana!.image!, /^grafana\/grafana:\d+\.\d+\.\d+$/);
   assert.match(services.mailpit!.image!, /^axllent\/mailpit:/);
   assert.equal(services.sluice!.build, '.');
-  const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => p.split(':')[0]));
+  const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => p.split(':').slice(0, -1).join(':')));
   assert.equal(new Set(hostPorts).size, hostPorts.length, `host ports used twice: ${hostPorts.join(', ')}`);
+});
+
+test('the file is valid against the Compose Specification schema and published ports stay on 127.0.0.1 (dclint)', () => {
+  const linter = new DCLinter({
+    quiet: true, debug: false, exclude: [],
+    // A rule left out is on: the style rules (key and service order, quoting) and no-build-and-image
+    // (the sluice service names the image it builds) are turned off.
+    rules: {
+      'no-duplicate-container-names': 2, 'no-duplicate-exported-ports': 2, 'no-unbound-port-interfaces': 2, 'no-version-field': 2,
+      'require-project-name-field': 2, 'service-image-require-explicit-tag': 2, 'service-container-name-regex': 2,
+      'no-build-and-image': 0, 'no-quotes-in-volumes': 0, 'require-quotes-in-ports': 0, 'service-dependencies-alphabetical-order': 0,
+      'service-keys-order': 0, 'service-ports-alphabetical-order': 0, 'services-alphabetical-order': 0, 'top-level-properties-order': 0,
+    },
+  });
+  const [result] = linter.lintFiles([join(root, 'docker-compose.yml')], false);
+  assert.deepEqual(result!.messages.map((m: { rule: string; message: string }) => `${m.rule}: ${m.message}`), []);
 });
 
 test('every file and directory the stack mounts or builds from exists, and the image gets what it copies', async () => {
