@@ -167,7 +167,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const entity = entityOf(reading.user, reading.clientId);
       const key = entityKey(entity);
       const current = quotaOf.get(key)?.[quotaKey];
-      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) });
+      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) }, { horizonSec: config.interval });
       mine.push({ reading, group, key, entity, current, demand });
     }
     const demands: ClientDemand[] = mine.map((m) => ({ entity: m.key, group: m.group, demand: m.demand.demand }));

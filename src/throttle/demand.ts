@@ -1,7 +1,10 @@
 /**
  * Client demand, pure: what a client would send (or fetch) if nothing held it back. For a client
  * that is not throttled, that is its recent rate: the 95th percentile over the last third of the
- * window, raised by its trend over the whole window when it is growing. A throttled client's measured rate is capped by its quota, so its
+ * window, raised by its trend over that same part when it is growing, projected to the next round
+ * and by at most a quarter (a trend over the whole window would project a start-up ramp or a step
+ * that is already over as growth still to come; a burst shows in the next round's rates).
+ * A throttled client's measured rate is capped by its quota, so its
  * demand is inferred from the throttle time instead: over a window W a client held back for T ms
  * offered about quota × (1 + T / W) (Kafka delays it so that its rate comes down to the quota;
  * https://kafka.apache.org/documentation/#design_quotasenforcement).
@@ -25,7 +28,7 @@ export interface DemandEstimate {
   /** `measured`: p95 of the rate (+ trend); `inferred`: from throttle time; `none`: no data. */
   readonly basis: 'measured' | 'inferred' | 'none';
   readonly p95: number;
-  /** Growth, bytes/s per s (least squares over the window). */
+  /** Growth, bytes/s per s (least squares over the recent third of the window). */
   readonly trendPerSec: number;
   readonly reason: string;
 }
@@ -55,10 +58,13 @@ export function slopePerSec(ts: readonly number[], values: readonly number[]): n
   return den === 0 ? 0 : (num / den) * 1000;
 }
 
+/** Most a growing trend adds to the p95: a quarter. */
+export const MAX_TREND_GROWTH = 0.25;
+
 /**
  * Estimates demand. `windowMs` is the quota window over which throttle time is reported (Kafka's
  * default: 11 one-second samples, so 11 000 ms); `horizonSec` is how far ahead a growing trend is
- * projected (default 60 s).
+ * projected: until the next round (default 60 s, the loop's default interval).
  */
 export function estimateDemand(input: DemandInput, options: { windowMs?: number; horizonSec?: number; throttledAboveMs?: number } = {}): DemandEstimate {
   // The p95 of the recent part of the window (its last third): a burst that ended a while ago
@@ -67,7 +73,7 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
   const rates = input.rate.slice(-recent).filter(Number.isFinite);
   if (rates.length === 0) return { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' };
   const p95 = quantile(rates, 0.95);
-  const trend = slopePerSec(input.ts, input.rate);
+  const trend = slopePerSec(input.ts.slice(-recent), input.rate.slice(-recent));
   const horizon = options.horizonSec ?? 60;
   // Kafka's windowed enforcement lets a throttled client through in bursts, so its throttle time
   // comes and goes: the p95 of the same recent samples tells whether it was held back.
@@ -81,9 +87,11 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
       reason: `throttled ${recentThrottle.toFixed(0)} ms per ${windowMs} ms window at quota ${input.quota.toFixed(0)} B/s: offered ≈ quota × (1 + ${recentThrottle.toFixed(0)}/${windowMs}) = ${offered.toFixed(0)} B/s`,
     };
   }
-  const growth = Math.max(0, trend) * horizon;
+  const projected = Math.max(0, trend) * horizon;
+  const growth = Math.min(projected, p95 * MAX_TREND_GROWTH);
+  const capped = growth < projected ? ` (at most +${MAX_TREND_GROWTH * 100}%)` : '';
   return {
     demand: p95 + growth, basis: 'measured', p95, trendPerSec: trend,
-    reason: growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s` : `p95 ${p95.toFixed(0)} B/s`,
+    reason: growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s${capped}` : `p95 ${p95.toFixed(0)} B/s`,
   };
 }

@@ -23,7 +23,7 @@ test('each guardrail bites with its own reason', () => {
   assert.deepEqual(guard({ ...base, current: undefined, proposed: 0, floor: 0 }), { apply: true, value: 1, reasons: ['a quota is never zero: raised to 1 B/s'] });
 });
 
-test('demand: p95 of the recent third of the window, plus a growing trend; an old burst no longer counts; absent data says so', () => {
+test('demand: p95 of the recent third of the window, plus its growing trend to the next round (at most +25%); an old burst or ramp no longer counts; absent data says so', () => {
   assert.equal(quantile([1, 2, 3, 4, 5], 0.95), 4.8);
   assert.equal(slopePerSec([0, 1000, 2000], [10, 20, 30]), 10);
   const flat = estimateDemand({ ts: [0, 1000, 2000, 3000, 4000], rate: [100, 100, 100, 100, 200] });
@@ -31,8 +31,15 @@ test('demand: p95 of the recent third of the window, plus a growing trend; an ol
   assert.deepEqual([flat.basis, flat.p95], ['measured', 195]);
   const afterBurst = estimateDemand({ ts: [0, 1000, 2000, 3000, 4000, 5000], rate: [500, 500, 100, 100, 100, 100] });
   assert.deepEqual([afterBurst.p95, afterBurst.demand], [100, 100], 'the burst two thirds of a window ago is over');
-  const growing = estimateDemand({ ts: [0, 1000, 2000], rate: [100, 110, 120] }, { horizonSec: 10 });
-  assert.equal(growing.demand, 120 + 10 * 10);
+  // The last third is [110, 120] at 4 s and 5 s: p95 119.5, growing 10 B/s per s.
+  const ts = [0, 1000, 2000, 3000, 4000, 5000];
+  const growing = estimateDemand({ ts, rate: [100, 100, 100, 100, 110, 120] }, { horizonSec: 2 });
+  assert.deepEqual([growing.trendPerSec, growing.demand, growing.reason], [10, 119.5 + 2 * 10, 'p95 120 B/s + trend 10.0 B/s² × 2 s']);
+  const fast = estimateDemand({ ts, rate: [100, 100, 100, 100, 110, 120] }, { horizonSec: 60 });
+  assert.deepEqual([fast.demand, fast.reason], [119.5 * 1.25, 'p95 120 B/s + trend 10.0 B/s² × 60 s (at most +25%)']);
+  // A ramp (a new client, a rate window filling up) that is over is not growth.
+  const ramped = estimateDemand({ ts, rate: [0, 50, 100, 100, 100, 100] }, { horizonSec: 60 });
+  assert.deepEqual([ramped.trendPerSec, ramped.demand], [0, 100]);
   assert.deepEqual(estimateDemand({ ts: [], rate: [] }), { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' });
 });
 
