@@ -186,8 +186,12 @@ export class ThrottleLoop {
   /** Rolls back the last round's applied increases when this round is more severe than that one. */
   private async rollBackIfWorse(plan: RoundPlan, now: number): Promise<Decision[]> {
     const last = this.last;
-    if (last === undefined || !moreSevere(plan.diagnosis.observed, last.plan.diagnosis.observed)) return [];
-    const raised = last.decisions.filter((d) => d.status === 'applied' && d.rollbackOf === undefined && d.oldValue !== undefined && d.newValue !== null && d.newValue !== undefined && d.newValue > d.oldValue);
+    // Worse means over the target now and not before: headroom turning into steady is what an
+    // increase is for.
+    const observed = plan.diagnosis.observed;
+    if (last === undefined || !moreSevere(observed, last.plan.diagnosis.observed) || (observed !== 'pressured' && observed !== 'overloaded')) return [];
+    // Increases, removals of a quota (the largest increase) included.
+    const raised = last.decisions.filter((d) => d.status === 'applied' && d.rollbackOf === undefined && d.oldValue !== undefined && (d.newValue === null || (d.newValue !== undefined && d.newValue > d.oldValue)));
     const done: Decision[] = [];
     for (const d of raised) {
       const { cluster, audit } = this.options;

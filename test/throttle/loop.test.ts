@@ -16,7 +16,9 @@ import { DecisionStore } from '../../src/throttle/audit.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { ThrottleLoop } from '../../src/throttle/loop.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
-import { clusterSeries, MB, NOW } from './support.ts';
+import { clusterSeries, constantSeries, MB, NOW } from './support.ts';
+import type { Querier } from '../../src/store/types.ts';
+import type { QuotaEntityComponent } from '../../src/kafka/admin.ts';
 
 const groups = [
   { name: 'core', priority: 3, weight: 4, floor: 5 * MB, match: [{ user: 'orders' }] },
@@ -110,6 +112,46 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.deepEqual(await other.loop.apply(fresh.id, 'alice'), { ok: false, status: 409, error: `recommendation ${fresh.id} expired: it is 180 s old (at most 120 s)` });
       assert.equal((await other.audit.get(fresh.id))!.status, 'expired');
       assert.equal(other.actuator.changes.length, 0);
+    });
+
+    test('auto: an increase followed by the cluster going over the target is rolled back; one followed by steady is kept', async () => {
+      for (const [after, expectRollback] of [[80, true], [60, false]] as const) {
+        await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+        // Sluice limited the loader to 10 MB/s earlier (the operator had set nothing); it is still
+        // held at that quota (throttled half a window) while the brokers are at 30%.
+        let source: Querier = constantSeries({ brokerInMB: 30, loaderMB: 10, loaderThrottleMs: 5500 });
+        const switchable: Querier = { select: (m, from, to) => source.select(m, from, to) };
+        const clock = new VirtualClock(NOW);
+        const entity: QuotaEntityComponent[] = [{ entityType: 'user', entityName: 'batch' }, { entityType: 'client-id', entityName: 'loader' }];
+        const actuator = new DryRunActuator([{ entity, values: { producer_byte_rate: 10 * MB } }]);
+        const audit = new DecisionStore(db);
+        await audit.rememberBaseline('east', entity, 'user=batch,client-id=loader', 'producer_byte_rate', null, NOW - 600_000);
+        const config = throttleConfigSchema.parse({ mode: 'auto', interval: 60, groups, guardrails: { minR2: 0 } });
+        const loop = new ThrottleLoop({ cluster: 'east', config, engine: new Engine(), source: switchable, actuator, audit, clock });
+        const quota = 10 * MB;
+        let raised;
+        for (let i = 0; i < 3 && raised === undefined; i++, clock.advance(60_000)) {
+          raised = (await loop.round())!.decisions.find((d) => d.status === 'applied');
+        }
+        assert.ok(raised !== undefined, 'the loader was raised while the cluster had headroom');
+        assert.deepEqual([raised.oldValue, raised.newValue, raised.state], [quota, quota * 1.25, 'headroom']);
+        // The next round sees the brokers at `after` percent.
+        source = constantSeries({ brokerInMB: after, loaderMB: (quota * 1.25) / MB, loaderThrottleMs: 0 });
+        const next = (await loop.round())!;
+        if (expectRollback) {
+          assert.equal(next.plan.diagnosis.observed, 'pressured');
+          assert.equal(next.rolledBack.length, 1);
+          const back = next.rolledBack[0]!;
+          assert.deepEqual([back.status, back.appliedBy, back.rollbackOf, back.oldValue, back.newValue], ['applied', 'sluice (rollback)', raised.id, quota * 1.25, quota]);
+          assert.equal(back.reason, 'rollback: the cluster went from headroom to pressured after this increase');
+          assert.equal((await audit.get(raised.id))!.rolledBackBy, back.id);
+          assert.deepEqual(actuator.changes.at(-1), { entity, key: 'producer_byte_rate', value: quota });
+        } else {
+          assert.equal(next.plan.diagnosis.observed, 'steady');
+          assert.deepEqual(next.rolledBack, []);
+          assert.deepEqual(await actuator.describe(), [{ entity, values: { producer_byte_rate: quota * 1.25 } }]);
+        }
+      }
     });
   });
 }

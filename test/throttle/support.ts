@@ -44,3 +44,31 @@ export function clusterSeries(burst: boolean): SeriesSet {
   }
   return set;
 }
+
+/**
+ * A 3-broker cluster at a constant load from START to NOW + 15 min: `brokerInMB` MB/s into each
+ * broker, of which the core producer (orders/api) sends 20 and the general one (batch/loader)
+ * `loaderMB`, held back `loaderThrottleMs` per quota window.
+ */
+export function constantSeries(options: { brokerInMB: number; loaderMB: number; loaderThrottleMs: number }): SeriesSet {
+  const set = new SeriesSet();
+  const c = { cluster: 'east' };
+  for (const broker of ['0', '1', '2']) {
+    for (let t = START; t <= END; t += STEP) {
+      const s = (t - START) / 1000;
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesin_total', ...c, broker }, t, s * options.brokerInMB * MB);
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesout_total', ...c, broker }, t, s * 20 * MB);
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesin_total', ...c, broker }, t, 0);
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesout_total', ...c, broker }, t, 0);
+      set.add({ __name__: 'kafka_network_requestmetrics_requests_total', ...c, broker, request: 'Produce', version: '9' }, t, s * 1000);
+      set.add({ __name__: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', ...c, broker }, t, 0.9);
+      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'in' }, t, 100 * MB);
+      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'out' }, t, 100 * MB);
+      set.add({ __name__: 'kafka_server_produce_byte_rate', ...c, broker, user: 'orders', client_id: 'api' }, t, 20 * MB);
+      set.add({ __name__: 'kafka_server_produce_byte_rate', ...c, broker, user: 'batch', client_id: 'loader' }, t, options.loaderMB * MB);
+      set.add({ __name__: 'kafka_server_produce_throttle_time', ...c, broker, user: 'orders', client_id: 'api' }, t, 0);
+      set.add({ __name__: 'kafka_server_produce_throttle_time', ...c, broker, user: 'batch', client_id: 'loader' }, t, options.loaderThrottleMs);
+    }
+  }
+  return set;
+}
