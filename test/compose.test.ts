@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { loadSluiceConfig, type SluiceConfig } from '../src/config/sluice.ts';
+import { KafkaAdmin } from '../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 
@@ -314,7 +315,19 @@ test('the JMX exporter rules give Kafka\'s MBeans the names and labels the bundl
   // The bundled broker exports the Strimzi/Confluent names: the same set must come out of Kafka.
   bundled = await startCluster({ port: 0, brokers: 1, metricsPort: 0, logger: silentLogger() });
   const node = bundled.cluster.nodes.find((n) => n !== undefined)!;
+  // One request, so that the broker has request time series to export.
+  const admin = new KafkaAdmin({ bootstrap: [bundled.bootstrap], clientId: 'compose-test' });
+  try {
+    await admin.metadata();
+  } finally {
+    await admin.close();
+  }
   const text = await (await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).text();
   const bundledNames = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!).filter((n) => n.startsWith('kafka_')));
   assert.deepEqual([...new Set(exported.map((s) => s.name))].sort(), [...bundledNames].sort());
+  // Request time quantiles carry the labels the bundled broker gives them (Sluice reads quantile="0.99").
+  const quantiles = (attrs: string[]): string[] => attrs.map((a) => exportAs(jmx, 'kafka.network', [['type', 'RequestMetrics'], ['name', 'TotalTimeMs'], ['request', 'Produce']], a)!.labels.quantile!);
+  const bundledQuantiles = [...new Set([...text.matchAll(/^kafka_network_requestmetrics_totaltimems\{[^}]*quantile="([^"]+)"/gm)].map((m) => m[1]!))].sort();
+  assert.ok(bundledQuantiles.length > 0, 'the bundled broker exported no request time quantiles');
+  assert.deepEqual(quantiles(['50thPercentile', '75thPercentile', '95thPercentile', '98thPercentile', '99thPercentile', '999thPercentile']).sort(), bundledQuantiles);
 });
