@@ -27,6 +27,7 @@ import { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi, type AuthHook } from './api/server.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { replayRoutes } from './api/routes/replay.ts';
+import { statusSource } from './api/status-page/view.ts';
 import { alertsSource, expandRuleFiles, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
 
 /** What the app takes from outside besides its config. */
@@ -177,10 +178,16 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       r.stops.push(() => scheduler.stop());
       if (config.api !== undefined) {
         const audit = new DecisionStore(store.db);
+        const alerts = r.rules === undefined ? undefined : alertsSource(r.rules, r.notifier);
+        const status = statusSource({
+          clusters: config.clusters.map((c) => c.name), engine: new Engine(), querier: store.querier, alerts, throttle: r.throttle, audit, now,
+          ...(config.throttle === undefined ? {} : { mode: config.throttle.mode, rateWindowSeconds: config.throttle.rateWindow }),
+        });
         const api = await buildApi({
           registry, token: config.api.token, logger: logger.child({ component: 'api' }),
           readiness: { checks: () => readinessChecks(store, scheduler, r.rules) },
-          ...(r.rules === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts: alertsSource(r.rules, r.notifier) }),
+          status,
+          ...(r.rules === undefined || alerts === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts }),
           ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),
           plugins: [...(r.throttle.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: r.throttle, audit }, auth)]), (app: FastifyInstance) => replayRoutes(app)],
         });

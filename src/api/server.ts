@@ -18,6 +18,8 @@ import { healthRoutes } from './routes/health.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { ruleRoutes } from './routes/rules.ts';
+import { statusPageRoutes } from './routes/status-page.ts';
+import type { StatusSource } from './status-page/view.ts';
 
 /** What the API serves; a resource left out answers 404 (`/api/v1/...` not served here). */
 export interface ApiOptions {
@@ -29,6 +31,8 @@ export interface ApiOptions {
   readonly alerts?: AlertsSource;
   readonly silences?: SilencesSource;
   readonly rules?: RulesSource;
+  /** What the status page at `/` shows; without it there is no page. */
+  readonly status?: StatusSource;
   /** Extra plugins (e.g. the throttle API), registered after the built-in ones. */
   readonly plugins?: readonly ((app: FastifyInstance, auth: AuthHook) => Promise<void> | void)[];
   readonly logger?: Logger;
@@ -100,6 +104,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.rules) {
     const rules = options.rules;
     await app.register(async (scope) => ruleRoutes(scope, rules));
+  }
+  if (options.status) {
+    const status = options.status;
+    await app.register(async (scope) => statusPageRoutes(scope, status));
   }
   for (const plugin of options.plugins ?? []) await app.register(async (scope) => plugin(scope, auth));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

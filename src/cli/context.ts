@@ -21,6 +21,8 @@ export interface CliContext {
    * before a long-running command starts its work, so a signal during start-up is not missed.
    */
   readonly shutdownRequested: () => Promise<string>;
+  /** True when stdout is a terminal, so a status line may be redrawn in place. */
+  readonly interactive?: boolean;
 }
 
 /** Signals that ask a long-running command to stop cleanly. */
@@ -40,6 +42,7 @@ export function processContext(): CliContext {
       return startCluster(options);
     },
     shutdownRequested: waitForShutdownSignal,
+    interactive: process.stdout.isTTY === true,
   };
 }
 

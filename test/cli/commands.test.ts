@@ -193,15 +193,18 @@ describe('parseBrokerFlags', () => {
 });
 
 describe('parseDemoFlags', () => {
-  test('runs 3 brokers with auto-create on, metrics, control and the calm-day scenario', () => {
+  test('runs 3 brokers of 400 KiB/s network in with auto-create on, metrics, control and the story', () => {
     assert.deepEqual(parseDemoFlags({ port: '0', metricsPort: '0', controlPort: '0' }), {
-      broker: { host: '127.0.0.1', port: 0, brokers: 3, metricsPort: 0, maxFrameBytes: 104_857_600, autoCreateTopics: true },
+      broker: { host: '127.0.0.1', port: 0, brokers: 3, metricsPort: 0, maxFrameBytes: 104_857_600, autoCreateTopics: true, capacity: { networkInBytesPerSec: 409_600 } },
       controlPort: 0,
       apiPort: 8080,
       scenario: DEMO_SCENARIO,
-      statusIntervalMs: 10_000,
-      collectIntervalSeconds: 10,
+      statusIntervalMs: 5_000,
+      collectIntervalSeconds: 2,
+      outDir: undefined,
     });
+    assert.match(DEMO_SCENARIO, /fixtures\/workloads\/demo-story\.yaml$/);
+    assert.equal(parseDemoFlags({ outDir: 'out' }).outDir, 'out');
     const defaults = parseDemoFlags({});
     assert.equal(defaults.broker.port, 9092);
     assert.equal(defaults.broker.metricsPort, 9404);

@@ -171,6 +171,7 @@ describe('loadScenario', () => {
     assert.deepEqual(files, [
       'broker-down.yaml',
       'calm-day.yaml',
+      'demo-story.yaml',
       'disk-filling.yaml',
       'leader-imbalance.yaml',
       'noisy-producer.yaml',

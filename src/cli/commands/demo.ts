@@ -1,28 +1,40 @@
 /**
- * `sluice demo` (what `npm start` runs): the bundled 3-broker cluster with per-broker metrics
- * endpoints and the fault control API, a workload scenario producing and consuming on it, the
- * store (embedded PGlite in memory, or PostgreSQL at DATABASE_URL) and the service with its
- * collectors pointed at the cluster. It prints where to look, then a status line every few
- * seconds, and stops everything on SIGINT or SIGTERM. Everything runs in this process.
+ * `sluice demo` (what `npm start` runs), all in this process: the bundled 3-broker cluster with
+ * network capacities set, per-broker metrics endpoints and the fault control API; a local
+ * mailbox and webhook log for the notifications; the service (store in embedded PGlite, or
+ * PostgreSQL at DATABASE_URL; collectors, the demo rule pack, notifications, the quota loop in
+ * `auto`, the API and its status page); and the story (fixtures/workloads/demo-story.yaml)
+ * played on the cluster. It prints where to look, a status line, and at the end of each act what
+ * happened and what Sluice did. SIGINT or SIGTERM stops everything, in reverse order.
  */
-import { fileURLToPath } from 'node:url';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as z from 'zod';
+import { statusSource } from '../../api/status-page/view.ts';
 import { buildApp } from '../../app.ts';
-import { parseSluiceConfig, withEnv } from '../../config/sluice.ts';
+import { alertsSource } from '../../app-parts.ts';
+import { withEnv } from '../../config/sluice.ts';
 import type { ClusterConfig } from '../../collect/index.ts';
 import { validate } from '../../config/index.ts';
 import { DEFAULT_API_PORT } from '../../config/sluice.ts';
 import { startControlServer, type RunningControl } from '../../kafka/broker/control.ts';
 import type { RunningCluster } from '../../kafka/broker/index.ts';
 import type { BrokerOptions } from '../../kafka/broker/options.ts';
+import { Engine } from '../../rules/promql/index.ts';
 import type { WorkloadRun } from '../../workload/run.ts';
+import type { Scenario } from '../../workload/scenario.ts';
 import type { CliContext } from '../context.ts';
+import { demoServiceConfig, DEMO_CAPACITY } from '../demo/config.ts';
+import { Narrator } from '../demo/narrator.ts';
+import { startLocalReceivers, type LocalReceivers } from '../demo/receivers.ts';
+import { DEMO_ACTS, DEMO_STORY } from '../demo/story.ts';
 import { flagLabel, integerFlag } from '../options.ts';
 import { BROKER_DEFAULTS, CLUSTER_DEFAULTS } from './broker.ts';
 
-/** The scenario the demo runs unless `--scenario` names another. */
-export const DEMO_SCENARIO = fileURLToPath(new URL('../../../fixtures/workloads/calm-day.yaml', import.meta.url));
+/** The scenario the demo runs unless `--scenario` names another: the story. */
+export const DEMO_SCENARIO = DEMO_STORY;
 
 /** Defaults of `sluice demo`. */
 export const DEMO_DEFAULTS = {
@@ -31,16 +43,19 @@ export const DEMO_DEFAULTS = {
   controlPort: CLUSTER_DEFAULTS.controlPort,
   apiPort: DEFAULT_API_PORT,
   brokers: 3,
-  /** Seconds between status lines. */
-  statusInterval: 10,
+  /** Seconds between status lines (when stdout is not a terminal; a terminal's line is redrawn every second). */
+  statusInterval: 5,
   /** Seconds between collection cycles of every collector. */
-  collectInterval: 10,
+  collectInterval: 2,
   /** The `cluster` label of the demo's series. */
   clusterName: 'demo',
 } as const;
 
-/** How long the workload runs: a day of wall-clock time (its curves repeat), ended by Ctrl-C. */
+/** How long the workload runs: a day of wall-clock time (after the story, steady traffic), ended by Ctrl-C. */
 const WORKLOAD_WALL_MS = 86_400_000;
+
+/** How often the narrator looks at the service, ms. */
+const NARRATE_MS = 1000;
 
 /** The flags of `sluice demo` as commander hands them over. */
 export interface DemoFlags {
@@ -53,6 +68,7 @@ export interface DemoFlags {
   readonly workload?: boolean;
   readonly statusInterval?: string;
   readonly collectInterval?: string;
+  readonly outDir?: string;
 }
 
 /** What `sluice demo` runs. */
@@ -64,6 +80,8 @@ export interface DemoOptions {
   readonly scenario: string | null;
   readonly statusIntervalMs: number;
   readonly collectIntervalSeconds: number;
+  /** Where the mailbox and the webhook log are written; undefined: a new directory under the system's temp dir. */
+  readonly outDir: string | undefined;
 }
 
 const demoFlagsSchema = z
@@ -76,6 +94,7 @@ const demoFlagsSchema = z
     workload: z.boolean().optional(),
     statusInterval: integerFlag(1, 3600).default(DEMO_DEFAULTS.statusInterval),
     collectInterval: integerFlag(1, 3600).default(DEMO_DEFAULTS.collectInterval),
+    outDir: z.string().min(1).optional(),
   })
   .superRefine((flags, ctx) => {
     const n = DEMO_DEFAULTS.brokers;
@@ -106,12 +125,14 @@ const demoFlagsSchema = z
         metricsPort: flags.metricsPort,
         maxFrameBytes: BROKER_DEFAULTS.maxFrameBytes,
         autoCreateTopics: true,
+        capacity: DEMO_CAPACITY,
       },
       controlPort: flags.controlPort,
       apiPort: flags.apiPort,
       scenario: flags.workload === false ? null : flags.scenario,
       statusIntervalMs: flags.statusInterval * 1000,
       collectIntervalSeconds: flags.collectInterval,
+      outDir: flags.outDir,
     }),
   );
 
@@ -124,15 +145,16 @@ export function parseDemoFlags(flags: DemoFlags): DemoOptions {
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('run the demo: bundled 3-broker cluster, a workload, the store and the collectors, until Ctrl-C')
+    .description('run the demo: bundled 3-broker cluster, a story played on it, and Sluice watching and tuning it, until Ctrl-C')
     .option('--port <n>', 'port of broker 0 (broker i listens on port+i); 0 picks free ports', String(DEMO_DEFAULTS.port))
     .option('--metrics-port <n>', 'Prometheus metrics of broker i on metrics-port+i; 0 picks free ports', String(DEMO_DEFAULTS.metricsPort))
     .option('--control-port <n>', 'port of the fault control API; 0 picks a free port', String(DEMO_DEFAULTS.controlPort))
-    .option('--api-port <n>', 'port of the HTTP API (0 picks a free port)', String(DEMO_DEFAULTS.apiPort))
-    .option('--scenario <file>', 'workload scenario to run against the cluster', DEMO_SCENARIO)
+    .option('--api-port <n>', 'port of the HTTP API and the status page (0 picks a free port)', String(DEMO_DEFAULTS.apiPort))
+    .option('--scenario <file>', 'workload scenario to play instead of the story', DEMO_SCENARIO)
     .option('--no-workload', 'run no workload')
-    .option('--status-interval <seconds>', 'seconds between status lines', String(DEMO_DEFAULTS.statusInterval))
+    .option('--status-interval <seconds>', 'seconds between status lines when output is not a terminal', String(DEMO_DEFAULTS.statusInterval))
     .option('--collect-interval <seconds>', 'seconds between collection cycles', String(DEMO_DEFAULTS.collectInterval))
+    .option('--out-dir <dir>', 'where the local mailbox and the webhook log are written (default: a new directory under the temp dir)')
     .action(async (flags: DemoFlags) => {
       await runDemo(parseDemoFlags(flags), ctx);
     });
@@ -149,7 +171,7 @@ export function demoClusterConfig(running: RunningCluster, collectIntervalSecond
     metrics: nodes.filter((n) => n.metricsPort !== null).map((n) => ({ url: `http://${host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
     hosts: [],
     intervals: { host: every, cluster: every, topics: every, clients: every },
-    timeouts: { requestMs: 10_000, connectMs: 3_000, scrapeMs: 5_000 },
+    timeouts: { requestMs: 5_000, connectMs: 2_000, scrapeMs: Math.min(5_000, every * 1000) },
   };
 }
 
@@ -168,7 +190,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     }
     stack.length = 0;
   };
-  let timer: NodeJS.Timeout | null = null;
+  const timers: NodeJS.Timeout[] = [];
   try {
     const running = await ctx.startCluster({ ...options.broker, logger: logger.child({ component: 'broker' }) });
     stack.push({ name: 'cluster', stop: () => running.stop() });
@@ -179,28 +201,31 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     });
     stack.push({ name: 'control', stop: () => control.stop() });
 
+    // Receivers before senders: the mailbox and the webhook log run before the notifier.
+    const outDir = options.outDir === undefined ? await mkdtemp(join(tmpdir(), 'sluice-demo-')) : resolve(options.outDir);
+    const receivers: LocalReceivers = await startLocalReceivers(outDir, running.host);
+    stack.push({ name: 'receivers', stop: () => receivers.stop() });
+
     const cluster = demoClusterConfig(running, options.collectIntervalSeconds);
-    const url = process.env.DATABASE_URL;
-    const store = url === undefined || url === '' ? {} : { url };
-    // The full service on the demo cluster: shipped rule packs, the throttle loop recommending
-    // (pushing nothing), the API. No notification receivers: nothing here to send mail to.
-    const demoConfig = parseSluiceConfig({ store, clusters: [{ ...cluster }], api: { port: options.apiPort, host: running.host } });
-    const app = buildApp({ ...withEnv(demoConfig), clusters: [cluster] }, { logger, jitter: 0 });
+    const config = withEnv(demoServiceConfig(cluster, { port: options.apiPort, host: running.host }, receivers));
+    const app = buildApp({ ...config, clusters: [cluster] }, { logger, jitter: 0 });
     // The service is a receiver of what the cluster and the workload do: started before the workload.
     await app.start();
     stack.push({ name: 'app', stop: () => app.stop() });
 
     let workload: WorkloadRun | null = null;
+    let scenario: Scenario | undefined;
     let workloadNote = 'none (--no-workload)';
     if (options.scenario !== null) {
       const { loadScenario } = await import('../../workload/scenario.ts');
       const { startWorkload } = await import('../../workload/run.ts');
-      const scenario = await loadScenario(options.scenario);
+      scenario = await loadScenario(options.scenario);
       try {
         workload = await startWorkload(
           scenario,
-          { bootstrap: cluster.bootstrap, durationMs: WORKLOAD_WALL_MS, control: control.url, statusIntervalMs: options.statusIntervalMs * 3 },
-          { logger: logger.child({ component: 'workload' }), status: (line) => ctx.stdout(`workload: ${line}\n`) },
+          { bootstrap: cluster.bootstrap, durationMs: WORKLOAD_WALL_MS, control: control.url, statusIntervalMs: 3_600_000 },
+          // Failed sends while a broker is down are part of the story; the narrator tells them.
+          { logger: logger.child({ component: 'workload' }, { level: 'error' }), status: () => {} },
         );
         const run = workload;
         stack.push({ name: 'workload', stop: () => run.stop() });
@@ -210,37 +235,78 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
         logger.warn({ err, scenario: options.scenario }, 'workload could not start; the demo runs without traffic');
       }
     }
+    const isStory = workload !== null && resolve(options.scenario ?? '') === DEMO_STORY;
 
     const nodes = running.cluster.nodes.filter((n) => n !== undefined);
+    const api = app.apiUrl!;
     const lines = [
       'sluice demo: running; Ctrl-C stops everything',
+      `  status page: ${api}/`,
+      `  api:        ${api}  (health ${api}/healthz, metrics ${api}/metrics, OpenAPI ${api}/api/v1/openapi.json)`,
+      `  alerts:     ${api}/api/v1/alerts  rules ${api}/api/v1/rules  decisions ${api}/api/v1/throttle/decisions`,
       `  bootstrap:  ${cluster.bootstrap.join(',')}`,
-      ...nodes.map((n) => `  broker ${n.nodeId}:   ${running.host}:${n.port}  metrics ${cluster.metrics.find((m) => typeof m !== 'string' && m.broker === n.nodeId) !== undefined ? `http://${running.host}:${n.metricsPort}/metrics` : 'off'}`),
+      ...nodes.map((n) => `  broker ${n.nodeId}:   ${running.host}:${n.port}  metrics ${n.metricsPort === null ? 'off' : `http://${running.host}:${n.metricsPort}/metrics`}`),
       `  control:    ${control.url}`,
       `  database:   ${app.destination}`,
       `  workload:   ${workloadNote}`,
-      `  collectors: cluster "${cluster.name}", every ${options.collectIntervalSeconds}s`,
-      `  api:        ${app.apiUrl}  (health ${app.apiUrl}/healthz, metrics ${app.apiUrl}/metrics, OpenAPI ${app.apiUrl}/api/v1/openapi.json)`,
-      `  alerts:     ${app.apiUrl}/api/v1/alerts  rules ${app.apiUrl}/api/v1/rules  throttle ${app.apiUrl}/api/v1/throttle/recommendations`,
+      `  collectors: cluster "${cluster.name}", every ${options.collectIntervalSeconds}s; quota loop in auto, every ${config.throttle.interval}s`,
+      `  mailbox:    ${receivers.mailboxPath}  (mbox; SMTP at ${receivers.smarthost})`,
+      `  webhooks:   ${receivers.webhookLogPath}  (JSON lines; posted to ${receivers.webhookUrl})`,
     ];
     for (const line of lines) ctx.stdout(`${line}\n`);
 
-    const startedAt = Date.now();
-    const status = (): void => {
-      const stats = app.store.writer.stats();
-      const up = running.cluster.liveNodes().length;
-      const seconds = Math.round((Date.now() - startedAt) / 1000);
-      ctx.stdout(`sluice demo: ${seconds}s: ${stats.written} samples stored (${stats.queued} queued), ${up}/${nodes.length} brokers up\n`);
+    const narrator = new Narrator({
+      rules: app.rules,
+      throttle: app.throttle.get(cluster.name),
+      status: statusSource({
+        clusters: [cluster.name], engine: new Engine(), querier: app.store.querier, topClients: 1000, rateWindowSeconds: config.throttle.rateWindow,
+        alerts: app.rules === undefined ? undefined : alertsSource(app.rules, app.notifier),
+      }),
+      acts: isStory ? DEMO_ACTS : [],
+      scenario: isStory ? scenario : undefined,
+      startedAtMs: workload?.startedAtMs ?? Date.now(),
+      notifications: () => receivers.counts(),
+    });
+    const interactive = ctx.interactive === true;
+    let lineShown = false;
+    let busy: Promise<void> | null = null;
+    let lastLineAt = 0;
+    const print = (text: string): void => {
+      ctx.stdout(lineShown ? `\r\x1b[K${text}` : text);
+      lineShown = false;
     };
-    timer = setInterval(status, options.statusIntervalMs);
+    const tick = async (): Promise<void> => {
+      try {
+        for (const text of narrator.observe()) print(text);
+        const now = Date.now();
+        if (interactive || now - lastLineAt >= options.statusIntervalMs) {
+          lastLineAt = now;
+          const line = await narrator.statusLine();
+          if (interactive) {
+            ctx.stdout(`\r\x1b[K${line}`);
+            lineShown = true;
+          } else {
+            ctx.stdout(`${line}\n`);
+          }
+        }
+      } catch (err) {
+        logger.warn({ err }, 'demo status failed');
+      }
+    };
+    lastLineAt = Date.now();
+    timers.push(setInterval(() => {
+      busy ??= tick().finally(() => { busy = null; });
+    }, NARRATE_MS));
     const signal = await shutdown;
     logger.info({ signal }, 'stopping the demo');
-    clearInterval(timer);
-    timer = null;
+    for (const t of timers) clearInterval(t);
+    timers.length = 0;
+    await busy;
+    if (lineShown) ctx.stdout('\n');
     await stopAll();
-    ctx.stdout('sluice demo: stopped\n');
+    ctx.stdout(`sluice demo: stopped; the mailbox and the webhook log stay in ${outDir}\n`);
   } finally {
-    if (timer !== null) clearInterval(timer);
+    for (const t of timers) clearInterval(t);
     await stopAll();
   }
 }
