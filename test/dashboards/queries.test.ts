@@ -182,6 +182,12 @@ describe('dashboards against PostgreSQL filled by a collection run', {
     assert.deepEqual(await legends('sluice-brokers', 'Request handler idle', { broker: ['0', '2'] }), ['dash broker 0', 'dash broker 2']);
     // The brokers tag a client by the quota entity that applies: clickstream's quota is a client-id quota, so no user.
     assert.deepEqual(await legends('sluice-clients', 'Produce rate vs quota', { client_id: ['clickstream'] }), ['(none) / clickstream']);
+    // Decisions narrow by their entity: every decision is about one of the workload's client-ids.
+    const decided = (await run.client.query<{ c: string }>(`SELECT DISTINCT e->>'entityName' AS c FROM quota_decisions, jsonb_array_elements(entity) e WHERE e->>'entityType' = 'client-id' ORDER BY 1`)).rows.map((r) => r.c);
+    assert.ok(decided.length > 0);
+    const rowsFor = async (ids: string[]): Promise<number> => (await rowsOf('sluice-throttling', 'Decisions', 'A', range, { client_id: ids })).reduce((n, r) => n + Number(r.value), 0);
+    assert.equal(await rowsFor(decided), run.counts.quota_decisions);
+    assert.equal(await rowsFor(['no-such-client']), 0);
   });
 
   test('the values are the ones the run produced', async () => {

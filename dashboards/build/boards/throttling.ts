@@ -8,6 +8,11 @@ import * as v from '../variables.ts';
 import { inVar, label, latestCte, oneOf, utilization } from '../sql.ts';
 
 const DECISIONS = `quota_decisions WHERE $__timeFilter(ts) AND ${oneOf('cluster', 'cluster')}`;
+/** A decision's entity component of one type ('' when the entity has none). */
+const component = (type: 'user' | 'client-id'): string =>
+  `coalesce((SELECT c->>'entityName' FROM jsonb_array_elements(entity) c WHERE c->>'entityType' = '${type}'), '')`;
+/** Decisions about the chosen users and client-ids. */
+const ENTITIES = `${oneOf(component('user'), 'user')} AND ${oneOf(component('client-id'), 'client_id')}`;
 const STATE_CODE = `CASE state WHEN 'headroom' THEN 0 WHEN 'steady' THEN 1 WHEN 'pressured' THEN 2 WHEN 'overloaded' THEN 3 END`;
 const brokers = [inVar('cluster', 'cluster'), inVar('broker', 'broker')];
 const brokerLegend = `${label('cluster')} || ' broker ' || ${label('broker')}`;
@@ -21,9 +26,9 @@ const LAST_MODELS = `last AS (
 export const throttling: Board = {
   uid: 'sluice-throttling',
   title: 'Sluice / Throttling',
-  description: 'The quota loop: diagnosed state, per-broker load model fit and capacity, quota decisions over time, and what was recommended against what was applied.',
+  description: 'The quota loop: diagnosed state, per-broker load model fit and capacity, quota decisions over time (for the chosen users and client-ids), and what was recommended against what was applied.',
   tags: ['sluice', 'kafka', 'quotas'],
-  variables: [v.cluster, v.broker],
+  variables: [v.cluster, v.broker, v.user, v.clientId],
   panels: [
     stateTimeline({ title: 'Diagnosis', description: 'Cluster state the loop diagnosed in the rounds that produced decisions: headroom, steady, pressured, overloaded', w: 24, h: 5,
       mappings: codes([[0, 'headroom', 'green'], [1, 'steady', 'blue'], [2, 'pressured', 'orange'], [3, 'overloaded', 'red']]) },
@@ -61,19 +66,19 @@ GROUP BY 1, 2 ORDER BY 1, 2` }),
     timeseries({ title: 'Broker utilization', description: 'The signal the diagnosis compares with the target, per broker: the largest of handler busy, network in and network out over capacity', w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: [{ value: 0.7, color: 'orange' }, { value: 0.9, color: 'red' }] },
       { sql: utilization(brokers, brokerLegend) }),
     timeseries({ title: 'Decisions', description: 'Quota decisions per interval by outcome: pending (recommended), applied, skipped by a guardrail, failed, expired', w: 12, h: 8, unit: 'short', bars: true, stack: true },
-      { sql: `SELECT $__timeGroupAlias(ts, $__interval), status AS metric, count(*) AS value FROM ${DECISIONS} GROUP BY 1, 2 ORDER BY 1, 2` }),
+      { sql: `SELECT $__timeGroupAlias(ts, $__interval), status AS metric, count(*) AS value FROM ${DECISIONS} AND ${ENTITIES} GROUP BY 1, 2 ORDER BY 1, 2` }),
     timeseries({ title: 'Recommended vs applied', description: 'Per entity and quota: the value the allocation proposed, and the value applied (auto mode, or applied through the API)', w: 24, h: 8, unit: 'Bps' },
       { sql: `SELECT $__timeGroupAlias(ts, $__interval), entity_key || ' ' || quota_key || ' recommended' AS metric, avg(proposed) AS value
-FROM ${DECISIONS} AND proposed IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2` },
+FROM ${DECISIONS} AND ${ENTITIES} AND proposed IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2` },
       { sql: `SELECT $__timeGroupAlias(t, $__interval), metric, avg(new_value) AS value
 FROM (SELECT coalesce(applied_at, ts) AS t, entity_key || ' ' || quota_key || ' applied' AS metric, new_value FROM quota_decisions
-      WHERE ${oneOf('cluster', 'cluster')} AND status = 'applied' AND new_value IS NOT NULL) applied
+      WHERE ${oneOf('cluster', 'cluster')} AND ${ENTITIES} AND status = 'applied' AND new_value IS NOT NULL) applied
 WHERE $__timeFilter(t)
 GROUP BY 1, 2 ORDER BY 1, 2` }),
     table({ title: 'Decisions', description: 'The newest 100 decisions in the range with their reason', w: 24, h: 9 }, {
       sql: `SELECT ts AS "time", cluster, entity_key AS entity, quota_key AS quota, state, status, old_value AS "old", proposed, new_value AS "new",
        applied_by AS "applied by", CASE WHEN rolled_back_by IS NULL THEN '' ELSE 'rolled back by ' || rolled_back_by END AS rollback, reason
-FROM ${DECISIONS}
+FROM ${DECISIONS} AND ${ENTITIES}
 ORDER BY ts DESC, id DESC
 LIMIT 100`,
     }),
