@@ -124,7 +124,7 @@ describe('sluice demo (child process, the story)', () => {
     assert.deepEqual(decision.slice(0, 3), ['demo', 'client-id=clickstream', 'producer_byte_rate']);
     assert.match(decision[3]!, /^unset → \d+(\.\d)? KiB\/s$/);
     assert.equal(decision[4], 'applied by sluice (auto)');
-    assert.match(decision[5]!, /^(overloaded|pressured): demand \d+ B\/s \(measured\) over its general allocation \d+ B\/s of \d+ B\/s per broker$/);
+    assert.match(decision[5]!, /^(overloaded|pressured): demand \d+ B\/s \((measured|inferred)\) over its general allocation \d+ B\/s of \d+ B\/s per broker$/);
     assert.match(await page.textContent('#alerts li[data-alert="KafkaTopicTrafficSpike"]') ?? '', /^KafkaTopicTrafficSpike \(warning\) since .*: Topic clicks on demo receives [\d.]+[kM]iB\/s, over 3 times its usual rate$/);
     assert.deepEqual(errors, []);
 

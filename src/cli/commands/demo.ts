@@ -7,7 +7,7 @@
  * played on the cluster. It prints where to look, a status line, and at the end of each act what
  * happened and what Sluice did. SIGINT or SIGTERM stops everything, in reverse order.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -18,6 +18,7 @@ import { alertsSource } from '../../app-parts.ts';
 import { withEnv } from '../../config/sluice.ts';
 import type { ClusterConfig } from '../../collect/index.ts';
 import { validate } from '../../config/index.ts';
+import { SluiceError } from '../../errors.ts';
 import { DEFAULT_API_PORT } from '../../config/sluice.ts';
 import { startControlServer, type RunningControl } from '../../kafka/broker/control.ts';
 import type { RunningCluster } from '../../kafka/broker/index.ts';
@@ -178,7 +179,9 @@ export function demoClusterConfig(running: RunningCluster, collectIntervalSecond
 /** Runs the demo until shutdown is requested; stops everything it started, in reverse order. */
 export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<void> {
   const shutdown = ctx.shutdownRequested();
-  const logger = ctx.logger;
+  // The story is told on stdout; on stderr only warnings and errors, unless SLUICE_LOG_LEVEL asks for more.
+  const quiet = (process.env.SLUICE_LOG_LEVEL ?? '') === '' && ctx.logger.levelVal < ctx.logger.levels.values.warn!;
+  const logger = quiet ? ctx.logger.child({}, { level: 'warn' }) : ctx.logger;
   const stack: { name: string; stop: () => Promise<unknown> }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const part of stack.reverse()) {
@@ -203,6 +206,11 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
 
     // Receivers before senders: the mailbox and the webhook log run before the notifier.
     const outDir = options.outDir === undefined ? await mkdtemp(join(tmpdir(), 'sluice-demo-')) : resolve(options.outDir);
+    try {
+      await mkdir(outDir, { recursive: true });
+    } catch (err) {
+      throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--out-dir: cannot create ${outDir}: ${(err as Error).message}`, { cause: err });
+    }
     const receivers: LocalReceivers = await startLocalReceivers(outDir, running.host);
     stack.push({ name: 'receivers', stop: () => receivers.stop() });
 
@@ -283,7 +291,9 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
           lastLineAt = now;
           const line = await narrator.statusLine();
           if (interactive) {
-            ctx.stdout(`\r\x1b[K${line}`);
+            // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+            const width = Math.max(20, (process.stdout.columns ?? 120) - 1);
+            ctx.stdout(`\r\x1b[K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
             lineShown = true;
           } else {
             ctx.stdout(`${line}\n`);
