@@ -27,7 +27,7 @@ export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/incidents', im
 /** A fixture argument: a directory, or the name of one under fixtures/incidents. */
 export function fixturePath(arg: string, fixturesDir = FIXTURES_DIR): string {
   if (isAbsolute(arg) || arg.includes('/') || existsSync(arg)) return arg;
-  return join(fixturesDir, arg);
+  return shown(join(fixturesDir, arg));
 }
 
 /** Paths as given when under the working directory (so output does not depend on where the checkout is), else absolute. */

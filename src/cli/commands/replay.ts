@@ -74,7 +74,7 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
     .option('--from <time>', 'replay from here (ISO 8601, Unix seconds, or +DURATION from the fixture start)')
     .option('--to <time>', 'replay up to here')
     .option('--check', "compare the timeline with the fixture's expected.yaml; exit 1 with the differences when they differ")
-    .option('--compare <a_b...>', 'two rule files/directories or throttle policy files to replay side by side: --compare A B')
+    .option('--compare <version...>', 'two rule files/directories or throttle policy files to replay side by side: --compare A B')
     .option('--interval <seconds>', 'seconds between evaluations of rule groups that set no interval (the service\'s rules.interval)', '30')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (fixture: string | undefined, flags: ReplayFlags) => {
