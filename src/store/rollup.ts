@@ -27,13 +27,15 @@ const UPSERT = 'ON CONFLICT (series_id, bucket) DO UPDATE SET avg = excluded.avg
 
 /**
  * Recomputes the 1-minute buckets in [from, to) (both multiples of a minute) from raw samples;
- * returns the number of rows written. The `samples_1m` partitions must exist.
+ * returns the number of rows written. The `samples_1m` partitions must exist. NaN samples (the
+ * staleness markers written when a series ends) are not values: they are left out, and a bucket
+ * holding nothing else has no row.
  */
 export async function rollupMinutes(db: Queryable, from: number, to: number): Promise<number> {
   const result = await db.query(
     `INSERT INTO samples_1m (series_id, bucket, avg, min, max, count)
      SELECT series_id, date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00Z') AS b, avg(value), min(value), max(value), count(*)::int4
-     FROM samples WHERE ts >= $1 AND ts < $2 GROUP BY series_id, b
+     FROM samples WHERE ts >= $1 AND ts < $2 AND value <> 'NaN'::float8 GROUP BY series_id, b
      ${UPSERT}`,
     [toTimestamp(from), toTimestamp(to)],
   );

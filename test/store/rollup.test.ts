@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Maintenance } from '../../src/store/maintenance.ts';
 import { rollup } from '../../src/store/rollup.ts';
+import { STALE_NAN } from '../../src/rules/promql/stale.ts';
 import { Writer } from '../../src/store/writer.ts';
 import type { Db } from '../../src/store/types.ts';
 import { forEachBackend, HOUR, MINUTE } from './support.ts';
@@ -41,6 +42,19 @@ function expected(i: number, bucket: number, width: number, ks: number[]): Row {
 }
 
 forEachBackend((backend) => {
+  test('staleness markers (NaN) are not averaged into a bucket, and a bucket of markers alone has no row', async () => {
+    const db = await backend.fresh();
+    const m = { metric: 'm', labels: { cluster: 'c1', i: '0' } };
+    await write(db, [
+      { ...m, ts: T10, value: 2 }, { ...m, ts: T10 + 15_000, value: 4 }, { ...m, ts: T10 + 30_000, value: STALE_NAN },
+      { ...m, ts: T10 + MINUTE + 15_000, value: STALE_NAN },
+      { ...m, ts: T10 + 2 * MINUTE, value: 8 },
+    ], T10 + HOUR);
+    assert.deepEqual(await rollup(db, T10, T10 + 3 * MINUTE), { minutes: 2, hours: 1 });
+    assert.deepEqual(await rows(db, 'samples_1m'), [['0', T10, 3, 2, 4, 2], ['0', T10 + 2 * MINUTE, 8, 8, 8, 1]]);
+    assert.deepEqual(await rows(db, 'samples_1h'), [['0', T10, 14 / 3, 2, 8, 3]]);
+  });
+
   test('1-minute and 1-hour rollups hold the exact avg, min, max and count, and rerunning changes nothing', async () => {
     const db = await backend.fresh();
     const writer = await write(db, samples(480), T10 + 2 * HOUR);
