@@ -77,9 +77,11 @@ export class MemoryDecisionStore extends DecisionStore {
     return out;
   }
 
-  override async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null): Promise<void> {
+  override async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null): Promise<boolean> {
     const k = `${cluster}|${entityKey}|${quotaKey}`;
-    if (!this.baselineRows.has(k)) this.baselineRows.set(k, { cluster, entity: [...entity], value });
+    if (this.baselineRows.has(k)) return false;
+    this.baselineRows.set(k, { cluster, entity: [...entity], value });
+    return true;
   }
 
   override async forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {

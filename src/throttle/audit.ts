@@ -118,12 +118,13 @@ export class DecisionStore {
     return new Map(r.rows.map((x) => [x.k, { entity: x.entity, value: x.value }]));
   }
 
-  /** Remembers the operator's value before Sluice's first change (kept if already known). */
-  async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<void> {
-    await this.db.query(
+  /** Remembers the operator's value before Sluice's first change (kept if already known); true when it was not known. */
+  async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<boolean> {
+    const r = await this.db.query(
       `INSERT INTO quota_baselines (cluster, entity_key, quota_key, entity, value, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
       [cluster, entityKey, quotaKey, JSON.stringify(entity), value, toTimestamp(at)],
     );
+    return r.rowCount === 1;
   }
 
   /** Forgets a baseline once it has been restored. */

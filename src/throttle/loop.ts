@@ -167,11 +167,14 @@ export class ThrottleLoop {
   /** Pushes changes in one batch; records the baselines first, then the outcome of each. */
   private async push(items: readonly { id: number; change: ClientQuotaAlteration; baseline: number | null | undefined }[], now: number, by: string): Promise<boolean> {
     const { cluster, audit, actuator } = this.options;
+    const remembered: ClientQuotaAlteration[] = [];
     for (const item of items) {
-      await audit.rememberBaseline(cluster, item.change.entity, entityKey(item.change.entity), item.change.key, item.baseline ?? null, now);
+      if (await audit.rememberBaseline(cluster, item.change.entity, entityKey(item.change.entity), item.change.key, item.baseline ?? null, now)) remembered.push(item.change);
     }
     const outcome = await actuator.alter(items.map((i) => i.change));
     const ok = outcome.errors.length === 0;
+    // Refused as a whole: nothing changed, so no baseline this push recorded stands either.
+    if (!ok) for (const change of remembered) await audit.forgetBaseline(cluster, entityKey(change.entity), change.key);
     for (const item of items) {
       await audit.settle(item.id, ok ? 'applied' : 'failed', now, by, ok ? undefined : outcome.errors.join('; '));
       this.changes.inc({ cluster, status: ok ? 'applied' : 'failed' });

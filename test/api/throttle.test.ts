@@ -14,7 +14,10 @@ import { Engine } from '../../src/rules/promql/index.ts';
 import { openDb } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { Db } from '../../src/store/types.ts';
-import { DryRunActuator } from '../../src/throttle/actuator.ts';
+import { DryRunActuator, KafkaQuotaActuator } from '../../src/throttle/actuator.ts';
+import { KafkaAdmin } from '../../src/kafka/admin.ts';
+import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { DecisionStore } from '../../src/throttle/audit.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { ThrottleLoop } from '../../src/throttle/loop.ts';
@@ -23,13 +26,19 @@ import { clusterSeries, MB, NOW } from '../throttle/support.ts';
 const TOKEN = 'a-long-enough-test-token';
 let db: Db;
 let api: FastifyInstance;
+let audit: DecisionStore;
+let clock: VirtualClock;
 const actuator = new DryRunActuator();
+// A second cluster, `west`, is a real bundled broker behind the Kafka actuator.
+let west: RunningCluster;
+let westAdmin: KafkaAdmin;
+let westApi: FastifyInstance;
 
 before(async () => {
   db = await openDb({ dataDir: 'memory' });
   await migrate(db);
-  const clock = new VirtualClock(NOW);
-  const audit = new DecisionStore(db);
+  clock = new VirtualClock(NOW);
+  audit = new DecisionStore(db);
   const config = throttleConfigSchema.parse({
     mode: 'recommend', interval: 60,
     groups: [{ name: 'core', priority: 3, floor: 5 * MB, match: [{ user: 'orders' }] }, { name: 'general', priority: 0, floor: MB, match: [{}] }],
@@ -38,10 +47,17 @@ before(async () => {
   await loop.round();
   clock.advance(60_000);
   await loop.round();
+  west = await startCluster({ brokers: 1, host: '127.0.0.1', port: 0, logger: silentLogger() });
+  westAdmin = new KafkaAdmin({ bootstrap: west.bootstrap.split(','), requestTimeoutMs: 2000 });
+  const westLoop = new ThrottleLoop({ cluster: 'west', config, engine: new Engine(), source: clusterSeries(false), actuator: new KafkaQuotaActuator(westAdmin), audit, clock });
   api = await buildApi({ registry: new Registry(), readiness: { checks: async () => [] }, token: TOKEN, plugins: [(app, auth) => throttleRoutes(app, { loops: new Map([['east', loop]]), audit }, auth)] });
+  westApi = await buildApi({ registry: new Registry(), readiness: { checks: async () => [] }, token: TOKEN, plugins: [(app, auth) => throttleRoutes(app, { loops: new Map([['west', westLoop]]), audit }, auth)] });
 });
 after(async () => {
   await api.close();
+  await westApi.close();
+  await westAdmin.close();
+  await west.stop();
   await db.close();
 });
 
@@ -78,4 +94,31 @@ test('apply: refused without the token, with a bad body, for an unknown id; appl
   assert.deepEqual([again.statusCode, again.json().error], [409, `recommendation ${id} is applied, not pending`]);
   const decisions = (await api.inject('/api/v1/throttle/decisions?cluster=east&status=applied')).json() as { decisions: { id: number }[] };
   assert.deepEqual(decisions.decisions.map((d) => d.id), [id]);
+});
+
+/** A pending recommendation recorded now for `cluster`, as the loop records them. */
+function pending(cluster: string, entity: { entityType: 'user' | 'client-id'; entityName: string }[], newValue: number) {
+  return audit.record({
+    ts: clock.now(), cluster, entity, entityKey: entity.map((c) => `${c.entityType}=${c.entityName}`).join(','), quotaKey: 'producer_byte_rate', mode: 'recommend',
+    state: 'pressured', oldValue: undefined, proposed: newValue, newValue, status: 'pending', reason: 'test', evidence: { group: 'general' },
+  });
+}
+
+test('apply: a recommendation under its group floor is refused (422); one the brokers refuse fails (502), audited with their reason, nothing applied', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  // The general floor is 1 MB/s: a recommendation made under an older, lower floor is not applied.
+  const low = await pending('east', [{ entityType: 'client-id', entityName: 'tiny' }], 0.5 * MB);
+  const under = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: low }, headers: auth });
+  assert.deepEqual([under.statusCode, under.json().error], [422, `quota ${0.5 * MB} is under the general floor ${MB}`]);
+  assert.equal((await audit.get(low))!.status, 'pending');
+
+  // The broker refuses an entity naming the client id twice; the whole change is refused.
+  const bad = await pending('west', [{ entityType: 'client-id', entityName: 'a' }, { entityType: 'client-id', entityName: 'b' }], 2 * MB);
+  const refused = await westApi.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: bad }, headers: auth });
+  assert.equal(refused.statusCode, 502);
+  assert.equal(refused.json().error, 'the cluster refused the change: client-id=a,client-id=b: Duplicate client-id component in entity');
+  const stored = (await audit.get(bad))!;
+  assert.deepEqual([stored.status, stored.error], ['failed', 'client-id=a,client-id=b: Duplicate client-id component in entity']);
+  assert.deepEqual(await new KafkaQuotaActuator(westAdmin).describe(), [], 'no quota on the brokers');
+  assert.deepEqual(await audit.baselines('west'), new Map(), 'no baseline is left behind for a change that never happened');
 });
