@@ -31,6 +31,8 @@ for (const backend of backends) {
               intervals: { host: 3600, cluster: 3600, topics: 3600, clients: 3600 },
             },
           ],
+          // A free port: the API's default (8080) may be taken on the machine running the tests.
+          api: { port: 0 },
         });
         // jitter 0: every collector's first cycle runs at once; the next is an hour away.
         const app = buildApp(config, { jitter: 0 });
@@ -108,6 +110,7 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
           hosts: [`http://${running.host}:${nodes[0]!.metricsPort}/metrics`],
           intervals: { host: 1, cluster: 1, topics: 1, clients: 1 },
         }],
+        api: { port: 0 },
       });
       const app = buildApp(config, { jitter: 0 });
       stopApp = () => app.stop();
