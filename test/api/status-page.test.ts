@@ -27,7 +27,8 @@ const KIB = 1024;
  * Ten minutes of a 3-broker cluster `east`, sampled every 5 s: broker b takes (b + 1) × 100 KiB/s
  * in of a 1 MiB/s capacity with its request handlers 80 % idle; broker 2 stops two minutes before
  * NOW (its series end, sluice_cluster_broker_up says 0). Producers: etl at 300 KiB/s, web at
- * 50 KiB/s; consumer reports at 120 KiB/s, throttled 250 ms.
+ * 50 KiB/s (and at 80 KiB/s under its earlier tags until 150 s before NOW); consumer reports at
+ * 120 KiB/s, throttled 250 ms.
  */
 function series(): SeriesSet {
   const set = new SeriesSet();
@@ -49,6 +50,8 @@ function series(): SeriesSet {
     }
     set.add({ __name__: 'sluice_client_produce_byte_rate', ...c, client_id: 'etl' }, t, 300 * KIB);
     set.add({ __name__: 'sluice_client_produce_byte_rate', ...c, client_id: 'web' }, t, 50 * KIB);
+    // web's series from before a quota entity applied to it, as the brokers tagged it then.
+    set.add({ __name__: 'sluice_client_produce_byte_rate', ...c, user: 'ANONYMOUS', client_id: 'web' }, t, t < NOW - 150_000 ? 80 * KIB : 0);
     set.add({ __name__: 'sluice_client_fetch_byte_rate', ...c, client_id: 'reports' }, t, 120 * KIB);
     set.add({ __name__: 'sluice_client_produce_throttle_time_ms', ...c, client_id: 'etl' }, t, 0);
     set.add({ __name__: 'sluice_client_fetch_throttle_time_ms', ...c, client_id: 'reports' }, t, 250);
@@ -115,6 +118,9 @@ describe('GET /api/v1/status', () => {
       ['reports', 'consume', 120 * KIB, 250, 61],
       ['web', 'produce', 50 * KIB, 0, 61],
     ]);
+    // web's two tag sets are one client: the larger value at each time.
+    const web = east.topClients[2]!;
+    assert.deepEqual([web.series[0], web.series.find((p) => p[0] === NOW - 150_000), web.series.at(-1)], [[NOW - 300_000, 80 * KIB], [NOW - 150_000, 50 * KIB], [NOW, 50 * KIB]]);
     assert.deepEqual(view.alerts.firing.map((a) => [a.name, a.severity, a.summary, a.muted]), [
       ['KafkaBrokerDown', 'page', 'Broker 2 of east is down', false],
       ['KafkaUnderReplicatedPartitions', 'warning', '4 partitions on east are under-replicated', true],

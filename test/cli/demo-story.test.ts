@@ -1,8 +1,9 @@
 /**
  * The demo's story and its parts that need no cluster: the acts against the shipped scenario
  * (every scenario event inside an act, acts back to back up to the scenario's end), the events
- * read from the scenario, an act's closing text, the demo rule pack and service config (checked
- * as `sluice start` checks them), and mailbox entries.
+ * read from the scenario, an act's closing text, the narrator over the service's seams on a
+ * clock of its own, the demo rule pack and service config (checked as `sluice rules check` and
+ * `sluice start` check them), and mailbox entries.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -13,6 +14,11 @@ import { mboxEntry } from '../../src/cli/demo/receivers.ts';
 import { actAt, actSummary, alertSubject, DEMO_ACTS, DEMO_STORY, scenarioEvents } from '../../src/cli/demo/story.ts';
 import { loadScenario } from '../../src/workload/scenario.ts';
 import { pino } from 'pino';
+import type { StatusView } from '../../src/api/status-page/view.ts';
+import { Narrator } from '../../src/cli/demo/narrator.ts';
+import type { RuleManager } from '../../src/rules/manager.ts';
+import type { Decision } from '../../src/throttle/audit.ts';
+import type { ThrottleLoop } from '../../src/throttle/loop.ts';
 
 describe('the story', () => {
   test('its events, read from demo-story.yaml, in time order', async () => {
@@ -111,4 +117,80 @@ test('a mailbox entry: the mbox From line, CRLF turned into LF, body lines start
     'From sluice@sluice.demo Tue Dec  1 23:05:09 2026\nSubject: hi\n\n>From here on\n>>From there\n\n',
   );
   assert.equal(mboxEntry('x', '', at), 'From MAILER-DAEMON Tue Dec  1 23:05:09 2026\nx\n\n');
+});
+
+describe('the narrator', () => {
+  /** A service seen through the narrator's seams: the rules' alerts, the loop's last round, the page's status. */
+  function service() {
+    const state = {
+      now: 1_000_000,
+      alerts: [] as { labels: Record<string, string>; annotations: Record<string, string>; state: 'pending' | 'firing' | 'resolved'; activeAt: string; firedAt?: string; value: number }[],
+      round: undefined as undefined | { at: number; decisions: Decision[]; rolledBack: Decision[] },
+    };
+    const view = (): StatusView => ({
+      at: new Date(state.now).toISOString(), windowSeconds: 300,
+      clusters: [{ name: 'demo', brokersUp: 3, brokers: ['0', '1', '2'].map((id) => ({ id, up: true, utilization: 0.3, series: [] })), topClients: [
+        { user: '', clientId: 'clickstream', direction: 'produce', bytesPerSec: 1, throttleMs: 0, series: [] },
+        { user: '', clientId: 'analytics', direction: 'consume', bytesPerSec: 1, throttleMs: 0, series: [] },
+      ], throttle: null }],
+      alerts: { firing: state.alerts.filter((a) => a.state === 'firing').map((a) => ({ name: a.labels.alertname!, severity: 'warning', summary: '', labels: a.labels, activeAt: a.activeAt, muted: false })), pending: 0 },
+      decisions: [],
+    });
+    const narrator = new Narrator({
+      rules: { alerts: () => state.alerts } as unknown as RuleManager,
+      throttle: { get lastRound() { return state.round; } } as unknown as ThrottleLoop,
+      status: { status: async () => view() },
+      acts: DEMO_ACTS,
+      scenario: undefined,
+      startedAtMs: 1_000_000,
+      notifications: () => ({ mails: state.alerts.length, webhooks: 0 }),
+      now: () => state.now,
+    });
+    return { state, narrator };
+  }
+
+  const decision = (ts: number): Decision => ({
+    id: 1, ts, cluster: 'demo', entity: [{ entityType: 'client-id', entityName: 'clickstream' }], entityKey: 'client-id=clickstream', quotaKey: 'producer_byte_rate',
+    mode: 'auto', state: 'overloaded', oldValue: undefined, proposed: 261_120, newValue: 261_120, status: 'applied', appliedBy: 'sluice (auto)', reason: 'overloaded: over its share',
+    evidence: {}, appliedAt: ts, rolledBackBy: undefined,
+  });
+
+  test('announces each act, records alerts firing and resolving and decisions, and tells each act at its end', async () => {
+    const { state, narrator } = service();
+    assert.deepEqual(narrator.observe(), ['▶ act 1/4: a noisy producer (0s–90s); watch for a topic spike alert, a producer_byte_rate limit on clickstream only, removed once the burst is over\n']);
+    assert.equal(await narrator.statusLine(), 'sluice demo: 0s act 1/4 a noisy producer: 3/3 brokers up, 2 clients, 0 alerts firing, no quota decision yet');
+    state.now += 24_000;
+    state.round = { at: state.now, decisions: [decision(state.now), { ...decision(state.now), id: 2, entityKey: 'client-id=core-orders', status: 'skipped' }], rolledBack: [] };
+    const spike = { labels: { alertname: 'KafkaTopicTrafficSpike', cluster: 'demo', topic: 'clicks' }, annotations: {}, state: 'firing' as const, activeAt: new Date(state.now - 4000).toISOString(), firedAt: new Date(state.now).toISOString(), value: 1 };
+    state.alerts = [spike];
+    assert.deepEqual(narrator.observe(), []);
+    assert.deepEqual(narrator.observe(), [], 'seen once');
+    assert.equal(await narrator.statusLine(), 'sluice demo: 24s act 1/4 a noisy producer: 3/3 brokers up, 2 clients, 1 alert firing (KafkaTopicTrafficSpike), last decision at 24s: client-id=clickstream producer_byte_rate unset → 255 KiB/s (applied)');
+    state.now += 18_000;
+    state.alerts = [{ ...spike, state: 'resolved' }];
+    narrator.observe();
+    state.now += 48_000; // 90 s: the first act is over, the second begins
+    const told = narrator.observe();
+    assert.equal(told.length, 2);
+    assert.equal(told[0], [
+      '── act 1/4: a noisy producer (0s–90s) ──',
+      '  what happened:',
+      '    nothing out of the ordinary: steady traffic',
+      '  what Sluice did:',
+      '      24s  alert KafkaTopicTrafficSpike (topic clicks) firing',
+      '      24s  quota client-id=clickstream producer_byte_rate: unset → 255 KiB/s applied; overloaded: over its share',
+      '      42s  alert KafkaTopicTrafficSpike (topic clicks) resolved',
+      '  in short: 1 alert fired, 1 resolved, 1 quota decision, 1 mail and 0 webhook posts sent',
+      '',
+    ].join('\n'));
+    assert.match(told[1]!, /^▶ act 2\/4: a stalled consumer \(90s–160s\); watch for /);
+    state.now += 300_000; // past the end: the other acts are told, then the end of the story
+    const rest = narrator.observe();
+    assert.deepEqual(rest.map((t) => t.split('\n')[0]), [
+      '── act 2/4: a stalled consumer (90s–160s) ──', '── act 3/4: a broker restart (160s–230s) ──', '── act 4/4: calm (230s–290s) ──',
+      'the story is over after 290s: traffic stays calm until Ctrl-C; the page and the API keep running',
+    ]);
+    assert.deepEqual(narrator.observe(), []);
+    assert.equal(narrator.timeline.length, 3);
+  });
 });

@@ -126,6 +126,9 @@ describe('sluice demo (child process, the story)', () => {
     assert.equal(decision[4], 'applied by sluice (auto)');
     assert.match(decision[5]!, /^(overloaded|pressured): demand \d+ B\/s \((measured|inferred)\) over its general allocation \d+ B\/s of \d+ B\/s per broker$/);
     assert.match(await page.textContent('#alerts li[data-alert="KafkaTopicTrafficSpike"]') ?? '', /^KafkaTopicTrafficSpike \(warning\) since .*: Topic clicks on demo receives [\d.]+[kM]iB\/s, over 3 times its usual rate$/);
+    // Once limited, clickstream's traffic is tagged by its quota entity: still one client on the page.
+    await page.waitForTimeout(3500);
+    assert.deepEqual(await page.$$eval('[data-cluster="demo"] .client[data-client="clickstream"]', (cards) => cards.map((c) => (c as HTMLElement).dataset.direction)), ['produce']);
     assert.deepEqual(errors, []);
 
     // The status line tells the same, and the core producers were left alone.

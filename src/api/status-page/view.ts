@@ -9,6 +9,7 @@ import type { Engine, MatrixSeries, Value } from '../../rules/promql/index.ts';
 import type { Querier } from '../../store/types.ts';
 import type { DecisionStore } from '../../throttle/audit.ts';
 import type { ThrottleLoop } from '../../throttle/loop.ts';
+import { ANONYMOUS_USER } from '../../throttle/decide.ts';
 import { signalQueries } from '../../throttle/signals.ts';
 import type { AlertsSource } from '../types.ts';
 
@@ -191,14 +192,24 @@ async function clusterStatus(deps: StatusDeps, cluster: string, now: number): Pr
   const clients: ClientStatus[] = [];
   for (const [direction, series, throttle] of [['produce', produce, produceThrottle], ['consume', consume, consumeThrottle]] as const) {
     const throttleBy = vectorBy(throttle, client);
+    // The brokers tag a client's series by the quota entity that applies to it, so a client whose
+    // quota changed shows under two tag sets until the old one goes stale: one card per client,
+    // the larger value at each time.
+    const merged = new Map<string, { user: string; clientId: string; points: Map<number, number>; throttleMs: number }>();
     for (const s of series) {
       const lastTs = s.ts.at(-1);
       if (lastTs === undefined || lastTs < end - 2 * stepMs) continue; // gone
-      const points: Point[] = Array.from(s.ts, (t, i) => [t, whole(s.values[i]!)] as const);
-      clients.push({
-        user: s.metric.user ?? '', clientId: s.metric.client_id ?? '', direction,
-        bytesPerSec: whole(s.values.at(-1)!), throttleMs: whole(throttleBy.get(client(s.metric)) ?? 0), series: points,
-      });
+      const user = s.metric.user === ANONYMOUS_USER ? '' : (s.metric.user ?? '');
+      const clientId = s.metric.client_id ?? '';
+      const key = `${user}\0${clientId}`;
+      const m = merged.get(key) ?? { user, clientId, points: new Map<number, number>(), throttleMs: 0 };
+      merged.set(key, m);
+      s.ts.forEach((t, i) => m.points.set(t, Math.max(m.points.get(t) ?? -Infinity, s.values[i]!)));
+      m.throttleMs = Math.max(m.throttleMs, throttleBy.get(client(s.metric)) ?? 0);
+    }
+    for (const m of merged.values()) {
+      const points: Point[] = [...m.points].sort((a, b) => a[0] - b[0]).map(([t, v]) => [t, whole(v)] as const);
+      clients.push({ user: m.user, clientId: m.clientId, direction, bytesPerSec: points.at(-1)![1], throttleMs: whole(m.throttleMs), series: points });
     }
   }
   // Busiest first: by the peak over the window, so a client held back by its quota stays listed.
