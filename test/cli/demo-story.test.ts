@@ -3,14 +3,19 @@
  * (every scenario event inside an act, acts back to back up to the scenario's end), the events
  * read from the scenario, an act's closing text, the narrator over the service's seams on a
  * clock of its own, the demo rule pack and service config (checked as `sluice rules check` and
- * `sluice start` check them), and mailbox entries.
+ * `sluice start` check them), mailbox entries, and the local mailbox and webhook log over real
+ * SMTP and HTTP.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import { demoServiceConfig, DEMO_RULES } from '../../src/cli/demo/config.ts';
-import { mboxEntry } from '../../src/cli/demo/receivers.ts';
+import { mboxEntry, startLocalReceivers } from '../../src/cli/demo/receivers.ts';
 import { actAt, actSummary, alertSubject, DEMO_ACTS, DEMO_STORY, scenarioEvents } from '../../src/cli/demo/story.ts';
 import { loadScenario } from '../../src/workload/scenario.ts';
 import { pino } from 'pino';
@@ -193,4 +198,31 @@ describe('the narrator', () => {
     assert.deepEqual(narrator.observe(), []);
     assert.equal(narrator.timeline.length, 3);
   });
+});
+
+test('the local receivers: a mail over SMTP lands in the mbox file, a webhook payload in the log, a body that is not JSON is refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-receivers-'));
+  const errors: Error[] = [];
+  const receivers = await startLocalReceivers(dir, '127.0.0.1', (err) => errors.push(err));
+  try {
+    const [host, port] = receivers.smarthost.split(':');
+    const transport = createTransport({ host, port: Number(port), secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'sluice@sluice.demo', to: 'oncall@sluice.demo', subject: '[FIRING:1] KafkaBrokerDown', text: 'From the cluster: broker 2 is down' });
+    transport.close();
+    const ok = await fetch(receivers.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'firing' }) });
+    assert.equal(ok.status, 200);
+    const bad = await fetch(receivers.webhookUrl, { method: 'POST', body: 'not json' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(receivers.counts(), { mails: 1, webhooks: 1 });
+    const mbox = await readFile(receivers.mailboxPath, 'utf8');
+    assert.match(mbox, /^From sluice@sluice\.demo \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
+    assert.match(mbox, /\nSubject: \[FIRING:1\] KafkaBrokerDown\n/);
+    assert.match(mbox, /\n>From the cluster: broker 2 is down\n\n$/);
+    const lines = (await readFile(receivers.webhookLogPath, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { path: string; payload: unknown });
+    assert.deepEqual(lines.map((l) => [l.path, l.payload]), [['/hook', { status: 'firing' }]]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await receivers.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

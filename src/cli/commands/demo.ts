@@ -211,7 +211,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     } catch (err) {
       throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--out-dir: cannot create ${outDir}: ${(err as Error).message}`, { cause: err });
     }
-    const receivers: LocalReceivers = await startLocalReceivers(outDir, running.host);
+    const receivers: LocalReceivers = await startLocalReceivers(outDir, running.host, (err) => logger.warn({ err }, 'the demo mailbox or webhook log failed'));
     stack.push({ name: 'receivers', stop: () => receivers.stop() });
 
     const cluster = demoClusterConfig(running, options.collectIntervalSeconds);

@@ -37,8 +37,11 @@ export function mboxEntry(raw: string, sender: string, at: Date): string {
   return `${fromLine(sender, at)}\n${body}${body.endsWith('\n') ? '' : '\n'}\n`;
 }
 
-/** Starts both receivers on `host` (free ports), writing into `dir` (files created empty). */
-export async function startLocalReceivers(dir: string, host = '127.0.0.1'): Promise<LocalReceivers> {
+/**
+ * Starts both receivers on `host` (free ports), writing into `dir` (files created empty).
+ * `onError` hears what goes wrong after start (a broken SMTP session, a failed write).
+ */
+export async function startLocalReceivers(dir: string, host = '127.0.0.1', onError: (err: Error) => void = () => {}): Promise<LocalReceivers> {
   const mailboxPath = join(dir, 'mailbox.mbox');
   const webhookLogPath = join(dir, 'webhook.jsonl');
   await writeFile(mailboxPath, '');
@@ -61,13 +64,20 @@ export async function startLocalReceivers(dir: string, host = '127.0.0.1'): Prom
         append(mailboxPath, mboxEntry(Buffer.concat(chunks).toString('utf8'), sender, new Date())).then(() => {
           mails += 1;
           callback();
-        }, (err: Error) => callback(err));
+        }, (err: Error) => {
+          onError(err);
+          callback(err);
+        });
       });
     },
   });
   await new Promise<void>((resolve, reject) => {
     smtp.once('error', reject);
-    smtp.listen(0, host, () => resolve());
+    smtp.listen(0, host, () => {
+      smtp.off('error', reject);
+      smtp.on('error', onError);
+      resolve();
+    });
   });
 
   const http: Server = createServer((req, res) => {
@@ -85,13 +95,20 @@ export async function startLocalReceivers(dir: string, host = '127.0.0.1'): Prom
       append(webhookLogPath, `${JSON.stringify({ receivedAt: new Date().toISOString(), path: req.url, payload })}\n`).then(() => {
         webhooks += 1;
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      }, () => res.writeHead(500, { 'content-type': 'text/plain' }).end('could not write the log'));
+      }, (err: Error) => {
+        onError(err);
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('could not write the log');
+      });
     });
   });
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(0, host, () => resolve());
+      http.listen(0, host, () => {
+        http.off('error', reject);
+        http.on('error', onError);
+        resolve();
+      });
     });
   } catch (err) {
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
