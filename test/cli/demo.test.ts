@@ -120,7 +120,8 @@ describe('sluice demo (child process, the story)', () => {
     await page.waitForSelector('#decisions tr.decision', { timeout: FIRST_ACT_MS - (Date.now() - storyAt), state: 'attached' });
     const decisionAt = Date.now() - storyAt;
     t.diagnostic(`the page showed the spike alert ${alertAt} ms and the first decision ${decisionAt} ms into the story`);
-    const decision = await page.$eval('#decisions tr.decision', (r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent!));
+    // Newest first: the last row is the first decision.
+    const decision = await page.$$eval('#decisions tr.decision', (rows) => [...rows.at(-1)!.querySelectorAll('td')].slice(1).map((td) => td.textContent!));
     assert.deepEqual(decision.slice(0, 3), ['demo', 'client-id=clickstream', 'producer_byte_rate']);
     assert.match(decision[3]!, /^unset → \d+(\.\d)? KiB\/s$/);
     assert.equal(decision[4], 'applied by sluice (auto)');
@@ -132,7 +133,7 @@ describe('sluice demo (child process, the story)', () => {
     assert.deepEqual(errors, []);
 
     // The status line tells the same, and the core producers were left alone.
-    await line(/^sluice demo: \d+s act 1\/4 a noisy producer: 3\/3 brokers up, \d+ clients, \d+ alerts? firing( \([A-Za-z, ]+\))?, last decision at \d+s: client-id=clickstream producer_byte_rate unset → [\d.]+ KiB\/s \(applied\)$/m, 10_000, 'the status line with the decision');
+    await line(/^sluice demo: \d+s act 1\/4 a noisy producer: 3\/3 brokers up, \d+ clients, \d+ alerts? firing( \([A-Za-z, ]+\))?, last decision at \d+s: client-id=clickstream producer_byte_rate (unset|[\d.]+ KiB\/s) → ([\d.]+ KiB\/s|unset) \(applied\)$/m, 10_000, 'the status line with the decision');
     const decisions = (await (await fetch(`${api}/api/v1/throttle/decisions?limit=500`)).json()) as { decisions: { entityKey: string; status: string }[] };
     assert.deepEqual(decisions.decisions.filter((d) => d.entityKey.includes('core-') && d.status !== 'skipped'), []);
     // The notifications went to the local mailbox and the webhook log.
