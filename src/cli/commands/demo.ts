@@ -232,8 +232,8 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
         workload = await startWorkload(
           scenario,
           { bootstrap: cluster.bootstrap, durationMs: WORKLOAD_WALL_MS, control: control.url, statusIntervalMs: 3_600_000 },
-          // Failed sends while a broker is down are part of the story; the narrator tells them.
-          { logger: logger.child({ component: 'workload' }, { level: 'error' }), status: () => {} },
+          // Sends failing while broker 2 is down are the third act, not news: the workload logs errors only.
+          { logger: quiet ? logger.child({ component: 'workload' }, { level: 'error' }) : logger.child({ component: 'workload' }), status: () => {} },
         );
         const run = workload;
         stack.push({ name: 'workload', stop: () => run.stop() });
