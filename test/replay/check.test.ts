@@ -14,7 +14,8 @@ import { parseExpected } from '../../src/replay/expected.ts';
 import { replayFixture } from '../../src/replay/replayer.ts';
 import { ruleFilesOf, SHIPPED_RULES_DIR } from '../../src/replay/run.ts';
 import { writeFixture } from '../../src/replay/write.ts';
-import { captureContext, fixtureOf, regularSeries, T0, tempDir } from './support.ts';
+import { captureContext, fixtureOf, regularSeries, seriesOf, T0, tempDir } from './support.ts';
+import { clusterSeries, NOW as THROTTLE_NOW, START as THROTTLE_START } from '../throttle/support.ts';
 
 const MIN = 60_000;
 const START = T0 + 10 * MIN;
@@ -98,5 +99,18 @@ describe('replay --check and --compare', () => {
     const bad = captureContext();
     assert.equal(await runCli(['replay', dir, '--check'], () => bad.ctx), 2);
     assert.match(bad.stderr.join(''), /^sluice: SLUICE_ERR_CONFIG_INVALID: .*expected\.yaml:3:15: fire\[0\]\.earliest: expected a duration from the incident start such as 90s, 10m or -5m, got "soon"\n$/);
+  });
+
+  test('--compare takes two throttle policy files too: the decision the stricter target does not make is only in A', async () => {
+    const dir = await tempDir();
+    const fixture = join(dir, 'burst');
+    await writeFixture(fixture, fixtureOf(await seriesOf(clusterSeries(true)), { cluster: 'east', from: THROTTLE_START, to: THROTTLE_NOW + 15 * MIN, incidentStart: THROTTLE_NOW - 3 * MIN, name: 'burst' }));
+    const groups = 'groups:\n  - { name: core, priority: 3, weight: 4, floor: 5000000, match: [{ user: orders }] }\n  - { name: general, priority: 0, weight: 1, floor: 1000000, match: [{}] }\n';
+    await writeFile(join(dir, 'a.yaml'), `mode: auto\n${groups}`);
+    await writeFile(join(dir, 'b.yaml'), `mode: auto\ntarget: 0.95\n${groups}`);
+    const out = captureContext();
+    assert.equal(await runCli(['replay', fixture, '--compare', join(dir, 'a.yaml'), join(dir, 'b.yaml'), '--json'], () => out.ctx), 0, out.stderr.join(''));
+    const doc = JSON.parse(out.stdout.join('')) as { rows: { what: string; a: string | null; b: string | null; verdict: string }[] };
+    assert.deepEqual(doc.rows, [{ what: 'quota lower user=batch,client-id=loader producer_byte_rate', a: new Date(THROTTLE_NOW + MIN).toISOString(), b: null, verdict: 'only in A' }]);
   });
 });
