@@ -47,6 +47,8 @@ describe('POST /api/v1/replay', () => {
     const expected = JSON.parse(timelineJson(await replayFixture(brokerDownFixture(), { ruleFiles: await ruleFilesOf(undefined) })));
     assert.deepEqual({ ...body, check: undefined }, { ...expected, check: undefined });
     assert.deepEqual(body.check, { ok: true, differences: [] });
+    const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, { post?: { requestBody?: unknown } }> };
+    assert.ok(doc.paths['/api/v1/replay']?.post?.requestBody !== undefined, 'documented with its body schema');
   });
 
   test('a rule file in the request replaces the shipped one of that name: without the broker-down rule the check names it missing', async () => {
