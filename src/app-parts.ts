@@ -14,8 +14,12 @@ import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
 import { SluiceError } from './errors.ts';
 
-/** Alerts that tell the throttle loop traffic is pressing on the cluster. */
-export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing', 'KafkaClientThrottled']);
+/**
+ * Alerts that tell the throttle loop traffic is pressing on the cluster. Not KafkaClientThrottled:
+ * the diagnosis reads throttled clients directly, and the throttling Sluice applies itself would
+ * otherwise keep the cluster "pressured" and have it limit more clients.
+ */
+export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing']);
 
 /** Database reachable, collectors scheduled, rules healthy: what /readyz reports. */
 export async function readinessChecks(store: Store, scheduler: CollectScheduler, rules: RuleManager | undefined): Promise<ReadinessCheck[]> {
