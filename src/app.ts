@@ -134,10 +134,12 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         r.stops.push(() => notifier.stop());
       }
       if (config.rules !== undefined) {
+        const api = config.api;
         const rules = new RuleManager({
           querier: store.querier, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
           defaultIntervalMs: config.rules.interval * 1000, externalLabels: config.rules.externalLabels,
-          externalURL: config.rules.externalUrl ?? (config.api === undefined ? '' : `http://${config.api.host}:${config.api.port}`),
+          // With port 0 the API's port is known once it listens, after the rules start.
+          externalURL: config.rules.externalUrl ?? (api === undefined ? '' : () => r.apiUrl ?? `http://${api.host}:${api.port}`),
           ...(r.notifier === undefined ? {} : { alertSink: r.notifier }),
         });
         const loaded = await rules.reload(await expandRuleFiles(config.rules.files));

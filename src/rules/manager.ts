@@ -39,7 +39,8 @@ export interface RuleManagerOptions {
   readonly defaultIntervalMs?: number;
   readonly externalLabels?: Readonly<Record<string, string>>;
   /** Base of alerts' generatorURL. */
-  readonly externalURL?: string;
+  /** Sluice's URL as alerts link to it; a function when it is known only once the API listens (port 0). */
+  readonly externalURL?: string | (() => string);
   /** How often firing alerts are re-sent; default 1 min. */
   readonly resendDelayMs?: number;
   /** Stored state older than this is not restored; default 1 h. */
@@ -122,9 +123,12 @@ export class RuleManager {
         continue;
       }
       for (const spec of file.groups) {
+        const url = () => this.externalURL();
         const group = new RuleGroup(spec, spec.intervalMs ?? this.options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS, {
           externalLabels: this.options.externalLabels ?? {},
-          externalURL: this.options.externalURL ?? '',
+          get externalURL() {
+            return url();
+          },
         });
         const old = this.slots.get(group.key);
         // An evaluation in flight finishes first, so that its alert state is what carries over.
@@ -161,6 +165,12 @@ export class RuleManager {
   }
 
   /** Stops the timers and waits for running evaluations. */
+  /** Sluice's URL as alerts link to it, now. */
+  private externalURL(): string {
+    const url = this.options.externalURL;
+    return typeof url === 'function' ? url() : (url ?? '');
+  }
+
   async stop(): Promise<void> {
     this.started = false;
     for (const slot of this.slots.values()) slot.timer?.cancel();
@@ -235,7 +245,7 @@ export class RuleManager {
       if (rule.kind !== 'alerting') return;
       const { alerts, due } = dueForSending(group.alerts[i]!, ts, resend, group.intervalMs);
       group.alerts[i] = alerts;
-      for (const a of due) outgoing.push(toOutgoing(a, rule.exprText, this.options.externalURL ?? ''));
+      for (const a of due) outgoing.push(toOutgoing(a, rule.exprText, this.externalURL()));
     });
     if (outgoing.length > 0 && this.options.alertSink !== undefined) {
       try {

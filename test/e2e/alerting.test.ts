@@ -61,7 +61,7 @@ let producing: NodeJS.Timeout | undefined;
 let kafka: Kafka;
 
 /** Webhook payloads received so far, parsed. */
-function payloads(): { status: string; alerts: { status: string; labels: Record<string, string> }[] }[] {
+function payloads(): { status: string; alerts: { status: string; labels: Record<string, string>; generatorURL: string }[] }[] {
   return webhook.requests.map((r) => JSON.parse(r.body));
 }
 
@@ -159,6 +159,8 @@ test('a stopped consumer pages by email and webhook within scrape + for + 5 s; r
   assert.deepEqual(Object.entries(firing.alerts[0]!.labels).filter(([k]) => ['alertname', 'cluster', 'group', 'severity'].includes(k)).sort(), [
     ['alertname', 'E2EConsumerLag'], ['cluster', 'e2e'], ['group', 'billing'], ['severity', 'warning'],
   ]);
+  // The API took a free port (api.port 0): alerts link to the port it listens on.
+  assert.ok(firing.alerts[0]!.generatorURL.startsWith(`${app.apiUrl}/graph?g0.expr=`), firing.alerts[0]!.generatorURL);
   const mail = mails.find((m) => m.subject.startsWith('[FIRING:1] E2EConsumerLag'))!;
   assert.match(mail.raw, /Consumer group billing is \d+ messages behind/);
 
