@@ -14,7 +14,7 @@
  */
 import type { KafkaAdmin, LogOffsets } from '../kafka/admin.ts';
 import type { Sample } from '../store/types.ts';
-import { computeLagSamples, type GroupCommittedOffsets } from './lag/lag.ts';
+import { computeLagSamples, type GroupCommittedOffsets, type LagFlag } from './lag/lag.ts';
 import { OffsetTimeTables, type OffsetTimeTableOptions } from './lag/time-lag.ts';
 import { CommitWindows, type CommitWindowOptions } from './lag/commit-window.ts';
 import { evaluateGroup, statusSamples, type LagEvaluatorOptions } from './lag/burrow.ts';
@@ -81,10 +81,7 @@ export class TopicCollector implements Collector {
     const input: GroupCommittedOffsets[] = committed.value.map((g) => ({ group: g.group, offsets: g.offsets }));
     const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag: this.tables, labels: this.groupLabels });
     stamp(lag.samples, nowMs, samples);
-    for (const f of lag.flags) {
-      if (f.kind === 'log-offsets-missing') continue; // already reported by listOffsets
-      errors.push({ op: 'lag', subject: `${f.group} ${f.topic}-${f.partition}`, message: `${f.kind}: committed ${f.committed}, log ${f.logStart}..${f.logEnd}` });
-    }
+    errors.push(...lagErrors(lag.flags));
 
     for (const g of committed.value) {
       for (const o of g.offsets) this.windows.observeCommitted(g.group, o.topic, o.partition, o.offset, nowMs);
@@ -122,4 +119,16 @@ export class TopicCollector implements Collector {
 /** Appends the lag code's samples to `out` with the cycle's time. */
 function stamp(lagSamples: readonly LagSample[], ts: number, out: Sample[]): void {
   for (const s of lagSamples) out.push({ metric: s.metric, labels: s.labels, ts, value: s.value });
+}
+
+/**
+ * The lag flags that are collection errors. Not `log-offsets-missing` (listOffsets reported it)
+ * nor `committed-beyond-log-end`: the log end offsets are read earlier in the cycle than the
+ * commits, so an active group has often committed past them by then (its lag is 0; a truncated
+ * log shows as an unclean leader election instead).
+ */
+export function lagErrors(flags: readonly LagFlag[]): CollectIssue[] {
+  return flags
+    .filter((f) => f.kind === 'committed-below-log-start')
+    .map((f) => ({ op: 'lag', subject: `${f.group} ${f.topic}-${f.partition}`, message: `${f.kind}: committed ${f.committed}, log ${f.logStart}..${f.logEnd}` }));
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { computeLagSamples, offsetLag, type LagCycleInput } from '../../../src/collect/lag/lag.ts';
 import { OffsetTimeTables } from '../../../src/collect/lag/time-lag.ts';
+import { lagErrors } from '../../../src/collect/topics.ts';
+import type { LagFlag } from '../../../src/collect/lag/lag.ts';
 
 const S = 1000;
 const NOW = 1_700_000_060_000;
@@ -209,4 +211,13 @@ describe('offsetLag', () => {
     assert.deepEqual(offsetLag(100, 100), { lag: 0, clamped: false });
     assert.deepEqual(offsetLag(101, 100), { lag: 0, clamped: true });
   });
+});
+
+test('only a commit below the log start is a collection error; a commit past the earlier-read log end and missing log offsets are not', () => {
+  const flags: LagFlag[] = [
+    { kind: 'committed-beyond-log-end', group: 'fast', topic: 'orders', partition: 0, committed: 605, logStart: 0, logEnd: 600 },
+    { kind: 'committed-below-log-start', group: 'slow', topic: 'orders', partition: 1, committed: 50, logStart: 100, logEnd: 600 },
+    { kind: 'log-offsets-missing', group: 'slow', topic: 'orders', partition: 2, committed: 7 },
+  ];
+  assert.deepEqual(lagErrors(flags), [{ op: 'lag', subject: 'slow orders-1', message: 'committed-below-log-start: committed 50, log 100..600' }]);
 });
