@@ -162,7 +162,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
             r.stops.push(() => admin.close());
             actuator = new KafkaQuotaActuator(admin);
           }
-          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.querier, actuator, audit, clock, firingTrafficAlerts: firing, registry, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
+          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.querier, actuator, audit, clock, firingTrafficAlerts: firing, registry, nominal: throttle.brokerCapacity, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
           loop.start();
           r.throttle.set(cluster.name, loop);
           r.stops.push(() => loop.stop());

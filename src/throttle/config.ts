@@ -31,6 +31,15 @@ export const throttleConfigSchema = z.strictObject({
   window: z.number().positive().default(900),
   /** Seconds of counter history behind each rate the loop reads (PromQL `rate(…[rateWindow])`); at least two collection intervals. */
   rateWindow: z.number().positive().default(60),
+  /**
+   * Network capacity of each broker, bytes/s, for brokers that do not export
+   * sluice_broker_network_capacity_bytes_per_second (Apache Kafka does not): the NIC's rate, or
+   * what the operator allows Kafka of it. Default 1 GiB/s each way.
+   */
+  brokerCapacity: z.strictObject({
+    bytesInPerSec: z.number().positive().default(2 ** 30),
+    bytesOutPerSec: z.number().positive().default(2 ** 30),
+  }).prefault({}),
   groups: z.array(groupSchema).default([
     { name: 'general', priority: 0, weight: 1, floor: 1_048_576, match: [{ user: '*', clientId: '*' }] },
   ]),

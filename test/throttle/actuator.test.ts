@@ -61,6 +61,8 @@ test('throttle config: defaults, group matching by glob, and path-precise errors
   });
   assert.equal(config.mode, 'recommend');
   assert.equal(config.guardrails.maxDecrease, 0.5);
+  assert.deepEqual(config.brokerCapacity, { bytesInPerSec: 2 ** 30, bytesOutPerSec: 2 ** 30 });
+  assert.deepEqual(throttleConfigSchema.parse({ brokerCapacity: { bytesInPerSec: 125_000_000 } }).brokerCapacity, { bytesInPerSec: 125_000_000, bytesOutPerSec: 2 ** 30 });
   assert.equal(groupOf(config, 'orders-api', 'x'), 'core');
   assert.equal(groupOf(config, 'batch', 'x'), 'general');
   const bad = throttleConfigSchema.safeParse({ groups: [{ name: 'a', priority: 1, floor: 10, ceiling: 5, match: [{}] }, { name: 'a', priority: 1, match: [{}] }] });
