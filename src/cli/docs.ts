@@ -4,11 +4,15 @@
  * command as the program prints it. `npm run gen:docs` writes docs/configuration.md and
  * docs/cli.md; a test keeps them current and every key described.
  */
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { SHIPPED_RULES_DIR, sluiceConfigSchema } from '../config/sluice.ts';
 import type { CliContext } from './context.ts';
 import { buildProgram } from './main.ts';
+
+/** This checkout's root, with a trailing slash. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What each key does. The keys are the schema's paths; `[]` stands for an element of a list. */
 export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -234,9 +238,10 @@ export function cliReference(): string {
   const sections: string[] = ['# `sluice` command reference', '', 'Generated from the program\'s own help by `npm run gen:docs`; do not edit.', ''];
   const visit = (cmd: Command, names: string[]): void => {
     const full = names.join(' ');
-    // A fixed width: the help wraps to the terminal's otherwise.
-    cmd.configureHelp({ helpWidth: 100 });
-    sections.push(`## \`${full}\``, '', '```text', cmd.helpInformation().trimEnd(), '```', '');
+    // No wrapping: the help wraps to the terminal otherwise, and the defaults that are paths in
+    // this checkout are made relative to it below (their length would move the wrapping).
+    cmd.configureHelp({ helpWidth: 10_000 });
+    sections.push(`## \`${full}\``, '', '```text', cmd.helpInformation().split(ROOT).join('').trimEnd(), '```', '');
     for (const sub of cmd.commands) visit(sub, [...names, sub.name()]);
   };
   visit(program, ['sluice']);
