@@ -147,7 +147,9 @@ describe('sluice workload (in-process)', () => {
     assert.equal(lines[0], `sluice workload: tiny: 1 producer(s), 1 consumer group(s), 0 fault(s) for 2s on ${broker.bootstrap}`);
     const status = lines.filter((line) => line.startsWith('['));
     assert.ok(status.length >= 3 && status.length <= 5, lines.join('\n'));
-    assert.match(status[0] ?? '', /^\[5\d\dms\] pings [\d.]+\/50 msg\/s [\d.]+ KiB\/3\.1 KiB\/s throttle 0ms \| watcher .* lag (\d+|\?) throttle 0ms$/);
+    // The first window is the first half second: what the schedule asked in it is 50 msg/s (3.1
+    // KiB/s), less a message or two when the run started a few ms into it on a busy machine.
+    assert.match(status[0] ?? '', /^\[5\d\dms\] pings [\d.]+\/(4[6-9]|50) msg\/s [\d.]+ KiB\/(2\.[89]|3\.[01]) KiB\/s throttle 0ms \| watcher .* lag (\d+|\?) throttle 0ms$/);
     assert.match(lines.at(-1) ?? '', /^sluice workload: tiny finished after 2s: pings acked (99|100) of 100 asked \(\d+\.\d%\), failed 0, short 0; watcher consumed \d+, lag 0$/);
   });
 
