@@ -3,24 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
-import type { CliContext } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../helpers/cli.ts';
 import { loadMigrations, openDb } from '../../src/store/index.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 
-function context() {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const ctx: CliContext = {
-    stdout: (text) => void stdout.push(text),
-    stderr: (text) => void stderr.push(text),
-    logger: pino({ level: 'silent' }),
-    startCluster: () => Promise.reject(new Error('not used')),
-    shutdownRequested: () => new Promise(() => {}),
-  };
-  return { ctx, stdout, stderr };
-}
+const context = captureContext;
 
 const versions = loadMigrations().map((m) => m.version);
 const latest = versions.at(-1)!;

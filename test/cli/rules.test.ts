@@ -6,24 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
-import type { CliContext } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../helpers/cli.ts';
 
 const FIXTURES = fileURLToPath(new URL('../rules/fixtures/', import.meta.url));
 
-function context() {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const ctx: CliContext = {
-    stdout: (text) => void stdout.push(text),
-    stderr: (text) => void stderr.push(text),
-    logger: pino({ level: 'silent' }),
-    startCluster: () => Promise.reject(new Error('not used')),
-    shutdownRequested: () => new Promise(() => {}),
-  };
-  return { ctx, stdout, stderr };
-}
+const context = captureContext;
 
 describe('sluice rules', () => {
   test('check: SUCCESS with the rule count for good files, every problem of a bad one, exit 1', async () => {

@@ -6,24 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { pino } from 'pino';
-import type { CliContext } from '../../src/cli/context.ts';
 import type { Fixture, FixtureSeries } from '../../src/replay/format.ts';
 import type { Querier } from '../../src/store/types.ts';
 
-/** A CLI context writing into arrays. */
-export function captureContext(): { ctx: CliContext; stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const ctx: CliContext = {
-    stdout: (text) => void stdout.push(text),
-    stderr: (text) => void stderr.push(text),
-    logger: pino({ level: 'silent' }),
-    startCluster: () => Promise.reject(new Error('not used')),
-    shutdownRequested: () => new Promise(() => {}),
-  };
-  return { ctx, stdout, stderr };
-}
+export { captureContext } from '../helpers/cli.ts';
 
 /** A temporary directory removed when the test file ends. */
 export async function tempDir(prefix = 'sluice-replay-'): Promise<string> {
