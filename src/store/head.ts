@@ -124,27 +124,25 @@ export class Head implements WindowQuerier {
     return out;
   }
 
-  /** See WindowQuerier: one object per series, and no search when the newest sample is in range. */
+  /** See WindowQuerier: one object per series, the newest of its window. */
   selectLatest(matchers: readonly Matcher[], from: number, to: number, times: number[]): { readonly metric: Readonly<Record<string, string>>; readonly value: number }[] {
     const out: { metric: Readonly<Record<string, string>>; value: number }[] = [];
-    for (const [metric, list, labelMatchers] of this.matching(matchers)) {
-      for (const s of list) {
-        if (labelMatchers.length > 0 && !matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
-        const { ts, start, end } = s;
-        if (end === start) continue;
-        const i = ts[end - 1]! <= to ? end - 1 : lowerBound(ts, start, end, to, true) - 1;
-        if (i < start || ts[i]! < from) continue;
-        out.push({ metric: withName(s.ref, metric), value: s.values[i]! });
-        times.push(ts[i]!);
-      }
-    }
+    this.each(matchers, from, to, (s, metric, _lo, hi) => {
+      out.push({ metric: withName(s.ref, metric), value: s.values[hi - 1]! });
+      times.push(s.ts[hi - 1]!);
+    });
     return out;
   }
 
   /** Calls `fn` for every matching series with samples in [from, to], with their index bounds. */
   private each(matchers: readonly Matcher[], from: number, to: number, fn: (s: HeadSeries, metric: string, lo: number, hi: number) => void): void {
-    for (const [metric, list, labelMatchers] of this.matching(matchers)) {
-      for (const s of list) {
+    const compiled = compileMatchers(matchers);
+    const nameMatchers = compiled.filter((m) => m.name === METRIC_NAME_LABEL);
+    const labelMatchers = compiled.filter((m) => m.name !== METRIC_NAME_LABEL);
+    const exact = exactMetricName(matchers);
+    for (const metric of exact === undefined ? this.byMetric.keys() : [exact]) {
+      if (!nameMatchers.every((m) => m.test(metric))) continue;
+      for (const s of this.byMetric.get(metric) ?? []) {
         if (labelMatchers.length > 0 && !matchesSeries(labelMatchers, metric, s.ref.labels)) continue;
         const { ts, start, end } = s;
         if (end === start) continue;
@@ -154,20 +152,6 @@ export class Head implements WindowQuerier {
         if (hi > lo) fn(s, metric, lo, hi);
       }
     }
-  }
-
-  /** The metrics whose name the matchers accept, each with its series and the matchers left to check per series. */
-  private matching(matchers: readonly Matcher[]): [string, readonly HeadSeries[], ReturnType<typeof compileMatchers>][] {
-    const compiled = compileMatchers(matchers);
-    const nameMatchers = compiled.filter((m) => m.name === METRIC_NAME_LABEL);
-    const labelMatchers = compiled.filter((m) => m.name !== METRIC_NAME_LABEL);
-    const exact = exactMetricName(matchers);
-    const out: [string, readonly HeadSeries[], ReturnType<typeof compileMatchers>][] = [];
-    for (const metric of exact === undefined ? this.byMetric.keys() : [exact]) {
-      const list = this.byMetric.get(metric);
-      if (list !== undefined && nameMatchers.every((m) => m.test(metric))) out.push([metric, list, labelMatchers]);
-    }
-    return out;
   }
 }
 
