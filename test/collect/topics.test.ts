@@ -10,6 +10,8 @@ import { adminOptionsOf } from '../../src/collect/config.ts';
 import type { Store } from '../../src/store/index.ts';
 import { closeTestStore, clusterConfigFor, latestValue, openTestStore, STORE_BACKENDS, startTestCluster, stored } from './support.ts';
 
+// The backends run side by side, each on its own cluster: the tests mostly wait on the clock.
+describe('topics collector', { concurrency: true }, () => {
 for (const backend of STORE_BACKENDS) {
   describe(`topics collector on ${backend}`, () => {
     let store: Store;
@@ -126,3 +128,4 @@ for (const backend of STORE_BACKENDS) {
     });
   });
 }
+});
