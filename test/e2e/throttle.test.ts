@@ -29,7 +29,7 @@ const KIB = 1024;
 const CAPACITY_IN = 600 * KIB;
 const INTERVAL_S = 4;
 const RATE_WINDOW_S = 5;
-const SPIKE_AT_S = 25;
+const SPIKE_AT_S = 15;
 const SPIKE_FOR_S = 45;
 
 // RF 1 and 3 partitions per topic: each broker leads one partition of each, so it takes a third
