@@ -62,8 +62,9 @@ function childrenOf(pid: number): number[] {
 /** Whether `pid` is still running: a zombie (exited, not yet reaped by whoever adopted it) is not. */
 function alive(pid: number): boolean {
   try {
+    // /proc/PID/stat: "pid (comm) state ...", and comm may itself hold ") ".
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
   } catch {
     return false;
   }

@@ -12,62 +12,62 @@ import { closeTestStore, clusterConfigFor, latestValue, openTestStore, STORE_BAC
 
 // The backends run side by side, each on its own cluster: the tests mostly wait on the clock.
 describe('clients collector', { concurrency: true }, () => {
-for (const backend of STORE_BACKENDS) {
-  describe(`clients collector on ${backend}`, () => {
-    let store: Store;
-    before(async () => { store = await openTestStore(backend); });
-    after(async () => { await closeTestStore(store); });
+  for (const backend of STORE_BACKENDS) {
+    describe(`clients collector on ${backend}`, () => {
+      let store: Store;
+      before(async () => { store = await openTestStore(backend); });
+      after(async () => { await closeTestStore(store); });
 
-    const QUOTA = 20_000;
+      const QUOTA = 20_000;
 
-    test('quota utilization is about 1 for a producer paced just above its quota', async () => {
-      const running = await startTestCluster({ topics: [{ name: 'metered', partitions: 1, replicationFactor: 1 }] });
-      const config = clusterConfigFor(running);
-      const admin = new KafkaAdmin(adminOptionsOf(config));
-      const scheduler = new CollectScheduler({ collectors: [new ClientCollector(config, admin)], sink: store.writer, registry: new Registry(), jitter: 0 });
-      const kafka = new Kafka({ brokers: running.bootstrap.split(','), clientId: 'paced', logLevel: logLevel.NOTHING });
-      const producer = kafka.producer();
-      let producing = true;
-      try {
-        const altered = await admin.alterClientQuotas([
-          { entity: [{ entityType: 'client-id', entityName: 'paced' }], key: 'producer_byte_rate', value: QUOTA },
-          // A default that does not apply to `paced`: the client-id quota takes precedence over it.
-          { entity: [{ entityType: 'client-id', entityName: null }], key: 'producer_byte_rate', value: 1_000_000 },
-        ]);
-        assert.deepEqual(altered, { value: 2, errors: [] });
-        await producer.connect();
-        // Offered load: 11 messages of 2,000 bytes a second, 1.1 times the quota, evenly paced.
-        const started = Date.now();
-        const pump = (async () => {
-          for (let i = 0; producing; i++) {
-            await producer.send({ topic: 'metered', acks: 1, messages: [{ value: Buffer.alloc(2000, 97) }] });
-            const next = started + ((i + 1) * 1000) / 11;
-            await sleep(Math.max(0, next - Date.now()));
+      test('quota utilization is about 1 for a producer paced just above its quota', async () => {
+        const running = await startTestCluster({ topics: [{ name: 'metered', partitions: 1, replicationFactor: 1 }] });
+        const config = clusterConfigFor(running);
+        const admin = new KafkaAdmin(adminOptionsOf(config));
+        const scheduler = new CollectScheduler({ collectors: [new ClientCollector(config, admin)], sink: store.writer, registry: new Registry(), jitter: 0 });
+        const kafka = new Kafka({ brokers: running.bootstrap.split(','), clientId: 'paced', logLevel: logLevel.NOTHING });
+        const producer = kafka.producer();
+        let producing = true;
+        try {
+          const altered = await admin.alterClientQuotas([
+            { entity: [{ entityType: 'client-id', entityName: 'paced' }], key: 'producer_byte_rate', value: QUOTA },
+            // A default that does not apply to `paced`: the client-id quota takes precedence over it.
+            { entity: [{ entityType: 'client-id', entityName: null }], key: 'producer_byte_rate', value: 1_000_000 },
+          ]);
+          assert.deepEqual(altered, { value: 2, errors: [] });
+          await producer.connect();
+          // Offered load: 11 messages of 2,000 bytes a second, 1.1 times the quota, evenly paced.
+          const started = Date.now();
+          const pump = (async () => {
+            for (let i = 0; producing; i++) {
+              await producer.send({ topic: 'metered', acks: 1, messages: [{ value: Buffer.alloc(2000, 97) }] });
+              const next = started + ((i + 1) * 1000) / 11;
+              await sleep(Math.max(0, next - Date.now()));
+            }
+          })();
+          for (let i = 0; i < 16; i++) {
+            await sleep(1000);
+            await scheduler.runOnce();
           }
-        })();
-        for (let i = 0; i < 16; i++) {
-          await sleep(1000);
-          await scheduler.runOnce();
+          producing = false;
+          await pump;
+          const labels = { cluster: 'test', client_id: 'paced' };
+          assert.equal(await latestValue(store, 'sluice_client_quota', { ...labels, quota: 'producer_byte_rate' }), QUOTA);
+          assert.equal(await latestValue(store, 'sluice_client_quota', { cluster: 'test', client_id: '<default>', quota: 'producer_byte_rate' }), 1_000_000);
+          // Average over the last 5 s, after Kafka's 11 one-second windows have filled.
+          const util = (await stored(store, 'sluice_client_quota_utilization', { ...labels, quota: 'producer_byte_rate' })).slice(-5);
+          assert.equal(util.length, 5);
+          const mean = util.reduce((a, p) => a + p.value, 0) / util.length;
+          assert.ok(mean >= 0.9 && mean <= 1.1, `mean utilization ${mean} (${util.map((p) => p.value.toFixed(3)).join(', ')})`);
+          const rate = await latestValue(store, 'sluice_client_produce_byte_rate', labels);
+          assert.ok(rate !== undefined && Math.abs(rate / QUOTA - util.at(-1)!.value) < 1e-9, 'one broker: utilization = rate / quota');
+        } finally {
+          producing = false;
+          await producer.disconnect().catch(() => undefined);
+          await scheduler.stop();
+          await running.stop();
         }
-        producing = false;
-        await pump;
-        const labels = { cluster: 'test', client_id: 'paced' };
-        assert.equal(await latestValue(store, 'sluice_client_quota', { ...labels, quota: 'producer_byte_rate' }), QUOTA);
-        assert.equal(await latestValue(store, 'sluice_client_quota', { cluster: 'test', client_id: '<default>', quota: 'producer_byte_rate' }), 1_000_000);
-        // Average over the last 5 s, after Kafka's 11 one-second windows have filled.
-        const util = (await stored(store, 'sluice_client_quota_utilization', { ...labels, quota: 'producer_byte_rate' })).slice(-5);
-        assert.equal(util.length, 5);
-        const mean = util.reduce((a, p) => a + p.value, 0) / util.length;
-        assert.ok(mean >= 0.9 && mean <= 1.1, `mean utilization ${mean} (${util.map((p) => p.value.toFixed(3)).join(', ')})`);
-        const rate = await latestValue(store, 'sluice_client_produce_byte_rate', labels);
-        assert.ok(rate !== undefined && Math.abs(rate / QUOTA - util.at(-1)!.value) < 1e-9, 'one broker: utilization = rate / quota');
-      } finally {
-        producing = false;
-        await producer.disconnect().catch(() => undefined);
-        await scheduler.stop();
-        await running.stop();
-      }
+      });
     });
-  });
-}
+  }
 });
