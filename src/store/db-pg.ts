@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SluiceError } from '../errors.ts';
+import { redactUrl, redactUrlIn } from '../redact.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { encodeSamplesBinary } from './copy-binary.ts';
 import { hasSqlState, quoteIdent } from './sql.ts';
@@ -48,16 +49,13 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     else await db.query('SELECT 1');
   } catch (err) {
     await pool.end();
-    throw new SluiceError('SLUICE_ERR_STORE_UNREACHABLE', `PostgreSQL at ${redactUrl(options.url)} could not be reached: ${(err as Error).message}`, {
-      cause: err,
-    });
+    // The driver's error may carry the URL (an unparsable one travels in `input`): pass on only
+    // its redacted message and code.
+    const message = redactUrlIn(String((err as Error).message), options.url);
+    const cause = Object.assign(new Error(message), { code: (err as { code?: unknown }).code });
+    throw new SluiceError('SLUICE_ERR_STORE_UNREACHABLE', `PostgreSQL at ${redactUrl(options.url)} could not be reached: ${message}`, { cause });
   }
   return db;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:[redacted]@');
 }
 
 class PgDb implements Db {

@@ -4,7 +4,6 @@
  * retention and events. `openStore` assembles them.
  */
 export { openDb, type DbOptions } from './db.ts';
-export { redactUrl } from './db-pg.ts';
 export { listEvents, recordEvents, deleteEventsBefore, type EventKind, type StoreEvent, type StoredEvent } from './events.ts';
 export { DEFAULT_HEAD_WINDOW_MS, Head } from './head.ts';
 export { canonicalSeries, CLUSTER_LABEL, seriesHash } from './labels.ts';

@@ -5,7 +5,8 @@
  * the migrations apply). Running it again changes nothing and says so.
  */
 import type { Command } from 'commander';
-import { openDb, migrate, redactUrl } from '../../store/index.ts';
+import { openDb, migrate } from '../../store/index.ts';
+import { redactUrl } from '../../redact.ts';
 import type { CliContext } from '../context.ts';
 
 /** The flags of `sluice migrate` as commander hands them over. */

@@ -7,7 +7,7 @@
  */
 import { createTransport } from 'nodemailer';
 import type { EmailConfig } from '../config.ts';
-import { redact } from '../redact.ts';
+import { redact } from '../../redact.ts';
 import type { Notification, Receiver, SendResult } from '../types.ts';
 import { htmlBody, textBody } from './email-body.ts';
 import { defaultSubject } from './payload.ts';

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { WebhookConfig } from '../config.ts';
-import { redact, safeUrl } from '../redact.ts';
+import { redact, safeUrl } from '../../redact.ts';
 import type { Notification, Receiver, SendResult } from '../types.ts';
 import { webhookPayload } from './payload.ts';
 
