@@ -1,18 +1,14 @@
 /**
  * Small pieces the service assembly needs that belong to no one module: what /readyz checks,
  * the API's view of alerts (the rules' state joined with the notifier's silences and
- * inhibitions), which alerts count as traffic pressure for the throttle loop, and rule file
- * lists with directories expanded.
+ * inhibitions), and which alerts count as traffic pressure for the throttle loop.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AlertsSource, ApiAlert, ReadinessCheck } from './api/types.ts';
 import type { CollectScheduler } from './collect/index.ts';
 import { fingerprint } from './notify/labels.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
-import { SluiceError } from './errors.ts';
 
 /**
  * Alerts that tell the throttle loop traffic is pressing on the cluster. Not KafkaClientThrottled:
@@ -52,24 +48,4 @@ export function alertsSource(rules: RuleManager, notifier: Notifier | undefined)
       });
     },
   };
-}
-
-/** The rule files named, with each directory replaced by its *.yaml and *.yml files (sorted). */
-export async function expandRuleFiles(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const path of paths) {
-    let isDir: boolean;
-    try {
-      isDir = (await stat(path)).isDirectory();
-    } catch (err) {
-      throw new SluiceError('SLUICE_ERR_RULES_FILE', `${path}: rule file not found`, { cause: err, path });
-    }
-    if (!isDir) {
-      out.push(path);
-      continue;
-    }
-    const names = (await readdir(path)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
-    out.push(...names.map((n) => join(path, n)));
-  }
-  return out;
 }

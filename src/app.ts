@@ -17,7 +17,7 @@ import { KafkaAdmin } from './kafka/admin.ts';
 import { Notifier } from './notify/notifier.ts';
 import type { NotifyConfig } from './notify/config.ts';
 import { RuleManager } from './rules/manager.ts';
-import { ruleFilesError } from './rules/file.ts';
+import { loadConfiguredRuleFiles, type LoadedRuleFile } from './rules/file.ts';
 import { Engine } from './rules/promql/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { redactUrl } from './redact.ts';
@@ -29,7 +29,7 @@ import { buildApi, listenApi, type AuthHook } from './api/server.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { replayRoutes } from './api/routes/replay.ts';
 import { statusSource } from './api/status-page/view.ts';
-import { alertsSource, expandRuleFiles, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
+import { alertsSource, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
 
 /** What the app takes from outside besides its config. */
 export interface AppDeps {
@@ -49,6 +49,8 @@ export interface AppDeps {
   readonly collectors?: (config: CollectConfig) => Collector[];
   /** The quota actuator of a cluster; default the Kafka admin client's. */
   readonly actuator?: (cluster: string) => QuotaActuator;
+  /** `rules.files` already read and checked (`sluice start` checks them before it reaches a cluster); default: read at start. */
+  readonly ruleFiles?: readonly LoadedRuleFile[];
 }
 
 /**
@@ -122,6 +124,9 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   };
 
   const start = async (): Promise<void> => {
+    // The whole configuration is checked before anything is opened: a missing or broken rule
+    // file stops the start here, naming rules.files[i], with no store or connection left behind.
+    const ruleFiles = config.rules === undefined ? undefined : (deps.ruleFiles ?? (await loadConfiguredRuleFiles(config.rules.files)));
     // Receivers first: the store must accept samples before any collector sends one.
     const store = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now });
     const r: Running = { store, throttle: new Map(), admins: [], stops: [() => store.close()] };
@@ -134,7 +139,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         r.notifier = notifier;
         r.stops.push(() => notifier.stop());
       }
-      if (config.rules !== undefined) {
+      if (config.rules !== undefined && ruleFiles !== undefined) {
         const api = config.api;
         const rules = new RuleManager({
           querier: store.querier, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
@@ -143,9 +148,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           externalURL: config.rules.externalUrl ?? (api === undefined ? '' : () => r.apiUrl ?? `http://${api.host}:${api.port}`),
           ...(r.notifier === undefined ? {} : { alertSink: r.notifier }),
         });
-        const loaded = await rules.reload(await expandRuleFiles(config.rules.files));
-        const problems = ruleFilesError(loaded);
-        if (problems !== undefined) throw problems;
+        await rules.apply(ruleFiles);
         rules.start();
         r.rules = rules;
         r.stops.push(() => rules.stop());

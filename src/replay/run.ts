@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYamlText } from 'yaml';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expandRuleFiles } from '../app-parts.ts';
+import { expandRuleFiles } from '../rules/file.ts';
 import { SluiceError } from '../errors.ts';
 import { loadYamlFile } from '../config/yaml.ts';
 import { loadNotifyConfigFile, type NotifyConfig } from '../notify/config.ts';

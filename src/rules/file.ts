@@ -6,7 +6,8 @@
  * names, expressions and templates — and reports every problem of every file as
  * `file:line:col: groups[0].rules[2].expr: message`.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as z from 'zod';
 import { SluiceError } from '../errors.ts';
 import { parseExpr, PromQLError, type Expr } from './promql/index.ts';
@@ -176,6 +177,54 @@ export function ruleFilesError(files: readonly LoadedRuleFile[]): SluiceError | 
   const problems = files.flatMap((f) => f.problems);
   if (problems.length === 0) return undefined;
   return new SluiceError('SLUICE_ERR_RULES_FILE', problems.map(formatFileProblem).join('\n'), { path: problems[0]!.file });
+}
+
+/** The rule files named, with each directory replaced by its *.yaml and *.yml files (sorted). */
+export async function expandRuleFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch (err) {
+      throw new SluiceError('SLUICE_ERR_RULES_FILE', `${path}: rule file not found`, { cause: err, path });
+    }
+    out.push(...(isDir ? await ruleFilesIn(path) : [path]));
+  }
+  return out;
+}
+
+async function ruleFilesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => join(dir, n));
+}
+
+/**
+ * Reads and checks the configured rule files, before the service opens anything: every entry of
+ * `rules.files` (a file, or a directory of *.yaml / *.yml files) must exist and load without
+ * problems. Throws one SLUICE_ERR_RULES_FILE listing every problem, each line naming the entry
+ * (`rules.files[1]: /etc/sluice/lag.yaml: file not found`,
+ * `rules.files[0]: /etc/sluice/rules/a.yaml:4:13: groups[0].rules[0].expr: …`).
+ */
+export async function loadConfiguredRuleFiles(entries: readonly string[], field = 'rules.files'): Promise<LoadedRuleFile[]> {
+  const lines: string[] = [];
+  const loaded: LoadedRuleFile[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const where = `${field}[${i}]`;
+    let paths: string[];
+    try {
+      paths = (await stat(entry)).isDirectory() ? await ruleFilesIn(entry) : [entry];
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      lines.push(`${where}: ${entry}: ${code === 'ENOENT' ? 'rule file not found' : (err as Error).message}`);
+      continue;
+    }
+    for (const file of await loadRuleFiles(paths)) {
+      for (const problem of file.problems) lines.push(`${where}: ${formatFileProblem(problem)}`);
+      loaded.push(file);
+    }
+  }
+  if (lines.length > 0) throw new SluiceError('SLUICE_ERR_RULES_FILE', lines.join('\n'), { path: lines[0]!.slice(0, lines[0]!.indexOf(':')) });
+  return loaded;
 }
 
 /** Number of rules in the groups of `file`. */

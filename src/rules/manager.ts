@@ -112,8 +112,12 @@ export class RuleManager {
    * Groups of files no longer listed are removed. Groups new to this process get their stored
    * alert state back.
    */
-  async reload(files: readonly string[]): Promise<LoadedRuleFile[]> {
-    const loaded = await loadRuleFiles(files);
+  async reload(files: readonly string[]): Promise<readonly LoadedRuleFile[]> {
+    return this.apply(await loadRuleFiles(files));
+  }
+
+  /** As `reload`, with files already read and checked (e.g. by `loadConfiguredRuleFiles`). */
+  async apply(loaded: readonly LoadedRuleFile[]): Promise<readonly LoadedRuleFile[]> {
     const keep = new Set<string>();
     const fresh: RuleGroup[] = [];
     for (const file of loaded) {

@@ -167,6 +167,34 @@ describe('sluice start (in-process)', () => {
     assert.match(fake.stderr[0] ?? '', new RegExp(`^sluice: SLUICE_ERR_CONFIG_INVALID: clusters\\[0\\]\\.bootstrap: no bootstrap server of cluster "gone" answered \\(127\\.0\\.0\\.1:${port}\\): `));
   });
 
+  test('a missing or broken rule file exits 2 naming rules.files[i], before the store or a cluster is touched', async () => {
+    // A listener standing in for the cluster counts connections: there must be none.
+    let connections = 0;
+    const kafka = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => kafka.listen(0, '127.0.0.1', resolve));
+    const port = (kafka.address() as AddressInfo).port;
+    try {
+      const broken = await file('broken-rules.yaml', 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(x[5m]\n');
+      const dataDir = join(dir, 'never-opened');
+      const path = await file(
+        'rules-missing.yaml',
+        `store: { dataDir: ${dataDir} }\nrules:\n  files: [missing-rules.yaml, broken-rules.yaml]\nclusters:\n  - name: c\n    bootstrap: ["127.0.0.1:${port}"]\n`,
+      );
+      const fake = context();
+      assert.equal(await runCli(['start', '--config', path], () => fake.ctx), 2);
+      const lines = (fake.stderr[0] ?? '').split('\n');
+      assert.equal(lines[0], `sluice: SLUICE_ERR_RULES_FILE: rules.files[0]: ${join(dir, 'missing-rules.yaml')}: rule file not found`);
+      assert.match(lines[1] ?? '', new RegExp(`^rules\\.files\\[1\\]: ${broken.replaceAll('.', '\\.')}:5:\\d+: groups\\[0\\]\\.rules\\[0\\]\\.expr: `));
+      assert.equal(connections, 0);
+      assert.equal(readdirSync(dir).includes('never-opened'), false);
+    } finally {
+      await new Promise<void>((resolve) => kafka.close(() => resolve()));
+    }
+  });
+
   test('--config is required', async () => {
     const fake = context();
     assert.equal(await runCli(['start'], () => fake.ctx), 2);

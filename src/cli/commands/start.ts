@@ -9,6 +9,7 @@ import { buildApp } from '../../app.ts';
 import { checkBootstrap } from '../../collect/index.ts';
 import { deepFreeze, validate } from '../../config/index.ts';
 import { loadSluiceConfig, type SluiceConfig } from '../../config/sluice.ts';
+import { loadConfiguredRuleFiles } from '../../rules/file.ts';
 import type { CliContext } from '../context.ts';
 import { flagLabel, integerFlag } from '../options.ts';
 
@@ -45,11 +46,13 @@ export async function runStart(flags: StartFlags, ctx: CliContext): Promise<void
   const parsed = parseStartFlags(flags);
   let config: SluiceConfig = await loadSluiceConfig(parsed.config);
   if (parsed.apiPort !== undefined) config = deepFreeze({ ...config, api: { ...config.api, port: parsed.apiPort } }) as SluiceConfig;
+  // The whole configuration is checked before anything is opened or reached: rule files first.
+  const ruleFiles = await loadConfiguredRuleFiles(config.rules.files);
   // One clear error naming clusters[i].bootstrap when a cluster cannot be reached at all.
   await checkBootstrap({ clusters: config.clusters });
   const shutdown = ctx.shutdownRequested();
   const logger = ctx.logger.child({}, { level: config.log.level });
-  const app = buildApp(config, { logger });
+  const app = buildApp(config, { logger, ruleFiles });
   await app.start();
   try {
     const clusters = config.clusters.map((c) => `${c.name} (${c.bootstrap.join(',')})`).join(', ');
