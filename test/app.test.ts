@@ -86,15 +86,16 @@ for (const backend of backends) {
           const res = await fetch(`${app.apiUrl}/readyz`);
           return { status: res.status, body: await res.json() as never };
         };
-        const clusterUp = async (): Promise<number[]> => {
+        const values = async (metric: string): Promise<number[]> => {
           await app.store.writer.flush();
           const rows = await app.store.db.query<{ value: number }>(
             `SELECT s.value FROM samples s JOIN series r ON r.id = s.series_id JOIN metric m ON m.id = r.metric_id
-             WHERE m.name = 'sluice_cluster_up' AND r.labels->>'cluster' = 'down' ORDER BY s.ts`,
+             WHERE m.name = $1 AND r.labels->>'cluster' = 'down' ORDER BY s.ts`,
+            [metric],
           );
           return rows.rows.map((r) => r.value);
         };
-        await waitFor(async () => (await clusterUp()).includes(1), 10_000, 'a cycle reaching the cluster');
+        await waitFor(async () => (await values('sluice_cluster_brokers_alive')).includes(3), 10_000, 'a cycle reaching the cluster');
         assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', checks: [{ name: 'database', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }, { name: 'clusters', ok: true }] } });
 
         for (const n of nodes) await running.cluster.stopBroker(n.nodeId);
@@ -103,7 +104,7 @@ for (const backend of backends) {
         assert.equal(body.status, 'not ready');
         assert.deepEqual(body.checks.map((c) => [c.name, c.ok]), [['database', true], ['collectors', true], ['rules', true], ['clusters', false]]);
         assert.match(body.checks[3]!.detail!, /^cluster down unreachable since \d{4}-\d\d-\d\dT[\d:.]+Z: metadata: no broker answered \(/);
-        assert.equal((await clusterUp()).at(-1), 0);
+        assert.equal((await values('sluice_cluster_up')).at(-1), 0);
 
         await running.cluster.startBroker(1);
         await waitFor(async () => (await readyz()).status === 200, 10_000, '/readyz to be ready again');
