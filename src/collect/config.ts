@@ -33,7 +33,7 @@ export const clusterConfigSchema = z.strictObject({
   /**
    * Seconds a known broker stays counted (and reads as down) once the cluster neither lists it
    * nor assigns it any replica: a broker drained and removed on purpose is forgotten after this.
-   * A broker that is merely down keeps its replicas and is never forgotten; `sluice brokers
+   * A broker that is down while it holds replicas is never forgotten; `sluice brokers
    * forget` drops a removed one at once. 0 forgets a drained broker as soon as it leaves.
    */
   forgetRemovedBrokersAfter: z.number().int().min(0).max(30 * 86_400).default(86_400),
