@@ -4,7 +4,7 @@
  * inhibitions), and which alerts count as traffic pressure for the throttle loop.
  */
 import type { AlertsSource, ApiAlert, ReadinessCheck } from './api/types.ts';
-import type { CollectScheduler } from './collect/index.ts';
+import type { ClusterCollector, CollectScheduler } from './collect/index.ts';
 import { fingerprint } from './notify/labels.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RuleManager } from './rules/manager.ts';
@@ -17,8 +17,8 @@ import type { Store } from './store/index.ts';
  */
 export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing']);
 
-/** Database reachable, collectors scheduled, rules healthy: what /readyz reports. */
-export async function readinessChecks(store: Store, scheduler: CollectScheduler, rules: RuleManager | undefined): Promise<ReadinessCheck[]> {
+/** Database reachable, collectors scheduled, rules healthy, clusters answering: what /readyz reports. */
+export async function readinessChecks(store: Store, scheduler: CollectScheduler, rules: RuleManager | undefined, clusters: readonly Pick<ClusterCollector, 'cluster' | 'reachability'>[] = []): Promise<ReadinessCheck[]> {
   const checks: ReadinessCheck[] = [];
   try {
     await store.db.query('SELECT 1');
@@ -31,7 +31,16 @@ export async function readinessChecks(store: Store, scheduler: CollectScheduler,
     const groups = rules.groups();
     checks.push({ name: 'rules', ok: groups.length > 0, ...(groups.length > 0 ? {} : { detail: 'no rule groups are loaded' }) });
   }
+  checks.push(clustersCheck(clusters));
   return checks;
+}
+
+/** Degraded while some cluster answers none of its collector's Metadata requests. */
+export function clustersCheck(clusters: readonly Pick<ClusterCollector, 'cluster' | 'reachability'>[]): ReadinessCheck {
+  const down = clusters.filter((c) => c.reachability.reachable === false);
+  if (down.length === 0) return { name: 'clusters', ok: true };
+  const detail = down.map((c) => `cluster ${c.cluster} unreachable since ${new Date(c.reachability.unreachableSinceMs!).toISOString()}: ${c.reachability.error}`).join('; ');
+  return { name: 'clusters', ok: false, detail };
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */

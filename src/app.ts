@@ -9,7 +9,7 @@
  */
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import { buildCollectors, CollectScheduler, dbEventSink, type Collector, type CollectConfig } from './collect/index.ts';
+import { buildCollectors, ClusterCollector, CollectScheduler, dbEventSink, dbKnownBrokers, type Collector, type CollectConfig, type KnownBrokerStore } from './collect/index.ts';
 import { adminOptionsOf } from './collect/config.ts';
 import type { SluiceConfig } from './config/sluice.ts';
 import { wallClock, type Clock } from './clock.ts';
@@ -45,8 +45,8 @@ export interface AppDeps {
    * the collectors of many clusters do not fire together; 0 runs every first cycle at once).
    */
   readonly jitter?: number;
-  /** Builds the collectors; default `buildCollectors`. */
-  readonly collectors?: (config: CollectConfig) => Collector[];
+  /** Builds the collectors; default `buildCollectors`, keeping known brokers in the store. */
+  readonly collectors?: (config: CollectConfig, parts: { readonly knownBrokers: KnownBrokerStore }) => Collector[];
   /** The quota actuator of a cluster; default the Kafka admin client's. */
   readonly actuator?: (cluster: string) => QuotaActuator;
   /** `rules.files` already read and checked (`sluice start` checks them before it reaches a cluster); default: read at start. */
@@ -107,7 +107,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   const registry = deps.registry ?? new Registry();
   const now = deps.now ?? Date.now;
   const clock = deps.clock ?? wallClock;
-  const makeCollectors = deps.collectors ?? ((c: CollectConfig) => buildCollectors(c));
+  const makeCollectors = deps.collectors ?? ((c: CollectConfig, parts: { knownBrokers: KnownBrokerStore }) => buildCollectors(c, parts));
   const destination = describeDestination(config.store);
   let running: Running | null = null;
   let starting: Promise<void> | null = null;
@@ -172,7 +172,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           r.stops.push(() => loop.stop());
         }
       }
-      const collectors = makeCollectors({ clusters: config.clusters });
+      const collectors = makeCollectors({ clusters: config.clusters }, { knownBrokers: dbKnownBrokers(store.db) });
       const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
       r.stops.push(() => events.close());
       const scheduler = new CollectScheduler({
@@ -191,7 +191,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         });
         const api = await buildApi({
           registry, token: config.api.token, logger: logger.child({ component: 'api' }),
-          readiness: { checks: () => readinessChecks(store, scheduler, r.rules) },
+          readiness: { checks: () => readinessChecks(store, scheduler, r.rules, collectors.filter((c) => c instanceof ClusterCollector)) },
           status,
           ...(r.rules === undefined || alerts === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts }),
           ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),

@@ -7,6 +7,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { DATABASE_URL, uniqueSchema } from './store/support.ts';
 import { PgProxy } from './store/proxy.ts';
 import { openDb } from '../src/store/db.ts';
+import { waitFor } from './helpers/broker.ts';
 
 const backends = [
   { name: 'pglite', store: {} },
@@ -57,6 +58,56 @@ for (const backend of backends) {
         await app.stop();
         await app.stop();
         assert.throws(() => app.store, /not started/);
+      } finally {
+        await stopApp();
+        await running.stop();
+      }
+    });
+
+    test('/readyz reports the cluster unreachable while none of its brokers answers, and ready again once one does', async () => {
+      const running = await startCluster({ port: 0, brokers: 3, logger: silentLogger() });
+      let stopApp = async (): Promise<void> => {};
+      try {
+        const nodes = running.cluster.nodes.filter((n) => n !== undefined);
+        const config = parseSluiceConfig({
+          store: backend.store,
+          clusters: [{
+            name: 'down',
+            bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
+            intervals: { host: 3600, cluster: 0.2, topics: 3600, clients: 3600 },
+            timeouts: { requestMs: 1000, connectMs: 500 },
+          }],
+          api: { port: 0 },
+        });
+        const app = buildApp(config, { jitter: 0 });
+        stopApp = () => app.stop();
+        await app.start();
+        const readyz = async (): Promise<{ status: number; body: { status: string; checks: { name: string; ok: boolean; detail?: string }[] } }> => {
+          const res = await fetch(`${app.apiUrl}/readyz`);
+          return { status: res.status, body: await res.json() as never };
+        };
+        const values = async (metric: string): Promise<number[]> => {
+          await app.store.writer.flush();
+          const rows = await app.store.db.query<{ value: number }>(
+            `SELECT s.value FROM samples s JOIN series r ON r.id = s.series_id JOIN metric m ON m.id = r.metric_id
+             WHERE m.name = $1 AND r.labels->>'cluster' = 'down' ORDER BY s.ts`,
+            [metric],
+          );
+          return rows.rows.map((r) => r.value);
+        };
+        await waitFor(async () => (await values('sluice_cluster_brokers_alive')).includes(3), 10_000, 'a cycle reaching the cluster');
+        assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', checks: [{ name: 'database', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }, { name: 'clusters', ok: true }] } });
+
+        for (const n of nodes) await running.cluster.stopBroker(n.nodeId);
+        await waitFor(async () => (await readyz()).status === 503, 10_000, '/readyz to report the cluster');
+        const { body } = await readyz();
+        assert.equal(body.status, 'not ready');
+        assert.deepEqual(body.checks.map((c) => [c.name, c.ok]), [['database', true], ['collectors', true], ['rules', true], ['clusters', false]]);
+        assert.match(body.checks[3]!.detail!, /^cluster down unreachable since \d{4}-\d\d-\d\dT[\d:.]+Z: metadata: no broker answered \(/);
+        assert.equal((await values('sluice_cluster_up')).at(-1), 0);
+
+        await running.cluster.startBroker(1);
+        await waitFor(async () => (await readyz()).status === 200, 10_000, '/readyz to be ready again');
       } finally {
         await stopApp();
         await running.stop();

@@ -50,6 +50,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'clusters[].intervals.cluster': 'Brokers, controller, partitions and replicas (Metadata), broker exporter scrapes.',
   'clusters[].intervals.topics': 'Topic offsets, consumer group offsets and lag.',
   'clusters[].intervals.clients': 'Per-client rates, throttle times and quota utilization.',
+  'clusters[].forgetRemovedBrokersAfter': 'Seconds a known broker keeps reading as down once the cluster neither lists it nor assigns it a replica (drained and removed); a broker that is down while it holds replicas is never forgotten. `sluice brokers forget` drops one at once.',
   'clusters[].timeouts': 'Timeouts, ms.',
   'clusters[].timeouts.requestMs': 'Kafka request timeout.',
   'clusters[].timeouts.connectMs': 'Kafka connect timeout.',

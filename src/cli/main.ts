@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { registerBrokerCommand } from './commands/broker.ts';
+import { registerBrokersCommand } from './commands/brokers.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerQuotasCommand } from './commands/quotas.ts';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.enablePositionalOptions();
   // Subcommands inherit the exit and output settings above, so register them after.
   registerBrokerCommand(program, ctx);
+  registerBrokersCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerMigrateCommand(program, ctx);
   registerQuotasCommand(program, ctx);

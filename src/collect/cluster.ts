@@ -4,8 +4,11 @@
  * they are. Broker up/down and leader moves seen between cycles become events.
  *
  * Derived series (all with `cluster`):
- * - `sluice_cluster_brokers_alive`: brokers in metadata that answered this cycle
- * - `sluice_cluster_broker_up{broker}`: 1 or 0 for every broker seen since start
+ * - `sluice_cluster_up`: 1 when some broker answered a Metadata request this cycle, else 0
+ * - `sluice_cluster_brokers_alive`: brokers in metadata that answered this cycle (0: unreachable)
+ * - `sluice_cluster_broker_up{broker}`: 1 or 0 for every known broker (see brokers.ts: known from
+ *   durable state across restarts, forgotten only once drained and removed), written also while
+ *   the cluster does not answer
  * - `sluice_cluster_controller_id`: the active controller's id (-1: none)
  * - `sluice_cluster_topics`, `sluice_cluster_partitions`: counts, internal topics included
  * - `sluice_cluster_offline_partitions`: partitions without a leader
@@ -23,7 +26,8 @@ import type { Sample } from '../store/types.ts';
 import type { StoreEvent } from '../store/events.ts';
 import type { ClusterConfig } from './config.ts';
 import { ScrapeCache, scrapeBrokers } from './exporter.ts';
-import { SHARED_READ_MS, type CollectContext, type CollectIssue, type CollectResult, type Collector } from './types.ts';
+import { brokerLiveness, memoryKnownBrokers, type ClusterView } from './brokers.ts';
+import { SHARED_READ_MS, type CollectContext, type CollectIssue, type CollectResult, type Collector, type KnownBrokerStore } from './types.ts';
 
 const MIN_ISR = 'min.insync.replicas';
 
@@ -56,22 +60,53 @@ export function partitionHealth(partitions: Iterable<PartitionInfo>, minIsr: (to
   return h;
 }
 
+/** Whether a cluster answered its collector's last cycle, and since when it has not. */
+export interface ClusterReachability {
+  /** Undefined before the first cycle. */
+  readonly reachable: boolean | undefined;
+  /** When the cycles began to find the cluster unreachable (ms), while they do. */
+  readonly unreachableSinceMs?: number;
+  /** Why the last cycle could not read the cluster. */
+  readonly error?: string;
+}
+
+/** Every broker id in the replica lists of `topics`. */
+function replicaIds(topics: Iterable<{ readonly partitions: readonly PartitionInfo[] }>): Set<number> {
+  const ids = new Set<number>();
+  for (const t of topics) for (const p of t.partitions) for (const r of p.replicas) ids.add(r);
+  return ids;
+}
+
 /** The cluster collector of one cluster. */
 export class ClusterCollector implements Collector {
   readonly name = 'cluster';
   readonly cluster: string;
   readonly intervalMs: number;
-  private readonly knownBrokers = new Set<number>();
+  /** Known brokers and when the cluster last claimed each; refreshed from `known` every cycle. */
+  private knownBrokers = new Map<number, number>();
+  /** Claims not stored yet (the store failed): kept until a cycle stores them. */
+  private readonly unsaved = new Set<number>();
   private upBefore: Set<number> | null = null;
   private leadersBefore: Map<string, number> | null = null;
+  private state: ClusterReachability = { reachable: undefined };
 
   private readonly scrapes: ScrapeCache;
+  private readonly known: KnownBrokerStore;
 
-  /** `scrapes`: exporter scrapes shared with the cluster's other collectors (default: its own). */
-  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin, scrapes?: ScrapeCache) {
+  /**
+   * `scrapes`: exporter scrapes shared with the cluster's other collectors (default: its own);
+   * `known`: where known brokers survive restarts (default: this collector's memory).
+   */
+  constructor(private readonly config: ClusterConfig, private readonly admin: KafkaAdmin, scrapes?: ScrapeCache, known?: KnownBrokerStore) {
     this.cluster = config.name;
     this.scrapes = scrapes ?? new ScrapeCache(0);
+    this.known = known ?? memoryKnownBrokers();
     this.intervalMs = config.intervals.cluster * 1000;
+  }
+
+  /** Whether the last cycle reached the cluster (what /readyz reports). */
+  get reachability(): ClusterReachability {
+    return this.state;
   }
 
   async collect({ nowMs }: CollectContext): Promise<CollectResult> {
@@ -84,11 +119,24 @@ export class ClusterCollector implements Collector {
     };
     const exporter = scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs, { cache: this.scrapes, consumer: this });
 
+    const stored = this.loadKnown(errors);
     let meta;
+    let unreachable: string | undefined;
     try {
       meta = await this.admin.metadata({ consumer: this, maxAgeMs: SHARED_READ_MS });
     } catch (err) {
-      errors.push({ op: 'metadata', message: (err as Error).message });
+      unreachable = (err as Error).message;
+      errors.push({ op: 'metadata', message: unreachable });
+    }
+    await stored;
+    this.state = meta ? { reachable: true } : { reachable: false, unreachableSinceMs: this.state.unreachableSinceMs ?? nowMs, error: unreachable ?? 'no metadata' };
+    add('sluice_cluster_up', meta ? 1 : 0);
+    if (!meta) {
+      // No broker answered: every broker known reads as down, so that their alerts fire.
+      const decided = brokerLiveness(this.knownBrokers, null, nowMs, this.config.forgetRemovedBrokersAfter * 1000);
+      add('sluice_cluster_brokers_alive', 0);
+      for (const b of decided.brokers) add('sluice_cluster_broker_up', 0, { broker: String(b.id) });
+      this.brokerEvents(new Set(), nowMs, events);
     }
     if (meta) {
       const [probe, configs] = await Promise.all([
@@ -98,13 +146,15 @@ export class ClusterCollector implements Collector {
       errors.push(...configs.errors);
       const up = new Set<number>();
       for (const b of meta.brokers) {
-        this.knownBrokers.add(b.id);
         const failure = probe.get(b.id);
         if (failure === null) up.add(b.id);
         else errors.push({ op: 'probe', subject: `broker ${b.id}`, message: failure ?? 'not probed' });
       }
+      const view: ClusterView = { listed: meta.brokers.map((b) => b.id), replicas: replicaIds(meta.topics.values()), answered: up };
+      const decided = brokerLiveness(this.knownBrokers, view, nowMs, this.config.forgetRemovedBrokersAfter * 1000);
+      await this.saveKnown(decided.known, decided.claimed, decided.forgotten, nowMs, errors);
       add('sluice_cluster_brokers_alive', up.size);
-      for (const id of [...this.knownBrokers].sort((a, b) => a - b)) add('sluice_cluster_broker_up', up.has(id) ? 1 : 0, { broker: String(id) });
+      for (const b of decided.brokers) add('sluice_cluster_broker_up', b.up ? 1 : 0, { broker: String(b.id) });
       add('sluice_cluster_controller_id', meta.controller);
       this.brokerEvents(up, nowMs, events);
 
@@ -117,7 +167,7 @@ export class ClusterCollector implements Collector {
       add('sluice_cluster_under_replicated_partitions', h.underReplicated);
       add('sluice_cluster_under_min_isr_partitions', h.underMinIsr);
       add('sluice_cluster_preferred_leader_imbalance', h.preferredImbalance);
-      for (const id of this.knownBrokers) {
+      for (const { id } of decided.brokers) {
         add('sluice_cluster_broker_leaders', h.leadersByBroker.get(id) ?? 0, { broker: String(id) });
         add('sluice_cluster_broker_replicas', h.replicasByBroker.get(id) ?? 0, { broker: String(id) });
       }
@@ -146,6 +196,35 @@ export class ClusterCollector implements Collector {
       }
     }
     return { samples, errors, events };
+  }
+
+  /**
+   * Replaces the known brokers with the stored ones (an operator may have forgotten some), plus
+   * claims not stored yet; on failure keeps what this process knows and reports the error.
+   */
+  private async loadKnown(errors: CollectIssue[]): Promise<void> {
+    try {
+      const rows = await this.known.list(this.cluster);
+      const next = new Map(rows.map((r) => [r.id, r.lastClaimedMs]));
+      for (const id of this.unsaved) next.set(id, Math.max(next.get(id) ?? 0, this.knownBrokers.get(id) ?? 0));
+      this.knownBrokers = next;
+    } catch (err) {
+      errors.push({ op: 'knownBrokers', message: `known brokers not read: ${(err as Error).message}` });
+    }
+  }
+
+  /** Stores this cycle's claims and forgets; what fails is retried next cycle. */
+  private async saveKnown(known: ReadonlyMap<number, number>, claimed: readonly number[], forgotten: readonly number[], nowMs: number, errors: CollectIssue[]): Promise<void> {
+    this.knownBrokers = new Map(known);
+    for (const id of forgotten) this.unsaved.delete(id);
+    try {
+      await this.known.claim(this.cluster, claimed, nowMs);
+      this.unsaved.clear();
+      if (forgotten.length > 0) await this.known.forget(this.cluster, forgotten);
+    } catch (err) {
+      for (const id of claimed) this.unsaved.add(id);
+      errors.push({ op: 'knownBrokers', message: `known brokers not stored: ${(err as Error).message}` });
+    }
   }
 
   private brokerEvents(up: Set<number>, ts: number, events: StoreEvent[]): void {

@@ -30,6 +30,13 @@ export const clusterConfigSchema = z.strictObject({
   intervals: z.strictObject({
     host: seconds.default(15), cluster: seconds.default(30), topics: seconds.default(30), clients: seconds.default(15),
   }).prefault({}),
+  /**
+   * Seconds a known broker stays counted (and reads as down) once the cluster neither lists it
+   * nor assigns it any replica: a broker drained and removed on purpose is forgotten after this.
+   * A broker that is down while it holds replicas is never forgotten; `sluice brokers
+   * forget` drops a removed one at once. 0 forgets a drained broker as soon as it leaves.
+   */
+  forgetRemovedBrokersAfter: z.number().int().min(0).max(30 * 86_400).default(86_400),
   /** Kafka request and connect timeouts, and metrics scrape timeout, in ms. */
   timeouts: z.strictObject({
     requestMs: z.number().int().positive().default(10_000),

@@ -7,6 +7,7 @@
 import { KafkaAdmin } from '../kafka/admin.ts';
 import { Counter, type Registry } from 'prom-client';
 import { EventRecorder } from '../store/events.ts';
+import { claimClusterBrokers, forgetClusterBrokers, listClusterBrokers } from '../store/brokers.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Queryable } from '../store/types.ts';
 import { adminOptionsOf, type CollectConfig } from './config.ts';
@@ -15,12 +16,13 @@ import { TopicCollector, type TopicCollectorOptions } from './topics.ts';
 import { ClientCollector } from './clients.ts';
 import { HostCollector } from './host.ts';
 import { ScrapeCache } from './exporter.ts';
-import type { Collector, EventSink } from './types.ts';
+import type { Collector, EventSink, KnownBrokerStore } from './types.ts';
 
 export * from './types.ts';
 export { CollectScheduler, type SchedulerOptions } from './scheduler.ts';
 export { checkBootstrap, clusterConfigSchema, collectConfigSchema, parseCollectConfig, type ClusterConfig, type CollectConfig } from './config.ts';
-export { ClusterCollector, partitionHealth } from './cluster.ts';
+export { ClusterCollector, partitionHealth, type ClusterReachability } from './cluster.ts';
+export { brokerLiveness, memoryKnownBrokers, type BrokerLiveness, type ClusterView } from './brokers.ts';
 export { TopicCollector, type TopicCollectorOptions } from './topics.ts';
 export { ClientCollector } from './clients.ts';
 export { HostCollector, cpuUtilization } from './host.ts';
@@ -46,15 +48,33 @@ export function dbEventSink(db: Queryable, deps: { registry?: Registry; logger?:
   return { record: (events) => recorder.record(events), close: () => recorder.close() };
 }
 
+/** The store's `cluster_brokers` table as the cluster collectors' durable list of known brokers. */
+export function dbKnownBrokers(db: Queryable): KnownBrokerStore {
+  return {
+    list: (cluster) => listClusterBrokers(db, cluster),
+    claim: (cluster, brokers, atMs) => claimClusterBrokers(db, cluster, brokers, atMs),
+    forget: async (cluster, brokers) => {
+      await forgetClusterBrokers(db, cluster, brokers);
+    },
+  };
+}
+
+/** What `buildCollectors` may be given besides the config. */
+export interface BuildCollectorsOptions {
+  readonly topics?: TopicCollectorOptions;
+  /** Where the cluster collectors keep known brokers across restarts (default: memory). */
+  readonly knownBrokers?: KnownBrokerStore;
+}
+
 /** Host, cluster, topic/group and client collectors of every cluster in `config`. */
-export function buildCollectors(config: CollectConfig, options: { topics?: TopicCollectorOptions } = {}): Collector[] {
+export function buildCollectors(config: CollectConfig, options: BuildCollectorsOptions = {}): Collector[] {
   const out: Collector[] = [];
   for (const cluster of config.clusters) {
     const admin = new KafkaAdmin(adminOptionsOf(cluster));
     // One scrape of each exporter endpoint per cycle, shared by the collectors that read it.
     const scrapes = new ScrapeCache();
     const collectors: Collector[] = [
-      new ClusterCollector(cluster, admin, scrapes),
+      new ClusterCollector(cluster, admin, scrapes, options.knownBrokers),
       new TopicCollector(cluster, admin, options.topics),
       new ClientCollector(cluster, admin, scrapes),
     ];

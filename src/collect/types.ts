@@ -49,6 +49,25 @@ export interface Collector {
   close?(): Promise<void>;
 }
 
+/** A broker a cluster has been seen with, and when the cluster last listed it or assigned it a replica. */
+export interface KnownBroker {
+  readonly id: number;
+  readonly lastClaimedMs: number;
+}
+
+/**
+ * Where the cluster collector keeps the brokers it has seen, so that a broker that is down, or
+ * a cluster that does not answer, is still reported after Sluice restarts: the store's
+ * `cluster_brokers` table (see `dbKnownBrokers`), or memory in tests and benchmarks. The
+ * collector reads it every cycle, so a broker forgotten by an operator is dropped at once.
+ */
+export interface KnownBrokerStore {
+  list(cluster: string): Promise<readonly KnownBroker[]>;
+  /** Adds the brokers not known yet, and sets `lastClaimedMs` of all of them to `atMs`. */
+  claim(cluster: string, brokers: readonly number[], atMs: number): Promise<void>;
+  forget(cluster: string, brokers: readonly number[]): Promise<void>;
+}
+
 /** Where events go: the store's events table (see `dbEventSink`), or a recorder in tests. */
 export interface EventSink {
   record(events: readonly StoreEvent[]): Promise<void>;

@@ -102,7 +102,7 @@ describe('the demo service', () => {
 
   test('the config: the demo rules every 2 s, both receivers, the loop in auto with a core and a general group', () => {
     const config = demoServiceConfig(
-      { name: 'demo', bootstrap: ['127.0.0.1:9092'], metrics: [], hosts: [], intervals: { host: 2, cluster: 2, topics: 2, clients: 2 }, timeouts: { requestMs: 5000, connectMs: 2000, scrapeMs: 2000 } },
+      { name: 'demo', bootstrap: ['127.0.0.1:9092'], metrics: [], hosts: [], intervals: { host: 2, cluster: 2, topics: 2, clients: 2 }, timeouts: { requestMs: 5000, connectMs: 2000, scrapeMs: 2000 }, forgetRemovedBrokersAfter: 86_400 },
       { port: 0, host: '127.0.0.1' },
       { smarthost: '127.0.0.1:2525', webhookUrl: 'http://127.0.0.1:9000/hook' },
     );

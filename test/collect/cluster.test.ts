@@ -6,9 +6,9 @@ import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { ClusterCollector } from '../../src/collect/cluster.ts';
 import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
-import { dbEventSink } from '../../src/collect/index.ts';
+import { dbEventSink, dbKnownBrokers } from '../../src/collect/index.ts';
 import { listEvents, type Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, latestValue, openTestStore, STORE_BACKENDS, startTestCluster, waitUntil } from './support.ts';
+import { closeTestStore, clusterConfigFor, latestValue, openTestStore, stored, STORE_BACKENDS, startTestCluster, waitUntil } from './support.ts';
 
 for (const backend of STORE_BACKENDS) {
   describe(`cluster collector on ${backend}`, () => {
@@ -112,6 +112,78 @@ for (const backend of STORE_BACKENDS) {
         assert.ok(ledBy1.every((e) => e.details.to !== 1));
       } finally {
         await scheduler.stop();
+        await running.stop();
+      }
+    });
+
+    /** A cluster collector keeping known brokers in the store, as the service builds it, with its own admin client. */
+    function storedCollector(config: ReturnType<typeof clusterConfigFor>): { scheduler: CollectScheduler; stop(): Promise<void> } {
+      const admin = new KafkaAdmin(adminOptionsOf(config));
+      const scheduler = schedulerFor(new ClusterCollector(config, admin, undefined, dbKnownBrokers(store.db)));
+      return { scheduler, stop: async () => { await scheduler.stop(); await admin.close(); } };
+    }
+
+    /** Values of `metric` of cluster `cluster` stored at or after `since`, by broker label. */
+    async function byBroker(metric: string, cluster: string, since: number): Promise<Record<string, number[]>> {
+      const out: Record<string, number[]> = {};
+      for (const s of await stored(store, metric, { cluster })) if (s.ts >= since) (out[s.labels.broker ?? ''] ??= []).push(s.value);
+      return out;
+    }
+
+    test('a broker down across a restart of the collector still reads as down, though it holds no replica and the metadata no longer lists it', async () => {
+      // No topics: nothing but the stored list of known brokers remembers broker 1 once it stops.
+      const running = await startTestCluster();
+      const config = clusterConfigFor(running, { name: 'restarted' });
+      const first = storedCollector(config);
+      try {
+        await first.scheduler.runOnce();
+        assert.equal(await latestValue(store, 'sluice_cluster_broker_up', { cluster: 'restarted', broker: '1' }), 1);
+      } finally {
+        await first.stop();
+      }
+      await running.cluster.stopBroker(1);
+      const restartedAt = Date.now();
+      const second = storedCollector(config);
+      try {
+        await second.scheduler.runOnce();
+        await second.scheduler.runOnce();
+        assert.deepEqual(await byBroker('sluice_cluster_broker_up', 'restarted', restartedAt), { 0: [1, 1], 1: [0, 0], 2: [1, 1] });
+        assert.deepEqual(await byBroker('sluice_cluster_brokers_alive', 'restarted', restartedAt), { '': [2, 2] });
+        assert.deepEqual(await byBroker('sluice_cluster_up', 'restarted', restartedAt), { '': [1, 1] });
+      } finally {
+        await second.stop();
+        await running.stop();
+      }
+    });
+
+    test('a cluster whose every broker is down: each known broker reads 0 and the cluster reads unreachable, before and after a restart', async () => {
+      const running = await startTestCluster({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 2 }] });
+      const config = clusterConfigFor(running, { name: 'outage' });
+      const first = storedCollector(config);
+      const since = Date.now();
+      try {
+        await first.scheduler.runOnce();
+        assert.deepEqual(await byBroker('sluice_cluster_up', 'outage', since), { '': [1] });
+        for (const id of [0, 1, 2]) await running.cluster.stopBroker(id);
+        const downAt = Date.now();
+        const [{ result }] = await first.scheduler.runOnce();
+        assert.deepEqual(result!.errors.map((e) => e.op), ['metadata']);
+        assert.deepEqual(await byBroker('sluice_cluster_broker_up', 'outage', downAt), { 0: [0], 1: [0], 2: [0] });
+        assert.deepEqual(await byBroker('sluice_cluster_up', 'outage', downAt), { '': [0] });
+        assert.deepEqual(await byBroker('sluice_cluster_brokers_alive', 'outage', downAt), { '': [0] });
+        const downs = await listEvents(store.db, { from: downAt, to: Date.now() + 1000, cluster: 'outage', kind: 'broker_down' });
+        assert.deepEqual(downs.map((e) => e.subject), ['broker 0', 'broker 1', 'broker 2']);
+      } finally {
+        await first.stop();
+      }
+      const restartedAt = Date.now();
+      const second = storedCollector(config);
+      try {
+        await second.scheduler.runOnce();
+        assert.deepEqual(await byBroker('sluice_cluster_broker_up', 'outage', restartedAt), { 0: [0], 1: [0], 2: [0] });
+        assert.deepEqual(await byBroker('sluice_cluster_up', 'outage', restartedAt), { '': [0] });
+      } finally {
+        await second.stop();
         await running.stop();
       }
     });

@@ -173,6 +173,7 @@ export function demoClusterConfig(running: RunningCluster, collectIntervalSecond
     hosts: [],
     intervals: { host: every, cluster: every, topics: every, clients: every },
     timeouts: { requestMs: 5_000, connectMs: 2_000, scrapeMs: Math.min(5_000, every * 1000) },
+    forgetRemovedBrokersAfter: 86_400,
   };
 }
 

@@ -21,7 +21,8 @@ export interface QuotasFlags {
   readonly entity?: string;
 }
 
-function pickCluster(config: SluiceConfig, name: string | undefined): SluiceConfig['clusters'][number] {
+/** The configured cluster `--cluster` names, or the only one; an error listing them otherwise. */
+export function pickCluster(config: SluiceConfig, name: string | undefined): SluiceConfig['clusters'][number] {
   if (name === undefined) {
     if (config.clusters.length === 1) return config.clusters[0]!;
     throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--cluster: expected one of ${config.clusters.map((c) => c.name).join(', ')}`);
