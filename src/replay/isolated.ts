@@ -82,7 +82,9 @@ export class IsolatedReplayer {
   }
 
   private start(): Worker {
-    const worker = new Worker(ENTRY);
+    // No inherited flags: the parent's `--import` preloads (tsx, the tracing preload of `npm run
+    // sluice`) would run in the thread before its entry registers the TypeScript loader, and fail.
+    const worker = new Worker(ENTRY, { execArgv: [] });
     // An idle replay thread must not keep the process alive.
     worker.unref();
     this.worker = worker;

@@ -43,22 +43,29 @@ test('runs jobs in a thread; a job over budget is cut and the next one gets a fr
   }
 });
 
-test('the thread loads the sources in a process that registered tsx as bin/sluice.js does', async () => {
-  // The same loader setup as bin/sluice.js: no --import flag, tsx registered from code.
-  const script = [
-    '(async () => {',
-    "const { register } = await import('tsx/esm/api');",
-    'register();',
-    `const { IsolatedReplayer } = await import(${JSON.stringify(join(ROOT, 'src/replay/isolated.ts'))});`,
-    'const replayer = new IsolatedReplayer();',
-    `const doc = await replayer.run(${JSON.stringify(job('broker-down'))}, 120000);`,
-    'await replayer.close();',
-    'console.log(JSON.stringify({ name: doc.fixture.name, files: doc.rules.files.length }));',
-    '})();',
-  ].join('\n');
-  const out = await new Promise<string>((resolve, reject) => {
-    // Run from the checkout, so that tsx resolves as it does for bin/sluice.js.
-    execFile(process.execPath, ['-e', script], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+/** Runs `code` (CommonJS, awaiting in an async function) in a fresh node from the checkout with `flags`; its stdout. */
+function runNode(flags: readonly string[], code: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // From the checkout, so that tsx resolves as it does for bin/sluice.js and npm run sluice.
+    execFile(process.execPath, [...flags, '-e', `(async () => {\n${code}\n})();`], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
   });
+}
+
+const REPLAY_ONCE = () => [
+  `const { IsolatedReplayer } = await import(${JSON.stringify(join(ROOT, 'src/replay/isolated.ts'))});`,
+  'const replayer = new IsolatedReplayer((detail) => console.error(detail));',
+  `const doc = await replayer.run(${JSON.stringify(job('broker-down'))}, 120000);`,
+  'await replayer.close();',
+  'console.log(JSON.stringify({ name: doc.fixture.name, files: doc.rules.files.length }));',
+].join('\n');
+
+test('the thread loads the sources in a process that registered tsx as bin/sluice.js does', async () => {
+  // The same loader setup as bin/sluice.js: no flags, tsx registered from code.
+  const out = await runNode([], `const { register } = await import('tsx/esm/api');\nregister();\n${REPLAY_ONCE()}`);
+  assert.deepEqual(JSON.parse(out), { name: 'broker-down-synthetic', files: 7 });
+});
+
+test('the thread loads the sources under the flags of npm run sluice (tsx and the tracing preload)', async () => {
+  const out = await runNode(['--import', 'tsx', '--import', './src/telemetry/preload.ts'], REPLAY_ONCE());
   assert.deepEqual(JSON.parse(out), { name: 'broker-down-synthetic', files: 7 });
 });
