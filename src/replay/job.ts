@@ -7,8 +7,7 @@
  * for the shipped packs, `request/…` for files from the request, `fixtures/…`), never by the
  * server's absolute paths.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expandRuleFiles } from '../app-parts.ts';
 import { withPublicPaths, type PublicPlace } from '../api/public-paths.ts';
@@ -29,6 +28,11 @@ export interface ReplayJob {
   readonly fixture: string;
   /** Rule files by name: each replaces the shipped file of that name, or is added. */
   readonly rules?: Readonly<Record<string, string>>;
+  /**
+   * An empty directory the request's rule files are written to; made and removed by the caller,
+   * so that it is removed even when the thread running the job is terminated.
+   */
+  readonly scratchDir?: string;
   readonly throttle?: ThrottleConfig;
   readonly from?: number;
   readonly to?: number;
@@ -48,9 +52,8 @@ export interface ReplayJobError {
 
 /** Runs `job`; resolves with the timeline document (the JSON `sluice replay --json` prints, plus `check` and `truncated`). */
 export async function runReplayJob(job: ReplayJob): Promise<Record<string, unknown>> {
-  let scratch: string | undefined;
-  const places = (): PublicPlace[] => [
-    ...(scratch === undefined ? [] : [[scratch, 'request'] as const]),
+  const places: PublicPlace[] = [
+    ...(job.scratchDir === undefined ? [] : [[job.scratchDir, 'request'] as const]),
     [SHIPPED_RULES_DIR, 'rules'],
     [job.fixturesDir, 'fixtures'],
   ];
@@ -68,7 +71,8 @@ export async function runReplayJob(job: ReplayJob): Promise<Record<string, unkno
     }
     let ruleFiles = await expandRuleFiles([SHIPPED_RULES_DIR]);
     if (job.rules !== undefined && Object.keys(job.rules).length > 0) {
-      scratch = await mkdtemp(join(tmpdir(), 'sluice-replay-rules-'));
+      const scratch = job.scratchDir;
+      if (scratch === undefined) throw new Error('a replay job with rule files needs a scratch directory');
       const overridden = new Set(Object.keys(job.rules));
       ruleFiles = ruleFiles.filter((f) => !overridden.has(basename(f)));
       for (const [name, text] of Object.entries(job.rules)) {
@@ -95,15 +99,13 @@ export async function runReplayJob(job: ReplayJob): Promise<Record<string, unkno
       const differences = checkTimeline(timeline, await loadExpected(join(dir, FIXTURE_FILES.expected)));
       doc.check = { ok: differences.length === 0, differences };
     }
-    return withPublicPaths({ ...doc, ...(Object.keys(truncated).length > 0 ? { truncated } : {}) }, places());
+    return withPublicPaths({ ...doc, ...(Object.keys(truncated).length > 0 ? { truncated } : {}) }, places);
   } catch (err) {
     if (isSluiceError(err)) {
-      const shown = withPublicPaths({ message: err.message, path: err.path }, places());
+      const shown = withPublicPaths({ message: err.message, path: err.path }, places);
       throw new SluiceError(err.code, shown.message, { cause: err, ...(shown.path === undefined ? {} : { path: shown.path }) });
     }
     throw err;
-  } finally {
-    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 }
 

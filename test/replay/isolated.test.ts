@@ -33,7 +33,7 @@ test('runs jobs in a thread; a job over budget is cut and the next one gets a fr
   try {
     await assert.rejects(replayer.run(job('nothing-here'), 60_000), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_API_NOT_FOUND') && err.message === 'body.fixture: no fixture "nothing-here"' && err.path === 'body.fixture');
     const slow = { 'slow.yaml': 'groups:\n  - name: slow\n    rules:\n      - record: slow_count\n        expr: count_over_time(vector(1)[7d:1s])\n' };
-    await assert.rejects(replayer.run(job('broker-down', { rules: slow }), 1500), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_REPLAY_TIMEOUT') && err.message === 'the replay took longer than 1.5 s and was stopped; replay a shorter window (from, to)');
+    await assert.rejects(replayer.run(job('broker-down', { rules: slow, scratchDir: await mkdtemp(join(fixturesDir, 'scratch-')) }), 1500), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_REPLAY_TIMEOUT') && err.message === 'the replay took longer than 1.5 s and was stopped; replay a shorter window (from, to)');
     const doc = await replayer.run(job('broker-down', { maxEvents: 1 }), 60_000) as { fixture: { name: string }; alerts: unknown[]; truncated: Record<string, number> };
     assert.equal(doc.fixture.name, 'broker-down-synthetic');
     assert.equal(doc.alerts.length, 1);

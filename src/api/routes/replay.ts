@@ -7,6 +7,9 @@
  * wall-clock budget runs out (SLUICE_ERR_REPLAY_TIMEOUT), at most `maxSamples` samples, and at
  * most `maxEvents` events of each kind in the answer (the rest counted as truncated).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { IsolatedReplayer } from '../../replay/isolated.ts';
@@ -59,17 +62,20 @@ export function replayRoutes(app: FastifyInstance, options: ReplayApiOptions, au
     const body = parseInput(replayBody, request.body, 'body');
     if (busy) return reply.code(429).send({ error: 'a replay is already running; try again when it is done', code: 'SLUICE_ERR_API_REQUEST' });
     busy = true;
+    const scratchDir = body.rules === undefined || Object.keys(body.rules).length === 0 ? undefined : await mkdtemp(join(tmpdir(), 'sluice-replay-rules-'));
     try {
       return await replayer.run({
         fixturesDir, fixture: body.fixture, check: body.check,
         maxSamples: options.maxSamples ?? 20_000_000, maxEvents: options.maxEvents ?? 5000,
         ...(body.rules === undefined ? {} : { rules: body.rules }),
+        ...(scratchDir === undefined ? {} : { scratchDir }),
         ...(body.throttle === undefined ? {} : { throttle: body.throttle }),
         ...(body.from === undefined ? {} : { from: Date.parse(body.from) }),
         ...(body.to === undefined ? {} : { to: Date.parse(body.to) }),
       }, budgetMs);
     } finally {
       busy = false;
+      if (scratchDir !== undefined) await rm(scratchDir, { recursive: true, force: true });
     }
   });
 }
