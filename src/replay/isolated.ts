@@ -3,8 +3,9 @@
  * out the thread is terminated wherever it is, even inside one long rule evaluation, and the
  * caller gets SLUICE_ERR_REPLAY_TIMEOUT. The service's own thread stays free meanwhile, so
  * /healthz, collection and the writer never wait for a replay. The thread is started at the
- * first replay and kept for the next ones (starting one loads the whole replay code, seconds);
- * a terminated one is replaced at the next replay.
+ * first replay and kept for the next ones while they come (starting one loads the whole replay
+ * code: seconds); it ends after a minute without replays (it holds ~100 MB) and is replaced at
+ * the next replay, as is one terminated at its budget.
  */
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../errors.ts';
@@ -20,14 +21,24 @@ export class IsolatedReplayer {
   private worker: Worker | null = null;
   private nextId = 1;
   private running = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  /** @param onInternalError told what an unexpected failure said (for the log; the caller only gets a generic error). */
-  constructor(private readonly onInternalError: (detail: string) => void = () => undefined) {}
+  /**
+   * @param onInternalError told what an unexpected failure said (for the log; the caller only gets a generic error).
+   * @param idleMs how long an idle thread is kept for the next replay.
+   */
+  constructor(private readonly onInternalError: (detail: string) => void = () => undefined, private readonly idleMs = 60_000) {}
+
+  /** Whether a replay thread is alive, busy or idle. */
+  get hasThread(): boolean {
+    return this.worker !== null;
+  }
 
   /** Runs `job`; rejects with SLUICE_ERR_REPLAY_TIMEOUT (and ends the thread) when it takes longer than `budgetMs`. */
   run(job: ReplayJob, budgetMs: number): Promise<Record<string, unknown>> {
     if (this.running) return Promise.reject(new Error('IsolatedReplayer runs one replay at a time'));
     this.running = true;
+    clearTimeout(this.idleTimer);
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -37,6 +48,7 @@ export class IsolatedReplayer {
         worker.off('error', onError);
         worker.off('exit', onExit);
         this.running = false;
+        this.idleTimer = setTimeout(() => void this.close(), this.idleMs).unref();
       };
       const kill = (): void => {
         if (this.worker === worker) this.worker = null;
@@ -76,6 +88,7 @@ export class IsolatedReplayer {
 
   /** Ends the thread, if one runs. */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = null;
     if (worker !== null) await worker.terminate();

@@ -28,16 +28,21 @@ before(async () => {
 });
 after(() => rm(fixturesDir, { recursive: true, force: true }));
 
-test('runs jobs in a thread; a job over budget is cut and the next one gets a fresh thread', async () => {
-  const replayer = new IsolatedReplayer();
+test('runs jobs in a thread; a job over budget is cut and the next one gets a fresh thread; an idle thread ends', async () => {
+  const replayer = new IsolatedReplayer(undefined, 1000);
   try {
+    assert.equal(replayer.hasThread, false);
     await assert.rejects(replayer.run(job('nothing-here'), 60_000), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_API_NOT_FOUND') && err.message === 'body.fixture: no fixture "nothing-here"' && err.path === 'body.fixture');
+    assert.equal(replayer.hasThread, true);
     const slow = { 'slow.yaml': 'groups:\n  - name: slow\n    rules:\n      - record: slow_count\n        expr: count_over_time(vector(1)[7d:1s])\n' };
     await assert.rejects(replayer.run(job('broker-down', { rules: slow, scratchDir: await mkdtemp(join(fixturesDir, 'scratch-')) }), 1500), (err: unknown) => isSluiceError(err, 'SLUICE_ERR_REPLAY_TIMEOUT') && err.message === 'the replay took longer than 1.5 s and was stopped; replay a shorter window (from, to)');
+    assert.equal(replayer.hasThread, false);
     const doc = await replayer.run(job('broker-down', { maxEvents: 1 }), 60_000) as { fixture: { name: string }; alerts: unknown[]; truncated: Record<string, number> };
     assert.equal(doc.fixture.name, 'broker-down-synthetic');
     assert.equal(doc.alerts.length, 1);
     assert.deepEqual(doc.truncated, { alerts: 5, notifications: 3 });
+    assert.equal(replayer.hasThread, true);
+    while (replayer.hasThread) await new Promise((r) => setTimeout(r, 100));
   } finally {
     await replayer.close();
   }
