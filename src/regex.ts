@@ -90,7 +90,7 @@ function wrap(source: string, re: RE2JS): Regex {
   };
   return {
     source,
-    matchesWhole: (value) => re.testExact(value),
+    matchesWhole: wholeShortcut(source) ?? ((value) => re.testExact(value)),
     test: (value) => re.test(value),
     wholeMatch(value) {
       const m = re.matcher(value);
@@ -115,6 +115,26 @@ function wrap(source: string, re: RE2JS): Regex {
       return out + value.slice(lastEnd);
     },
   };
+}
+
+/** Characters that mean something in RE2 syntax; a pattern without them (but `|`) is literal text. */
+const META = /[\\.+*?()[\]{}^$]/;
+
+/**
+ * A whole-value test without the automaton for the two shapes most matchers have, as Prometheus's
+ * FastRegexMatcher does: literal alternatives (`api|web`) and a literal prefix followed by `.*`
+ * (`kafka_.*`, where `.` stops at a newline). Undefined for any other pattern.
+ */
+function wholeShortcut(source: string): ((value: string) => boolean) | undefined {
+  if (!META.test(source)) {
+    const alternatives = new Set(source.split('|'));
+    return (value) => alternatives.has(value);
+  }
+  if (source.endsWith('.*') && !META.test(source.slice(0, -2)) && !source.includes('|')) {
+    const prefix = source.slice(0, -2);
+    return (value) => value.startsWith(prefix) && !value.includes('\n', prefix.length);
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { isSluiceError } from '../src/errors.ts';
 import { compileRegex, expandTemplate, RegexSyntaxError } from '../src/regex.ts';
 import { Engine, SeriesSet } from '../src/rules/promql/index.ts';
@@ -86,6 +88,16 @@ describe('compileRegex', () => {
       }
     });
     assert.deepEqual(got, REFUSED);
+  });
+
+  test('the shortcuts for literal alternatives and literal-prefix `.*` agree with the automaton', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '_', '\n', 'é', '😀', ' ', '\uD800'), maxLength: 6 });
+    const pattern = fc.oneof(fc.array(text, { minLength: 1, maxLength: 4 }).map((alts) => alts.join('|')), text.map((prefix) => `${prefix}.*`));
+    fc.assert(fc.property(pattern, fc.array(text, { minLength: 1, maxLength: 5 }), (source, values) => {
+      const re = compileRegex(source);
+      const automaton = RE2JS.compile(source);
+      for (const value of [...values, ...source.split('|'), source.slice(0, -2)]) assert.equal(re.matchesWhole(value), automaton.testExact(value), `${JSON.stringify(source)} on ${JSON.stringify(value)}`);
+    }), { numRuns: 500 });
   });
 
   test('test() searches anywhere, as Go\'s MatchString', () => {
