@@ -22,7 +22,9 @@ const head = new Head();
 const cache = new SeriesCache();
 const names: string[] = [];
 for (let i = 0; i < seriesCount; i++) {
-  const name = `kafka_server_replica_manager_under_replicated_partitions_${String.fromCharCode(97 + (i % 26))}_${i}`;
+  // Half the names end in X, so that a search for the literal X cannot rule them out and the
+  // automaton runs over each; none matches (more than K letters come before the X).
+  const name = `kafka_server_replica_manager_under_replicated_partitions_${String.fromCharCode(97 + (i % 26))}${i % 2 === 0 ? `_${i}` : 'X'}`;
   names.push(name);
   head.append(cache.ref(name, { cluster: 'c1' }), 0, 1);
 }
