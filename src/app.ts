@@ -7,6 +7,7 @@
  * and returns without waiting for any cycle. `stop` undoes `start` in reverse. Used by
  * `sluice start`, `sluice demo` and tests.
  */
+import { basename, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { buildCollectors, ClusterCollector, CollectScheduler, dbEventSink, dbKnownBrokers, type Collector, type CollectConfig, type KnownBrokerStore } from './collect/index.ts';
@@ -26,6 +27,7 @@ import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi, type AuthHook } from './api/server.ts';
+import { publicPath, type PublicPlace } from './api/public-paths.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { replayRoutes } from './api/routes/replay.ts';
 import { statusSource } from './api/status-page/view.ts';
@@ -189,13 +191,15 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           clusters: config.clusters.map((c) => c.name), engine: new Engine(), querier: store.querier, alerts, throttle: r.throttle, audit, now,
           ...(config.throttle === undefined ? {} : { mode: config.throttle.mode, rateWindowSeconds: config.throttle.rateWindow }),
         });
+        // Rule files are shown relative to the configured entry they came from (`rules/host.yaml`).
+        const rulePlaces = (config.rules?.files ?? []).map((f): PublicPlace => [f, basename(resolve(f))]);
         const api = await buildApi({
           registry, token: config.api.token, logger: logger.child({ component: 'api' }),
           readiness: { checks: () => readinessChecks(store, scheduler, r.rules, collectors.filter((c) => c instanceof ClusterCollector)) },
           status,
-          ...(r.rules === undefined || alerts === undefined ? {} : { rules: { groups: () => r.rules!.groups() }, alerts }),
+          ...(r.rules === undefined || alerts === undefined ? {} : { rules: { groups: () => r.rules!.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) }, alerts }),
           ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),
-          plugins: [...(r.throttle.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: r.throttle, audit }, auth)]), (app: FastifyInstance) => replayRoutes(app)],
+          plugins: [...(r.throttle.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: r.throttle, audit }, auth)]), (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth)],
         });
         r.api = api;
         r.stops.push(() => api.close());

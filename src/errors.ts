@@ -50,6 +50,8 @@ export const ERRORS = {
   SLUICE_ERR_FIXTURE_INVALID: { message: 'Incident fixture is invalid', retryable: false },
   SLUICE_ERR_FIXTURE_FILE: { message: 'Incident fixture could not be read or written', retryable: false },
   SLUICE_ERR_REPLAY_CHECK: { message: 'The replay differs from what the fixture expects', retryable: false },
+  SLUICE_ERR_REGEX_INVALID: { message: 'Regular expression is invalid (RE2 syntax)', retryable: false },
+  SLUICE_ERR_REPLAY_TIMEOUT: { message: 'The replay took longer than its time budget and was stopped', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

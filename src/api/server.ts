@@ -46,8 +46,11 @@ const STATUS: Partial<Record<string, number>> = {
   SLUICE_ERR_API_REQUEST: 400,
   SLUICE_ERR_SILENCE_INVALID: 400,
   SLUICE_ERR_PROMQL_PARSE: 400,
+  SLUICE_ERR_RULES_FILE: 400,
   SLUICE_ERR_API_UNAUTHORIZED: 401,
   SLUICE_ERR_API_NOT_FOUND: 404,
+  // As Prometheus answers a query that ran out of time.
+  SLUICE_ERR_REPLAY_TIMEOUT: 503,
 };
 
 /** Builds the bearer-token check; without a token every mutating request is refused with 403. */

@@ -1,9 +1,11 @@
 /**
  * Alertmanager matchers: the strings of `matchers:` (`severity=~"page|critical"`, `team!=db`,
  * `alertname="Lag"`), the older `match`/`match_re` maps, and the test of a label set against
- * them. Regexes are anchored at both ends and a missing label reads as '', as in Alertmanager.
+ * them. Regexes use RE2 syntax and match whole values, and a missing label reads as '', as in
+ * Alertmanager.
  * https://prometheus.io/docs/alerting/latest/configuration/#matcher
  */
+import { compileRegex } from '../regex.ts';
 import { anchoredRegex } from '../store/matchers.ts';
 import type { MatchType, Matcher } from '../store/types.ts';
 import type { Labels } from './types.ts';
@@ -29,13 +31,20 @@ export function parseMatcher(text: string): Matcher | string {
   if (value === undefined || name === undefined) return `the quoted value of ${JSON.stringify(text)} is not closed or has a bad escape`;
   const type = match[2] as MatchType;
   if (type === '=~' || type === '!~') {
-    try {
-      anchoredRegex(value);
-    } catch {
-      return `invalid regular expression ${JSON.stringify(value)} in ${JSON.stringify(text)}`;
-    }
+    const problem = regexProblem(value);
+    if (problem !== undefined) return `${problem} in ${JSON.stringify(text)}`;
   }
   return { name, type, value };
+}
+
+/** What is wrong with `value` as a matcher regex (`invalid regular expression "(": …`), or undefined when it compiles. */
+export function regexProblem(value: string): string | undefined {
+  try {
+    compileRegex(value);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 function unquote(text: string): string | undefined {

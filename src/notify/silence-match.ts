@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { validate } from '../config/validate.ts';
 import { SluiceError } from '../errors.ts';
-import { compile, matchesAll, parseMatcher, type LabelMatcher, type Matcher } from './matchers.ts';
+import { compile, matchesAll, regexProblem, type LabelMatcher, type Matcher } from './matchers.ts';
 import type { Labels } from './types.ts';
 
 /** A silence matcher: `isRegex` picks =~/!~ over =/!=, `isEqual: false` negates. */
@@ -82,7 +82,8 @@ export function checkSilence(input: NewSilence, now: number): CheckedSilence {
     throw problem(path, message);
   };
   parsed.matchers.forEach((m, i) => {
-    if (m.isRegex && typeof parseMatcher(`x=~${JSON.stringify(m.value)}`) === 'string') fail(`matchers[${i}].value`, `invalid regular expression ${JSON.stringify(m.value)}`);
+    const wrong = m.isRegex ? regexProblem(m.value) : undefined;
+    if (wrong !== undefined) fail(`matchers[${i}].value`, wrong);
   });
   const startsAt = parsed.startsAt === undefined ? now : Date.parse(parsed.startsAt);
   const endsAt = Date.parse(parsed.endsAt);

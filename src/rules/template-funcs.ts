@@ -5,6 +5,7 @@
  * functions on `query` results (first, label, value, strvalue, sortByLabel).
  */
 import { formatG, formatValue, sprintf } from './go-format.ts';
+import { compileRegex } from '../regex.ts';
 
 /** A template function: takes evaluated arguments, returns a value or throws an Error. */
 export type TemplateFunc = (...args: unknown[]) => unknown;
@@ -159,8 +160,9 @@ export const TEMPLATE_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   title,
   stripPort: (s) => String(s).replace(/^\[?([^\]]*?)\]?:\d+$/, '$1'),
   safeHtml: (s) => String(s),
-  match: (pattern, s) => new RegExp(String(pattern)).test(String(s)),
-  reReplaceAll: (pattern, repl, s) => String(s).replace(new RegExp(String(pattern), 'g'), String(repl).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
+  // Go's regexp.MatchString (unanchored) and Regexp.ReplaceAllString, as Prometheus's templates.
+  match: (pattern, s) => compileRegex(String(pattern)).test(String(s)),
+  reReplaceAll: (pattern, repl, s) => compileRegex(String(pattern)).replaceAll(String(s), String(repl)),
   eq,
   ne: (a, b) => !eq(a, b),
   lt: (a, b) => compare(a, b) < 0,

@@ -1,8 +1,10 @@
 /**
- * Label matchers with PromQL semantics: `=`, `!=`, `=~`, `!~`; regexes anchored at both ends; a
- * missing label reads as the empty string (so `{team!="a"}` also selects series without `team`).
+ * Label matchers with PromQL semantics: `=`, `!=`, `=~`, `!~`; regexes in RE2 syntax, matching
+ * the whole value (src/regex.ts); a missing label reads as the empty string (so `{team!="a"}`
+ * also selects series without `team`).
  */
 import { SluiceError } from '../errors.ts';
+import { compileRegex } from '../regex.ts';
 import { METRIC_NAME_LABEL, type Matcher } from './types.ts';
 
 /** A matcher ready to test values. */
@@ -34,12 +36,21 @@ export function compileMatchers(matchers: readonly Matcher[]): CompiledMatcher[]
   });
 }
 
-/** The regex of a `=~`/`!~` matcher, anchored at both ends as PromQL does. */
-export function anchoredRegex(source: string, path = 'matcher'): RegExp {
+/** A matcher's regex: `test` is true when the whole value matches. */
+export interface AnchoredRegex {
+  test(value: string): boolean;
+}
+
+/**
+ * The regex of a `=~`/`!~` matcher, matching whole values as PromQL and Alertmanager do; throws
+ * SLUICE_ERR_STORE_MATCHER_INVALID at `path` saying what RE2 refused.
+ */
+export function anchoredRegex(source: string, path = 'matcher'): AnchoredRegex {
   try {
-    return new RegExp(`^(?:${source})$`, 's');
+    const re = compileRegex(source);
+    return { test: (value) => re.matchesWhole(value) };
   } catch (err) {
-    throw new SluiceError('SLUICE_ERR_STORE_MATCHER_INVALID', `${path}: invalid regular expression ${JSON.stringify(source)}`, { cause: err, path });
+    throw new SluiceError('SLUICE_ERR_STORE_MATCHER_INVALID', `${path}: ${(err as Error).message}`, { cause: err, path });
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * The `Querier` over PostgreSQL, for windows older than the head holds (incident review,
- * replay recording, warming the head). Same matcher semantics as the head, with one caveat:
- * regexes run as PostgreSQL regular expressions (POSIX ARE), which agree with JavaScript's on
- * the usual syntax (classes, alternation, groups, quantifiers) but not on every extension.
+ * replay recording, warming the head). Same matcher semantics as the head: `=` and `!=` select
+ * in SQL, and regexes are matched here, with RE2 as everywhere else, on the series rows SQL
+ * found (PostgreSQL's own regexes have other syntax and no linear-time bound).
  */
-import { compileMatchers } from './matchers.ts';
+import { compileMatchers, matchesSeries } from './matchers.ts';
 import { msOf, toTimestamp } from './sql.ts';
 import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable, type SeriesData } from './types.ts';
 
@@ -17,17 +17,19 @@ export class PgQuerier implements Querier {
 
   /** `Querier.select`; series come ordered by their id (first seen first). */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
-    compileMatchers(matchers); // the same validation and errors as the head
+    const compiled = compileMatchers(matchers); // the same validation and errors as the head
+    const regexes = compiled.filter((m) => m.type === '=~' || m.type === '!~');
     const params: unknown[] = [];
-    const where = matchers.map((m) => condition(m, params));
+    const where = matchers.filter((m) => m.type === '=' || m.type === '!=').map((m) => condition(m, params));
     const found = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
       `SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id
        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
       params,
     );
+    const rows = regexes.length === 0 ? found.rows : found.rows.filter((row) => matchesSeries(regexes, row.metric, row.labels));
     const out: SeriesData[] = [];
-    for (let i = 0; i < found.rows.length; i += SERIES_PER_QUERY) {
-      const chunk = found.rows.slice(i, i + SERIES_PER_QUERY);
+    for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) {
+      const chunk = rows.slice(i, i + SERIES_PER_QUERY);
       const samples = await fetchSamples(this.db, chunk.map((row) => row.id), from, to);
       for (const row of chunk) {
         const data = samples.get(row.id);
@@ -53,12 +55,10 @@ export async function fetchSamples(
   return new Map(result.rows.map((row) => [row.id, { ts: Float64Array.from(row.ts), values: Float64Array.from(row.values) }]));
 }
 
+/** SQL for an `=` or `!=` matcher (a missing label reads as ''). */
 function condition(matcher: Matcher, params: unknown[]): string {
   const column = matcher.name === METRIC_NAME_LABEL ? 'm.name' : `coalesce(se.labels ->> $${params.push(matcher.name)}, '')`;
-  const regex = matcher.type === '=~' || matcher.type === '!~';
-  const value = `$${params.push(regex ? `^(?:${matcher.value})$` : matcher.value)}`;
-  const op = { '=': '=', '!=': '<>', '=~': '~', '!~': '!~' }[matcher.type];
-  return `${column} ${op} ${value}`;
+  return `${column} ${matcher.type === '=' ? '=' : '<>'} $${params.push(matcher.value)}`;
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {

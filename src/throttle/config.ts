@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { DeepReadonly } from '../config/freeze.ts';
+import { compileRegex, type Regex } from '../regex.ts';
 
 /** One way to recognise a group's clients: glob patterns (`*` any run, `?` one char) on user and client-id. */
 const clientMatch = z.strictObject({ user: z.string().min(1).default('*'), clientId: z.string().min(1).default('*') });
@@ -72,14 +73,19 @@ export const throttleConfigSchema = z.strictObject({
 /** The validated settings. */
 export type ThrottleConfig = DeepReadonly<z.output<typeof throttleConfigSchema>>;
 
-function globToRegex(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+/**
+ * A `*`/`?` glob as a whole-value RE2 pattern. RE2, not a backtracking RegExp: client ids come
+ * from any Kafka client, and `a*a*a*b` against a long id would backtrack for minutes; `(?s)` so
+ * that `*` also spans a newline in an id.
+ */
+function globRegex(glob: string): Regex {
+  return compileRegex(`(?s)${glob.split(/([*?])/).map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'))).join('')}`);
 }
 
 /** The group of a client: the first group (in config order) with a matching pattern; undefined when none. */
 export function groupOf(config: Pick<ThrottleConfig, 'groups'>, user: string, clientId: string): string | undefined {
   for (const g of config.groups) {
-    if (g.match.some((m) => globToRegex(m.user).test(user) && globToRegex(m.clientId).test(clientId))) return g.name;
+    if (g.match.some((m) => globRegex(m.user).matchesWhole(user) && globRegex(m.clientId).matchesWhole(clientId))) return g.name;
   }
   return undefined;
 }

@@ -65,6 +65,14 @@ test('throttle config: defaults, group matching by glob, and path-precise errors
   assert.deepEqual(throttleConfigSchema.parse({ brokerCapacity: { bytesInPerSec: 125_000_000 } }).brokerCapacity, { bytesInPerSec: 125_000_000, bytesOutPerSec: 2 ** 30 });
   assert.equal(groupOf(config, 'orders-api', 'x'), 'core');
   assert.equal(groupOf(config, 'batch', 'x'), 'general');
+  // Globs: `*` spans any characters (a newline included), `?` one, everything else is literal.
+  const globs = throttleConfigSchema.parse({ groups: [{ name: 'g', priority: 1, match: [{ user: 'a.b?*', clientId: '*x*y*z' }] }] });
+  assert.equal(groupOf(globs, 'a.bc\nd', 'x\ny\nz'), 'g');
+  assert.equal(groupOf(globs, 'axbc', 'xyz'), undefined);
+  assert.equal(groupOf(globs, 'a.b', 'xyz'), undefined);
+  // A long id against many stars: linear with RE2 (a backtracking RegExp takes hours here).
+  const stars = throttleConfigSchema.parse({ groups: [{ name: 'g', priority: 1, match: [{ clientId: '*a*a*a*a*a*a*b' }] }] });
+  assert.equal(groupOf(stars, 'u', 'a'.repeat(65_536)), undefined);
   const bad = throttleConfigSchema.safeParse({ groups: [{ name: 'a', priority: 1, floor: 10, ceiling: 5, match: [{}] }, { name: 'a', priority: 1, match: [{}] }] });
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error!.issues.map((i) => [i.path.join('.'), i.message]), [

@@ -1,36 +1,35 @@
 /**
- * The replay API: `POST /api/v1/replay` replays a shipped incident fixture (by name, from the
- * fixtures directory) with the shipped rules, optionally some rule files replaced or added and
- * another throttle policy, and returns the timeline (the JSON `sluice replay --json` prints),
- * with the check against expected.yaml when asked. Bounded: one replay at a time (429 while one
- * runs), a wall-clock budget (the replay is abandoned past it), at most `maxSamples` samples, and
- * at most `maxEvents` events of each kind in the answer (the rest counted as truncated).
+ * The replay API: `POST /api/v1/replay` (bearer token: it costs real CPU) replays a shipped
+ * incident fixture (by name, from the fixtures directory) with the shipped rules, optionally some
+ * rule files replaced or added and another throttle policy, and returns the timeline (the JSON
+ * `sluice replay --json` prints), with the check against expected.yaml when asked. Bounded: one
+ * replay at a time (429 while one runs), run in a worker thread that is terminated when its
+ * wall-clock budget runs out (SLUICE_ERR_REPLAY_TIMEOUT), at most `maxSamples` samples, and at
+ * most `maxEvents` events of each kind in the answer (the rest counted as truncated).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../errors.ts';
-import { checkTimeline } from '../../replay/check.ts';
-import { loadExpected } from '../../replay/expected.ts';
-import { FIXTURE_FILES } from '../../replay/format.ts';
-import { loadFixture } from '../../replay/load.ts';
-import { replayFixture } from '../../replay/replayer.ts';
-import { FIXTURES_DIR, ruleFilesOf } from '../../replay/run.ts';
-import { timelineJson } from '../../replay/timeline.ts';
+import { IsolatedReplayer } from '../../replay/isolated.ts';
+import { FIXTURES_DIR } from '../../replay/run.ts';
 import { throttleConfigSchema } from '../../throttle/config.ts';
 import { docSchema, parseInput } from '../input.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { AuthHook } from '../server.ts';
 
 /** Where fixtures come from and how much one request may cost. */
 export interface ReplayApiOptions {
   readonly fixturesDir?: string;
-  /** Wall-clock budget of one replay, ms; default 30 s. */
+  /** Wall-clock budget of one replay, ms (the replay thread's start included when one must be started); default 30 s. */
   readonly budgetMs?: number;
   /** Largest fixture replayed, in samples; default 20 million. */
   readonly maxSamples?: number;
   /** Most events of each kind returned; default 5000. */
   readonly maxEvents?: number;
+  /** Where a replay that fails unexpectedly is logged. */
+  readonly logger?: Logger;
 }
 
 const MAX_RULE_BYTES = 256 * 1024;
@@ -49,74 +48,34 @@ const replayBody = z.strictObject({
   check: z.boolean().default(false),
 });
 
-class BudgetExceeded extends Error {}
-
-/** Registers `POST /api/v1/replay`. */
-export function replayRoutes(app: FastifyInstance, options: ReplayApiOptions = {}): void {
+/** Registers `POST /api/v1/replay`, behind `auth`. */
+export function replayRoutes(app: FastifyInstance, options: ReplayApiOptions, auth: AuthHook): void {
   const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
   const budgetMs = options.budgetMs ?? 30_000;
-  const maxEvents = options.maxEvents ?? 5000;
   let busy = false;
+  const replayer = new IsolatedReplayer((detail) => options.logger?.error({ detail }, 'a replay failed'));
+  app.addHook('onClose', () => replayer.close());
   app.post('/api/v1/replay', {
-    schema: { summary: 'Replay a shipped incident fixture with the shipped rules (some files overridden) and return the timeline', tags: ['replay'], body: docSchema(replayBody) },
+    preHandler: auth,
+    schema: { summary: 'Replay a shipped incident fixture with the shipped rules (some files overridden) and return the timeline (bearer token)', tags: ['replay'], security: [{ bearer: [] }], body: docSchema(replayBody) },
   }, async (request, reply) => {
     const body = parseInput(replayBody, request.body, 'body');
-    const throttle = body.throttle;
     if (busy) return reply.code(429).send({ error: 'a replay is already running; try again when it is done', code: 'SLUICE_ERR_API_REQUEST' });
     busy = true;
-    let scratch: string | undefined;
+    const scratchDir = body.rules === undefined || Object.keys(body.rules).length === 0 ? undefined : await mkdtemp(join(tmpdir(), 'sluice-replay-rules-'));
     try {
-      const dir = join(fixturesDir, body.fixture);
-      let fixture;
-      try {
-        fixture = await loadFixture(dir);
-      } catch (err) {
-        if ((err as SluiceError).code === 'SLUICE_ERR_FIXTURE_FILE') throw new SluiceError('SLUICE_ERR_API_NOT_FOUND', `body.fixture: no fixture "${body.fixture}"`, { path: 'body.fixture', cause: err });
-        throw err;
-      }
-      if (fixture.meta.sampleCount > (options.maxSamples ?? 20_000_000)) {
-        throw new SluiceError('SLUICE_ERR_API_REQUEST', `body.fixture: ${body.fixture} holds ${fixture.meta.sampleCount} samples, more than this API replays`, { path: 'body.fixture' });
-      }
-      let ruleFiles = await ruleFilesOf(undefined);
-      if (body.rules !== undefined && Object.keys(body.rules).length > 0) {
-        scratch = await mkdtemp(join(tmpdir(), 'sluice-replay-rules-'));
-        const overridden = new Set(Object.keys(body.rules));
-        ruleFiles = ruleFiles.filter((f) => !overridden.has(basename(f)));
-        for (const [name, text] of Object.entries(body.rules)) {
-          await writeFile(join(scratch, name), text);
-          ruleFiles.push(join(scratch, name));
-        }
-      }
-      const started = performance.now();
-      const timeline = await replayFixture(fixture, {
-        ruleFiles,
-        ...(throttle === undefined ? {} : { throttle }),
+      return await replayer.run({
+        fixturesDir, fixture: body.fixture, check: body.check,
+        maxSamples: options.maxSamples ?? 20_000_000, maxEvents: options.maxEvents ?? 5000,
+        ...(body.rules === undefined ? {} : { rules: body.rules }),
+        ...(scratchDir === undefined ? {} : { scratchDir }),
+        ...(body.throttle === undefined ? {} : { throttle: body.throttle }),
         ...(body.from === undefined ? {} : { from: Date.parse(body.from) }),
         ...(body.to === undefined ? {} : { to: Date.parse(body.to) }),
-        onProgress: () => {
-          if (performance.now() - started > budgetMs) throw new BudgetExceeded();
-        },
-      }).catch((err: unknown) => {
-        if (err instanceof BudgetExceeded) throw new SluiceError('SLUICE_ERR_API_REQUEST', `the replay took longer than ${budgetMs / 1000} s; replay a shorter window (from, to)`, { path: 'body' });
-        throw err;
-      });
-      const doc = JSON.parse(timelineJson(timeline)) as Record<string, unknown>;
-      const truncated: Record<string, number> = {};
-      for (const kind of ['alerts', 'notifications', 'diagnoses', 'decisions', 'ruleErrors']) {
-        const list = doc[kind] as unknown[];
-        if (list.length > maxEvents) {
-          truncated[kind] = list.length - maxEvents;
-          doc[kind] = list.slice(0, maxEvents);
-        }
-      }
-      if (body.check) {
-        const differences = checkTimeline(timeline, await loadExpected(join(dir, FIXTURE_FILES.expected)));
-        doc.check = { ok: differences.length === 0, differences };
-      }
-      return { ...doc, ...(Object.keys(truncated).length > 0 ? { truncated } : {}) };
+      }, budgetMs);
     } finally {
       busy = false;
-      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+      if (scratchDir !== undefined) await rm(scratchDir, { recursive: true, force: true });
     }
   });
 }

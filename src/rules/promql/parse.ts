@@ -6,7 +6,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
-import { anchoredRegex } from '../../store/matchers.ts';
+import { compileRegex, type RegexSyntaxError } from '../../regex.ts';
 import { METRIC_NAME_LABEL, type Matcher, type MatchType } from '../../store/types.ts';
 import type { AggregateOp, AtModifier, BinaryOp, Expr, MatrixSelector, Subquery, VectorMatching, VectorSelector } from './ast.ts';
 import { PromQLError } from './errors.ts';
@@ -127,9 +127,9 @@ class Converter {
     const value = this.string(valueNode);
     if (type === '=~' || type === '!~') {
       try {
-        anchoredRegex(value);
+        compileRegex(value);
       } catch (err) {
-        this.fail(node, `error parsing regexp: ${JSON.stringify(value)}`, err);
+        this.fail(node, `error parsing regexp: ${(err as RegexSyntaxError).reason}`, err);
       }
     }
     return { name, type, value };

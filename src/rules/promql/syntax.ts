@@ -3,7 +3,7 @@
  * child nodes, whether a matcher matches the empty string, the canonical key of a matcher set.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { anchoredRegex } from '../../store/matchers.ts';
+import { compileRegex } from '../../regex.ts';
 import type { Matcher } from '../../store/types.ts';
 import { PromQLError } from './errors.ts';
 
@@ -38,9 +38,9 @@ export function matchesEmpty(m: Matcher): boolean {
     case '!=':
       return m.value !== '';
     case '=~':
-      return anchoredRegex(m.value).test('');
+      return compileRegex(m.value).matchesWhole('');
     case '!~':
-      return !anchoredRegex(m.value).test('');
+      return !compileRegex(m.value).matchesWhole('');
   }
 }
 

@@ -361,6 +361,28 @@ export const CASES: readonly Case[] = [
   ['deriv(gauge{instance="a"}[150s:30s])', '4m', [['{instance="a",job="api"}', 0.018095238095238095]]],
   ['avg_over_time(gauge{instance="a"}[3m:45s])', '6m', [['{instance="a",job="api"}', 4]]],
   ['label_replace(label_src, "up", "$1", "src", "(?i)(ABC)-.*")', '1m', [['label_src{instance="host:9090",src="abc-123",up="abc"}', 1]]],
+  // Regexes have Go's RE2 semantics: whole values, `.` not matching a newline (Prometheus 2.x), flags, Unicode classes.
+  ['regex_src{v=~"x.y"}', '1m', []],
+  ['regex_src{v=~"(?s)x.y"}', '1m', [['regex_src{v="x\\ny"}', 1]]],
+  ['regex_src{v=~"x\\\\sy"}', '1m', [['regex_src{v="x\\ny"}', 1]]],
+  ['regex_src{v=~"xy"}', '1m', []],
+  ['regex_src{v=~"(?i)xy"}', '1m', [['regex_src{v="XY"}', 2]]],
+  ['regex_src{v=~"(?i:x)Y"}', '1m', [['regex_src{v="XY"}', 2]]],
+  ['regex_src{v=~"(?i:x)y"}', '1m', []],
+  ['regex_src{v=~"\\\\pL"}', '1m', [['regex_src{v="é"}', 3]]],
+  ['regex_src{v=~"\\\\p{Greek}\\\\pL+"}', '1m', [['regex_src{v="Ωmega"}', 5]]],
+  ['regex_src{v=~"\\\\w"}', '1m', []],
+  ['regex_src{v=~"[[:upper:]]+"}', '1m', [['regex_src{v="XY"}', 2]]],
+  ['regex_src{v=~"a"}', '1m', []],
+  ['regex_src{v=~"a|ab"}', '1m', [['regex_src{v="ab"}', 4]]],
+  ['regex_src{v=~"b|a.*|c"}', '1m', [['regex_src{v="ab"}', 4]]],
+  ['regex_src{v!~"a.*|.*Y"}', '1m', [['regex_src{v="x\\ny"}', 1], ['regex_src{v="é"}', 3], ['regex_src{v="Ωmega"}', 5]]],
+  ['label_replace(regex_src{v="ab"}, "w", "${x}-$1x-$2-$$-$9", "v", "(?P<x>a)(b)")', '1m', [['regex_src{v="ab",w="a--b-$-"}', 4]]],
+  ['label_replace(regex_src{v="ab"}, "w", "$x.$1", "v", "(?P<x>a)(?:b|c)")', '1m', [['regex_src{v="ab",w="a.a"}', 4]]],
+  ['label_replace(regex_src{v=~"(?s)x.y"}, "w", "$1", "v", "x(.)y")', '1m', [['regex_src{v="x\\ny"}', 1]]],
+  ['label_replace(regex_src{v=~"(?s)x.y"}, "w", "[$1]", "v", "(?s)x(.)y")', '1m', [['regex_src{v="x\\ny",w="[\\n]"}', 1]]],
+  ['label_replace(regex_src{v="ab"}, "w", "$1", "v", "(a)\\\\1")', '1m', { error: 'invalid regular expression in label_replace(): (a)\\1' }],
+  ['label_replace(regex_src{v="ab"}, "w", "$1", "v", "a(?=b)")', '1m', { error: 'invalid regular expression in label_replace(): a(?=b)' }],
 ];
 
 /**

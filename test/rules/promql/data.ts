@@ -44,6 +44,12 @@ export const INPUT_SERIES: readonly (readonly [string, string])[] = [
   ['info{job="api",version="1.2"}', '1x10'],
   ['dup{job="api",instance="a"}', '1x10'],
   ['dup{job="api",instance="b"}', '2x10'],
+  // Values regexes treat differently under Go's and JavaScript's rules: newline, case, letters beyond ASCII.
+  ['regex_src{v="x\\ny"}', '1x5'],
+  ['regex_src{v="XY"}', '2x5'],
+  ['regex_src{v="é"}', '3x5'],
+  ['regex_src{v="ab"}', '4x5'],
+  ['regex_src{v="Ωmega"}', '5x5'],
 ];
 
 /** The input series as a Querier. */
