@@ -10,10 +10,10 @@ import { forEachNotifyBackend, lagAlert, startServer, type TestServer } from './
 const T0 = Date.UTC(2024, 2, 10, 12, 0, 0);
 const S = 1000;
 
-function config(url: string) {
+function config(url: string, sendResolved = true) {
   return parseNotifyConfig({
     route: { receiver: 'ops', group_by: ['alertname'], group_wait: '30s', group_interval: '5m', repeat_interval: '1h' },
-    receivers: [{ name: 'ops', webhook_configs: [{ url: `${url}/hook`, send_resolved: true }] }],
+    receivers: [{ name: 'ops', webhook_configs: [{ url: `${url}/hook`, send_resolved: sendResolved }] }],
   });
 }
 
@@ -110,5 +110,29 @@ forEachNotifyBackend((backend) => {
     await run(second, clock, T0 + 900 * S);
     await second.stop();
     assert.deepEqual(received(), [[30, ['billing:firing']]]);
+  });
+
+  it('pages again after a restart for an alert that resolved (without send_resolved) and fires again', async () => {
+    const db = await backend.fresh();
+    clock = new VirtualClock(T0);
+    server.requests.length = 0;
+    at.length = 0;
+    const first = new Notifier({ config: config(server.url, false), db, clock, logger: silentLogger() });
+    first.start();
+    await first.send([lagAlert('billing', T0)]);
+    await run(first, clock, T0 + 60 * S);
+    // Resolved: the 330 s flush finds the group resolved and has nothing to list.
+    await first.send([resolved('billing', T0, T0 + 60 * S)]);
+    await run(first, clock, T0 + 400 * S);
+    await first.stop();
+    const second = new Notifier({ config: config(server.url, false), db, clock, logger: silentLogger() });
+    second.start();
+    await second.ready();
+    second.settled();
+    await run(second, clock, T0 + 500 * S);
+    await second.send([lagAlert('billing', T0 + 500 * S)]);
+    await run(second, clock, T0 + 900 * S);
+    await second.stop();
+    assert.deepEqual(received(), [[30, ['billing:firing']], [530, ['billing:firing']]]);
   });
 });
