@@ -19,7 +19,7 @@ import { inhibited, type InhibitRule } from './inhibit.ts';
 import { integrationsOf, type IntegrationKind } from './integrations.ts';
 import { sortAlerts, toHeld, type HeldAlert } from './held-alerts.ts';
 import { sortLabels } from './labels.ts';
-import { logKey, needsUpdate, type LogEntry } from './notification-log.ts';
+import { logKey, needsUpdate, nextTickIn, type LogEntry } from './notification-log.ts';
 import { groupKey, groupLabels, matchRoutes, type Route } from './route.ts';
 import type { Labels, NotifiedAlert, Notification, OutgoingAlert } from './types.ts';
 
@@ -127,8 +127,7 @@ export class Dispatcher {
       if (!group.held) continue;
       group.held = false;
       const last = this.lastNotified(group);
-      if (last === undefined) this.schedule(group, this.firstWait(group, now));
-      else this.schedule(group, Math.max(0, last + Math.ceil(Math.max(0, now - last) / group.route.groupInterval) * group.route.groupInterval - now));
+      this.schedule(group, last === undefined ? this.firstWait(group, now) : nextTickIn(last, group.route.groupInterval, now));
     }
   }
 
@@ -154,13 +153,13 @@ export class Dispatcher {
       // Keyed by route id too: sibling routes with equal matchers share a group key, not groups.
       const slot = `${route.id}\u0000${key}`;
       let group = this.groups.get(slot);
+      const created = group === undefined;
       if (group === undefined) {
         group = { slot, key, route, labels, fingerprints: new Set(), timer: undefined, held: restored };
         this.groups.set(slot, group);
-        group.fingerprints.add(held.fingerprint);
-        if (!restored) this.schedule(group, this.firstWait(group, now));
       }
       group.fingerprints.add(held.fingerprint);
+      if (created && !restored) this.schedule(group, this.firstWait(group, now));
     }
   }
 

@@ -56,3 +56,12 @@ function isSubset(items: readonly string[], of: readonly string[]): boolean {
   const set = new Set(of);
   return items.every((item) => set.has(item));
 }
+
+/**
+ * How long from `now` until the next tick of a group that last notified at `last` and ticks
+ * every `interval` (0 when `now` is a tick): a restarted group keeps the rhythm it had.
+ */
+export function nextTickIn(last: number, interval: number, now: number): number {
+  if (now <= last) return last - now + interval;
+  return last + Math.ceil((now - last) / interval) * interval - now;
+}
