@@ -4,7 +4,13 @@
  * after the group appears, then every group_interval when something changed, and every
  * repeat_interval while it keeps firing unchanged. Silenced and inhibited alerts are left out
  * of notifications (and counted). What is due is handed to `deliver` (the outbox), which must
- * store it durably; only then is the notification log updated.
+ * store it durably, together with the notification log entries it stands for.
+ *
+ * Restarts: the held alerts and the log are stored, and `restore` gives them back before any
+ * alert comes in. Restored groups stay still until `release` (the alert source has resent what
+ * it holds, so an alert whose `endsAt` ran out while the process was down is not taken for
+ * resolved), then keep the rhythm they had: the next flush falls on their group_interval tick
+ * counted from their last notification, not group_wait after the restart.
  * https://prometheus.io/docs/alerting/latest/alertmanager/#grouping
  */
 import type { Clock, ClockTimer } from '../clock.ts';
@@ -13,7 +19,7 @@ import { inhibited, type InhibitRule } from './inhibit.ts';
 import { integrationsOf, type IntegrationKind } from './integrations.ts';
 import { sortAlerts, toHeld, type HeldAlert } from './held-alerts.ts';
 import { sortLabels } from './labels.ts';
-import { logKey, needsUpdate, type LogEntry } from './notification-log.ts';
+import { logKey, needsUpdate, nextTickIn, type LogEntry } from './notification-log.ts';
 import { groupKey, groupLabels, matchRoutes, type Route } from './route.ts';
 import type { Labels, NotifiedAlert, Notification, OutgoingAlert } from './types.ts';
 
@@ -49,8 +55,14 @@ export interface DispatcherOptions {
   readonly externalURL: string;
   /** Ids of the silences muting `labels` now. */
   readonly silencedBy: (labels: Labels, now: number) => string[];
-  /** Stores notifications durably (the outbox) along with their log entries; rejects when it could not. */
-  readonly deliver: (deliveries: readonly Delivery[]) => Promise<void>;
+  /**
+   * Stores notifications durably (the outbox) along with their log entries, and the entries of
+   * integrations that were due but had nothing to list (`quiet`), in one transaction; rejects
+   * when it could not.
+   */
+  readonly deliver: (deliveries: readonly Delivery[], quiet: readonly LogEntry[]) => Promise<void>;
+  /** Called once alerts left the dispatcher (their resolution was notified at `at`), to forget them durably too. */
+  readonly onDropped?: (fingerprints: readonly string[], at: number) => void;
   /** Called when a flush leaves alerts out: how many, and why. */
   readonly onMuted?: (reason: 'silenced' | 'inhibited', count: number) => void;
   /** Called when `deliver` rejects; the group tries again at its next group_interval. */
@@ -64,6 +76,8 @@ interface Group {
   readonly labels: Labels;
   readonly fingerprints: Set<string>;
   timer: ClockTimer | undefined;
+  /** Restored at start and not scheduled yet: waits for `release`. */
+  held: boolean;
 }
 
 /** Aggregation groups and their timers. */
@@ -74,6 +88,8 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly receivers: Map<string, ReceiverConfig>;
   private stopped = false;
+  /** Until `release`: groups restored at start do not flush. */
+  private holding = false;
   /** Bumped whenever the held alerts change. */
   private version = 0;
   private inhibitCache: { now: number; version: number; map: Map<string, string> } | undefined;
@@ -84,34 +100,87 @@ export class Dispatcher {
 
   /** Restores the notification log (e.g. read from the database at start). */
   restoreLog(entries: readonly LogEntry[]): void {
-    for (const e of entries) if (e.firing.length > 0) this.log.set(logKey(e.groupKey, e.receiver, e.integrationIndex), e);
+    for (const e of entries) this.log.set(logKey(e.groupKey, e.receiver, e.integrationIndex), e);
+  }
+
+  /**
+   * Restores the alerts held before a restart (with the log, before any alert comes in): they
+   * rejoin their groups, which wait for `release` before they flush.
+   */
+  restore(alerts: readonly HeldAlert[]): void {
+    if (this.stopped) return;
+    this.holding = true;
+    const now = this.options.clock.now();
+    for (const held of alerts) this.hold(held, now, true);
+  }
+
+  /**
+   * Lets the restored groups flush again, each on its next group_interval tick counted from its
+   * last notification (at once when that tick has passed), or after its group_wait when it never
+   * notified.
+   */
+  release(): void {
+    if (this.stopped || !this.holding) return;
+    this.holding = false;
+    const now = this.options.clock.now();
+    for (const group of this.groups.values()) {
+      if (!group.held) continue;
+      group.held = false;
+      const last = this.lastNotified(group);
+      this.schedule(group, last === undefined ? this.firstWait(group, now) : nextTickIn(last, group.route.groupInterval, now));
+    }
   }
 
   /** Takes in alerts: each replaces the held alert with the same fingerprint and joins its groups. */
   ingest(alerts: readonly OutgoingAlert[]): void {
+    const now = this.options.clock.now();
+    this.ingestHeld(alerts.map((a) => toHeld(a, now)));
+  }
+
+  /** As `ingest`, for alerts already normalised with `toHeld`. */
+  ingestHeld(alerts: readonly HeldAlert[]): void {
     if (this.stopped) return;
     const now = this.options.clock.now();
-    for (const alert of alerts) {
-      const held = toHeld(alert, now);
-      this.held.set(held.fingerprint, held);
-      this.version++;
-      for (const route of matchRoutes(this.options.route, held.labels)) {
-        const labels = groupLabels(route, held.labels);
-        const key = groupKey(route, labels);
-        // Keyed by route id too: sibling routes with equal matchers share a group key, not groups.
-        const slot = `${route.id}\u0000${key}`;
-        let group = this.groups.get(slot);
-        if (group === undefined) {
-          group = { slot, key, route, labels, fingerprints: new Set(), timer: undefined };
-          this.groups.set(slot, group);
-          // As Alertmanager: an alert that started more than group_wait ago is not held back.
-          const started = Date.parse(held.startsAt);
-          const wait = Number.isFinite(started) && started + route.groupWait < now ? 0 : route.groupWait;
-          this.schedule(group, wait);
-        }
-        group.fingerprints.add(held.fingerprint);
+    for (const held of alerts) this.hold(held, now, false);
+  }
+
+  private hold(held: HeldAlert, now: number, restored: boolean): void {
+    this.held.set(held.fingerprint, held);
+    this.version++;
+    for (const route of matchRoutes(this.options.route, held.labels)) {
+      const labels = groupLabels(route, held.labels);
+      const key = groupKey(route, labels);
+      // Keyed by route id too: sibling routes with equal matchers share a group key, not groups.
+      const slot = `${route.id}\u0000${key}`;
+      let group = this.groups.get(slot);
+      const created = group === undefined;
+      if (group === undefined) {
+        group = { slot, key, route, labels, fingerprints: new Set(), timer: undefined, held: restored };
+        this.groups.set(slot, group);
       }
+      group.fingerprints.add(held.fingerprint);
+      if (created && !restored) this.schedule(group, this.firstWait(group, now));
     }
+  }
+
+  /** As Alertmanager: a new group waits group_wait, unless an alert in it started more than group_wait ago. */
+  private firstWait(group: Group, now: number): number {
+    for (const fp of group.fingerprints) {
+      const started = Date.parse(this.held.get(fp)?.startsAt ?? '');
+      if (Number.isFinite(started) && started + group.route.groupWait < now) return 0;
+    }
+    return group.route.groupWait;
+  }
+
+  /** When any integration of the group's receiver was last notified (or found nothing to list). */
+  private lastNotified(group: Group): number | undefined {
+    const receiver = this.receivers.get(group.route.receiver);
+    let last: number | undefined;
+    for (const integration of receiver === undefined ? [] : integrationsOf(receiver)) {
+      const entry = this.log.get(logKey(group.key, group.route.receiver, integration.index));
+      if (entry !== undefined && (last === undefined || entry.sentAt > last)) last = entry.sentAt;
+    }
+    return last;
   }
 
   /** The held alerts with their mute state at the clock's now, sorted by labels. */
@@ -181,7 +250,7 @@ export class Dispatcher {
 
   /** One tick of a group: decide per integration, hand over what is due, drop what resolved. */
   private flush(group: Group): void {
-    if (this.stopped) return;
+    if (this.stopped || group.held) return;
     const now = this.options.clock.now();
     const members = sortAlerts([...group.fingerprints].map((fp) => this.held.get(fp)).filter((a): a is HeldAlert => a !== undefined));
     const inhibitors = this.inhibitorsAt(now);
@@ -219,19 +288,19 @@ export class Dispatcher {
       const notification = this.notification(group, listed, now, forward ? now + 2 * group.route.groupInterval : undefined);
       deliveries.push({ receiver: group.route.receiver, integration: integration.kind, integrationIndex: integration.index, groupKey: group.key, notification, entry });
     }
-    for (const entry of quiet) this.log.set(logKey(entry.groupKey, entry.receiver, entry.integrationIndex), entry);
     const resolvedAtFlush = new Map(members.filter((a) => a.endsAtMs <= now).map((a) => [a.fingerprint, a]));
-    if (deliveries.length === 0) {
+    if (deliveries.length === 0 && quiet.length === 0) {
       this.dropResolved(group, resolvedAtFlush, now);
     } else {
       // The log records the decision at once, so a flush that comes before the outbox write is
       // done (a virtual clock moved far in one step) does not send the same thing again; a
-      // failed write puts the previous entries back, and the next flush tries again.
-      const previous = deliveries.map((d) => {
-        const key = logKey(d.groupKey, d.receiver, d.integrationIndex);
+      // failed write puts the previous entries back, and the next flush tries again. Quiet
+      // entries are stored too: a restart must know the group was found resolved.
+      const previous = [...deliveries.map((d) => d.entry), ...quiet].map((entry) => {
+        const key = logKey(entry.groupKey, entry.receiver, entry.integrationIndex);
         const before = this.log.get(key);
-        this.log.set(key, d.entry);
-        return { key, before, entry: d.entry };
+        this.log.set(key, entry);
+        return { key, before, entry };
       });
       const stored = (): void => this.dropResolved(group, resolvedAtFlush, now);
       const failed = (err: unknown): void => {
@@ -242,13 +311,14 @@ export class Dispatcher {
         }
         this.options.onDeliverError?.(err, deliveries);
       };
-      this.track(this.options.deliver(deliveries).then(stored, failed));
+      this.track(this.options.deliver(deliveries, quiet).then(stored, failed));
     }
     if (this.groups.get(group.slot) === group) this.schedule(group, group.route.groupInterval);
   }
 
   /** Removes alerts notified as resolved (unless they fire again since), and the group once empty. */
   private dropResolved(group: Group, resolved: ReadonlyMap<string, HeldAlert>, at: number): void {
+    const dropped: string[] = [];
     for (const fp of resolved.keys()) {
       const current = this.held.get(fp);
       if (current !== undefined && current.endsAtMs > at) continue; // fires again: keep it
@@ -256,8 +326,10 @@ export class Dispatcher {
       if (![...this.groups.values()].some((g) => g.fingerprints.has(fp))) {
         this.held.delete(fp);
         this.version++;
+        dropped.push(fp);
       }
     }
+    if (dropped.length > 0) this.options.onDropped?.(dropped, at);
     if (group.fingerprints.size === 0 && this.groups.get(group.slot) === group) {
       group.timer?.cancel();
       this.groups.delete(group.slot);

@@ -2,15 +2,21 @@
  * The notifier: the rules engine's AlertSink, assembled from the pure parts (routing, grouping,
  * inhibition, silence matching), the dispatcher's timers, the silence store and the durable
  * outbox with its receivers. Lifecycle as DESIGN.md has it: the constructor validates and does
- * no I/O, `start` returns at once (silences and the notification log load in the background,
- * and alerts sent meanwhile wait for them), `stop` undoes `start`.
+ * no I/O, `start` returns at once (silences, the notification log and the held alerts load in
+ * the background, and alerts sent meanwhile wait for them), `stop` undoes `start`.
+ *
+ * What decides a notification survives SIGKILL: the held alerts are written before they are
+ * taken in, the log with the outbox rows, and restored groups wait until the alert source says
+ * it has resent what it holds (`settled`, or `restoreHoldMs` at the latest).
  */
 import { Registry } from 'prom-client';
 import { wallClock, type Clock } from '../clock.ts';
 import type { Db } from '../store/types.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { NotifyConfig } from './config.ts';
+import { deleteHeldAlerts, loadHeldAlerts, saveHeldAlerts } from './alert-store.ts';
 import { Dispatcher, type AlertView } from './dispatcher.ts';
+import { toHeld } from './held-alerts.ts';
 import { compileInhibitRules } from './inhibit.ts';
 import { integrationsOf } from './integrations.ts';
 import { NotifyMetrics } from './metrics.ts';
@@ -38,9 +44,15 @@ export interface NotifierOptions {
   readonly leaseMs?: number;
   /** Runs after notifications are written to the outbox and before they may be sent (crash tests). */
   readonly afterOutboxWrite?: (ids: readonly number[]) => Promise<void>;
+  /**
+   * The longest restored groups wait for `settled` after start before they flush anyway;
+   * default 2 min (the rules engine resends within its resend delay, 1 min by default).
+   */
+  readonly restoreHoldMs?: number;
 }
 
 const LOAD_RETRY_MS = 5000;
+const DEFAULT_RESTORE_HOLD_MS = 120_000;
 
 /** Routes, groups, mutes and delivers the alerts handed to it. */
 export class Notifier implements AlertSink {
@@ -56,11 +68,18 @@ export class Notifier implements AlertSink {
   private loading: Promise<void> | undefined;
   private loadTimer: { cancel(): void } | undefined;
   private abandonLoad: (() => void) | undefined;
+  private holdTimer: { cancel(): void } | undefined;
+  private readonly restoreHoldMs: number;
+  private readonly db: Db;
+  private readonly writes = new Set<Promise<void>>();
   private running = false;
+  private sourceSettled = false;
 
   constructor(options: NotifierOptions) {
     const { config, db } = options;
     this.clock = options.clock ?? wallClock;
+    this.db = db;
+    this.restoreHoldMs = options.restoreHoldMs ?? DEFAULT_RESTORE_HOLD_MS;
     this.logger = options.logger ?? silentLogger();
     this.metrics = new NotifyMetrics(options.registry ?? new Registry());
     this.silences = new SilenceStore(db, this.clock);
@@ -86,9 +105,13 @@ export class Notifier implements AlertSink {
       clock: this.clock,
       externalURL: config.external_url,
       silencedBy: (labels, now) => this.silences.mutedBy(labels, now),
-      deliver: async (deliveries) => {
-        await this.outbox.enqueue(deliveries);
+      deliver: async (deliveries, quiet) => {
+        await this.outbox.enqueue(deliveries, quiet);
       },
+      onDropped: (fingerprints, at) => this.track(deleteHeldAlerts(db, fingerprints, at).catch((err: unknown) => {
+        // Harmless when left: the log already says they were notified resolved; retention prunes them.
+        this.logger.warn({ err, alerts: fingerprints.length }, 'resolved alerts could not be removed from the database');
+      })),
       onMuted: (reason, count) => this.metrics.muted.inc({ reason }, count),
       onDeliverError: (err, deliveries) =>
         this.logger.error({ err, groupKey: deliveries[0]?.groupKey, notifications: deliveries.length }, 'notifications could not be written to the outbox; the group tries again at its next group_interval'),
@@ -108,23 +131,45 @@ export class Notifier implements AlertSink {
     await this.loading;
   }
 
+  /**
+   * Says that the alert source has resent every alert it holds since this start (the rules
+   * engine: after its first evaluation of every group), so restored groups may flush.
+   */
+  settled(): void {
+    this.sourceSettled = true;
+    this.holdTimer?.cancel();
+    this.dispatcher.release();
+  }
+
   /** Stops the timers and the sender; pending notifications stay in the outbox for the next start. */
   async stop(): Promise<void> {
     this.running = false;
     this.loadTimer?.cancel();
+    this.holdTimer?.cancel();
     this.abandonLoad?.();
     this.dispatcher.stop();
     await this.dispatcher.idle();
     await this.outbox.stop();
+    await this.writesDone();
   }
 
-  /** Takes alerts from the rules engine; resolves once they are held (not once notified). */
+  /**
+   * Takes alerts from the rules engine; resolves once they are held, in memory and in the
+   * database (not once notified). When the database refuses, they are held in memory only.
+   */
   async send(alerts: readonly OutgoingAlert[]): Promise<void> {
     if (this.loading !== undefined) await this.loading;
     // As Alertmanager's API, an alert needs a label to be identified by; one without is refused.
     const named = alerts.filter((a) => Object.values(a.labels).some((v) => v !== ''));
     if (named.length < alerts.length) this.logger.warn({ refused: alerts.length - named.length }, 'alerts without labels cannot be identified and were refused');
-    this.dispatcher.ingest(named);
+    const now = this.clock.now();
+    const held = named.map((a) => toHeld(a, now));
+    try {
+      await saveHeldAlerts(this.db, held, now);
+    } catch (err) {
+      this.logger.error({ err, alerts: held.length }, 'alerts could not be stored; they are held in memory, and a restart before they are resent forgets them');
+    }
+    this.dispatcher.ingestHeld(held);
   }
 
   /** The alerts held now, with the silences and alerts muting them, for the API. */
@@ -136,6 +181,16 @@ export class Notifier implements AlertSink {
   async idle(): Promise<void> {
     await this.dispatcher.idle();
     await this.outbox.idle();
+    await this.writesDone();
+  }
+
+  private track(write: Promise<void>): void {
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  private async writesDone(): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
   }
 
   private load(): Promise<void> {
@@ -146,10 +201,18 @@ export class Notifier implements AlertSink {
         if (!this.running) return resolve();
         void (async () => {
           await this.silences.load();
-          this.dispatcher.restoreLog(await this.outbox.loadLog());
+          const log = await this.outbox.loadLog();
+          const held = await loadHeldAlerts(this.db);
+          return { log, held };
         })().then(
-          () => {
-            if (this.running) this.outbox.start();
+          ({ log, held }) => {
+            if (this.running) {
+              this.dispatcher.restoreLog(log);
+              this.dispatcher.restore(held);
+              if (this.sourceSettled) this.dispatcher.release();
+              else this.holdTimer = this.clock.setTimeout(() => this.dispatcher.release(), this.restoreHoldMs);
+              this.outbox.start();
+            }
             resolve();
           },
           (err: unknown) => {

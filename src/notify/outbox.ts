@@ -11,12 +11,15 @@
  * senders never deliver one row at the same time. The one gap: if a process dies (or loses the
  * database) after a receiver accepted a row but before the row was marked sent, the row is
  * claimed again when its lease runs out and delivered a second time. Each such loss costs at
- * most one extra delivery of that row; no row is ever lost.
+ * most one extra delivery of that row; no row is ever lost. Every attempt of a row carries the
+ * same `id` (`notificationId`), which webhooks send as `Idempotency-Key`, so the receiving end
+ * can drop that extra delivery.
  */
 import type { Clock, ClockTimer } from '../clock.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Db } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { pruneHeldAlerts } from './alert-store.ts';
 import type { Delivery } from './dispatcher.ts';
 import type { IntegrationKind } from './integrations.ts';
 import type { NotifyMetrics } from './metrics.ts';
@@ -116,11 +119,11 @@ export class Outbox {
   }
 
   /**
-   * Stores `deliveries` as pending rows and their log entries, in one transaction, and returns
-   * the row ids; the sender picks them up right away. Rejects (storing nothing) when the
-   * database refuses.
+   * Stores `deliveries` as pending rows and their log entries, and the log entries `quiet` of
+   * integrations that had nothing to list, in one transaction, and returns the row ids; the
+   * sender picks them up right away. Rejects (storing nothing) when the database refuses.
    */
-  async enqueue(deliveries: readonly Delivery[]): Promise<number[]> {
+  async enqueue(deliveries: readonly Delivery[], quiet: readonly LogEntry[] = []): Promise<number[]> {
     const now = this.options.clock.now();
     const ids = await this.options.db.tx(async (q) => {
       const out: number[] = [];
@@ -131,14 +134,17 @@ export class Outbox {
           [d.receiver, d.integration, d.integrationIndex, d.groupKey, JSON.stringify(d.notification), toTimestamp(now)],
         );
         out.push(row.rows[0]!.id);
+      }
+      for (const entry of [...deliveries.map((d) => d.entry), ...quiet]) {
         await q.query(
           `INSERT INTO notify_log (group_key, receiver, integration_index, firing, resolved, sent_at) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (group_key, receiver, integration_index) DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, sent_at = excluded.sent_at`,
-          [d.entry.groupKey, d.entry.receiver, d.entry.integrationIndex, JSON.stringify(d.entry.firing), JSON.stringify(d.entry.resolved), toTimestamp(d.entry.sentAt)],
+          [entry.groupKey, entry.receiver, entry.integrationIndex, JSON.stringify(entry.firing), JSON.stringify(entry.resolved), toTimestamp(entry.sentAt)],
         );
       }
       return out;
     });
+    if (ids.length === 0) return ids;
     if (this.options.afterWrite !== undefined) {
       this.holding++;
       try {
@@ -232,7 +238,8 @@ export class Outbox {
     const before = toTimestamp(this.options.clock.now() - (this.options.retentionMs ?? DEFAULT_RETENTION_MS));
     const rows = await this.options.db.query(`DELETE FROM notify_outbox WHERE status <> 'pending' AND created_at < $1`, [before]);
     const log = await this.options.db.query('DELETE FROM notify_log WHERE sent_at < $1', [before]);
-    return rows.rowCount + log.rowCount;
+    const alerts = await pruneHeldAlerts(this.options.db, this.options.clock.now() - (this.options.retentionMs ?? DEFAULT_RETENTION_MS));
+    return rows.rowCount + log.rowCount + alerts;
   }
 
   /**
@@ -278,7 +285,7 @@ export class Outbox {
     const receiver = this.options.receiverOf(row.receiver, row.integrationIndex);
     const result = receiver === undefined
       ? { ok: false, retryable: false, error: `receiver ${row.receiver} has no integration ${row.integrationIndex} in the current configuration` }
-      : await receiver.send(row.payload).catch((err: unknown) => ({ ok: false, retryable: true, error: (err as Error).message }));
+      : await receiver.send({ ...row.payload, id: notificationId(row) }).catch((err: unknown) => ({ ok: false, retryable: true, error: (err as Error).message }));
     const now = clock.now();
     try {
       if (result.ok) {
@@ -307,6 +314,14 @@ export class Outbox {
       return 'unrecorded';
     }
   }
+}
+
+/**
+ * The id every attempt of one outbox row carries (webhooks send it as `Idempotency-Key`): a row
+ * delivered just before a crash is delivered again after it, and the receiver can tell.
+ */
+export function notificationId(row: Pick<OutboxRow, 'id' | 'createdAt'>): string {
+  return `${Math.round(row.createdAt).toString(36)}-${row.id}`;
 }
 
 function parseJson<T>(value: unknown): T {

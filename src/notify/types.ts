@@ -8,7 +8,7 @@
 /** An alert as Alertmanager's POST /api/v2/alerts takes it. */
 export interface OutgoingAlert { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>>; readonly startsAt: string; readonly endsAt: string; readonly generatorURL: string; readonly status?: 'firing' | 'resolved' }
 /** Where the rules engine hands its alerts. */
-export interface AlertSink { send(alerts: readonly OutgoingAlert[]): Promise<void> }
+export interface AlertSink { send(alerts: readonly OutgoingAlert[]): Promise<void>; settled?(): void }
 
 /** Label names to values. */
 export type Labels = Readonly<Record<string, string>>;
@@ -42,6 +42,8 @@ export interface Notification {
   readonly alerts: readonly NotifiedAlert[];
   /** Where links in the notification point (the config's `external_url`). */
   readonly externalURL: string;
+  /** The same for every attempt to deliver this notification (see `notificationId`); absent before it is stored. */
+  readonly id?: string;
 }
 
 /** What one delivery attempt came to. */

@@ -74,6 +74,8 @@ export class RuleManager {
   private readonly engine: Engine;
   private readonly metrics;
   private started = false;
+  /** Groups not yet evaluated since `start`; once none is left, the alert sink hears it (`settled`). */
+  private unsettled: Set<string> | undefined;
   /** Rule outputs' labels without `__name__`, by output label object (outputs repeat their objects round to round). */
   private readonly withoutName = new WeakMap<Readonly<Record<string, string>>, Record<string, string>>();
 
@@ -165,6 +167,8 @@ export class RuleManager {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.unsettled = new Set(this.slots.keys());
+    this.settle(undefined);
     for (const slot of this.slots.values()) this.schedule(slot, 0);
   }
 
@@ -260,7 +264,18 @@ export class RuleManager {
       }
     }
     await this.save(slot, ts);
+    this.settle(group.key);
     this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+  }
+
+  /** Notes that group `key` was evaluated; tells the alert sink once every group has been since start. */
+  private settle(key: string | undefined): void {
+    if (this.unsettled === undefined) return;
+    if (key !== undefined) this.unsettled.delete(key);
+    for (const k of this.unsettled) if (!this.slots.has(k)) this.unsettled.delete(k);
+    if (this.unsettled.size > 0) return;
+    this.unsettled = undefined;
+    this.options.alertSink?.settled?.();
   }
 
   private async write(outputs: readonly RuleOutput[], ts: number): Promise<void> {

@@ -67,4 +67,9 @@ export interface OutgoingAlert {
  */
 export interface AlertSink {
   send(alerts: readonly OutgoingAlert[]): Promise<void>;
+  /**
+   * Called once after start, when every group has been evaluated (and its due alerts sent) once:
+   * a notifier that restored its groups may flush them from then on.
+   */
+  settled?(): void;
 }

@@ -159,6 +159,27 @@ describe('Dispatcher', () => {
     assert.deepEqual(h.dispatcher.alerts().map((a) => a.labels.group), ['orders']);
   });
 
+  it('does not notify a resolution again when the rules engine resends a resolved alert after a later notification', async () => {
+    const h = harness();
+    h.dispatcher.ingest([lag(h, 'billing'), lag(h, 'orders')]);
+    await at(h, 1 * M);
+    h.dispatcher.ingest([lag(h, 'orders', {}, h.clock.now())]);
+    await at(h, 30 * S + 5 * M);
+    // The resolution went out and orders left the group; then payments fires.
+    await at(h, 6 * M);
+    h.dispatcher.ingest([lag(h, 'payments')]);
+    await at(h, 30 * S + 10 * M);
+    // The rules engine keeps resending orders as resolved (Prometheus does for 15 minutes).
+    await at(h, 11 * M);
+    h.dispatcher.ingest([lag(h, 'orders', {}, T0 + 1 * M)]);
+    await at(h, 30 * S + 30 * M);
+    assert.deepEqual(h.sent, [
+      { at: 30 * S, receiver: 'team', status: 'firing', alerts: ['billing:firing', 'orders:firing'] },
+      { at: 30 * S + 5 * M, receiver: 'team', status: 'firing', alerts: ['billing:firing', 'orders:resolved'] },
+      { at: 30 * S + 10 * M, receiver: 'team', status: 'firing', alerts: ['billing:firing', 'payments:firing'] },
+    ]);
+  });
+
   it('does not hold back an alert that started more than group_wait ago', async () => {
     const h = harness();
     h.dispatcher.ingest([{ ...lag(h, 'billing'), startsAt: iso(T0 - 10 * M) }]);

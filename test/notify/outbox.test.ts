@@ -120,6 +120,9 @@ forEachNotifyBackend((backend) => {
     failUntil = 0;
     // Attempts at 30 s, then after 1, 2, 4, 8 and 16 s of backoff: 31, 33, 37, 45 fail, 61 succeeds.
     assert.deepEqual(server.requests.map((r) => r.status), [500, 500, 500, 500, 500, 200]);
+    // Every attempt carries the row's id, so that a receiver can drop a repeat after a crash.
+    assert.deepEqual(new Set(server.requests.map((r) => r.headers['idempotency-key'])).size, 1);
+    assert.match(String(server.requests[0]!.headers['idempotency-key']), /^[0-9a-z]+-1$/);
     assert.deepEqual(await outboxRows(db), [{ status: 'sent', attempts: 6, last_error: null }]);
     assert.equal(await counter(registry, 'sluice_notifications_sent_total'), 1);
     assert.equal(await counter(registry, 'sluice_notifications_retried_total'), 5);

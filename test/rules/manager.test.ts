@@ -150,6 +150,46 @@ for (const backend of backends) {
       }
     });
 
+    test('tells the alert sink once, after every group was evaluated and its alerts sent, that it has resent what it holds', async () => {
+      const { clock, store, close } = await setup();
+      try {
+        const file = join(dir, 'two.yaml');
+        await writeFile(file, `groups:
+  - name: fast
+    interval: 1m
+    rules:
+      - alert: LagSome
+        expr: kafka_consumergroup_lag > 0
+  - name: slow
+    interval: 5m
+    rules:
+      - alert: LagMuch
+        expr: kafka_consumergroup_lag > 100
+`);
+        await store.writer.write([{ metric: 'kafka_consumergroup_lag', labels: { cluster: 'c1', group: 'billing', partition: '0' }, ts: NOW, value: 150 }]);
+        const events: string[] = [];
+        const rules = new RuleManager({
+          querier: store.head,
+          sink: store.writer,
+          alertSink: { send: async (alerts) => void events.push(...alerts.map((a) => `sent ${a.labels.alertname}`)), settled: () => events.push('settled') },
+          db: store.db,
+          clock,
+        });
+        await rules.reload([file]);
+        rules.start();
+        clock.advance(0);
+        await rules.idle();
+        clock.advance(5 * M);
+        await rules.idle();
+        await rules.stop();
+        assert.deepEqual(events.slice(0, 3).sort(), ['sent LagMuch', 'sent LagSome', 'settled'].sort());
+        assert.equal(events[2], 'settled');
+        assert.deepEqual(events.filter((e) => e === 'settled'), ['settled']);
+      } finally {
+        await close();
+      }
+    });
+
     test('outputs without cluster get externalLabels.cluster; a running evaluation is never overlapped; metrics', async () => {
       const { clock, store, close } = await setup();
       try {

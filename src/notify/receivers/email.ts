@@ -3,7 +3,9 @@
  * HTML body and Alertmanager's default subject. As Alertmanager, `require_tls` demands
  * STARTTLS and its absence means plain SMTP (port 465 speaks TLS from the start). SMTP 4xx
  * answers and connection problems are retryable; 5xx answers (refused recipient, bad
- * credentials) are final. https://prometheus.io/docs/alerting/latest/configuration/#email_config
+ * credentials) are final. The Message-ID is the same on every attempt of one notification, so a
+ * mail sent again after a crash (see the outbox) is one message to mail systems that drop
+ * repeated ids. https://prometheus.io/docs/alerting/latest/configuration/#email_config
  */
 import { createTransport } from 'nodemailer';
 import type { EmailConfig } from '../config.ts';
@@ -15,6 +17,12 @@ import { defaultSubject } from './payload.ts';
 const TIMEOUT_MS = 30_000;
 /** Headers that set the envelope or the subject rather than being copied as they are. */
 const SPECIAL_HEADERS = new Set(['subject', 'to', 'from']);
+
+/** The Message-ID of notification `id`, in the domain of the sender address. */
+export function messageId(id: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'sluice.invalid';
+  return `<${id}.sluice@${domain}>`;
+}
 
 /** Delivers notifications to one email address list through one smarthost. */
 export class EmailReceiver implements Receiver {
@@ -45,6 +53,7 @@ export class EmailReceiver implements Receiver {
         text: config.text ?? textBody(n),
         html: config.html ?? htmlBody(n),
         headers: Object.fromEntries(Object.entries(config.headers).filter(([k]) => !SPECIAL_HEADERS.has(k.toLowerCase()))),
+        ...(n.id === undefined ? {} : { messageId: messageId(n.id, config.from) }),
       });
       return { ok: true, retryable: false };
     } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * Webhook integration: POSTs Alertmanager's version-4 JSON payload, signed with
  * `X-Sluice-Signature: sha256=<hex HMAC-SHA256 of the body>` when `hmac_secret` is set so the
- * receiving end can check where it came from. 5xx, timeouts and connection errors are
+ * receiving end can check where it came from, and `Idempotency-Key: <id>`, equal on every
+ * attempt of one notification, so that it can drop a repeat delivery. 5xx, timeouts and connection errors are
  * retryable; any other non-2xx answer is final, as Alertmanager's webhook treats them.
  */
 import { createHmac } from 'node:crypto';
@@ -9,6 +10,9 @@ import type { WebhookConfig } from '../config.ts';
 import { redact, safeUrl } from '../../redact.ts';
 import type { Notification, Receiver, SendResult } from '../types.ts';
 import { webhookPayload } from './payload.ts';
+
+/** The header carrying the notification's id, equal on every attempt: a retry after a crash may repeat a delivery. */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 /** The signature header's name. */
 export const SIGNATURE_HEADER = 'X-Sluice-Signature';
@@ -26,6 +30,7 @@ export class WebhookReceiver implements Receiver {
     const body = JSON.stringify(webhookPayload(n, this.config.max_alerts));
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Sluice' };
     if (this.config.hmac_secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, this.config.hmac_secret);
+    if (n.id !== undefined) headers[IDEMPOTENCY_HEADER] = n.id;
     return postJson(this.config.url, body, headers, this.config.timeout, [this.config.hmac_secret]);
   }
 }

@@ -97,6 +97,7 @@ forEachNotifyBackend((backend) => {
     assert.deepEqual([mail.from, mail.to], ['sluice@example.org', ['oncall@example.org']]);
     assert.equal(header(mail.raw, 'Subject'), '[FIRING:2] KafkaConsumerLag (group=billing)');
     assert.equal(header(mail.raw, 'X-Team'), 'kafka');
+    assert.match(header(mail.raw, 'Message-ID') ?? '', /^<[0-9a-z]+-1\.sluice@example\.org>$/, 'the Message-ID is the outbox row\'s, the same on every attempt');
     const body = decoded(mail.raw);
     assert.match(body, /Content-Type: text\/plain/);
     assert.match(body, /Content-Type: text\/html/);
