@@ -3,8 +3,11 @@
  * replay recording, warming the head). Same matcher semantics as the head, with one caveat:
  * regexes run as PostgreSQL regular expressions (POSIX ARE), which agree with JavaScript's on
  * the usual syntax (classes, alternation, groups, quantifiers) but not on every extension.
+ * Label values are compared in their stored form (`storedLabelValue`); a regex cannot be, so a
+ * series with an escaped value is checked again here, on its own values, as the head does.
  */
-import { compileMatchers } from './matchers.ts';
+import { ESCAPED_PREFIX, labelsFromStore, storedLabelValue } from './labels.ts';
+import { compileMatchers, matchesSeries } from './matchers.ts';
 import { msOf, toTimestamp } from './sql.ts';
 import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable, type SeriesData } from './types.ts';
 
@@ -17,17 +20,23 @@ export class PgQuerier implements Querier {
 
   /** `Querier.select`; series come ordered by their id (first seen first). */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
-    compileMatchers(matchers); // the same validation and errors as the head
+    const compiled = compileMatchers(matchers); // the same validation and errors as the head
     const params: unknown[] = [];
-    const where = matchers.map((m) => condition(m, params));
+    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
+    const recheckAll = where.length < matchers.length;
     const found = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
       `SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id
        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
       params,
     );
+    const rows = found.rows.flatMap((row) => {
+      const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
+      const labels = escaped ? labelsFromStore(row.labels) : row.labels;
+      return (escaped || recheckAll) && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...row, labels }];
+    });
     const out: SeriesData[] = [];
-    for (let i = 0; i < found.rows.length; i += SERIES_PER_QUERY) {
-      const chunk = found.rows.slice(i, i + SERIES_PER_QUERY);
+    for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) {
+      const chunk = rows.slice(i, i + SERIES_PER_QUERY);
       const samples = await fetchSamples(this.db, chunk.map((row) => row.id), from, to);
       for (const row of chunk) {
         const data = samples.get(row.id);
@@ -53,12 +62,18 @@ export async function fetchSamples(
   return new Map(result.rows.map((row) => [row.id, { ts: Float64Array.from(row.ts), values: Float64Array.from(row.values) }]));
 }
 
-function condition(matcher: Matcher, params: unknown[]): string {
-  const column = matcher.name === METRIC_NAME_LABEL ? 'm.name' : `coalesce(se.labels ->> $${params.push(matcher.name)}, '')`;
+/**
+ * The SQL condition of one matcher. Equality compares stored forms, exactly; a regex also lets
+ * through every escaped value (checked again in `select`), and a name or regex PostgreSQL cannot
+ * be given (one holding U+0000 or a lone surrogate) has no condition here: undefined.
+ */
+function condition(matcher: Matcher, params: unknown[]): string | undefined {
   const regex = matcher.type === '=~' || matcher.type === '!~';
-  const value = `$${params.push(regex ? `^(?:${matcher.value})$` : matcher.value)}`;
+  if (storedLabelValue(matcher.name) !== matcher.name || (regex && storedLabelValue(matcher.value) !== matcher.value)) return undefined;
+  const column = matcher.name === METRIC_NAME_LABEL ? 'm.name' : `coalesce(se.labels ->> $${params.push(matcher.name)}, '')`;
+  const value = `$${params.push(regex ? `^(?:${matcher.value})$` : storedLabelValue(matcher.value))}`;
   const op = { '=': '=', '!=': '<>', '=~': '~', '!~': '!~' }[matcher.type];
-  return `${column} ${op} ${value}`;
+  return regex ? `(${column} ${op} ${value} OR ${column} LIKE '${ESCAPED_PREFIX}%')` : `${column} ${op} ${value}`;
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {
