@@ -12,6 +12,7 @@ import { fingerprint } from './notify/labels.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
+import type { WriterHealth } from './store/writer.ts';
 import { SluiceError } from './errors.ts';
 
 /**
@@ -30,12 +31,20 @@ export async function readinessChecks(store: Store, scheduler: CollectScheduler,
   } catch (err) {
     checks.push({ name: 'database', ok: false, detail: (err as Error).message });
   }
+  checks.push(writesCheck(store.writer.health(), Date.now()));
   checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
   if (rules !== undefined) {
     const groups = rules.groups();
     checks.push({ name: 'rules', ok: groups.length > 0, ...(groups.length > 0 ? {} : { detail: 'no rule groups are loaded' }) });
   }
   return checks;
+}
+
+/** The `writes` readiness check: degraded while the store writer's writes fail. */
+export function writesCheck(health: WriterHealth, now: number): ReadinessCheck {
+  if (health.failingSince === undefined) return { name: 'writes', ok: true };
+  const seconds = Math.max(0, Math.round((now - health.failingSince) / 1000));
+  return { name: 'writes', ok: false, detail: `samples have not been written to the database for ${seconds} s: ${health.lastError}` };
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */
