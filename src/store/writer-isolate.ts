@@ -3,8 +3,13 @@
  * value it will not hold, a row over a size limit, a constraint), the writer does not drop the
  * batch: it writes it again in halves, and halves of the halves that fail, until the failing
  * part is one series (its row in `series` is refused) or one sample. Those are refused and
- * reported; everything else is stored. A connection failure met on the way is not a refusal: it
- * is thrown, and the writer retries as in any outage.
+ * reported; everything else is stored. Only errors about a row are isolated this way
+ * (`isRowRefusal`): a connection failure met on the way is thrown and retried as in any outage,
+ * and an error about the database as a whole (disk full, permissions) is thrown too, since
+ * splitting cannot get around it. Past MAX_ATTEMPTS writes in one batch, a part that fails is
+ * refused whole (the parts already split off still get their one try, so at most MAX_ATTEMPTS
+ * plus one per halving, ~17 for 50,000 samples), so that many bad rows cannot turn one batch
+ * into thousands of statements.
  */
 import { isTransientDbError, sqlState } from './sql.ts';
 import type { SampleChunk } from './queue.ts';
@@ -22,6 +27,19 @@ export type RefusalReason = 'invalid_value' | 'too_large' | 'constraint' | 'othe
 /** Every refusal reason, for reports and zero-initialised counters. */
 export const REFUSAL_REASONS: readonly RefusalReason[] = ['invalid_value', 'too_large', 'constraint', 'other'];
 
+/** Writes one isolation may make before it refuses failing parts whole. */
+export const MAX_ATTEMPTS = 256;
+
+/**
+ * True for an error about the rows written, which another part of the batch may not meet:
+ * a data exception (SQLSTATE class 22), an integrity constraint (23), a program limit such as
+ * an index row size (54), or an exception raised by a trigger (P0001).
+ */
+export function isRowRefusal(err: unknown): boolean {
+  const state = sqlState(err) ?? '';
+  return state.startsWith('22') || state.startsWith('23') || state.startsWith('54') || state === 'P0001';
+}
+
 /** The refusal reason of a database error. */
 export function refusalReason(err: unknown): RefusalReason {
   const state = sqlState(err) ?? '';
@@ -35,64 +53,102 @@ export function refusalReason(err: unknown): RefusalReason {
 export interface IsolationSteps {
   /** Gives series ids to refs without one (SeriesCache.resolve). */
   resolve(refs: readonly SeriesRef[]): Promise<void>;
-  /** Stores samples whose refs all have ids, idempotently. */
-  copy(chunk: SampleChunk): Promise<void>;
-  /** A series refused, with the error; its samples are then counted by `refusedSamples`. */
+  /** Stores samples whose refs all have ids, idempotently; returns the rows inserted. */
+  copy(chunk: SampleChunk): Promise<number>;
+  /** A series refused, with the error; its samples are then reported by `refusedSamples`. */
   refusedSeries(ref: SeriesRef, reason: RefusalReason, err: unknown): void;
   /** `n` samples of `ref` not stored, for `reason` (a series refused, or the samples themselves). */
   refusedSamples(ref: SeriesRef, reason: RefusalReason, n: number, err?: unknown): void;
+  /** `inserted` rows stored (fewer than the samples written when a retry found some stored). */
+  stored(inserted: number): void;
 }
 
 /** Refs, per series, that PostgreSQL refused in this process: their samples are not sent again. */
 export const refusedSeries = new WeakMap<SeriesRef, RefusalReason>();
 
-/** Writes what PostgreSQL accepts of `chunk` (see the file comment); returns the samples stored. */
-export async function writeIsolating(chunk: SampleChunk, steps: IsolationSteps): Promise<number> {
-  const unresolved = [...new Set(chunk.refs.filter((ref) => ref.id === 0 && !refusedSeries.has(ref)))];
-  await resolveSplitting(unresolved, steps);
-  const keep: number[] = [];
-  const lost = new Map<SeriesRef, number>();
-  chunk.refs.forEach((ref, i) => {
-    if (refusedSeries.has(ref)) lost.set(ref, (lost.get(ref) ?? 0) + 1);
-    else keep.push(i);
-  });
-  for (const [ref, n] of lost) steps.refusedSamples(ref, refusedSeries.get(ref)!, n);
-  return copySplitting(pick(chunk, keep), steps);
-}
+/**
+ * One batch being isolated. It outlives a failed attempt: when a connection failure interrupts
+ * the isolation, the retry goes on with the samples not yet stored or refused, so that nothing is
+ * counted twice, and a batch given up counts only those as dropped.
+ */
+export class Isolation<B extends SampleChunk = SampleChunk> {
+  /** 1 for each sample stored or refused. */
+  private readonly done: Uint8Array;
 
-async function resolveSplitting(refs: readonly SeriesRef[], steps: IsolationSteps): Promise<void> {
-  if (refs.length === 0) return;
-  try {
-    await steps.resolve(refs);
-  } catch (err) {
-    if (isTransientDbError(err)) throw err;
-    if (refs.length === 1) {
-      const reason = refusalReason(err);
-      refusedSeries.set(refs[0]!, reason);
-      steps.refusedSeries(refs[0]!, reason, err);
-      return;
+  constructor(readonly batch: B) {
+    this.done = new Uint8Array(batch.refs.length);
+  }
+
+  /** Samples neither stored nor refused yet. */
+  get remaining(): number {
+    let n = 0;
+    for (const d of this.done) n += 1 - d;
+    return n;
+  }
+
+  /** Writes what PostgreSQL accepts of the samples left (see the file comment). */
+  async run(steps: IsolationSteps): Promise<void> {
+    const budget = { left: MAX_ATTEMPTS };
+    const { refs } = this.batch;
+    const left = (): number[] => refs.flatMap((_, i) => (this.done[i] === 0 ? [i] : []));
+    const unresolved = [...new Set(left().map((i) => refs[i]!).filter((ref) => ref.id === 0 && !refusedSeries.has(ref)))];
+    await resolveSplitting(unresolved, steps, budget);
+    const lost = new Map<SeriesRef, number>();
+    const copy: number[] = [];
+    for (const i of left()) {
+      const ref = refs[i]!;
+      if (!refusedSeries.has(ref)) copy.push(i);
+      else {
+        lost.set(ref, (lost.get(ref) ?? 0) + 1);
+        this.done[i] = 1;
+      }
     }
-    const half = Math.ceil(refs.length / 2);
-    await resolveSplitting(refs.slice(0, half), steps);
-    await resolveSplitting(refs.slice(half), steps);
+    for (const [ref, n] of lost) steps.refusedSamples(ref, refusedSeries.get(ref)!, n);
+    await this.copySplitting(copy, steps, budget);
+  }
+
+  private async copySplitting(indices: readonly number[], steps: IsolationSteps, budget: { left: number }): Promise<void> {
+    const n = indices.length;
+    if (n === 0) return;
+    try {
+      budget.left--;
+      steps.stored(await steps.copy(pick(this.batch, indices)));
+      for (const i of indices) this.done[i] = 1;
+    } catch (err) {
+      if (isTransientDbError(err) || !isRowRefusal(err)) throw err;
+      if (n === 1 || budget.left <= 0) {
+        const reason = refusalReason(err);
+        for (const i of indices) {
+          steps.refusedSamples(this.batch.refs[i]!, reason, 1, n === 1 ? err : undefined);
+          this.done[i] = 1;
+        }
+        return;
+      }
+      const half = Math.ceil(n / 2);
+      await this.copySplitting(indices.slice(0, half), steps, budget);
+      await this.copySplitting(indices.slice(half), steps, budget);
+    }
   }
 }
 
-async function copySplitting(chunk: SampleChunk, steps: IsolationSteps): Promise<number> {
-  const n = chunk.refs.length;
-  if (n === 0) return 0;
+async function resolveSplitting(refs: readonly SeriesRef[], steps: IsolationSteps, budget: { left: number }): Promise<void> {
+  if (refs.length === 0) return;
   try {
-    await steps.copy(chunk);
-    return n;
+    budget.left--;
+    await steps.resolve(refs);
   } catch (err) {
-    if (isTransientDbError(err)) throw err;
-    if (n === 1) {
-      steps.refusedSamples(chunk.refs[0]!, refusalReason(err), 1, err);
-      return 0;
+    if (isTransientDbError(err) || !isRowRefusal(err)) throw err;
+    if (refs.length === 1 || budget.left <= 0) {
+      const reason = refusalReason(err);
+      for (const ref of refs) {
+        refusedSeries.set(ref, reason);
+        steps.refusedSeries(ref, reason, err);
+      }
+      return;
     }
-    const half = Math.ceil(n / 2);
-    const all = Array.from({ length: n }, (_, i) => i);
-    return (await copySplitting(pick(chunk, all.slice(0, half)), steps)) + (await copySplitting(pick(chunk, all.slice(half)), steps));
+    const half = Math.ceil(refs.length / 2);
+    await resolveSplitting(refs.slice(0, half), steps, budget);
+    await resolveSplitting(refs.slice(half), steps, budget);
   }
 }
 

@@ -25,7 +25,7 @@ import { SampleQueue, type SampleBatch, type SampleChunk } from './queue.ts';
 import { SeriesCache } from './series-cache.ts';
 import { CHECK_VIOLATION, isTransientDbError, sqlState, UNIQUE_VIOLATION } from './sql.ts';
 import type { Db, Sample, SampleSink } from './types.ts';
-import { refusedSeries, writeIsolating, type RefusalReason } from './writer-isolate.ts';
+import { isRowRefusal, Isolation, refusedSeries, type RefusalReason } from './writer-isolate.ts';
 import { selfSamples, WriterMetrics, type DropReason } from './writer-metrics.ts';
 import { intake } from './writer-intake.ts';
 import { RateMeter, Signal, withTimeout } from './writer-support.ts';
@@ -316,11 +316,11 @@ export class Writer implements SampleSink {
     if (batch.refs.length === 0) return;
     let idempotent = false;
     let partitionsChecked = false;
-    let isolating = false;
+    let isolation: Isolation<SampleBatch> | undefined;
     let delay = this.o.retryMinMs;
     for (;;) {
       try {
-        if (isolating) await this.attemptIsolating(batch);
+        if (isolation !== undefined) await this.attemptIsolating(isolation);
         else await this.attempt(batch, idempotent);
         if (this.retrying) this.logger.info({ backlog: this.pending - batch.refs.length }, 'database reachable again; writing buffered samples');
         this.retrying = false;
@@ -359,14 +359,16 @@ export class Writer implements SampleSink {
           this.partitions.forget(this.partitionNames(batch));
           continue;
         }
-        if (!isolating) {
+        if (isolation === undefined && isRowRefusal(err)) {
           // Find what the database refuses and store the rest (writer-isolate.ts).
           this.logger.warn({ err, samples: batch.refs.length }, 'database refused a batch of samples; writing it in parts to store all but the rows it refuses');
-          isolating = true;
+          isolation = new Isolation(batch);
           continue;
         }
-        this.logger.error({ err, samples: batch.refs.length }, 'database refused a batch of samples; dropping it');
-        return this.metrics.dropped('rejected', batch.refs.length);
+        const left = isolation?.remaining ?? batch.refs.length;
+        this.logger.error({ err, samples: left }, 'database refused a batch of samples; dropping it');
+        if (isolation !== undefined) this.range = { from: Math.min(this.range?.from ?? Infinity, batch.minTs), to: Math.max(this.range?.to ?? -Infinity, batch.maxTs) };
+        return this.metrics.dropped('rejected', left);
       }
     }
   }
@@ -385,15 +387,22 @@ export class Writer implements SampleSink {
   }
 
   /** A refused write, again in parts: everything but the refused series and samples is stored. */
-  private async attemptIsolating(batch: SampleBatch): Promise<void> {
-    const written = await writeIsolating(batch, {
+  private async attemptIsolating(isolation: Isolation<SampleBatch>): Promise<void> {
+    const { minTs, maxTs } = isolation.batch;
+    // Not a row's problem when it fails: thrown, so the batch is retried or dropped as a whole.
+    await withTimeout(this.o.attemptTimeoutMs, async () => {
+      await this.partitions.ensureRange('samples', minTs, maxTs);
+    });
+    await isolation.run({
       resolve: (refs) => withTimeout(this.o.attemptTimeoutMs, () => this.cache.resolve(this.db, refs)),
-      copy: (chunk) =>
-        withTimeout(this.o.attemptTimeoutMs, async () => {
-          await this.partitions.ensureRange('samples', batch.minTs, batch.maxTs);
+      copy: async (chunk) => {
+        let inserted = 0;
+        await withTimeout(this.o.attemptTimeoutMs, async () => {
           const ids = Int32Array.from(chunk.refs, (ref) => ref.id);
-          await this.db.copySamples({ seriesIds: ids, ts: chunk.ts, values: chunk.values }, { idempotent: true, timeoutMs: this.o.attemptTimeoutMs });
-        }),
+          inserted = await this.db.copySamples({ seriesIds: ids, ts: chunk.ts, values: chunk.values }, { idempotent: true, timeoutMs: this.o.attemptTimeoutMs });
+        });
+        return inserted;
+      },
       refusedSeries: (ref, reason, err) => {
         this.refusedCount++;
         this.logger.error({ err, reason, series: ref.key.slice(0, 500) }, 'database refused a series; its samples are counted as refused and not sent again');
@@ -402,10 +411,12 @@ export class Writer implements SampleSink {
         if (err !== undefined) this.logger.error({ err, reason, series: ref.key.slice(0, 500) }, 'database refused a sample; it is dropped');
         this.refuse(ref, reason, n);
       },
+      stored: (inserted) => {
+        this.written += inserted;
+        this.metrics.written(inserted);
+      },
     });
-    this.written += written;
-    this.metrics.written(written);
-    this.range = { from: Math.min(this.range?.from ?? Infinity, batch.minTs), to: Math.max(this.range?.to ?? -Infinity, batch.maxTs) };
+    this.range = { from: Math.min(this.range?.from ?? Infinity, minTs), to: Math.max(this.range?.to ?? -Infinity, maxTs) };
   }
 
   /** Counts refused samples and starts the self reports if they had not started. */

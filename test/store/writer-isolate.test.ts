@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { Head } from '../../src/store/head.ts';
 import type { Db } from '../../src/store/types.ts';
 import { Writer } from '../../src/store/writer.ts';
-import { refusalReason } from '../../src/store/writer-isolate.ts';
+import { MAX_ATTEMPTS, refusalReason } from '../../src/store/writer-isolate.ts';
 import { countRows, forEachBackend, grid, NOW } from './support.ts';
 
 /** Makes the database refuse series with client_id "refuse-me" and samples of value 666, as PostgreSQL refuses values it cannot hold. */
@@ -21,6 +21,7 @@ async function refuseSome(db: Db): Promise<void> {
     CREATE FUNCTION refuse_sample() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.value = 666 THEN RAISE EXCEPTION 'refused sample' USING ERRCODE = '54000'; END IF;
+      IF NEW.value = 999 THEN RAISE EXCEPTION 'disk full' USING ERRCODE = '53100'; END IF;
       RETURN NEW;
     END $$;
     CREATE TRIGGER refuse_sample BEFORE INSERT ON samples FOR EACH ROW EXECUTE FUNCTION refuse_sample();`);
@@ -78,6 +79,39 @@ forEachBackend((backend) => {
         ['sluice_store_write_failures_total', 'c2', '', [failures]],
       ],
     );
+    await writer.close();
+  });
+
+  test('an error about the database as a whole is not split row by row, and many bad rows cost a bounded number of writes', async () => {
+    const db = await backend.fresh();
+    await refuseSome(db);
+    let copies = 0;
+    const counted: Db = { ...db, copySamples: (rows, options) => (copies++, db.copySamples(rows, options)) };
+    const writer = new Writer({ db: counted, now: () => NOW, flushIntervalMs: 10 });
+    // Disk full (as far as the database says): the batch fails once and is dropped whole, as before.
+    await writer.write(grid('m', 100, [NOW], (i) => (i === 50 ? 999 : i)));
+    await writer.flush();
+    assert.deepEqual([copies, writer.stats().failures, writer.stats().dropped.rejected, await countRows(db, 'samples')], [1, 1, 100, 0]);
+    // 5 bad samples among 1,000: exactly those are refused.
+    await writer.write(grid('m', 1000, [NOW + 1000], (i) => (i % 200 === 7 ? 666 : 1000 + i)));
+    await writer.flush();
+    assert.deepEqual([await countRows(db, 'samples'), writer.stats().written, writer.stats().dropped.rejected], [995, 995, 105]);
+    // 300 bad samples among 1,000: a bounded number of writes, every sample stored or counted once.
+    copies = 0;
+    await writer.write(grid('m', 1000, [NOW + 2000], (i) => (i % 10 < 3 ? 666 : 1000 + i)));
+    await writer.flush();
+    const stored = (await countRows(db, 'samples')) - 995;
+    const refused = writer.stats().dropped.rejected - 105;
+    assert.ok(copies <= MAX_ATTEMPTS + 1 + Math.ceil(Math.log2(1000)), `${copies} writes`);
+    assert.deepEqual([stored + refused, writer.stats().written - 995], [1000, stored]);
+    assert.ok(refused >= 300, `${stored} stored, ${refused} refused`);
+    // Disk full met half-way through an isolation: what was stored stays counted as stored, and
+    // only the rest is dropped.
+    await writer.write(grid('m', 1000, [NOW + 3000], (i) => (i === 10 ? 666 : i === 900 ? 999 : 1000 + i)));
+    await writer.flush();
+    const stored3 = (await countRows(db, 'samples')) - 995 - stored;
+    assert.ok(stored3 >= 400 && stored3 < 999, `${stored3} stored`);
+    assert.deepEqual([writer.stats().written - 995 - stored, writer.stats().dropped.rejected - 105 - refused], [stored3, 1000 - stored3]);
     await writer.close();
   });
 });
