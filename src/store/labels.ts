@@ -155,3 +155,32 @@ export function storedSeriesHash(metric: string, labels: Readonly<Record<string,
   const stored = storedLabels(labels);
   return seriesHash(stored === labels && canonical !== undefined ? canonical : canonicalSeries(metric, stored));
 }
+
+/** `value` with `f` applied to every string in it, object keys included, as JSON would see it. */
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === 'string') return f(value);
+  if (value === null || typeof value !== 'object') return value;
+  const json = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof json === 'function') return mapStrings(json.call(value), f);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[f(k)] = mapStrings(v, f);
+  return out;
+}
+
+// In JSON text: U+0000, a lone surrogate (JSON.stringify escapes those), or the escape prefix.
+const JSON_NEEDS_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}|sluice-escaped:/;
+
+/**
+ * JSON text for a jsonb column holding free-form names (a quota entity, a decision's evidence):
+ * every string, keys included, in its stored form (`storedLabelValue`).
+ */
+export function storedJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return JSON_NEEDS_ESCAPE.test(text) ? JSON.stringify(mapStrings(value, storedLabelValue)) : text;
+}
+
+/** A value read from a jsonb column written by `storedJson`, every string turned back. */
+export function jsonFromStore<T>(value: T): T {
+  return mapStrings(value, labelValueFromStore) as T;
+}
