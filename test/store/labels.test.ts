@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Head } from '../../src/store/head.ts';
-import { canonicalSeries, labelValueFromStore, seriesHash, storedLabelValue, storedSeriesHash } from '../../src/store/labels.ts';
+import { canonicalSeries, jsonFromStore, labelValueFromStore, seriesHash, storedJson, storedLabelValue, storedSeriesHash } from '../../src/store/labels.ts';
 import { PgQuerier } from '../../src/store/pg-querier.ts';
 import { SeriesCache } from '../../src/store/series-cache.ts';
 import { warmHead } from '../../src/store/warm.ts';
@@ -28,6 +28,14 @@ test('the storage rule keeps ordinary values and escapes only what PostgreSQL ca
   assert.notDeepEqual(storedSeriesHash('m', { cluster: 'c', client_id: '\ud800' }), storedSeriesHash('m', { cluster: 'c', client_id: '\ufffd' }));
   // Series whose values need no escape keep the hash they always had.
   assert.deepEqual(storedSeriesHash('m', { cluster: 'c', client_id: 'a' }), seriesHash(canonicalSeries('m', { cluster: 'c', client_id: 'a' })));
+});
+
+test('storedJson applies the rule to every string of a JSON value, keys included, and jsonFromStore undoes it', () => {
+  const plain = { a: ['x', 1, null, true], b: { c: 'd' }, at: new Date(0) };
+  assert.equal(storedJson(plain), JSON.stringify(plain));
+  const odd = { 'evil\u0000id': ['lone\ud800', 'sluice-escaped:x', 'back\\slash'], n: 1, at: new Date(0) };
+  assert.equal(storedJson(odd), '{"sluice-escaped:evil\\\\0id":["sluice-escaped:lone\\\\uD800","sluice-escaped:sluice-escaped:x","back\\\\slash"],"n":1,"at":"1970-01-01T00:00:00.000Z"}');
+  assert.deepEqual(jsonFromStore(JSON.parse(storedJson(odd))), JSON.parse(JSON.stringify(odd)));
 });
 
 forEachBackend((backend) => {
