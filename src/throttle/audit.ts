@@ -3,7 +3,8 @@
  * its evidence and outcome, and the operators' baseline quotas. Reads give the API its history
  * and give the loop back its memory after a restart (when each entity last changed, baselines).
  * User names and client ids are free-form: they are stored by the rule label values are
- * (`storedLabelValue`, src/store/labels.ts), so that a client id holding NUL is recorded too.
+ * (`storedLabelValue`, src/store/labels.ts), so that a client id holding NUL is recorded too;
+ * the indexes on entity keys hold their md5 (migration 005), so that a 32 KiB one fits.
  */
 import type { QuotaEntityComponent } from '../kafka/admin.ts';
 import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
@@ -97,7 +98,7 @@ export class DecisionStore {
   async list(filter: { cluster?: string; entityKey?: string; status?: DecisionStatus; from?: number; to?: number; limit?: number } = {}): Promise<Decision[]> {
     const r = await this.db.query<Row>(
       `SELECT ${COLUMNS} FROM quota_decisions
-        WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR entity_key = $2) AND ($3::text IS NULL OR status = $3)
+        WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR (md5(entity_key) = md5($2) AND entity_key = $2)) AND ($3::text IS NULL OR status = $3)
           AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts <= $5)
         ORDER BY ts DESC, id DESC LIMIT $6`,
       [filter.cluster ?? null, filter.entityKey === undefined ? null : storedLabelValue(filter.entityKey), filter.status ?? null, filter.from === undefined ? null : toTimestamp(filter.from), filter.to === undefined ? null : toTimestamp(filter.to), filter.limit ?? 500],
@@ -132,6 +133,6 @@ export class DecisionStore {
 
   /** Forgets a baseline once it has been restored. */
   async forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {
-    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND entity_key = $2 AND quota_key = $3', [cluster, storedLabelValue(entityKey), quotaKey]);
+    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND md5(entity_key) = md5($2) AND entity_key = $2 AND quota_key = $3', [cluster, storedLabelValue(entityKey), quotaKey]);
   }
 }

@@ -1,6 +1,7 @@
 // The throttle's audit trail records decisions about clients of any name: a client id holding
 // NUL or a lone surrogate is stored and read back unchanged, and costs no other decision.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { DecisionStore, type DecisionInput } from '../../src/throttle/audit.ts';
 import { entityKey } from '../../src/throttle/actuator.ts';
@@ -36,5 +37,18 @@ forEachBackend((backend) => {
     assert.deepEqual(await audit.baselines('c1'), new Map([[`${evil.entityKey}|producer_byte_rate`, { entity: evil.entity, value: 1_000_000 }]]));
     await audit.forgetBaseline('c1', evil.entityKey, 'producer_byte_rate');
     assert.deepEqual(await audit.baselines('c1'), new Map());
+  });
+
+  test('a client id of 32 KiB (the most Kafka carries) is recorded, with its baseline', async () => {
+    const db = await backend.fresh();
+    const audit = new DecisionStore(db);
+    // Incompressible, as an index entry would be compressed before its size is checked.
+    const long = randomBytes(16_383).toString('hex');
+    const d = decision(long);
+    const id = await audit.record(d);
+    assert.deepEqual((await audit.list({ cluster: 'c1', entityKey: d.entityKey })).map((x) => [x.id, x.entity]), [[id, d.entity]]);
+    assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 5, NOW), true);
+    assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 6, NOW), false, 'kept, not replaced');
+    assert.deepEqual(await audit.baselines('c1'), new Map([[`${d.entityKey}|producer_byte_rate`, { entity: d.entity, value: 5 }]]));
   });
 });
