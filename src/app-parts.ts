@@ -31,7 +31,7 @@ export async function readinessChecks(store: Store, scheduler: CollectScheduler,
   } catch (err) {
     checks.push({ name: 'database', ok: false, detail: (err as Error).message });
   }
-  checks.push(writesCheck(store.writer.health(), Date.now()));
+  checks.push(writesCheck(store.writer.health()));
   checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
   if (rules !== undefined) {
     const groups = rules.groups();
@@ -41,10 +41,9 @@ export async function readinessChecks(store: Store, scheduler: CollectScheduler,
 }
 
 /** The `writes` readiness check: degraded while the store writer's writes fail. */
-export function writesCheck(health: WriterHealth, now: number): ReadinessCheck {
+export function writesCheck(health: WriterHealth): ReadinessCheck {
   if (health.failingSince === undefined) return { name: 'writes', ok: true };
-  const seconds = Math.max(0, Math.round((now - health.failingSince) / 1000));
-  return { name: 'writes', ok: false, detail: `samples have not been written to the database for ${seconds} s: ${health.lastError}` };
+  return { name: 'writes', ok: false, detail: `samples have not been written to the database since ${new Date(health.failingSince).toISOString()}: ${health.lastError}` };
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */
