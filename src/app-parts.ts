@@ -9,6 +9,8 @@ import { fingerprint } from './notify/labels.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
+import type { WriterHealth } from './store/writer.ts';
+import { SluiceError } from './errors.ts';
 
 /**
  * Alerts that tell the throttle loop traffic is pressing on the cluster. Not KafkaClientThrottled:
@@ -26,6 +28,7 @@ export async function readinessChecks(store: Store, scheduler: CollectScheduler,
   } catch (err) {
     checks.push({ name: 'database', ok: false, detail: (err as Error).message });
   }
+  checks.push(writesCheck(store.writer.health()));
   checks.push({ name: 'collectors', ok: scheduler.running, ...(scheduler.running ? {} : { detail: 'the collectors are not running' }) });
   if (rules !== undefined) {
     const groups = rules.groups();
@@ -41,6 +44,12 @@ export function clustersCheck(clusters: readonly Pick<ClusterCollector, 'cluster
   if (down.length === 0) return { name: 'clusters', ok: true };
   const detail = down.map((c) => `cluster ${c.cluster} unreachable since ${new Date(c.reachability.unreachableSinceMs!).toISOString()}: ${c.reachability.error}`).join('; ');
   return { name: 'clusters', ok: false, detail };
+}
+
+/** The `writes` readiness check: degraded while the store writer's writes fail. */
+export function writesCheck(health: WriterHealth): ReadinessCheck {
+  if (health.failingSince === undefined) return { name: 'writes', ok: true };
+  return { name: 'writes', ok: false, detail: `samples have not been written to the database since ${new Date(health.failingSince).toISOString()}: ${health.lastError}` };
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */

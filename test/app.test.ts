@@ -173,11 +173,16 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
       await new Promise((r) => setTimeout(r, 60_000));
       const duringCut = app.scheduler.stats('cluster', 'test')!.cycles - cyclesBefore;
       const buffered = app.store.writer.stats().buffering;
+      const healthDuringCut = app.store.writer.health();
+      // The writer's own series reach the head while PostgreSQL is down, so rules see them.
+      const failing = app.store.head.selectSync([{ name: '__name__', type: '=', value: 'sluice_store_write_failing' }, { name: 'cluster', type: '=', value: 'test' }], Date.now() - 30_000, Date.now());
       proxy.restore();
       await new Promise((r) => setTimeout(r, 5000));
       const head = app.store.head;
       const writerStats = app.store.writer.stats();
+      const writer = app.store.writer;
       await app.stop();
+      const healthAfter = writer.health();
       // What the collectors handed the writer (the head holds every accepted sample of the run).
       const accepted = head.selectSync([{ name: 'cluster', type: '=', value: 'test' }], started - 1000, Date.now() + 1000);
       const expected = new Map<string, number>();
@@ -199,6 +204,10 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
       }
       assert.ok(duringCut >= 50, `cluster collector cycles during the 60 s cut: ${duringCut}`);
       assert.ok(buffered, 'the writer was buffering during the cut');
+      assert.ok(healthDuringCut.failingSince !== undefined && healthDuringCut.failingSince <= started + 3000 + 60_000 && healthDuringCut.failingSince > started, 'the writes check was failing during the cut');
+      assert.deepEqual(healthAfter, {}, 'and is not once the backlog is written');
+      assert.equal(failing.length, 1);
+      assert.equal(failing[0]!.values.at(-1), 1, 'sluice_store_write_failing is 1 during the cut');
       assert.deepEqual(Object.values(writerStats.dropped).filter((n) => n !== 0), [], 'nothing dropped');
       assert.ok(acceptedSamples > 1000, `samples accepted: ${acceptedSamples}`);
       assert.equal(storedCounts.size, expected.size, 'every series stored');

@@ -55,7 +55,7 @@ export class ClientCollector implements Collector {
     const [scraped, quotas] = await Promise.all([scrapeBrokers(this.config.metrics, this.config.timeouts.scrapeMs, { cache: this.scrapes, consumer: this }), this.admin.describeClientQuotas()]);
     errors.push(...scraped.errors, ...quotas.errors);
 
-    // metric → "user\0client" → combined values
+    // metric → entity key (JSON of [user, client]: ids are free-form, NUL included) → combined values
     const byMetric = new Map<string, Map<string, Entity>>();
     for (const s of scraped.scrapes) {
       for (const x of s.samples) {
@@ -63,7 +63,7 @@ export class ClientCollector implements Collector {
         if (source === undefined || !Number.isFinite(x.value)) continue;
         let entities = byMetric.get(x.name);
         if (!entities) byMetric.set(x.name, (entities = new Map()));
-        const key = `${x.labels.user ?? ''}\0${x.labels.client_id ?? ''}`;
+        const key = JSON.stringify([x.labels.user ?? '', x.labels.client_id ?? '']);
         const e = entities.get(key) ?? { combined: source.combine === 'sum' ? 0 : -Infinity, perBrokerMax: -Infinity };
         e.combined = source.combine === 'sum' ? e.combined + x.value : Math.max(e.combined, x.value);
         e.perBrokerMax = Math.max(e.perBrokerMax, x.value);
@@ -82,7 +82,7 @@ export class ClientCollector implements Collector {
     for (const [name, entities] of byMetric) {
       const source = SOURCES[name]!;
       for (const [key, e] of entities) {
-        const [user, clientId] = key.split('\0') as [string, string];
+        const [user, clientId] = JSON.parse(key) as [string, string];
         const labels = { cluster, user, client_id: clientId };
         samples.push({ metric: source.metric, labels, ts: nowMs, value: e.combined });
         if (source.quota === undefined || quotas.errors.length > 0) continue;

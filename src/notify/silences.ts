@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Db } from '../store/types.ts';
 import { checkSilence, compileSilence, silenceState, silencedBy, type ActiveSilence, type NewSilence, type Silence, type SilenceMatcher } from './silence-match.ts';
@@ -51,8 +52,9 @@ export class SilenceStore {
     );
     this.byId.clear();
     for (const row of result.rows) {
-      const matchers = typeof row.matchers === 'string' ? (JSON.parse(row.matchers) as SilenceMatcher[]) : row.matchers;
-      this.hold({ id: row.id, matchers, startsAt: row.starts_at, endsAt: row.ends_at, createdBy: row.created_by, comment: row.comment });
+      // Stored by the label value rule (src/store/labels.ts): a matcher may name a client id with NUL.
+      const matchers = jsonFromStore(typeof row.matchers === 'string' ? (JSON.parse(row.matchers) as SilenceMatcher[]) : row.matchers);
+      this.hold({ id: row.id, matchers, startsAt: row.starts_at, endsAt: row.ends_at, createdBy: labelValueFromStore(row.created_by), comment: labelValueFromStore(row.comment) });
     }
   }
 
@@ -66,7 +68,7 @@ export class SilenceStore {
     const id = randomUUID();
     await this.db.query(
       `INSERT INTO notify_silences (id, matchers, starts_at, ends_at, created_by, comment, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, JSON.stringify(checked.matchers), toTimestamp(checked.startsAt), toTimestamp(checked.endsAt), checked.createdBy, checked.comment, toTimestamp(now)],
+      [id, storedJson(checked.matchers), toTimestamp(checked.startsAt), toTimestamp(checked.endsAt), storedLabelValue(checked.createdBy), storedLabelValue(checked.comment), toTimestamp(now)],
     );
     this.hold({ id, ...checked });
     return id;

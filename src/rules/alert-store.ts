@@ -6,6 +6,7 @@
  * condition held meanwhile, and Prometheus (`--rules.alert.for-outage-tolerance`, 1 h) does the
  * same. A restored pending alert does not count the outage as time pending (`restoreActiveAt`).
  */
+import { labelsFromStore, storedLabels } from '../store/labels.ts';
 import type { Queryable } from '../store/types.ts';
 import type { Alert, AlertState } from './alert-state.ts';
 
@@ -32,8 +33,10 @@ export async function saveGroupAlerts(db: Queryable, groupKey: string, alerts: r
     state: alert.state,
     value: Number.isFinite(alert.value) ? alert.value : null,
     special: Number.isFinite(alert.value) ? null : String(alert.value),
-    labels: alert.labels,
-    annotations: alert.annotations,
+    // Stored as series labels are (storedLabelValue): a label or an annotation made from a
+    // client id may hold characters PostgreSQL refuses.
+    labels: storedLabels(alert.labels),
+    annotations: storedLabels(alert.annotations),
     ...Object.fromEntries(FIELDS.map((f, i) => [COLUMNS[i], alert[f] ?? null])),
   }));
   const keys = JSON.stringify(rows.map((r) => [r.rule, r.fingerprint]));
@@ -82,7 +85,7 @@ export async function loadGroupAlerts(db: Queryable, groupKey: string, since: nu
     [groupKey, since],
   );
   return result.rows.map((row) => {
-    const alert: Record<string, unknown> = { labels: row.labels, annotations: row.annotations, state: row.state, value: Number(row.value) };
+    const alert: Record<string, unknown> = { labels: labelsFromStore(row.labels), annotations: labelsFromStore(row.annotations), state: row.state, value: Number(row.value) };
     FIELDS.forEach((f, i) => {
       const v = row[COLUMNS[i]!];
       if (v !== null && v !== undefined) alert[f] = Math.round(Number(v));

@@ -44,7 +44,11 @@ function labelsKey(labels: Readonly<Record<string, string>>): string {
   // than JSON, and this runs for every output series of every rule, every round.
   const names = Object.keys(labels).sort();
   let key = '';
-  for (const name of names) key += `${name}\u0000${labels[name]}\u0001`;
+  // A value holding the separator (label values are free-form) is escaped, so keys never collide.
+  for (const name of names) {
+    const value = labels[name]!;
+    key += `${name}\u0000${value.includes('\u0001') || value.includes('\u0002') ? value.replaceAll('\u0002', '\u00020').replaceAll('\u0001', '\u00021') : value}\u0001`;
+  }
   return key;
 }
 

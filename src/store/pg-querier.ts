@@ -1,9 +1,11 @@
 /**
  * The `Querier` over PostgreSQL, for windows older than the head holds (incident review,
  * replay recording, warming the head). Same matcher semantics as the head: `=` and `!=` select
- * in SQL, and regexes are matched here, with RE2 as everywhere else, on the series rows SQL
- * found (PostgreSQL's own regexes have other syntax and no linear-time bound).
+ * in SQL, comparing stored forms (`storedLabelValue`), and regexes are matched here, with RE2 as
+ * everywhere else, on the series rows SQL found and their values as written (PostgreSQL's own
+ * regexes have other syntax and no linear-time bound).
  */
+import { ESCAPED_PREFIX, labelsFromStore, storedLabelValue } from './labels.ts';
 import { compileMatchers, matchesSeries } from './matchers.ts';
 import { msOf, toTimestamp } from './sql.ts';
 import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable, type SeriesData } from './types.ts';
@@ -18,15 +20,20 @@ export class PgQuerier implements Querier {
   /** `Querier.select`; series come ordered by their id (first seen first). */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
     const compiled = compileMatchers(matchers); // the same validation and errors as the head
-    const regexes = compiled.filter((m) => m.type === '=~' || m.type === '!~');
     const params: unknown[] = [];
-    const where = matchers.filter((m) => m.type === '=' || m.type === '!=').map((m) => condition(m, params));
+    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
+    // Regexes, and matchers PostgreSQL cannot be given, are checked here on the rows SQL found.
+    const recheck = where.length < matchers.length;
     const found = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
       `SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id
        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
       params,
     );
-    const rows = regexes.length === 0 ? found.rows : found.rows.filter((row) => matchesSeries(regexes, row.metric, row.labels));
+    const rows = found.rows.flatMap((row) => {
+      const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
+      const labels = escaped ? labelsFromStore(row.labels) : row.labels;
+      return recheck && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...row, labels }];
+    });
     const out: SeriesData[] = [];
     for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) {
       const chunk = rows.slice(i, i + SERIES_PER_QUERY);
@@ -55,10 +62,15 @@ export async function fetchSamples(
   return new Map(result.rows.map((row) => [row.id, { ts: Float64Array.from(row.ts), values: Float64Array.from(row.values) }]));
 }
 
-/** SQL for an `=` or `!=` matcher (a missing label reads as ''). */
-function condition(matcher: Matcher, params: unknown[]): string {
+/**
+ * SQL for an `=` or `!=` matcher (a missing label reads as ''), comparing stored forms exactly;
+ * undefined for a regex, and for a name PostgreSQL cannot be given (one holding U+0000 or a lone
+ * surrogate): those are checked in `select`.
+ */
+function condition(matcher: Matcher, params: unknown[]): string | undefined {
+  if (matcher.type === '=~' || matcher.type === '!~' || storedLabelValue(matcher.name) !== matcher.name) return undefined;
   const column = matcher.name === METRIC_NAME_LABEL ? 'm.name' : `coalesce(se.labels ->> $${params.push(matcher.name)}, '')`;
-  return `${column} ${matcher.type === '=' ? '=' : '<>'} $${params.push(matcher.value)}`;
+  return `${column} ${matcher.type === '=' ? '=' : '<>'} $${params.push(storedLabelValue(matcher.value))}`;
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {

@@ -3,7 +3,7 @@
  * process, whether or not the database has been reachable yet; its database id is filled in by
  * `resolve`, in batches, the first time a batch holding it is written.
  */
-import { canonicalSeries, normalizeLabels, seriesHash } from './labels.ts';
+import { canonicalSeries, normalizeLabels, storedLabels, storedSeriesHash } from './labels.ts';
 import type { Queryable } from './types.ts';
 
 /** One series known to this process. */
@@ -105,7 +105,10 @@ export class SeriesCache {
     return this.byKey.values();
   }
 
-  /** Registers a series read from the database (id known), e.g. while warming the head. */
+  /**
+   * Registers a series read from the database (id known), e.g. while warming the head; `labels`
+   * are the series' own, already turned back from their stored form (`labelsFromStore`).
+   */
   adopt(id: number, metric: string, labels: Readonly<Record<string, string>>): SeriesRef {
     const ref = this.ref(metric, labels);
     ref.id = id;
@@ -125,12 +128,14 @@ export class SeriesCache {
 
   private async resolveBatch(db: Queryable, refs: SeriesRef[]): Promise<void> {
     await this.resolveMetrics(db, [...new Set(refs.map((ref) => ref.metric))]);
-    const hashes = refs.map((ref) => seriesHash(ref.key).toString('hex'));
+    // Labels and hash in their stored form (see storedLabelValue in labels.ts): PostgreSQL can
+    // hold any label value that way.
+    const hashes = refs.map((ref) => storedSeriesHash(ref.metric, ref.labels, ref.key).toString('hex'));
     await db.query(
       `INSERT INTO series (metric_id, labels, labels_hash)
        SELECT m, l::jsonb, decode(h, 'hex') FROM unnest($1::int4[], $2::text[], $3::text[]) AS u(m, l, h)
        ON CONFLICT (labels_hash) DO NOTHING`,
-      [refs.map((ref) => this.metricIds.get(ref.metric)), refs.map((ref) => JSON.stringify(ref.labels)), hashes],
+      [refs.map((ref) => this.metricIds.get(ref.metric)), refs.map((ref) => JSON.stringify(storedLabels(ref.labels))), hashes],
     );
     const found = await db.query<{ id: number; hash: string }>(
       `SELECT id, encode(labels_hash, 'hex') AS hash FROM series WHERE labels_hash IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)`,

@@ -91,6 +91,9 @@ export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: 
       logger,
       now,
       retentionMs: retention.samples,
+      // From the first failed write or refused sample on, the writer's own series go into the
+      // store, where the shipped rules (rules/sluice-collectors.yaml) watch them.
+      reportIntervalMs: 15_000,
       ...w,
     });
     const maintenance = new Maintenance({

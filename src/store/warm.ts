@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../telemetry/logger.ts';
 import type { Head } from './head.ts';
+import { labelsFromStore } from './labels.ts';
 import type { SeriesCache } from './series-cache.ts';
 import { msOf, toTimestamp } from './sql.ts';
 import type { Queryable } from './types.ts';
@@ -36,7 +37,7 @@ export async function warmHead(db: Queryable, head: Head, cache: SeriesCache, no
     for (const row of result.rows) {
       let ref;
       try {
-        ref = cache.adopt(row.id, row.metric, row.labels);
+        ref = cache.adopt(row.id, row.metric, labelsFromStore(row.labels));
       } catch (err) {
         logger?.warn({ err, seriesId: row.id }, 'stored series is not valid any more; not loaded into the head');
         continue;

@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Logger } from '../telemetry/logger.ts';
+import type { Sample } from './types.ts';
+import { REFUSAL_REASONS, type RefusalReason } from './writer-isolate.ts';
 
 /**
  * Why a sample was not stored:
@@ -12,7 +14,8 @@ import type { Logger } from '../telemetry/logger.ts';
  * - `duplicate` / `out_of_order`: a series got a sample at or before its newest time;
  * - `out_of_range`: older than raw retention or too far in the future;
  * - `invalid`: a batch rejected by `write` (e.g. no `cluster` label);
- * - `rejected`: the database refused the batch for a reason a retry cannot fix;
+ * - `rejected`: the database refused these samples or their series for a reason a retry cannot
+ *   fix (also counted by cluster and reason in `sluice_store_samples_refused_total`);
  * - `shutdown`: still queued when `close` gave up waiting for the database.
  */
 export type DropReason = 'buffer_full' | 'duplicate' | 'out_of_order' | 'out_of_range' | 'invalid' | 'rejected' | 'shutdown';
@@ -34,6 +37,9 @@ export class WriterMetrics {
   private readonly droppedTotal: Counter<'reason'>;
   private readonly writtenTotal: Counter;
   private readonly failuresTotal: Counter;
+  private readonly refusedTotal: Counter<'cluster' | 'reason'>;
+  /** Refused samples by cluster, then reason, since this writer started. */
+  readonly refusedByCluster = new Map<string, Record<RefusalReason, number>>();
   private readonly queuedGauge: Gauge;
   private readonly bufferingGauge: Gauge;
   private readonly unlogged = new Map<DropReason, number>();
@@ -52,6 +58,9 @@ export class WriterMetrics {
     );
     this.failuresTotal = shared(registry, 'sluice_store_write_failures_total', () =>
       new Counter({ name: 'sluice_store_write_failures_total', help: 'Failed attempts to write a batch (each is retried or counted as dropped)', registers }),
+    );
+    this.refusedTotal = shared(registry, 'sluice_store_samples_refused_total', () =>
+      new Counter({ name: 'sluice_store_samples_refused_total', help: 'Samples the database refused (they or their series), by cluster and reason; the rest of their batch was stored', labelNames: ['cluster', 'reason'], registers }),
     );
     this.queuedGauge = shared(registry, 'sluice_store_queued_samples', () =>
       new Gauge({ name: 'sluice_store_queued_samples', help: 'Samples accepted and not yet written', registers }),
@@ -87,6 +96,16 @@ export class WriterMetrics {
     this.writtenTotal.inc(n);
   }
 
+  /** Counts `n` samples of `cluster` refused by the database for `reason` (and dropped as `rejected`). */
+  refused(cluster: string, reason: RefusalReason, n: number): void {
+    if (n <= 0) return;
+    let counts = this.refusedByCluster.get(cluster);
+    if (counts === undefined) this.refusedByCluster.set(cluster, (counts = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>));
+    counts[reason] += n;
+    this.refusedTotal.inc({ cluster, reason }, n);
+    this.dropped('rejected', n);
+  }
+
   /** Counts one failed write attempt. */
   failed(): void {
     this.failuresTotal.inc();
@@ -97,4 +116,31 @@ export class WriterMetrics {
     this.queuedGauge.set(queued);
     this.bufferingGauge.set(buffering ? 1 : 0);
   }
+}
+
+/** What the writer reports about itself into the store, per cluster whose samples it writes. */
+export interface SelfReport {
+  readonly ts: number;
+  readonly clusters: Iterable<string>;
+  /** True while the newest write attempt failed. */
+  readonly failing: boolean;
+  readonly failures: number;
+  readonly refused: ReadonlyMap<string, Readonly<Record<RefusalReason, number>>>;
+}
+
+/**
+ * The writer's own series, so that the shipped rules (rules/sluice-collectors.yaml) can watch it:
+ * `sluice_store_write_failing`, `sluice_store_write_failures_total` and
+ * `sluice_store_samples_refused_total{reason}` (every reason, 0 included), each with `cluster`.
+ */
+export function selfSamples(report: SelfReport): Sample[] {
+  const out: Sample[] = [];
+  const { ts } = report;
+  for (const cluster of report.clusters) {
+    out.push({ metric: 'sluice_store_write_failing', labels: { cluster }, ts, value: report.failing ? 1 : 0 });
+    out.push({ metric: 'sluice_store_write_failures_total', labels: { cluster }, ts, value: report.failures });
+    const refused = report.refused.get(cluster);
+    for (const reason of REFUSAL_REASONS) out.push({ metric: 'sluice_store_samples_refused_total', labels: { cluster, reason }, ts, value: refused?.[reason] ?? 0 });
+  }
+  return out;
 }

@@ -11,6 +11,9 @@
  *   a failure whose outcome is unknown (it may have committed) is loaded idempotently (staging
  *   table + ON CONFLICT DO NOTHING on the unique (series_id, ts) index), so nothing is stored
  *   twice. Within the process, a sample at or before its series' newest time is dropped.
+ * - Refusals: a batch the database refuses for a reason a retry cannot fix is written again in
+ *   parts to find the series or samples it refuses (writer-isolate.ts); the rest is stored, the
+ *   refused ones are counted by reason and logged, and a refused series is not sent again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
@@ -22,7 +25,8 @@ import { SampleQueue, type SampleBatch, type SampleChunk } from './queue.ts';
 import { SeriesCache } from './series-cache.ts';
 import { CHECK_VIOLATION, isTransientDbError, sqlState, UNIQUE_VIOLATION } from './sql.ts';
 import type { Db, Sample, SampleSink } from './types.ts';
-import { WriterMetrics, type DropReason } from './writer-metrics.ts';
+import { isRowRefusal, Isolation, refusedSeries, type RefusalReason } from './writer-isolate.ts';
+import { selfSamples, WriterMetrics, type DropReason } from './writer-metrics.ts';
 import { intake } from './writer-intake.ts';
 import { RateMeter, Signal, withTimeout } from './writer-support.ts';
 
@@ -51,6 +55,11 @@ export interface WriterOptions {
   /** First and longest delay between retries; default 250 ms and 10 s. */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
+  /**
+   * Once a write has failed or a sample was refused, the writer's own series (`selfSamples`) are
+   * written every this many ms, so that rules can watch it; default: never.
+   */
+  readonly reportIntervalMs?: number;
   /** A write attempt still unanswered after this long counts as failed; default 60 s. */
   readonly attemptTimeoutMs?: number;
   /** Samples older than this (ms before now) are dropped: raw retention, default 7 days. */
@@ -74,6 +83,14 @@ export interface WriterStats {
   readonly failures: number;
 }
 
+/** Whether writes are failing now, for the readiness check. */
+export interface WriterHealth {
+  /** When the batch being written first failed (ms); undefined while writes succeed. */
+  readonly failingSince?: number;
+  /** The newest failure's message, while failing. */
+  readonly lastError?: string;
+}
+
 interface Waiter {
   readonly chunk: SampleChunk;
   readonly resolve: () => void;
@@ -88,7 +105,8 @@ export class Writer implements SampleSink {
   private readonly metrics: WriterMetrics;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly o: Required<Omit<WriterOptions, 'db' | 'cache' | 'head' | 'partitions' | 'registry' | 'logger' | 'now' | 'maxBufferedSamples'>>;
+  private readonly o: Required<Omit<WriterOptions, 'db' | 'cache' | 'head' | 'partitions' | 'registry' | 'logger' | 'now' | 'maxBufferedSamples' | 'reportIntervalMs'>>;
+  private readonly reportIntervalMs: number | undefined;
   private readonly maxBuffered: number | undefined;
   private readonly queue = new SampleQueue();
   private readonly waiters: Waiter[] = [];
@@ -108,6 +126,13 @@ export class Writer implements SampleSink {
   private closing = false;
   private idle = false;
   private range: { from: number; to: number } | undefined;
+  private failingSince: number | undefined;
+  private lastError: string | undefined;
+  private refusedCount = 0;
+  /** Clusters whose samples this writer has written or tried to; set from the first report on. */
+  private readonly clusters = new Set<string>();
+  /** Time of the last self report; undefined until the first failure or refusal. */
+  private reportedAt: number | undefined;
 
   constructor(options: WriterOptions) {
     this.db = options.db;
@@ -118,6 +143,7 @@ export class Writer implements SampleSink {
     this.metrics = new WriterMetrics(options.registry ?? new Registry(), this.logger);
     this.now = options.now ?? Date.now;
     this.maxBuffered = options.maxBufferedSamples;
+    this.reportIntervalMs = options.reportIntervalMs;
     this.o = {
       batchSamples: options.batchSamples ?? 50_000,
       flushIntervalMs: options.flushIntervalMs ?? 1000,
@@ -193,6 +219,16 @@ export class Writer implements SampleSink {
       dropped: { ...this.metrics.droppedByReason },
       failures: this.failures,
     };
+  }
+
+  /** Whether writes are failing now (see WriterHealth). */
+  health(): WriterHealth {
+    return this.failingSince === undefined ? {} : { failingSince: this.failingSince, lastError: this.lastError ?? 'unknown error' };
+  }
+
+  /** Refused samples by cluster and reason, since this writer started. */
+  refused(): ReadonlyMap<string, Readonly<Record<RefusalReason, number>>> {
+    return this.metrics.refusedByCluster;
   }
 
   private get pending(): number {
@@ -274,19 +310,30 @@ export class Writer implements SampleSink {
   }
 
   /** Writes one batch, retrying while the database is unreachable; see the file comment. */
-  private async writeBatch(batch: SampleBatch): Promise<void> {
+  private async writeBatch(whole: SampleBatch): Promise<void> {
+    if (this.reportedAt !== undefined) for (const ref of whole.refs) this.clusters.add(ref.labels.cluster!);
+    const batch = this.refusedCount === 0 ? whole : this.withoutRefused(whole);
+    if (batch.refs.length === 0) return;
     let idempotent = false;
     let partitionsChecked = false;
+    let isolation: Isolation<SampleBatch> | undefined;
     let delay = this.o.retryMinMs;
     for (;;) {
       try {
-        await this.attempt(batch, idempotent);
+        if (isolation !== undefined) await this.attemptIsolating(isolation);
+        else await this.attempt(batch, idempotent);
         if (this.retrying) this.logger.info({ backlog: this.pending - batch.refs.length }, 'database reachable again; writing buffered samples');
         this.retrying = false;
+        this.failingSince = undefined;
+        this.lastError = undefined;
+        this.report();
         return;
       } catch (err) {
         this.failures++;
         this.metrics.failed();
+        this.failingSince ??= this.now();
+        this.lastError = (err as Error)?.message ?? String(err);
+        this.report(batch);
         if (this.abort.signal.aborted) return this.metrics.dropped('shutdown', batch.refs.length);
         if (isTransientDbError(err)) {
           if (!this.retrying) this.logger.warn({ err, retryInMs: delay }, 'database unreachable; buffering samples in memory and retrying');
@@ -312,8 +359,16 @@ export class Writer implements SampleSink {
           this.partitions.forget(this.partitionNames(batch));
           continue;
         }
-        this.logger.error({ err, samples: batch.refs.length }, 'database refused a batch of samples; dropping it');
-        return this.metrics.dropped('rejected', batch.refs.length);
+        if (isolation === undefined && isRowRefusal(err)) {
+          // Find what the database refuses and store the rest (writer-isolate.ts).
+          this.logger.warn({ err, samples: batch.refs.length }, 'database refused a batch of samples; writing it in parts to store all but the rows it refuses');
+          isolation = new Isolation(batch);
+          continue;
+        }
+        const left = isolation?.remaining ?? batch.refs.length;
+        this.logger.error({ err, samples: left }, 'database refused a batch of samples; dropping it');
+        if (isolation !== undefined) this.range = { from: Math.min(this.range?.from ?? Infinity, batch.minTs), to: Math.max(this.range?.to ?? -Infinity, batch.maxTs) };
+        return this.metrics.dropped('rejected', left);
       }
     }
   }
@@ -329,6 +384,80 @@ export class Writer implements SampleSink {
     this.written += batch.refs.length;
     this.metrics.written(batch.refs.length);
     this.range = { from: Math.min(this.range?.from ?? Infinity, batch.minTs), to: Math.max(this.range?.to ?? -Infinity, batch.maxTs) };
+  }
+
+  /** A refused write, again in parts: everything but the refused series and samples is stored. */
+  private async attemptIsolating(isolation: Isolation<SampleBatch>): Promise<void> {
+    const { minTs, maxTs } = isolation.batch;
+    // Not a row's problem when it fails: thrown, so the batch is retried or dropped as a whole.
+    await withTimeout(this.o.attemptTimeoutMs, async () => {
+      await this.partitions.ensureRange('samples', minTs, maxTs);
+    });
+    await isolation.run({
+      resolve: (refs) => withTimeout(this.o.attemptTimeoutMs, () => this.cache.resolve(this.db, refs)),
+      copy: async (chunk) => {
+        let inserted = 0;
+        await withTimeout(this.o.attemptTimeoutMs, async () => {
+          const ids = Int32Array.from(chunk.refs, (ref) => ref.id);
+          inserted = await this.db.copySamples({ seriesIds: ids, ts: chunk.ts, values: chunk.values }, { idempotent: true, timeoutMs: this.o.attemptTimeoutMs });
+        });
+        return inserted;
+      },
+      refusedSeries: (ref, reason, err) => {
+        this.refusedCount++;
+        this.logger.error({ err, reason, series: ref.key.slice(0, 500) }, 'database refused a series; its samples are counted as refused and not sent again');
+      },
+      refusedSamples: (ref, reason, n, err) => {
+        if (err !== undefined) this.logger.error({ err, reason, series: ref.key.slice(0, 500) }, 'database refused a sample; it is dropped');
+        this.refuse(ref, reason, n);
+      },
+      stored: (inserted) => {
+        this.written += inserted;
+        this.metrics.written(inserted);
+      },
+    });
+    this.range = { from: Math.min(this.range?.from ?? Infinity, minTs), to: Math.max(this.range?.to ?? -Infinity, maxTs) };
+  }
+
+  /** Counts refused samples and starts the self reports if they had not started. */
+  private refuse(ref: { labels: Readonly<Record<string, string>> }, reason: RefusalReason, n: number): void {
+    this.metrics.refused(ref.labels.cluster!, reason, n);
+    this.clusters.add(ref.labels.cluster!);
+  }
+
+  /** The batch without the samples of series the database refused before (counted as refused). */
+  private withoutRefused(batch: SampleBatch): SampleBatch {
+    const keep: number[] = [];
+    batch.refs.forEach((ref, i) => {
+      const reason = refusedSeries.get(ref);
+      if (reason === undefined) keep.push(i);
+      else this.refuse(ref, reason, 1);
+    });
+    if (keep.length === batch.refs.length) return batch;
+    return {
+      refs: keep.map((i) => batch.refs[i]!),
+      ts: Float64Array.from(keep, (i) => batch.ts[i]!),
+      values: Float64Array.from(keep, (i) => batch.values[i]!),
+      minTs: batch.minTs,
+      maxTs: batch.maxTs,
+    };
+  }
+
+  /**
+   * Writes the writer's own series (`selfSamples`) through itself, so they reach the head at once
+   * (rules see them even while the database is down): from the first failure or refusal on, at
+   * most every `reportIntervalMs`. `failed`, when given, is the batch whose write just failed.
+   */
+  private report(failed?: SampleBatch): void {
+    if (this.reportIntervalMs === undefined || this.closing) return;
+    const now = this.now();
+    if (this.reportedAt === undefined) {
+      if (failed === undefined && this.clusters.size === 0) return;
+      for (const ref of failed?.refs ?? []) this.clusters.add(ref.labels.cluster!);
+    } else if (now - this.reportedAt < this.reportIntervalMs) return;
+    this.reportedAt = now;
+    const samples = selfSamples({ ts: now, clusters: this.clusters, failing: this.failingSince !== undefined, failures: this.failures, refused: this.metrics.refusedByCluster });
+    this.write(samples).catch((err: unknown) => this.logger.warn({ err }, 'the store writer could not record its own series'));
   }
 
   private partitionNames(batch: SampleBatch): string[] {

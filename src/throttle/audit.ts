@@ -2,8 +2,12 @@
  * The throttle loop's audit trail in the database (tables of migration 004): every decision with
  * its evidence and outcome, and the operators' baseline quotas. Reads give the API its history
  * and give the loop back its memory after a restart (when each entity last changed, baselines).
+ * User names and client ids are free-form: they are stored by the rule label values are
+ * (`storedLabelValue`, src/store/labels.ts), so that a client id holding NUL is recorded too;
+ * the indexes on entity keys hold their md5 (migration 007), so that a 32 KiB one fits.
  */
 import type { QuotaEntityComponent } from '../kafka/admin.ts';
+import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Queryable } from '../store/types.ts';
 
@@ -48,10 +52,10 @@ const COLUMNS = `id::float8 AS id, ${msOf('ts')} AS ts, cluster, entity, entity_
 
 function fromRow(r: Row): Decision {
   return {
-    id: r.id, ts: r.ts, cluster: r.cluster, entity: r.entity, entityKey: r.entity_key, quotaKey: r.quota_key, mode: r.mode, state: r.state,
+    id: r.id, ts: r.ts, cluster: r.cluster, entity: jsonFromStore(r.entity), entityKey: labelValueFromStore(r.entity_key), quotaKey: r.quota_key, mode: r.mode, state: r.state,
     oldValue: r.old_value ?? undefined, proposed: r.proposed, newValue: r.new_value, status: r.status,
     ...(r.applied_by === null ? {} : { appliedBy: r.applied_by }), appliedAt: r.applied_at ?? undefined, rolledBackBy: r.rolled_back_by ?? undefined,
-    ...(r.rollback_of === null ? {} : { rollbackOf: r.rollback_of }), reason: r.reason, evidence: r.evidence, ...(r.error === null ? {} : { error: r.error }),
+    ...(r.rollback_of === null ? {} : { rollbackOf: r.rollback_of }), reason: labelValueFromStore(r.reason), evidence: jsonFromStore(r.evidence), ...(r.error === null ? {} : { error: labelValueFromStore(r.error) }),
   };
 }
 
@@ -65,8 +69,8 @@ export class DecisionStore {
     const result = await this.db.query<{ id: number }>(
       `INSERT INTO quota_decisions (ts, cluster, entity, entity_key, quota_key, mode, state, old_value, proposed, new_value, status, applied_by, applied_at, rollback_of, reason, evidence, error)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) RETURNING id::float8 AS id`,
-      [toTimestamp(d.ts), d.cluster, JSON.stringify(d.entity), d.entityKey, d.quotaKey, d.mode, d.state, d.oldValue ?? null, d.proposed, d.newValue ?? null, d.status,
-        d.appliedBy ?? null, applied, d.rollbackOf ?? null, d.reason, JSON.stringify(d.evidence), d.error ?? null],
+      [toTimestamp(d.ts), d.cluster, storedJson(d.entity), storedLabelValue(d.entityKey), d.quotaKey, d.mode, d.state, d.oldValue ?? null, d.proposed, d.newValue ?? null, d.status,
+        d.appliedBy ?? null, applied, d.rollbackOf ?? null, storedLabelValue(d.reason), storedJson(d.evidence), d.error === undefined ? null : storedLabelValue(d.error)],
     );
     return result.rows[0]!.id;
   }
@@ -75,7 +79,7 @@ export class DecisionStore {
   async settle(id: number, status: 'applied' | 'failed' | 'expired', at: number, by?: string, error?: string): Promise<void> {
     await this.db.query(
       `UPDATE quota_decisions SET status = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3::timestamptz ELSE applied_at END, applied_by = coalesce($4, applied_by), error = $5 WHERE id = $1`,
-      [id, status, toTimestamp(at), by ?? null, error ?? null],
+      [id, status, toTimestamp(at), by ?? null, error === undefined ? null : storedLabelValue(error)],
     );
   }
 
@@ -94,41 +98,41 @@ export class DecisionStore {
   async list(filter: { cluster?: string; entityKey?: string; status?: DecisionStatus; from?: number; to?: number; limit?: number } = {}): Promise<Decision[]> {
     const r = await this.db.query<Row>(
       `SELECT ${COLUMNS} FROM quota_decisions
-        WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR entity_key = $2) AND ($3::text IS NULL OR status = $3)
+        WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR (md5(entity_key) = md5($2) AND entity_key = $2)) AND ($3::text IS NULL OR status = $3)
           AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts <= $5)
         ORDER BY ts DESC, id DESC LIMIT $6`,
-      [filter.cluster ?? null, filter.entityKey ?? null, filter.status ?? null, filter.from === undefined ? null : toTimestamp(filter.from), filter.to === undefined ? null : toTimestamp(filter.to), filter.limit ?? 500],
+      [filter.cluster ?? null, filter.entityKey === undefined ? null : storedLabelValue(filter.entityKey), filter.status ?? null, filter.from === undefined ? null : toTimestamp(filter.from), filter.to === undefined ? null : toTimestamp(filter.to), filter.limit ?? 500],
     );
     return r.rows.map(fromRow);
   }
 
   /** When Sluice last applied a change, per `entityKey|quotaKey`, for one cluster. */
   async lastChanges(cluster: string): Promise<Map<string, number>> {
-    const r = await this.db.query<{ k: string; ts: number }>(
-      `SELECT entity_key || '|' || quota_key AS k, ${msOf('max(applied_at)')} AS ts FROM quota_decisions WHERE cluster = $1 AND status = 'applied' GROUP BY 1`,
+    const r = await this.db.query<{ entity_key: string; quota_key: string; ts: number }>(
+      `SELECT entity_key, quota_key, ${msOf('max(applied_at)')} AS ts FROM quota_decisions WHERE cluster = $1 AND status = 'applied' GROUP BY 1, 2`,
       [cluster],
     );
-    return new Map(r.rows.map((x) => [x.k, x.ts]));
+    return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, x.ts]));
   }
 
   /** Operators' baselines of one cluster, per `entityKey|quotaKey` (null: none was set). */
   async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {
-    const r = await this.db.query<{ k: string; entity: QuotaEntityComponent[]; value: number | null }>(
-      `SELECT entity_key || '|' || quota_key AS k, entity, value FROM quota_baselines WHERE cluster = $1`, [cluster]);
-    return new Map(r.rows.map((x) => [x.k, { entity: x.entity, value: x.value }]));
+    const r = await this.db.query<{ entity_key: string; quota_key: string; entity: QuotaEntityComponent[]; value: number | null }>(
+      `SELECT entity_key, quota_key, entity, value FROM quota_baselines WHERE cluster = $1`, [cluster]);
+    return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, { entity: jsonFromStore(x.entity), value: x.value }]));
   }
 
   /** Remembers the operator's value before Sluice's first change (kept if already known); true when it was not known. */
   async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<boolean> {
     const r = await this.db.query(
       `INSERT INTO quota_baselines (cluster, entity_key, quota_key, entity, value, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
-      [cluster, entityKey, quotaKey, JSON.stringify(entity), value, toTimestamp(at)],
+      [cluster, storedLabelValue(entityKey), quotaKey, storedJson(entity), value, toTimestamp(at)],
     );
     return r.rowCount === 1;
   }
 
   /** Forgets a baseline once it has been restored. */
   async forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {
-    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND entity_key = $2 AND quota_key = $3', [cluster, entityKey, quotaKey]);
+    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND md5(entity_key) = md5($2) AND entity_key = $2 AND quota_key = $3', [cluster, storedLabelValue(entityKey), quotaKey]);
   }
 }

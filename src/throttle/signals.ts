@@ -161,7 +161,8 @@ export async function readSignals(engine: Engine, source: Querier, now: number, 
   }
 
   const clients: ClientReading[] = [];
-  const key = (m: Readonly<Record<string, string>>) => `${m.user ?? ''}\0${m.client_id ?? ''}`;
+  // JSON, not a separator: user names and client ids may hold any character, NUL included.
+  const key = (m: Readonly<Record<string, string>>) => JSON.stringify([m.user ?? '', m.client_id ?? '']);
   for (const [direction, rates, throttles] of [['produce', pRate!, pThrottle!], ['consume', cRate!, cThrottle!]] as const) {
     const throttleBy = seriesBy(throttles, key);
     for (const s of rates) {

@@ -129,7 +129,7 @@ describe('sluice start (in-process)', () => {
       assert.deepEqual(await (await fetch(`${apiUrl}/healthz`)).json(), { status: 'ok' });
       const ready = await fetch(`${apiUrl}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }, { name: 'clusters', ok: true }]);
+      assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'writes', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }, { name: 'clusters', ok: true }]);
       // The shipped rule packs are loaded by default.
       const rules = (await (await fetch(`${apiUrl}/api/v1/rules`)).json()) as { groups: { file: string }[] };
       assert.deepEqual([...new Set(rules.groups.map((g) => basename(g.file)))].sort(), readdirSync(SHIPPED_RULES_DIR).filter((f) => f.endsWith('.yaml')).sort());

@@ -14,6 +14,20 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const billing = [{ name: 'group', value: 'billing', isRegex: false, isEqual: true }];
 
 forEachNotifyBackend((backend) => {
+  it('a silence of a client id holding NUL (and a comment with a lone surrogate) is stored, reloaded and mutes that client only', async () => {
+    const db = await backend.fresh();
+    const clock = new VirtualClock(T0);
+    const store = new SilenceStore(db, clock);
+    await store.load();
+    const matchers = [{ name: 'client_id', value: 'evil\u0000id', isRegex: false, isEqual: true }];
+    const id = await store.create({ matchers, endsAt: iso(T0 + 3_600_000), createdBy: 'ops\u0000', comment: 'noisy \ud800 client' });
+    const reloaded = new SilenceStore(db, clock);
+    await reloaded.load();
+    assert.deepEqual(await reloaded.get(id), { id, matchers, startsAt: iso(T0), endsAt: iso(T0 + 3_600_000), createdBy: 'ops\u0000', comment: 'noisy \ud800 client', status: 'active' });
+    assert.deepEqual(reloaded.mutedBy({ client_id: 'evil\u0000id' }), [id]);
+    assert.deepEqual(reloaded.mutedBy({ client_id: 'evil' }), []);
+  });
+
   it('creates, lists, gets, expires and reloads silences', async () => {
     const db = await backend.fresh();
     const clock = new VirtualClock(T0);

@@ -36,4 +36,22 @@ forEachBackend((backend) => {
     await saveGroupAlerts(db, 'f.yaml;lag', [], NOW + 120_000);
     assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;lag', 0), []);
   });
+
+  test('alert state: labels and annotations made from any client id (NUL, lone surrogates, 64 KiB) are saved and read back unchanged', async () => {
+    const db = await backend.fresh();
+    const odd: StoredAlert = {
+      rule: 'ClientThrottled',
+      fingerprint: 'f3',
+      alert: {
+        labels: { alertname: 'ClientThrottled', client_id: 'evil\u0000id', group: 'grp\ud800', user: 'sluice-escaped:x', big: 'y'.repeat(65_536) },
+        annotations: { summary: 'client evil\u0000id is throttled \udc00' },
+        state: 'firing',
+        activeAt: NOW - 60_000,
+        firedAt: NOW,
+        value: 1,
+      },
+    };
+    await saveGroupAlerts(db, 'f.yaml;throttle', [odd, firing], NOW);
+    assert.deepEqual(await loadGroupAlerts(db, 'f.yaml;throttle', 0), [{ ...odd, updatedAt: NOW }, { ...firing, updatedAt: NOW }]);
+  });
 });

@@ -43,6 +43,24 @@ describe('rule group evaluation', () => {
     ]);
   });
 
+  test('two recorded series whose values hold the key separators stay two: the one gone gets its staleness marker', async () => {
+    const odd = { a: 'p\u0001b\u0000q' };
+    const plain = { a: 'p', b: 'q' };
+    const series = new SeriesSet([
+      { metric: 'x', labels: odd, ts: [0, M], values: [1, 1] },
+      { metric: 'x', labels: plain, ts: [0], values: [2] },
+    ]);
+    const g = group('groups:\n  - name: g\n    rules:\n      - record: y\n        expr: x\n');
+    const t = target(series);
+    await g.evaluate(0, t.target);
+    const later = new SeriesSet([{ metric: 'x', labels: odd, ts: [0, M], values: [1, 1] }, { metric: 'x', labels: plain, ts: [0, M], values: [2, 'stale'] }]);
+    await g.evaluate(M, { ...t.target, querier: later });
+    assert.deepEqual(t.written.filter(([ts]) => ts === M).sort(), [
+      [M, JSON.stringify({ a: 'p\u0001b\u0000q', __name__: 'y' }), 1],
+      [M, '{"a":"p","b":"q","__name__":"y"}', -1],
+    ].sort());
+  });
+
   test('a series written last time and not this time gets a staleness marker', async () => {
     const series = new SeriesSet([
       { metric: 'x', labels: { a: '1' }, ts: [0, M], values: [1, 1] },

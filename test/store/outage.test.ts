@@ -73,6 +73,7 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
     let cycle = 0;
     let slowestDuringCut = 0;
     let sawBuffering = false;
+    let sawFailing = false;
     let headCurrentDuringCut = true;
     const run = async (ms: number, cut: boolean) => {
       const end = Date.now() + ms;
@@ -84,6 +85,7 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
         if (cut) {
           slowestDuringCut = Math.max(slowestDuringCut, performance.now() - started);
           sawBuffering ||= writer.stats().buffering;
+          sawFailing ||= writer.health().failingSince !== undefined;
           const latest = head.selectSync([{ name: 'i', type: '=', value: '0' }], ts, ts);
           headCurrentDuringCut &&= latest[0]?.values[0] === cycle * 10_000;
         }
@@ -97,7 +99,7 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
     await run(phases.cutMs, true);
     proxy.restore();
     await run(phases.afterMs, false);
-    return { expected, slowestDuringCut, sawBuffering, headCurrentDuringCut };
+    return { expected, slowestDuringCut, sawBuffering, sawFailing, headCurrentDuringCut };
   }
 
   test('a cut of a few seconds: every sample is stored once, and write() never waits', async () => {
@@ -111,6 +113,8 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
     assert.equal(rows, run.expected.size, 'no sample stored twice');
     assert.deepEqual(set, run.expected, 'every sample stored, with its value');
     assert.ok(run.sawBuffering, 'the writer noticed the outage');
+    assert.ok(run.sawFailing, 'the writer said its writes were failing (the readiness check reads this)');
+    assert.deepEqual(writer.health(), {}, 'and says so no more once the backlog is written');
     assert.ok(run.headCurrentDuringCut, 'the head kept the newest samples during the cut');
     assert.ok(run.slowestDuringCut < 200, `write() took ${run.slowestDuringCut} ms during the cut`);
     assert.ok(writer.stats().failures > 0);

@@ -182,7 +182,8 @@ async function clusterStatus(deps: StatusDeps, cluster: string, now: number): Pr
     return { id, up: upBy.get(id) === 1, utilization: fresh ? last[1] : null, series };
   });
 
-  const client = (m: Readonly<Record<string, string>>) => `${m.user ?? ''}\0${m.client_id ?? ''}`;
+  // JSON, not a separator: user names and client ids may hold any character, NUL included.
+  const client = (m: Readonly<Record<string, string>>) => JSON.stringify([m.user ?? '', m.client_id ?? '']);
   const [produce, consume, produceThrottle, consumeThrottle] = await Promise.all([
     range(`sum by (user, client_id) (sluice_client_produce_byte_rate{${c}})`),
     range(`sum by (user, client_id) (sluice_client_fetch_byte_rate{${c}})`),
@@ -201,7 +202,7 @@ async function clusterStatus(deps: StatusDeps, cluster: string, now: number): Pr
       if (lastTs === undefined || lastTs < end - 2 * stepMs) continue; // gone
       const user = s.metric.user === ANONYMOUS_USER ? '' : (s.metric.user ?? '');
       const clientId = s.metric.client_id ?? '';
-      const key = `${user}\0${clientId}`;
+      const key = JSON.stringify([user, clientId]);
       const m = merged.get(key) ?? { user, clientId, points: new Map<number, number>(), throttleMs: 0 };
       merged.set(key, m);
       s.ts.forEach((t, i) => m.points.set(t, Math.max(m.points.get(t) ?? -Infinity, s.values[i]!)));

@@ -120,7 +120,8 @@ export class QuotaEnforcer {
       this.lookups.clear();
       this.cacheVersion = this.store.version;
     }
-    const k = `${type}\u0000${user}\u0000${clientId}`;
+    // JSON, not a separator: user names and client ids may hold any character, NUL included.
+    const k = JSON.stringify([type, user, clientId]);
     let hit = this.lookups.get(k);
     if (hit === undefined) {
       hit = this.store.lookup(user, clientId, KEY[type]) ?? null;
@@ -133,7 +134,7 @@ export class QuotaEnforcer {
   private sensorsFor(type: QuotaType, user: string, clientId: string, entity: readonly EntityComponent[] | null): EntitySensors {
     const u = entity ? (entity.find((c) => c.entityType === 'user') ? user : '') : user;
     const c = entity ? (entity.find((x) => x.entityType === 'client-id') ? clientId : '') : clientId;
-    const k = `${type}\u0000${u}\u0000${c}`;
+    const k = JSON.stringify([type, u, c]);
     let s = this.sensors.get(k);
     if (!s) {
       s = { user: u, clientId: c, rate: new RateSensor(), throttleSum: new RateSensor(), throttleCount: new RateSensor() };
@@ -178,7 +179,7 @@ export class QuotaEnforcer {
     return [...this.sensors.entries()].map(([k, s]) => {
       const n = s.throttleCount.total(now);
       return {
-        type: k.slice(0, k.indexOf('\u0000')) as QuotaType,
+        type: (JSON.parse(k) as [QuotaType])[0],
         user: s.user,
         clientId: s.clientId,
         rate: s.rate.rate(now),

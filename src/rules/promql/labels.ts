@@ -8,6 +8,16 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 export type Labels = Readonly<Record<string, string>>;
 
 const SEP = '\u00ff';
+const ESC = '\u00fe';
+
+/**
+ * A label value as a part of a key: the value itself, unless it holds SEP or ESC (label values
+ * are free-form, a Kafka client id may hold either), which are then written ESC 1 and ESC 0, so
+ * that SEP always ends a value and two label sets never share a key.
+ */
+function keyPart(value: string): string {
+  return value.includes(SEP) || value.includes(ESC) ? value.replaceAll(ESC, `${ESC}0`).replaceAll(SEP, `${ESC}1`) : value;
+}
 
 // Derived values are remembered per label-set object: the same object is read at every step
 // and by every operator of an evaluation. (A WeakMap lookup costs far less than recomputing,
@@ -28,7 +38,7 @@ export function labelsKey(labels: Labels): string {
   let key = keyCache.get(labels);
   if (key === undefined) {
     key = '';
-    for (const name of sortedNames(labels)) key += `${name}\u0000${labels[name]}${SEP}`;
+    for (const name of sortedNames(labels)) key += `${name}\u0000${keyPart(labels[name]!)}${SEP}`;
     keyCache.set(labels, key);
   }
   return key;
@@ -81,7 +91,7 @@ export function signatureFn(on: boolean, names: readonly string[]): (labels: Lab
 function onSignature(sorted: readonly string[]): (labels: Labels) => string {
   return (labels) => {
     let key = '';
-    for (const name of sorted) key += `${labels[name] ?? ''}${SEP}`;
+    for (const name of sorted) key += `${keyPart(labels[name] ?? '')}${SEP}`;
     return key;
   };
 }
@@ -90,7 +100,7 @@ function ignoringSignature(skip: ReadonlySet<string>): (labels: Labels) => strin
   if (skip.size === 1) return (labels) => labelsKey(dropName(labels));
   return (labels) => {
     let key = '';
-    for (const name of sortedNames(labels)) if (!skip.has(name)) key += `${name}\u0000${labels[name]}${SEP}`;
+    for (const name of sortedNames(labels)) if (!skip.has(name)) key += `${name}\u0000${keyPart(labels[name]!)}${SEP}`;
     return key;
   };
 }

@@ -1,0 +1,54 @@
+// The throttle's audit trail records decisions about clients of any name: a client id holding
+// NUL or a lone surrogate is stored and read back unchanged, and costs no other decision.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { DecisionStore, type DecisionInput } from '../../src/throttle/audit.ts';
+import { entityKey } from '../../src/throttle/actuator.ts';
+import { forEachBackend, NOW } from '../store/support.ts';
+
+const EVIL = 'evil\u0000id\ud800';
+
+function decision(clientId: string, extra: Partial<DecisionInput> = {}): DecisionInput {
+  const entity = [{ entityType: 'client-id' as const, entityName: clientId }];
+  return {
+    ts: NOW, cluster: 'c1', entity, entityKey: entityKey(entity), quotaKey: 'producer_byte_rate', mode: 'auto', state: 'pressured',
+    oldValue: 1_000_000, proposed: 500_000, newValue: 500_000, status: 'applied', appliedBy: 'sluice (auto)',
+    reason: `limit ${clientId} to its fair share`,
+    evidence: { group: 'batch', demand: { [clientId]: 2_000_000, plain: 10 }, clients: [clientId, 'sluice-escaped:x'] },
+    ...extra,
+  };
+}
+
+forEachBackend((backend) => {
+  test('decisions and baselines about a client id with NUL and a lone surrogate are stored and read back unchanged', async () => {
+    const db = await backend.fresh();
+    const audit = new DecisionStore(db);
+    const evil = decision(EVIL);
+    const plain = decision('plain');
+    const id = await audit.record(evil);
+    await audit.record(plain);
+    await audit.settle(id, 'applied', NOW, 'sluice (auto)');
+    const { id: _id, appliedAt: _at, rolledBackBy: _rb, ...got } = (await audit.get(id))!;
+    assert.deepEqual(got, evil);
+    assert.deepEqual((await audit.list({ cluster: 'c1', entityKey: evil.entityKey })).map((d) => d.id), [id]);
+    assert.deepEqual([...(await audit.lastChanges('c1')).keys()].sort(), [`${evil.entityKey}|producer_byte_rate`, `${plain.entityKey}|producer_byte_rate`].sort());
+    assert.equal(await audit.rememberBaseline('c1', evil.entity, evil.entityKey, 'producer_byte_rate', 1_000_000, NOW), true);
+    assert.deepEqual(await audit.baselines('c1'), new Map([[`${evil.entityKey}|producer_byte_rate`, { entity: evil.entity, value: 1_000_000 }]]));
+    await audit.forgetBaseline('c1', evil.entityKey, 'producer_byte_rate');
+    assert.deepEqual(await audit.baselines('c1'), new Map());
+  });
+
+  test('a client id of 32 KiB (the most Kafka carries) is recorded, with its baseline', async () => {
+    const db = await backend.fresh();
+    const audit = new DecisionStore(db);
+    // Incompressible, as an index entry would be compressed before its size is checked.
+    const long = randomBytes(16_383).toString('hex');
+    const d = decision(long);
+    const id = await audit.record(d);
+    assert.deepEqual((await audit.list({ cluster: 'c1', entityKey: d.entityKey })).map((x) => [x.id, x.entity]), [[id, d.entity]]);
+    assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 5, NOW), true);
+    assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 6, NOW), false, 'kept, not replaced');
+    assert.deepEqual(await audit.baselines('c1'), new Map([[`${d.entityKey}|producer_byte_rate`, { entity: d.entity, value: 5 }]]));
+  });
+});
