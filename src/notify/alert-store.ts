@@ -3,7 +3,10 @@
  * a restarted dispatcher holds every aggregation group as it was. Without them a group comes
  * back with only the alerts the rules engine happens to resend first, and the notification log
  * reads the others as gone: a duplicate "resolved", then the firing ones notified again.
+ * Labels and annotations may hold any string Kafka carries (NUL, a lone surrogate): they are
+ * stored by the label value rule of src/store/labels.ts (`storedJson`) and read back unchanged.
  */
+import { jsonFromStore, storedJson } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Queryable } from '../store/types.ts';
 import type { HeldAlert } from './held-alerts.ts';
@@ -22,7 +25,7 @@ export async function saveHeldAlerts(db: Queryable, alerts: readonly HeldAlert[]
     `INSERT INTO notify_alerts (fingerprint, alert, ends_at, updated_at)
      SELECT x.fingerprint, x.alert, x.ends_at, $2::timestamptz FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, alert jsonb, ends_at timestamptz)
      ON CONFLICT (fingerprint) DO UPDATE SET alert = EXCLUDED.alert, ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at`,
-    [JSON.stringify(rows), toTimestamp(now)],
+    [storedJson(rows), toTimestamp(now)],
   );
 }
 
@@ -41,7 +44,7 @@ export async function loadHeldAlerts(db: Queryable): Promise<HeldAlert[]> {
     `SELECT fingerprint, alert, ${msOf('ends_at')} AS ends_at FROM notify_alerts ORDER BY fingerprint`,
   );
   return result.rows.map((r) => {
-    const a = (typeof r.alert === 'string' ? JSON.parse(r.alert) : r.alert) as Omit<HeldAlert, 'fingerprint' | 'endsAtMs'>;
+    const a = jsonFromStore((typeof r.alert === 'string' ? JSON.parse(r.alert) : r.alert) as Omit<HeldAlert, 'fingerprint' | 'endsAtMs'>);
     return { fingerprint: r.fingerprint, ...a, endsAtMs: r.ends_at === null ? Number.POSITIVE_INFINITY : Math.round(Number(r.ends_at)) };
   });
 }
