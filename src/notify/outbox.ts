@@ -14,8 +14,14 @@
  * most one extra delivery of that row; no row is ever lost. Every attempt of a row carries the
  * same `id` (`notificationId`), which webhooks send as `Idempotency-Key`, so the receiving end
  * can drop that extra delivery.
+ *
+ * Group keys, receiver names, payloads and errors hold label values, which may be any string
+ * Kafka carries (NUL, a lone surrogate, 64 KiB): they are stored by the label value rule of
+ * src/store/labels.ts and read back unchanged, and `notify_log` is keyed by the md5 of the
+ * group key (migration 008), so that no label value can fail an enqueue.
  */
 import type { Clock, ClockTimer } from '../clock.ts';
+import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Db } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -131,15 +137,16 @@ export class Outbox {
         const row = await q.query<{ id: number }>(
           `INSERT INTO notify_outbox (receiver, integration, integration_index, group_key, payload, next_attempt_at, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id::int4 AS id`,
-          [d.receiver, d.integration, d.integrationIndex, d.groupKey, JSON.stringify(d.notification), toTimestamp(now)],
+          [storedLabelValue(d.receiver), d.integration, d.integrationIndex, storedLabelValue(d.groupKey), storedJson(d.notification), toTimestamp(now)],
         );
         out.push(row.rows[0]!.id);
       }
       for (const entry of [...deliveries.map((d) => d.entry), ...quiet]) {
         await q.query(
           `INSERT INTO notify_log (group_key, receiver, integration_index, firing, resolved, sent_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (group_key, receiver, integration_index) DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, sent_at = excluded.sent_at`,
-          [entry.groupKey, entry.receiver, entry.integrationIndex, JSON.stringify(entry.firing), JSON.stringify(entry.resolved), toTimestamp(entry.sentAt)],
+           ON CONFLICT (md5(group_key), receiver, integration_index)
+           DO UPDATE SET group_key = excluded.group_key, firing = excluded.firing, resolved = excluded.resolved, sent_at = excluded.sent_at`,
+          [storedLabelValue(entry.groupKey), storedLabelValue(entry.receiver), entry.integrationIndex, storedJson(entry.firing), storedJson(entry.resolved), toTimestamp(entry.sentAt)],
         );
       }
       return out;
@@ -163,8 +170,8 @@ export class Outbox {
       `SELECT group_key, receiver, integration_index, firing, resolved, ${msOf('sent_at')} AS sent_at FROM notify_log`,
     );
     return result.rows.map((r) => ({
-      groupKey: r.group_key,
-      receiver: r.receiver,
+      groupKey: labelValueFromStore(r.group_key),
+      receiver: labelValueFromStore(r.receiver),
       integrationIndex: r.integration_index,
       firing: parseJson<string[]>(r.firing),
       resolved: parseJson<string[]>(r.resolved),
@@ -227,7 +234,16 @@ export class Outbox {
       [toTimestamp(now), toTimestamp(now + (this.options.leaseMs ?? 300_000))],
     );
     const rows = claimed.rows
-      .map((r): OutboxRow => ({ id: r.id, receiver: r.receiver, integration: r.integration, integrationIndex: r.integration_index, groupKey: r.group_key, payload: parseJson<Notification>(r.payload), attempts: r.attempts, createdAt: r.created_at }))
+      .map((r): OutboxRow => ({
+        id: r.id,
+        receiver: labelValueFromStore(r.receiver),
+        integration: r.integration,
+        integrationIndex: r.integration_index,
+        groupKey: labelValueFromStore(r.group_key),
+        payload: parseJson<Notification>(r.payload),
+        attempts: r.attempts,
+        createdAt: r.created_at,
+      }))
       .sort((a, b) => a.id - b.id);
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
@@ -296,15 +312,16 @@ export class Outbox {
         return 'sent';
       }
       const error = result.error ?? 'unknown error';
+      // An error may quote what the receiver answered, which may hold anything: stored by the rule too.
       if (result.retryable && row.attempts < this.retry.maxAttempts) {
         const delay = backoffMs(this.retry, row.attempts);
-        await this.options.db.query(`UPDATE notify_outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1`, [row.id, toTimestamp(now + delay), error]);
+        await this.options.db.query(`UPDATE notify_outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1`, [row.id, toTimestamp(now + delay), storedLabelValue(error)]);
         metrics.retried.inc(labels);
         logger.warn({ id: row.id, ...labels, groupKey: row.groupKey, attempts: row.attempts, retryInMs: delay, error }, 'notification not delivered; will retry');
         return 'retry';
       }
       const final = result.retryable ? `gave up after ${row.attempts} attempts: ${error}` : error;
-      await this.options.db.query(`UPDATE notify_outbox SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1`, [row.id, final]);
+      await this.options.db.query(`UPDATE notify_outbox SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1`, [row.id, storedLabelValue(final)]);
       metrics.failed.inc(labels);
       logger.error({ id: row.id, ...labels, groupKey: row.groupKey, attempts: row.attempts, error: final }, 'notification failed for good');
       return 'failed';
@@ -324,6 +341,7 @@ export function notificationId(row: Pick<OutboxRow, 'id' | 'createdAt'>): string
   return `${Math.round(row.createdAt).toString(36)}-${row.id}`;
 }
 
+/** A jsonb value written by `storedJson` (a driver may hand it over as text), every string turned back. */
 function parseJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  return jsonFromStore((typeof value === 'string' ? JSON.parse(value) : value) as T);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { VirtualClock } from '../../src/clock.ts';
 import { parseNotifyConfig } from '../../src/notify/config.ts';
@@ -135,4 +136,95 @@ forEachNotifyBackend((backend) => {
     await second.stop();
     assert.deepEqual(received(), [[30, ['billing:firing']], [530, ['billing:firing']]]);
   });
+});
+
+/** 64 KiB of hex from a SHA-256 chain: does not compress below PostgreSQL's btree entry limit. */
+function longValue(): string {
+  let out = '';
+  let block = 'sluice';
+  while (out.length < 65_536) {
+    block = createHash('sha256').update(block).digest('hex');
+    out += block;
+  }
+  return out.slice(0, 65_536);
+}
+
+// Any string Kafka carries may be a client id, and so a group_by label and part of a group key:
+// each must be stored, delivered, logged and restored exactly (src/store/labels.ts, the rule).
+const hostile: [string, string][] = [
+  ['a NUL byte', 'evil\u0000id'],
+  ['a lone surrogate', 'half\ud800way'],
+  ['64 KiB', longValue()],
+];
+
+forEachNotifyBackend((backend) => {
+  let server: TestServer;
+  let clock: VirtualClock;
+  const at: number[] = [];
+  before(async () => {
+    server = await startServer(() => {
+      at.push((clock.now() - T0) / S);
+      return 200;
+    });
+  });
+  after(() => server.close());
+
+  const throttled = (clientId: string, status: 'firing' | 'resolved' = 'firing'): OutgoingAlert => ({
+    labels: { alertname: 'KafkaClientThrottled', cluster: 'c1', client_id: clientId, severity: 'warning' },
+    annotations: { summary: `client ${clientId} is throttled` },
+    startsAt: new Date(T0).toISOString(),
+    endsAt: new Date(status === 'firing' ? T0 + 86_400_000 : T0 + 400 * S).toISOString(),
+    generatorURL: 'http://sluice.example:8080/graph',
+    ...(status === 'resolved' ? { status } : {}),
+  });
+  const cfg = () => parseNotifyConfig({
+    route: { receiver: 'ops', group_by: ['alertname', 'client_id'], group_wait: '30s', group_interval: '5m', repeat_interval: '1h' },
+    receivers: [{ name: 'ops', webhook_configs: [{ url: `${server.url}/hook`, send_resolved: true }] }],
+  });
+
+  for (const [what, clientId] of hostile) {
+    it(`delivers, logs and restores a group whose group_by label holds ${what}, exactly and once`, async () => {
+      const db = await backend.fresh();
+      clock = new VirtualClock(T0);
+      server.requests.length = 0;
+      at.length = 0;
+      type Body = { status: string; groupKey: string; groupLabels: Record<string, string>; commonLabels: Record<string, string>; alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] };
+      const bodies = (): Body[] => server.requests.map((r) => JSON.parse(r.body) as Body);
+
+      const first = new Notifier({ config: cfg(), db, clock, logger: silentLogger() });
+      first.start();
+      await first.send([throttled(clientId)]);
+      await run(first, clock, T0 + 60 * S);
+      assert.deepEqual(at, [30], 'the group is notified at group_wait');
+      // On the wire the value is plain JSON: NUL as \u0000, a lone surrogate as \ud800.
+      assert.ok(server.requests[0]!.body.includes(`"client_id":${JSON.stringify(clientId)}`));
+      const sent = bodies()[0]!;
+      assert.equal(sent.status, 'firing');
+      assert.equal(sent.groupLabels.client_id, clientId);
+      assert.equal(sent.commonLabels.client_id, clientId);
+      assert.deepEqual(sent.alerts.map((a) => [a.status, a.labels.client_id, a.annotations.summary]), [['firing', clientId, `client ${clientId} is throttled`]]);
+      const log = await first.outbox.loadLog();
+      assert.deepEqual(log.map((e) => [e.groupKey, e.receiver, e.integrationIndex, e.firing.length]), [[sent.groupKey, 'ops', 0, 1]]);
+      await first.stop();
+
+      // A restart: the held alert and the log come back; the resent alert is not notified again.
+      const second = new Notifier({ config: cfg(), db, clock, logger: silentLogger() });
+      second.start();
+      await second.ready();
+      assert.deepEqual(second.alerts().map((a) => a.labels.client_id), [clientId], 'the held alert is restored');
+      await second.send([throttled(clientId)]);
+      second.settled();
+      await run(second, clock, T0 + 400 * S);
+      assert.deepEqual(at, [30], 'no duplicate after the restart');
+      await second.send([throttled(clientId, 'resolved')]);
+      await run(second, clock, T0 + 700 * S);
+      await second.stop();
+      assert.deepEqual(at, [30, 630], 'the resolution goes out on the group_interval tick, once');
+      const resolvedBody = bodies()[1]!;
+      assert.equal(resolvedBody.groupKey, sent.groupKey);
+      assert.deepEqual(resolvedBody.alerts.map((a) => [a.status, a.labels.client_id]), [['resolved', clientId]]);
+      const rows = await db.query<{ status: string }>('SELECT status FROM notify_outbox ORDER BY id');
+      assert.deepEqual(rows.rows.map((r) => r.status), ['sent', 'sent']);
+    });
+  }
 });
