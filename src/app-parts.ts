@@ -10,7 +10,6 @@ import type { Notifier } from './notify/notifier.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
 import type { WriterHealth } from './store/writer.ts';
-import { SluiceError } from './errors.ts';
 
 /**
  * Alerts that tell the throttle loop traffic is pressing on the cluster. Not KafkaClientThrottled:
@@ -43,13 +42,13 @@ export function clustersCheck(clusters: readonly Pick<ClusterCollector, 'cluster
   const down = clusters.filter((c) => c.reachability.reachable === false);
   if (down.length === 0) return { name: 'clusters', ok: true };
   const detail = down.map((c) => `cluster ${c.cluster} unreachable since ${new Date(c.reachability.unreachableSinceMs!).toISOString()}: ${c.reachability.error}`).join('; ');
-  return { name: 'clusters', ok: false, detail };
+  return { name: 'clusters', ok: false, detail, degraded: true };
 }
 
 /** The `writes` readiness check: degraded while the store writer's writes fail. */
 export function writesCheck(health: WriterHealth): ReadinessCheck {
   if (health.failingSince === undefined) return { name: 'writes', ok: true };
-  return { name: 'writes', ok: false, detail: `samples have not been written to the database since ${new Date(health.failingSince).toISOString()}: ${health.lastError}` };
+  return { name: 'writes', ok: false, detail: `samples have not been written to the database since ${new Date(health.failingSince).toISOString()}: ${health.lastError}`, degraded: true };
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */

@@ -8,5 +8,6 @@ test('the writes readiness check is degraded while the writer says its writes fa
     name: 'writes',
     ok: false,
     detail: 'samples have not been written to the database since 2026-12-06T10:00:00.000Z: connect ECONNREFUSED 127.0.0.1:5432',
+    degraded: true,
   });
 });

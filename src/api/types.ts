@@ -9,6 +9,13 @@ export interface ReadinessCheck {
   readonly name: string;
   readonly ok: boolean;
   readonly detail?: string;
+  /**
+   * Set on a failing check the service keeps serving through (a cluster it watches does not
+   * answer, samples are not being stored while rules still run on the in-memory head): /readyz
+   * then answers 200 with status `degraded`, not 503, so that an orchestrator does not take away
+   * the alerts and API exactly when they are needed.
+   */
+  readonly degraded?: boolean;
 }
 
 /** Whether the service can do its job: database reachable, collectors running, and the like. */

@@ -22,7 +22,7 @@ const echo = (app: import('fastify').FastifyInstance, auth: import('../../src/ap
   app.post('/api/v1/echo', { preHandler: auth }, async (request) => parseInput(body, request.body, 'body'));
 };
 
-test('healthz, readyz (200 when every check passes, 503 naming the failing one) and metrics', async () => {
+test('healthz, readyz (200 when every check passes, 200 degraded when only checks it serves through fail, 503 naming the failing one otherwise) and metrics', async () => {
   const registry = new Registry();
   new Counter({ name: 'sluice_test_requests_total', help: 'test counter', registers: [registry] }).inc(3);
   const checks: ReadinessCheck[] = [{ name: 'database', ok: true }, { name: 'collectors', ok: true }];
@@ -32,10 +32,14 @@ test('healthz, readyz (200 when every check passes, 503 naming the failing one) 
     const ready = await api.inject('/readyz');
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(ready.json(), { status: 'ready', checks });
+    checks[1] = { name: 'clusters', ok: false, detail: 'cluster a unreachable', degraded: true };
+    const degraded = await api.inject('/readyz');
+    assert.equal(degraded.statusCode, 200);
+    assert.deepEqual(degraded.json(), { status: 'degraded', checks });
     checks[0] = { name: 'database', ok: false, detail: 'connection refused' };
     const notReady = await api.inject('/readyz');
     assert.equal(notReady.statusCode, 503);
-    assert.deepEqual(notReady.json().checks[0], { name: 'database', ok: false, detail: 'connection refused' });
+    assert.deepEqual(notReady.json(), { status: 'not ready', checks });
     const metrics = await api.inject('/metrics');
     assert.match(metrics.headers['content-type'] as string, /^text\/plain/);
     assert.match(metrics.body, /^sluice_test_requests_total 3$/m);
