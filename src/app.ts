@@ -27,7 +27,7 @@ import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi, type AuthHook } from './api/server.ts';
-import { publicPath, type PublicPlace } from './api/public-paths.ts';
+import { publicPath, type PublicPlace } from './public-paths.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { replayRoutes } from './api/routes/replay.ts';
 import { statusSource } from './api/status-page/view.ts';

@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expandRuleFiles } from '../rules/file.ts';
-import { withPublicPaths, type PublicPlace } from '../api/public-paths.ts';
+import { withPublicPaths, type PublicPlace } from '../public-paths.ts';
 import { isSluiceError, SluiceError, type ErrorCode } from '../errors.ts';
 import type { ThrottleConfig } from '../throttle/config.ts';
 import { checkTimeline } from './check.ts';
