@@ -4,8 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
-import type { CliContext } from '../../src/cli/context.ts';
+import { captureContext } from '../helpers/cli.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { claimClusterBrokers, listClusterBrokers } from '../../src/store/brokers.ts';
 import { migrate, openDb, type Db } from '../../src/store/index.ts';
@@ -16,15 +15,7 @@ let dir: string;
 let config: string;
 let schema: string;
 
-function context() {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const ctx: CliContext = {
-    stdout: (text) => void stdout.push(text), stderr: (text) => void stderr.push(text), logger: pino({ level: 'silent' }),
-    startCluster: () => Promise.reject(new Error('not used')), shutdownRequested: () => new Promise(() => {}),
-  };
-  return { ctx, stdout, stderr };
-}
+const context = captureContext;
 
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDb(DATABASE_URL === undefined ? { dataDir: join(dir, 'data'), schema } : { url: DATABASE_URL, schema });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import type { CliContext } from '../../src/cli/context.ts';
+import { captureContext } from '../helpers/cli.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
@@ -17,15 +17,7 @@ let dir: string;
 let running: RunningCluster;
 let config: string;
 
-function context() {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const ctx: CliContext = {
-    stdout: (text) => void stdout.push(text), stderr: (text) => void stderr.push(text), logger: pino({ level: 'silent' }),
-    startCluster: () => Promise.reject(new Error('not used')), shutdownRequested: () => new Promise(() => {}),
-  };
-  return { ctx, stdout, stderr };
-}
+const context = captureContext;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-quotas-'));

@@ -4,10 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
 import { parseNotifyConfig } from '../../src/notify/config.ts';
 import { Notifier } from '../../src/notify/notifier.ts';
-import { openDb } from '../../src/store/db.ts';
-import { quoteIdent } from '../../src/store/sql.ts';
-import type { Db } from '../../src/store/types.ts';
-import { DATABASE_URL, migrateAll, startServer, uniqueSchema, waitFor } from './support.ts';
+import { DATABASE_URL, freshPgSchema, startServer, waitFor } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./outbox-crash-child.ts', import.meta.url));
 const cleanup: (() => Promise<void>)[] = [];
@@ -17,13 +14,7 @@ after(async () => {
 
 // A process killed with SIGKILL must leave its writes in a server that outlives it: PostgreSQL.
 it('sends exactly once what a process killed after the outbox write left behind', { skip: DATABASE_URL === undefined ? 'DATABASE_URL is not set' : false }, async () => {
-  const schema = uniqueSchema();
-  const db: Db = await openDb({ url: DATABASE_URL!, schema });
-  cleanup.push(async () => {
-    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-    await db.close();
-  });
-  await migrateAll(db);
+  const { db, schema } = await freshPgSchema(cleanup);
   const server = await startServer();
   cleanup.push(() => server.close());
   const hook = `${server.url}/hook`;

@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
-import { openDb } from '../../src/store/db.ts';
-import { quoteIdent } from '../../src/store/sql.ts';
-import type { Db } from '../../src/store/types.ts';
 import { ALERTS, firingAt, random, timeline } from './kill-timeline.ts';
-import { DATABASE_URL, migrateAll, startServer, uniqueSchema, waitFor } from './support.ts';
+import { DATABASE_URL, freshPgSchema, startServer, waitFor } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./restart-kill-child.ts', import.meta.url));
 const KILLS = 22;
@@ -53,13 +50,7 @@ it('pages exactly as without restarts across 22 SIGKILLs while alerts fire, reso
   const seed = Number(process.env.SLUICE_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`restart kill test: seed ${seed} (SLUICE_KILL_SEED=${seed} repeats this run)`);
   const next = random(seed ^ 0x5bd1e995);
-  const schema = uniqueSchema();
-  const db: Db = await openDb({ url: DATABASE_URL!, schema });
-  cleanup.push(async () => {
-    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-    await db.close();
-  });
-  await migrateAll(db);
+  const { db, schema } = await freshPgSchema(cleanup);
   const dir = await mkdtemp(join(tmpdir(), 'sluice-restart-kill-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const ruleFile = join(dir, 'chaos.yaml');

@@ -5,16 +5,34 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openDb } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
+import { quoteIdent } from '../../src/store/sql.ts';
 import type { Db } from '../../src/store/types.ts';
 import type { OutgoingAlert } from '../../src/notify/types.ts';
-import { forEachBackend, type TestBackend } from '../store/support.ts';
+import { DATABASE_URL, forEachBackend, uniqueSchema, type TestBackend } from '../store/support.ts';
 
 export { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 
 /** Brings `db` up to the shipped schema. */
 export async function migrateAll(db: Db): Promise<void> {
   await migrate(db);
+}
+
+/**
+ * A migrated Db on a new schema of the PostgreSQL server at DATABASE_URL, for tests whose child
+ * processes are SIGKILLed (a PGlite data directory does not survive that reliably); the schema
+ * is dropped and the Db closed by `cleanup`.
+ */
+export async function freshPgSchema(cleanup: (() => Promise<void>)[]): Promise<{ db: Db; schema: string }> {
+  const schema = uniqueSchema();
+  const db = await openDb({ url: DATABASE_URL!, schema });
+  cleanup.push(async () => {
+    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+    await db.close();
+  });
+  await migrateAll(db);
+  return { db, schema };
 }
 
 /** Declares `suite` once per backend; `fresh()` gives a migrated Db on an empty schema. */
