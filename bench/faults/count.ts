@@ -33,9 +33,9 @@ export interface NotificationFindings {
  * A notification is a duplicate when it tells its receiver nothing new about its group inside
  * `repeatIntervalMs`: its firing alerts are a subset of the last notification's firing ones and
  * its resolved ones a subset of the last resolved ones. A resolved alert is premature when its
- * condition still held `graceMs` before the notification (the time rules need to see it end).
+ * condition still held when the notification arrived.
  */
-export function countNotifications(received: readonly Received[], expected: readonly Expected[], conditions: readonly Condition[], repeatIntervalMs: number, graceMs: number): NotificationFindings {
+export function countNotifications(received: readonly Received[], expected: readonly Expected[], conditions: readonly Condition[], repeatIntervalMs: number): NotificationFindings {
   const duplicated: string[] = [];
   const premature: string[] = [];
   const last = new Map<string, { at: number; firing: Set<string>; resolved: Set<string> }>();
@@ -49,7 +49,7 @@ export function countNotifications(received: readonly Received[], expected: read
     last.set(n.groupKey, { at: n.at, firing, resolved });
     for (const a of n.alerts) {
       if (a.status !== 'resolved') continue;
-      const held = conditions.find((c) => c.name === a.labels.alertname && Object.entries(c.match).every(([k, v]) => a.labels[k] === v) && c.from <= n.at - graceMs && n.at - graceMs < c.to);
+      const held = conditions.find((c) => c.name === a.labels.alertname && Object.entries(c.match).every(([k, v]) => a.labels[k] === v) && c.from <= n.at && n.at < c.to);
       // Only the first notification that carries the resolution counts; later ones repeat it.
       if (held !== undefined && !(prev?.resolved.has(a.fingerprint) ?? false)) premature.push(`${iso(n.at)} ${a.labels.alertname}${JSON.stringify(held.match)} resolved while its condition held (${iso(held.from)}–${iso(held.to)})`);
     }
