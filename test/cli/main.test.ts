@@ -37,10 +37,10 @@ describe('runCli', () => {
       stdout: '',
       stderr: "sluice: SLUICE_ERR_CLI_ARGUMENT: unknown option '--bogus'\n",
     });
-    assert.deepEqual(await run(['brokers']), {
+    assert.deepEqual(await run(['brokerss']), {
       code: 2,
       stdout: '',
-      stderr: "sluice: SLUICE_ERR_CLI_ARGUMENT: unknown command 'brokers'\n(Did you mean broker?)\n",
+      stderr: "sluice: SLUICE_ERR_CLI_ARGUMENT: unknown command 'brokerss'\n(Did you mean brokers?)\n",
     });
     assert.deepEqual(await run(['broker', '--port']), {
       code: 2,
