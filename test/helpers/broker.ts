@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { mulberry32 } from './random.ts';
 import { startBroker } from '../../src/kafka/broker/index.ts';
 import type { BrokerOptions, RunningBroker } from '../../src/kafka/broker/options.ts';
 
@@ -123,18 +124,6 @@ export function makeMessages(n: number, options: MakeMessagesOptions = {}): Test
     });
   }
   return messages;
-}
-
-/** A small seeded PRNG so that message bodies are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How assertReceived checks offsets. */

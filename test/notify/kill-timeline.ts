@@ -5,21 +5,13 @@
  * each alert firing or resolved at the times the test can check against.
  */
 import type { Matcher, Querier, SeriesData } from '../../src/store/types.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 /** The alerts: `alert` a0…a5, in two teams (the aggregation groups). */
 export const ALERTS = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'].map((alert, i) => ({ alert, team: i % 2 === 0 ? 'red' : 'blue' }));
 
-/** A small seeded generator (mulberry32): the same seed gives the same timeline and kills. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A small seeded generator: the same seed gives the same timeline and kills. */
+export const random = mulberry32;
 
 /** Per alert, the [start, end) times (ms after the epoch) it fires, for 5 minutes from `t0`. */
 export type Timeline = ReadonlyMap<string, readonly (readonly [number, number])[]>;
