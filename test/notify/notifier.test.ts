@@ -31,6 +31,25 @@ async function run(notifier: Notifier, clock: VirtualClock, untilMs: number): Pr
   }
 }
 
+/** 64 KiB of hex from a SHA-256 chain: does not compress below PostgreSQL's btree entry limit. */
+function longValue(): string {
+  let out = '';
+  let block = 'sluice';
+  while (out.length < 65_536) {
+    block = createHash('sha256').update(block).digest('hex');
+    out += block;
+  }
+  return out.slice(0, 65_536);
+}
+
+// Any string Kafka carries may be a client id, and so a group_by label and part of a group key:
+// each must be stored, delivered, logged and restored exactly (src/store/labels.ts, the rule).
+const hostile: [string, string][] = [
+  ['a NUL byte', 'evil\u0000id'],
+  ['a lone surrogate', 'half\ud800way'],
+  ['64 KiB', longValue()],
+];
+
 forEachNotifyBackend((backend) => {
   let server: TestServer;
   let clock: VirtualClock;
@@ -136,38 +155,6 @@ forEachNotifyBackend((backend) => {
     await second.stop();
     assert.deepEqual(received(), [[30, ['billing:firing']], [530, ['billing:firing']]]);
   });
-});
-
-/** 64 KiB of hex from a SHA-256 chain: does not compress below PostgreSQL's btree entry limit. */
-function longValue(): string {
-  let out = '';
-  let block = 'sluice';
-  while (out.length < 65_536) {
-    block = createHash('sha256').update(block).digest('hex');
-    out += block;
-  }
-  return out.slice(0, 65_536);
-}
-
-// Any string Kafka carries may be a client id, and so a group_by label and part of a group key:
-// each must be stored, delivered, logged and restored exactly (src/store/labels.ts, the rule).
-const hostile: [string, string][] = [
-  ['a NUL byte', 'evil\u0000id'],
-  ['a lone surrogate', 'half\ud800way'],
-  ['64 KiB', longValue()],
-];
-
-forEachNotifyBackend((backend) => {
-  let server: TestServer;
-  let clock: VirtualClock;
-  const at: number[] = [];
-  before(async () => {
-    server = await startServer(() => {
-      at.push((clock.now() - T0) / S);
-      return 200;
-    });
-  });
-  after(() => server.close());
 
   const throttled = (clientId: string, status: 'firing' | 'resolved' = 'firing'): OutgoingAlert => ({
     labels: { alertname: 'KafkaClientThrottled', cluster: 'c1', client_id: clientId, severity: 'warning' },
