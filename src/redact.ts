@@ -8,8 +8,12 @@
 /** What stands in for a removed secret. */
 export const REDACTED = '[redacted]';
 
-/** Query or keyword parameters whose values are credentials (libpq's and common ones). */
-const SECRET_PARAMS = /(^|[?&;\s])(password|passwd|pwd|pass|sslpassword|sslkey|secret|token|api[_-]?key|access[_-]?token)(\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&#\s]*)/gi;
+/** Names of query or keyword parameters whose values are credentials (libpq's and common ones). */
+const SECRET_NAMES = 'password|passwd|pwd|pass|sslpassword|sslkey|secret|token|api[_-]?key|access[_-]?token';
+/** In a URL's query a value runs to the next `&` or `#`; quotes are ordinary characters there. */
+const QUERY_SECRETS = new RegExp(`(^|[?&;])(${SECRET_NAMES})(=)([^&#]*)`, 'gi');
+/** libpq's keyword form: `name = value` or `name = 'quoted \\' value'`, separated by whitespace. */
+const KEYWORD_SECRETS = new RegExp(`(^|\\s)(${SECRET_NAMES})(\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'?|\\S*)`, 'gi');
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
@@ -22,18 +26,18 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  */
 export function redactUrl(url: string): string {
   const scheme = SCHEME.exec(url);
-  if (scheme === null) return redactParams(url);
+  if (scheme === null) return redactParams(url, KEYWORD_SECRETS);
   const rest = url.slice(scheme[0].length);
   const at = rest.lastIndexOf('@');
-  if (at < 0) return scheme[0] + redactParams(rest);
+  if (at < 0) return scheme[0] + redactParams(rest, QUERY_SECRETS);
   const userinfo = rest.slice(0, at);
   const colon = userinfo.indexOf(':');
   const user = colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:${REDACTED}`;
-  return scheme[0] + user + redactParams(rest.slice(at));
+  return scheme[0] + user + redactParams(rest.slice(at), QUERY_SECRETS);
 }
 
-function redactParams(text: string): string {
-  return text.replace(SECRET_PARAMS, (_all, lead: string, name: string, eq: string) => `${lead}${name}${eq}${REDACTED}`);
+function redactParams(text: string, params: RegExp): string {
+  return text.replace(params, (_all, lead: string, name: string, eq: string) => `${lead}${name}${eq}${REDACTED}`);
 }
 
 /**
@@ -50,9 +54,9 @@ export function urlSecrets(url: string): string[] {
     const colon = userinfo.indexOf(':');
     if (colon >= 0) addWithDecoded(out, userinfo.slice(colon + 1));
   }
-  for (const match of rest.matchAll(SECRET_PARAMS)) {
+  for (const match of rest.matchAll(scheme === null ? KEYWORD_SECRETS : QUERY_SECRETS)) {
     const value = match[4]!;
-    if (!value.startsWith("'")) addWithDecoded(out, value);
+    if (scheme !== null || !value.startsWith("'")) addWithDecoded(out, value);
     else addWithDecoded(out, value.slice(1, value.endsWith("'") && value.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1'));
   }
   return [...out];

@@ -25,6 +25,8 @@ describe('redactUrl', () => {
       ['postgres://postgres@127.0.0.1:5432/test?password=SECRETQ1', `postgres://postgres@127.0.0.1:5432/test?password=${REDACTED}`],
       ['postgres://h/db?sslmode=require&password=x%20y&application_name=s', `postgres://h/db?sslmode=require&password=${REDACTED}&application_name=s`],
       ['postgres://h/db?sslpassword=k&sslkey=/etc/k.pem', `postgres://h/db?sslpassword=${REDACTED}&sslkey=${REDACTED}`],
+      // Quotes mean nothing in a query: the whole value goes, not just a leading quoted part.
+      ["postgres://a@a/a?sslmode=disable&password=''%20%20!", `postgres://a@a/a?sslmode=disable&password=${REDACTED}`],
       // libpq's keyword form, quoted or not.
       ['host=127.0.0.1 password=SECRET6 dbname=test', `host=127.0.0.1 password=${REDACTED} dbname=test`],
       ["host=h password='a b\\' c' user=u", `host=h password=${REDACTED} user=u`],
@@ -36,6 +38,7 @@ describe('redactUrl', () => {
     assert.deepEqual(urlSecrets('postgres://u:p%40ss@h/db?password=q&token=t'), ['p%40ss', 'p@ss', 'q', 't']);
     assert.deepEqual(urlSecrets('postgres://u@h/db'), []);
     assert.deepEqual(urlSecrets("host=h password='a b'"), ['a b']);
+    assert.deepEqual(urlSecrets("postgres://h/db?password=''%20!"), ["''%20!", "'' !"]);
   });
 
   test('a driver message that echoes the URL or its password is cleaned', () => {
