@@ -18,6 +18,10 @@ import { loadFixture } from '../../src/replay/load.ts';
 import { replayFixture } from '../../src/replay/replayer.ts';
 import { FIXTURES_DIR, ruleFilesOf, SHIPPED_RULES_DIR } from '../../src/replay/run.ts';
 import { captureContext, tempDir } from './support.ts';
+import { timelineJson } from '../../src/replay/timeline.ts';
+
+/** What `sluice replay <name> --json` printed for each shipped fixture (see golden/README.md). */
+const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
 const names = readdirSync(FIXTURES_DIR).filter((n) => existsSync(join(FIXTURES_DIR, n, 'expected.yaml'))).sort();
 
@@ -36,6 +40,8 @@ describe('shipped incident fixtures', () => {
       const differences = checkTimeline(timeline, await loadExpected(join(dir, 'expected.yaml')));
       assert.deepEqual(differences, [], checkReport(dir, differences));
       assert.deepEqual(timeline.ruleErrors, []);
+      // `sluice replay --json` output, byte for byte, as it was before the wiring was made one.
+      assert.equal(timelineJson(timeline), await readFile(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
       if (name === 'calm-day') {
         assert.deepEqual(timeline.alerts.filter((a) => a.state === 'firing' && a.labels.severity !== 'info').map((a) => a.alertname), []);
       }
