@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { runCli } from '../../src/cli/main.ts';
-import { DEFAULT_CAPACITY } from '../../src/kafka/broker/cluster.ts';
+import { DEFAULT_CAPACITY } from '../../src/kafka/broker/options.ts';
 import { startControlServer, type RunningControl } from '../../src/kafka/broker/control.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import type { Cluster, ResolvedOptions } from './cluster.ts';
-import type { BrokerServer } from './server.ts';
 import type { TopicStore, Topic, Partition } from './topics.ts';
 import type { RequestContext } from './connection.ts';
 import type { Message } from '../protocol/codec.ts';
-import type { BrokerCapacity } from './options.ts';
+import type { BrokerCapacity, ResolvedOptions } from './options.ts';
+import type { ClientQuotaStore } from './quotas.ts';
+import type { GroupCoordinator } from './groups.ts';
+import type { Controller } from './controller.ts';
 import { APIS } from '../protocol/messages.ts';
 import { KafkaError } from '../protocol/error-codes.ts';
 import { CapacityModel } from './capacity.ts';
@@ -27,6 +28,44 @@ export interface Handler {
   /** Versions served, [min, max]. */
   readonly versions: readonly [number, number];
   handle(node: BrokerNode, ctx: RequestContext, req: Message): Message | null | Promise<Message | null>;
+}
+
+/**
+ * What a broker node, its request handlers and its metrics see of the cluster the node belongs
+ * to: the shared state (topics, quotas, groups), the other brokers and the controller.
+ */
+export interface NodeCluster {
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly topics: TopicStore;
+  readonly quotas: ClientQuotaStore;
+  readonly groups: GroupCoordinator;
+  readonly controller: Controller;
+  /** Counters the metrics endpoint reads. */
+  readonly stats: { readonly uncleanElections: number };
+  /** Brokers by id (live or not). */
+  readonly nodes: readonly BrokerNode[];
+  /** The active controller: the live broker with the lowest id, or -1. */
+  readonly controllerId: number;
+  /** Live brokers in id order. */
+  liveNodes(): BrokerNode[];
+  /** Every partition of every topic. */
+  allPartitions(): Iterable<Partition>;
+  /** Creates a topic spread over the cluster's brokers (or with an explicit assignment). */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs?: Iterable<[string, string]>, assignment?: number[][]): Topic;
+  /** Grows a topic to `count` partitions. */
+  addPartitions(topic: Topic, count: number, assignment?: number[][]): void;
+  /** The broker coordinating a group. */
+  coordinatorFor(groupId: string): BrokerNode | undefined;
+  /** Queues replication of a partition (after a leader append). */
+  scheduleReplication(p: Partition): void;
+}
+
+/** The listener of a broker node: closed when the broker stops, opened again when it starts. */
+export interface Listener {
+  readonly connectionCount: number;
+  listen(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Broker configs that can be changed at run time (IncrementalAlterConfigs on a broker resource). */
@@ -54,11 +93,11 @@ let nextProducerId = 1000n;
 /**
  * One broker of the bundled cluster: its identity, liveness, listener, faults injected on it,
  * its capacity and replication throttles, and the dispatch of its requests to handlers. The
- * cluster-wide state (topics, leaders, groups, quotas) lives in Cluster.
+ * cluster-wide state (topics, leaders, groups, quotas) lives in the cluster (NodeCluster).
  */
 export class BrokerNode {
   alive = true;
-  server: BrokerServer | null = null;
+  server: Listener | null = null;
   /** Port bound (differs from the configured one when that is 0). */
   port: number;
   /** Port of this broker's metrics endpoint, when it serves one. */
@@ -81,7 +120,7 @@ export class BrokerNode {
   private usedBytesCache = { at: 0, bytes: 0 };
   private readonly buckets = new Map<string, ByteBucket>();
 
-  constructor(readonly cluster: Cluster, readonly nodeId: number, handlers: readonly Handler[]) {
+  constructor(readonly cluster: NodeCluster, readonly nodeId: number, handlers: readonly Handler[]) {
     this.port = cluster.options.port === 0 ? 0 : cluster.options.port + (nodeId - cluster.options.firstNodeId);
     this.capacity = { ...cluster.options.capacity };
     this.model = new CapacityModel(this.capacity);

@@ -78,3 +78,56 @@ export interface RunningBroker {
   /** Closes every listener and connection; idempotent. */
   stop(): Promise<void>;
 }
+
+/** Cluster options with every default applied. */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly brokers: number;
+  readonly firstNodeId: number;
+  readonly metricsPort: number | null;
+  readonly clusterId: string;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly defaultReplicationFactor: number;
+  readonly replicaLagTimeMaxMs: number;
+  readonly autoLeaderRebalance: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly leaderImbalancePerBrokerPercentage: number;
+  readonly capacity: Required<BrokerCapacity>;
+  readonly saslUsers: ReadonlyMap<string, string> | null;
+  readonly maxFrameBytes: number;
+  readonly groupInitialRebalanceDelayMs: number;
+}
+
+/** Generous defaults: the capacity model only bites when an operator or a test sets it. */
+export const DEFAULT_CAPACITY: Required<BrokerCapacity> = {
+  networkInBytesPerSec: 1024 * 1024 * 1024,
+  networkOutBytesPerSec: 1024 * 1024 * 1024,
+  requestHandlers: 8,
+  logDirBytes: 64 * 1024 * 1024 * 1024,
+};
+
+/** Applies defaults to broker options. */
+export function resolveOptions(o: BrokerOptions): ResolvedOptions {
+  const brokers = o.brokers ?? 1;
+  return {
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 9092,
+    brokers,
+    firstNodeId: brokers === 1 ? (o.nodeId ?? 0) : 0,
+    metricsPort: o.metricsPort ?? null,
+    clusterId: o.clusterId ?? 'sluice-bundled-cluster',
+    autoCreateTopics: o.autoCreateTopics ?? false,
+    defaultPartitions: o.defaultPartitions ?? 1,
+    defaultReplicationFactor: Math.min(o.defaultReplicationFactor ?? 3, brokers),
+    replicaLagTimeMaxMs: o.replicaLagTimeMaxMs ?? 30_000,
+    autoLeaderRebalance: o.autoLeaderRebalance ?? true,
+    leaderImbalanceCheckIntervalMs: o.leaderImbalanceCheckIntervalMs ?? 300_000,
+    leaderImbalancePerBrokerPercentage: o.leaderImbalancePerBrokerPercentage ?? 10,
+    capacity: { ...DEFAULT_CAPACITY, ...o.capacity },
+    saslUsers: o.saslUsers ? new Map(Object.entries(o.saslUsers)) : null,
+    maxFrameBytes: o.maxFrameBytes ?? 100 * 1024 * 1024,
+    groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
+  };
+}

@@ -1,6 +1,23 @@
 import { batchInfo } from '../protocol/records.ts';
 import type { Partition, Replica } from './partition.ts';
-import type { Cluster } from './cluster.ts';
+
+/** What replication needs of the cluster: brokers' state, throttles, and the controller's checks. */
+export interface ReplicationHost {
+  /** Every partition of every topic (the periodic sweep). */
+  partitions(): Iterable<Partition>;
+  /** Whether a broker is running. */
+  isAlive(broker: number): boolean;
+  /** Whether a broker's followers fetch now (running, replication not cut by a fault). */
+  fetching(broker: number): boolean;
+  /** Bytes a follower may copy now under replication throttles (Infinity when unthrottled). */
+  budget(p: Partition, follower: number, leader: number): number;
+  /** Charges copied bytes to the throttles and the capacity model of both brokers. */
+  charge(p: Partition, follower: number, leader: number, bytes: number): void;
+  /** A follower caught up and joined the ISR. */
+  onIsrExpand(p: Partition, broker: number): void;
+  /** The controller's checks of the periodic sweep (ISR shrink, reassignment progress). */
+  sweep(p: Partition, now: number): void;
+}
 
 /**
  * Follower replication inside the bundled cluster. Each live follower copies the batches its
@@ -11,9 +28,8 @@ import type { Cluster } from './cluster.ts';
  */
 
 /** Copies what a follower is missing; returns the bytes copied. */
-export function replicateTo(cluster: Cluster, p: Partition, follower: Replica, leader: Replica, now: number): number {
-  const node = cluster.nodes[follower.brokerId];
-  if (!node || !node.alive || node.replicationCut) return 0;
+export function replicateTo(host: ReplicationHost, p: Partition, follower: Replica, leader: Replica, now: number): number {
+  if (!host.fetching(follower.brokerId)) return 0;
   const leaderLog = leader.log;
   if (follower.followingEpoch !== p.leaderEpoch) {
     reconcile(follower, leader);
@@ -23,14 +39,14 @@ export function replicateTo(cluster: Cluster, p: Partition, follower: Replica, l
   let copied = 0;
   if (follower.log.logEndOffset < leaderLog.logEndOffset) {
     // A throttled follower copies whole batches while it has budget (it may overdraw by one batch).
-    const budget = cluster.replicationBudget(p, follower.brokerId, leader.brokerId);
+    const budget = host.budget(p, follower.brokerId, leader.brokerId);
     for (const b of leaderLog.batchesFrom(follower.log.logEndOffset)) {
       if (copied >= budget) break;
       follower.log.appendReplica(b, now);
       follower.producers.record(batchInfo(b.bytes), b.baseOffset);
       copied += b.bytes.length;
     }
-    if (copied > 0) cluster.chargeReplication(p, follower.brokerId, leader.brokerId, copied);
+    if (copied > 0) host.charge(p, follower.brokerId, leader.brokerId, copied);
   }
   if (follower.log.logEndOffset >= leaderLog.logEndOffset) follower.lastCaughtUpMs = now;
   return copied;
@@ -52,30 +68,63 @@ function reconcile(follower: Replica, leader: Replica): void {
  * One replication step for a partition: followers copy, the ISR expands with followers that
  * reached the high watermark, and the high watermark advances. Returns true when more is left.
  */
-export function replicatePartition(cluster: Cluster, p: Partition, now: number): boolean {
+export function replicatePartition(host: ReplicationHost, p: Partition, now: number): boolean {
   const leader = p.leaderReplica();
-  if (!leader || !cluster.nodes[p.leader]?.alive) return false;
+  if (!leader || !host.isAlive(p.leader)) return false;
   let behind = false;
   for (const [brokerId, r] of p.copies) {
     if (brokerId === p.leader) continue;
-    replicateTo(cluster, p, r, leader, now);
-    const node = cluster.nodes[brokerId];
-    if (node?.alive && !p.isr.includes(brokerId) && r.log.logEndOffset >= p.highWatermark && r.log.logEndOffset >= leader.log.logEndOffset && r.followingEpoch === p.leaderEpoch) {
+    replicateTo(host, p, r, leader, now);
+    if (host.isAlive(brokerId) && !p.isr.includes(brokerId) && r.log.logEndOffset >= p.highWatermark && r.log.logEndOffset >= leader.log.logEndOffset && r.followingEpoch === p.leaderEpoch) {
       p.isr.push(brokerId);
-      cluster.onIsrChange(p, 'expand', brokerId);
+      host.onIsrExpand(p, brokerId);
     }
-    if (node?.alive && !node.replicationCut && r.log.logEndOffset < leader.log.logEndOffset) behind = true;
+    if (host.fetching(brokerId) && r.log.logEndOffset < leader.log.logEndOffset) behind = true;
   }
   p.updateHighWatermark();
   return behind;
 }
 
-/** Removes followers that have not caught up within replica.lag.time.max.ms from the ISR. */
-export function shrinkIsr(cluster: Cluster, p: Partition, now: number, lagTimeMaxMs: number): void {
-  if (p.leader < 0) return;
-  const out = p.isr.filter((b) => b !== p.leader && now - (p.copies.get(b)?.lastCaughtUpMs ?? 0) > lagTimeMaxMs);
-  if (out.length === 0) return;
-  p.isr = p.isr.filter((b) => !out.includes(b));
-  for (const b of out) cluster.onIsrChange(p, 'shrink', b);
-  p.updateHighWatermark();
+/**
+ * Schedules replication: a leader append queues its partition for the next turn of the event
+ * loop; a periodic full tick sweeps every partition and runs the controller's checks. Partitions
+ * with more to copy (throttled, or large) are retried shortly.
+ */
+export class ReplicationScheduler {
+  /** Partitions with replication work queued for the next tick. */
+  private dirty = new Set<Partition>();
+  private scheduled = false;
+
+  constructor(private readonly host: ReplicationHost) {}
+
+  /** Queues replication of a partition (after a leader append). */
+  schedule(p: Partition): void {
+    if (p.replicas.length === 1 && p.adding.length === 0) {
+      p.updateHighWatermark();
+      return;
+    }
+    this.dirty.add(p);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.tick(false));
+    }
+  }
+
+  /** Replicates queued partitions; the periodic (full) tick sweeps all of them. */
+  tick(full: boolean): void {
+    this.scheduled = false;
+    const now = Date.now();
+    const work = full ? this.host.partitions() : this.dirty;
+    const again = new Set<Partition>();
+    for (const p of work) {
+      if (p.replicas.length === 1 && p.adding.length === 0) continue;
+      if (replicatePartition(this.host, p, now)) again.add(p);
+      if (full) this.host.sweep(p, now);
+    }
+    this.dirty = again;
+    if (again.size > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setTimeout(() => this.tick(false), 5).unref();
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { SluiceError } from '../../errors.ts';
 import { Connection, type ConnectionHost } from './connection.ts';
 import type { BrokerNode } from './node.ts';
-import { applyPlainToken } from './handlers/sasl.ts';
+import { applyPlainToken, type PlainAuth } from './sasl.ts';
 
 /**
  * The TCP listener of one broker node: accepts connections and hands their frames to the node.
@@ -15,13 +15,14 @@ export class BrokerServer {
 
   constructor(readonly node: BrokerNode) {
     node.server = this;
+    const auth: PlainAuth = { users: node.options.saslUsers, logger: node.logger };
     this.host = {
       maxFrameBytes: node.options.maxFrameBytes,
       saslRequired: node.options.saslUsers !== null,
       logger: node.logger,
       supported: (k) => node.supported(k),
       dispatch: (ctx, req) => node.dispatch(ctx, req),
-      rawSasl: (conn, token) => (applyPlainToken(node, conn, token) ? Buffer.alloc(0) : null),
+      rawSasl: (conn, token) => (applyPlainToken(auth, conn, token) ? Buffer.alloc(0) : null),
       onClose: (c) => this.connections.delete(c),
     };
   }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { startCluster, type BrokerOptions, type RunningCluster } from '../../../src/kafka/broker/index.ts';
-import { DEFAULT_CAPACITY } from '../../../src/kafka/broker/cluster.ts';
+import { DEFAULT_CAPACITY } from '../../../src/kafka/broker/options.ts';
 import { startControlServer, type RunningControl } from '../../../src/kafka/broker/control.ts';
 import { KafkaError } from '../../../src/kafka/protocol/error-codes.ts';
 import { buildBatch } from '../../../src/kafka/protocol/records.ts';

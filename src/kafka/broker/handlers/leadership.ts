@@ -1,6 +1,5 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
-import { electPreferred, electUnclean, reassign } from '../elections.ts';
 import type { Handler, BrokerNode } from '../node.ts';
 import type { Partition } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
@@ -37,7 +36,7 @@ export const electLeaders: Handler = {
   handle(node, ctx, req) {
     const unclean = ctx.apiVersion >= 1 && req.electionType === 1;
     const results = selected(node, req.topicPartitions, 'partitions').map((s) => {
-      const code = !s.p ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION : unclean ? electUnclean(node.cluster, s.p) : electPreferred(node.cluster, s.p);
+      const code = !s.p ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION : unclean ? node.cluster.controller.electUnclean(s.p) : node.cluster.controller.electPreferred(s.p);
       return { topic: s.topic, partitionId: s.index, errorCode: code, errorMessage: code === 0 ? null : ELECTION_MESSAGES[code] ?? null };
     });
     // With a null list, Kafka reports only the partitions it acted on or failed for.
@@ -59,7 +58,7 @@ export const alterPartitionReassignments: Handler = {
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
         const p = node.topics.partition(t.name, pr.partitionIndex);
-        const code = p ? reassign(node.cluster, p, pr.replicas) : KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+        const code = p ? node.cluster.controller.reassign(p, pr.replicas) : KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
         const message = code === KafkaError.INVALID_REPLICA_ASSIGNMENT ? 'Replica assignment must name existing brokers, without duplicates'
           : code === KafkaError.NO_REASSIGNMENT_IN_PROGRESS ? 'No reassignment in progress to cancel' : null;
         if (code === 0) node.logger.info({ topic: t.name, partition: pr.partitionIndex, target: pr.replicas }, pr.replicas === null ? 'reassignment cancelled' : 'reassignment started');

@@ -4,7 +4,7 @@ import { ZERO_UUID } from '../../protocol/reader.ts';
 import { topicNameError } from '../topics.ts';
 import { TOPIC_CONFIGS, validateTopicConfig, ConfigSource } from '../configs.ts';
 import type { Handler, BrokerNode } from '../node.ts';
-import { OFFSETS_TOPIC } from '../cluster.ts';
+import { OFFSETS_TOPIC } from '../offsets-log.ts';
 import type { Message } from '../../protocol/codec.ts';
 
 const MAX_PARTITIONS = 100_000;
