@@ -5,6 +5,12 @@ import type { TopicStore } from './topics.ts';
 import type { AssignmentChange, Brokers, LeaderChange } from './state.ts';
 import * as decide from './decisions.ts';
 
+/**
+ * The cluster's controller: applies the decisions of decisions.ts to the partitions (leaders,
+ * ISR, reassignments). Every leadership change bumps the leader epoch, fails producers waiting
+ * for acks and wakes consumers.
+ */
+
 /** What the controller needs of the cluster it runs: its brokers, topics, partitions and reporting hooks. */
 export interface ControllerHost {
   readonly logger: Logger;
@@ -22,11 +28,7 @@ export interface ControllerHost {
   scheduleReplication(p: Partition): void;
 }
 
-/**
- * The cluster's controller: applies the decisions of decisions.ts to the partitions (leaders,
- * ISR, reassignments). Every leadership change bumps the leader epoch, fails producers waiting
- * for acks and wakes consumers.
- */
+/** The controller of the bundled cluster, over a narrow view of it. */
 export class Controller {
   /** Counters the metrics endpoint reads. */
   readonly stats = { uncleanElections: 0 };

@@ -1,6 +1,14 @@
 import { batchInfo } from '../protocol/records.ts';
 import type { Partition, Replica } from './partition.ts';
 
+/**
+ * Follower replication inside the bundled cluster. Each live follower copies the batches its
+ * leader has beyond its own log end, exactly as stored (same offsets, epochs and bytes), after
+ * reconciling its log with the leader's epoch history (KIP-101 truncation). The leader tracks
+ * when each follower was last caught up; followers that reach the high watermark
+ * rejoin the ISR (the controller removes those behind for longer than replica.lag.time.max.ms).
+ */
+
 /** What replication needs of the cluster: brokers' state, throttles, and the controller's checks. */
 export interface ReplicationHost {
   /** Every partition of every topic (the periodic sweep). */
@@ -18,14 +26,6 @@ export interface ReplicationHost {
   /** The controller's checks of the periodic sweep (ISR shrink, reassignment progress). */
   sweep(p: Partition, now: number): void;
 }
-
-/**
- * Follower replication inside the bundled cluster. Each live follower copies the batches its
- * leader has beyond its own log end, exactly as stored (same offsets, epochs and bytes), after
- * reconciling its log with the leader's epoch history (KIP-101 truncation). The leader tracks
- * when each follower was last caught up; followers behind for longer than
- * replica.lag.time.max.ms leave the ISR, and rejoin once they reach the high watermark.
- */
 
 /** Copies what a follower is missing; returns the bytes copied. */
 export function replicateTo(host: ReplicationHost, p: Partition, follower: Replica, leader: Replica, now: number): number {
