@@ -1,12 +1,14 @@
 /**
  * Small pieces the service assembly needs that belong to no one module: what /readyz checks,
  * the API's view of alerts (the rules' state joined with the notifier's silences and
- * inhibitions), and which alerts count as traffic pressure for the throttle loop.
+ * inhibitions), which alerts count as traffic pressure for the throttle loop, and what the
+ * service needs of a notifier.
  */
 import type { AlertsSource, ApiAlert, ReadinessCheck } from './api/types.ts';
 import type { ClusterCollector, CollectScheduler } from './collect/index.ts';
 import { fingerprint } from './notify/labels.ts';
 import type { Notifier } from './notify/notifier.ts';
+import type { SilenceStore } from './notify/silences.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
 import type { WriterHealth } from './store/writer.ts';
@@ -17,6 +19,20 @@ import type { WriterHealth } from './store/writer.ts';
  * otherwise keep the cluster "pressured" and have it limit more clients.
  */
 export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing']);
+
+/** The traffic alerts firing now, by name (what the throttle loop hears of the rules). */
+export function firingTrafficAlerts(rules: Pick<RuleManager, 'alerts'> | undefined): string[] {
+  return (rules?.alerts() ?? []).filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!);
+}
+
+/**
+ * What the service needs of a notifier: the durable `Notifier`, or replay's `MemoryNotifier`
+ * (no silences, nothing stored, deliveries listed).
+ */
+export type ServiceNotifier = Pick<Notifier, 'start' | 'ready' | 'stop' | 'idle' | 'send' | 'alerts'> & {
+  readonly silences?: SilenceStore;
+  settled?(): void;
+};
 
 /** Database reachable, collectors scheduled, rules healthy, clusters answering: what /readyz reports. */
 export async function readinessChecks(store: Store, scheduler: CollectScheduler, rules: RuleManager | undefined, clusters: readonly Pick<ClusterCollector, 'cluster' | 'reachability'>[] = []): Promise<ReadinessCheck[]> {
@@ -52,7 +68,7 @@ export function writesCheck(health: WriterHealth): ReadinessCheck {
 }
 
 /** The rules' active alerts, each with what mutes it in the notifier. */
-export function alertsSource(rules: RuleManager, notifier: Notifier | undefined): AlertsSource {
+export function alertsSource(rules: RuleManager, notifier: Pick<ServiceNotifier, 'alerts'> | undefined): AlertsSource {
   return {
     alerts(): ApiAlert[] {
       const muted = new Map((notifier?.alerts() ?? []).map((a) => [a.fingerprint, a]));

@@ -1,16 +1,19 @@
 /**
- * The service assembled: `buildApp(config, deps)` wires the modules in order and returns
- * `{ start, stop }`. Building does no I/O. `start` brings the parts up receivers first, so that
- * nothing sends before its receiver runs:
- *   store (database, migrations, partitions, head, writer) → notifier (silences, outbox) → rules
- *   (groups loaded, alert state restored) → throttle loops → collectors → HTTP API,
- * and returns without waiting for any cycle. `stop` undoes `start` in reverse. Used by
- * `sluice start`, `sluice demo` and tests.
+ * The service assembled: `buildApp(config, deps)` is the one place where Sluice's stages are
+ * created and connected, for `sluice start`, `sluice demo`, replay (CLI and HTTP) and tests.
+ * Building does no I/O. `start` brings the parts up receivers first, so that nothing sends
+ * before its receiver runs:
+ *   samples (the store: database, migrations, partitions, head, writer) → notifier (silences,
+ *   outbox) → rules (groups loaded, alert state restored) → throttle loops → rule evaluation →
+ *   collectors → HTTP API,
+ * and returns without waiting for any cycle. `stop` undoes `start` in reverse.
+ *
+ * Every timer runs on one `Clock` (deps.clock). Replay is this wiring with a virtual clock, the
+ * fixture as the sample source (no database), a memory notifier, an in-memory decision log and
+ * a dry-run quota actuator; the live service is it with the wall clock and the real parts.
  */
-import { basename, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
-import { buildCollectors, ClusterCollector, CollectScheduler, dbEventSink, dbKnownBrokers, type Collector, type CollectConfig, type KnownBrokerStore } from './collect/index.ts';
+import { buildCollectors, CollectScheduler, dbEventSink, dbKnownBrokers, type Collector, type CollectConfig, type KnownBrokerStore } from './collect/index.ts';
 import { adminOptionsOf } from './collect/config.ts';
 import type { SluiceConfig } from './config/sluice.ts';
 import { wallClock, type Clock } from './clock.ts';
@@ -21,26 +24,33 @@ import { RuleManager } from './rules/manager.ts';
 import { loadConfiguredRuleFiles, type LoadedRuleFile } from './rules/file.ts';
 import { Engine } from './rules/promql/index.ts';
 import { openStore, type Store } from './store/index.ts';
+import type { Querier, SampleSink } from './store/types.ts';
 import { redactUrl } from './redact.ts';
 import { silentLogger, type Logger } from './telemetry/logger.ts';
 import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
-import { buildApi, listenApi, type AuthHook } from './api/server.ts';
-import { publicPath, type PublicPlace } from './public-paths.ts';
-import { throttleRoutes } from './api/routes/throttle.ts';
-import { replayRoutes } from './api/routes/replay.ts';
-import { statusSource } from './api/status-page/view.ts';
-import { alertsSource, readinessChecks, TRAFFIC_ALERTS } from './app-parts.ts';
+import type { AlertsSource } from './api/types.ts';
+import { statusSource, type StatusSource } from './api/status-page/view.ts';
+import { alertsSource, firingTrafficAlerts, type ServiceNotifier } from './app-parts.ts';
+import { serveApi } from './app-api.ts';
+
+export type { ServiceNotifier } from './app-parts.ts';
+
+/** Where samples live when no database is opened (replay: the fixture, fed into a head). */
+export interface SampleSource {
+  /** What rules, the throttle loop and the status page read. */
+  readonly querier: Querier;
+  /** Where rule outputs go. */
+  readonly sink: SampleSink;
+}
 
 /** What the app takes from outside besides its config. */
 export interface AppDeps {
   readonly logger?: Logger;
   /** Registry of the service's own metrics (writer, collectors, rules, notifications, throttle). */
   readonly registry?: Registry;
-  /** Wall clock, ms (collectors' sample times). */
-  readonly now?: () => number;
-  /** Clock of rules, notifications and the throttle loop; default the wall clock. */
+  /** The clock of every part: collection, rules, notifications, the throttle loop; default the wall clock. */
   readonly clock?: Clock;
   /**
    * Fraction of each collector's interval its first cycle is delayed by at most (default 1, so
@@ -53,6 +63,18 @@ export interface AppDeps {
   readonly actuator?: (cluster: string) => QuotaActuator;
   /** `rules.files` already read and checked (`sluice start` checks them before it reaches a cluster); default: read at start. */
   readonly ruleFiles?: readonly LoadedRuleFile[];
+  /**
+   * Samples kept elsewhere: no database is opened and nothing is collected (replay). Rule alert
+   * state then lives in memory, and `notifier` and `decisions` must be given when notifications
+   * and the throttle are configured.
+   */
+  readonly samples?: SampleSource;
+  /** The notifier of `config.notify`; default the durable `Notifier` over the store's database. */
+  readonly notifier?: (config: NotifyConfig) => ServiceNotifier;
+  /** The throttle loops' decision log; default the store's database. */
+  readonly decisions?: DecisionStore;
+  /** When rule groups first evaluate, ms on the clock (replay: on the recording's grid); default at start. */
+  readonly rulesStartAt?: number;
 }
 
 /**
@@ -67,16 +89,22 @@ export interface App {
   start(): Promise<void>;
   /** Stops every part in reverse order. Safe to call more than once, or before start. */
   stop(): Promise<void>;
-  /** The open store; throws before `start`. */
+  /** The open store; throws before `start`, and when samples live elsewhere (`deps.samples`). */
   readonly store: Store;
-  /** The collectors' scheduler; throws before `start`. */
+  /** The collectors' scheduler; throws before `start`, and when nothing is collected. */
   readonly scheduler: CollectScheduler;
   /** The rules manager, when rules are configured; throws before `start`. */
   readonly rules: RuleManager | undefined;
   /** The notifier, when notifications are configured. */
-  readonly notifier: Notifier | undefined;
+  readonly notifier: ServiceNotifier | undefined;
   /** The throttle loop of each cluster, when the throttle is not off. */
   readonly throttle: ReadonlyMap<string, ThrottleLoop>;
+  /** The throttle loops' decision log. */
+  readonly decisions: DecisionStore;
+  /** Active alerts with what mutes them, as the API lists them; undefined without rules. */
+  readonly alerts: AlertsSource | undefined;
+  /** The status page's data, listing `topClients` clients per cluster (default 5). */
+  status(options?: { readonly topClients?: number }): StatusSource;
   /** Where samples go, for people: `PGlite (in memory)`, `PGlite at DIR` or a redacted URL. */
   readonly destination: string;
   /** URL of the HTTP API once started (`http://127.0.0.1:8080`); undefined when not served. */
@@ -92,13 +120,14 @@ export function describeDestination(store: AppConfig['store']): string {
 
 /** What `start` brought up, stopped in reverse. */
 interface Running {
-  store: Store;
+  store?: Store;
+  samples: SampleSource;
+  decisions?: DecisionStore;
   scheduler?: CollectScheduler;
   rules?: RuleManager;
-  notifier?: Notifier;
+  notifier?: ServiceNotifier;
   throttle: Map<string, ThrottleLoop>;
-  admins: KafkaAdmin[];
-  api?: FastifyInstance;
+  alerts?: AlertsSource;
   apiUrl?: string;
   stops: (() => Promise<void>)[];
 }
@@ -107,10 +136,10 @@ interface Running {
 export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   const logger = deps.logger ?? silentLogger();
   const registry = deps.registry ?? new Registry();
-  const now = deps.now ?? Date.now;
   const clock = deps.clock ?? wallClock;
+  const now = (): number => clock.now();
   const makeCollectors = deps.collectors ?? ((c: CollectConfig, parts: { knownBrokers: KnownBrokerStore }) => buildCollectors(c, parts));
-  const destination = describeDestination(config.store);
+  const destination = deps.samples === undefined ? describeDestination(config.store) : 'memory (replay)';
   let running: Running | null = null;
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
@@ -125,17 +154,31 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     }
   };
 
+  const statusOf = (r: Running, options: { readonly topClients?: number } = {}): StatusSource => statusSource({
+    clusters: config.clusters.map((c) => c.name), engine: new Engine(), querier: r.samples.querier, alerts: r.alerts, throttle: r.throttle, now,
+    ...(r.decisions === undefined ? {} : { audit: r.decisions }),
+    ...(config.throttle === undefined ? {} : { mode: config.throttle.mode, rateWindowSeconds: config.throttle.rateWindow }),
+    ...(options.topClients === undefined ? {} : { topClients: options.topClients }),
+  });
+
   const start = async (): Promise<void> => {
     // The whole configuration is checked before anything is opened: a missing or broken rule
     // file stops the start here, naming rules.files[i], with no store or connection left behind.
     const ruleFiles = config.rules === undefined ? undefined : (deps.ruleFiles ?? (await loadConfiguredRuleFiles(config.rules.files)));
     // Receivers first: the store must accept samples before any collector sends one.
-    const store = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now });
-    const r: Running = { store, throttle: new Map(), admins: [], stops: [() => store.close()] };
+    const store = deps.samples === undefined ? await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now }) : undefined;
+    const samples: SampleSource = deps.samples ?? { querier: store!.querier, sink: store!.writer };
+    const r: Running = { samples, throttle: new Map(), stops: store === undefined ? [] : [() => store.close()] };
+    if (store !== undefined) r.store = store;
+    const needDb = (what: string) => {
+      if (store === undefined) throw new Error(`${what} needs a database: give it in deps when samples live elsewhere`);
+      return store.db;
+    };
     try {
       if (config.notify !== undefined) {
         // The notifier reads its config and never changes it; the frozen service config is that config.
-        const notifier = new Notifier({ config: config.notify as NotifyConfig, db: store.db, clock, registry, logger: logger.child({ component: 'notify' }) });
+        const notify = config.notify as NotifyConfig;
+        const notifier = deps.notifier?.(notify) ?? new Notifier({ config: notify, db: needDb('the notifier'), clock, registry, logger: logger.child({ component: 'notify' }) });
         notifier.start();
         await notifier.ready();
         r.notifier = notifier;
@@ -144,66 +187,61 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       if (config.rules !== undefined && ruleFiles !== undefined) {
         const api = config.api;
         const rules = new RuleManager({
-          querier: store.querier, sink: store.writer, db: store.db, clock, registry, logger: logger.child({ component: 'rules' }),
+          querier: samples.querier, sink: samples.sink, clock, registry, logger: logger.child({ component: 'rules' }),
           defaultIntervalMs: config.rules.interval * 1000, externalLabels: config.rules.externalLabels,
           // With port 0 the API's port is known once it listens, after the rules start.
           externalURL: config.rules.externalUrl ?? (api === undefined ? '' : () => r.apiUrl ?? `http://${api.host}:${api.port}`),
+          ...(store === undefined ? {} : { db: store.db }),
           ...(r.notifier === undefined ? {} : { alertSink: r.notifier }),
         });
         await rules.apply(ruleFiles);
-        rules.start();
         r.rules = rules;
+        r.alerts = alertsSource(rules, r.notifier);
         r.stops.push(() => rules.stop());
       }
+      const decisions = deps.decisions ?? (store === undefined ? undefined : new DecisionStore(store.db));
+      if (decisions !== undefined) r.decisions = decisions;
       const throttle = config.throttle;
       if (throttle !== undefined && throttle.mode !== 'off') {
         const engine = new Engine();
-        const audit = new DecisionStore(store.db);
-        const firing = (): string[] => (r.rules?.alerts() ?? []).filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!);
+        const firing = (): string[] => firingTrafficAlerts(r.rules);
         for (const cluster of config.clusters) {
           let actuator = deps.actuator?.(cluster.name);
           if (actuator === undefined) {
             const admin = new KafkaAdmin({ ...adminOptionsOf(cluster), clientId: `sluice-throttle-${cluster.name}` });
-            r.admins.push(admin);
             r.stops.push(() => admin.close());
             actuator = new KafkaQuotaActuator(admin);
           }
-          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: store.querier, actuator, audit, clock, firingTrafficAlerts: firing, registry, nominal: throttle.brokerCapacity, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
+          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: samples.querier, actuator, audit: decisions ?? new DecisionStore(needDb('the decision log')), clock, firingTrafficAlerts: firing, registry, nominal: throttle.brokerCapacity, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
           loop.start();
           r.throttle.set(cluster.name, loop);
           r.stops.push(() => loop.stop());
         }
       }
-      const collectors = makeCollectors({ clusters: config.clusters }, { knownBrokers: dbKnownBrokers(store.db) });
-      const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
-      r.stops.push(() => events.close());
-      const scheduler = new CollectScheduler({
-        collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), now,
-        ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
-      });
-      scheduler.start();
-      r.scheduler = scheduler;
-      r.stops.push(() => scheduler.stop());
-      if (config.api !== undefined) {
-        const audit = new DecisionStore(store.db);
-        const alerts = r.rules === undefined ? undefined : alertsSource(r.rules, r.notifier);
-        const status = statusSource({
-          clusters: config.clusters.map((c) => c.name), engine: new Engine(), querier: store.querier, alerts, throttle: r.throttle, audit, now,
-          ...(config.throttle === undefined ? {} : { mode: config.throttle.mode, rateWindowSeconds: config.throttle.rateWindow }),
+      const rules = r.rules;
+      if (rules !== undefined) {
+        if (deps.rulesStartAt === undefined) rules.start();
+        else {
+          const timer = clock.setTimeout(() => rules.start(), deps.rulesStartAt - clock.now());
+          r.stops.push(async () => timer.cancel());
+        }
+      }
+      if (store !== undefined) {
+        const collectors = makeCollectors({ clusters: config.clusters }, { knownBrokers: dbKnownBrokers(store.db) });
+        const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
+        r.stops.push(() => events.close());
+        const scheduler = new CollectScheduler({
+          collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), now,
+          ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
         });
-        // Rule files are shown relative to the configured entry they came from (`rules/host.yaml`).
-        const rulePlaces = (config.rules?.files ?? []).map((f): PublicPlace => [f, basename(resolve(f))]);
-        const api = await buildApi({
-          registry, token: config.api.token, logger: logger.child({ component: 'api' }),
-          readiness: { checks: () => readinessChecks(store, scheduler, r.rules, collectors.filter((c) => c instanceof ClusterCollector)) },
-          status,
-          ...(r.rules === undefined || alerts === undefined ? {} : { rules: { groups: () => r.rules!.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) }, alerts }),
-          ...(r.notifier === undefined ? {} : { silences: r.notifier.silences }),
-          plugins: [...(r.throttle.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: r.throttle, audit }, auth)]), (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth)],
-        });
-        r.api = api;
-        r.stops.push(() => api.close());
-        r.apiUrl = await listenApi(api, config.api.port, config.api.host);
+        scheduler.start();
+        r.scheduler = scheduler;
+        r.stops.push(() => scheduler.stop());
+        if (config.api !== undefined) {
+          const api = await serveApi({ config, api: config.api, store, scheduler, collectors, rules: r.rules, notifier: r.notifier, alerts: r.alerts, throttle: r.throttle, decisions: r.decisions, status: statusOf(r), registry, logger });
+          r.stops.push(() => api.close());
+          r.apiUrl = api.url;
+        }
       }
     } catch (err) {
       await stopAll(r);
@@ -220,19 +258,34 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
 
   return {
     get store(): Store {
-      return need().store;
+      const store = need().store;
+      if (store === undefined) throw new Error('the app keeps its samples elsewhere: there is no store');
+      return store;
     },
     get scheduler(): CollectScheduler {
-      return need().scheduler!;
+      const scheduler = need().scheduler;
+      if (scheduler === undefined) throw new Error('the app collects nothing: there is no scheduler');
+      return scheduler;
     },
     get rules(): RuleManager | undefined {
       return need().rules;
     },
-    get notifier(): Notifier | undefined {
+    get notifier(): ServiceNotifier | undefined {
       return need().notifier;
     },
     get throttle(): ReadonlyMap<string, ThrottleLoop> {
       return need().throttle;
+    },
+    get decisions(): DecisionStore {
+      const decisions = need().decisions;
+      if (decisions === undefined) throw new Error('the app keeps no decision log');
+      return decisions;
+    },
+    get alerts(): AlertsSource | undefined {
+      return need().alerts;
+    },
+    status(options) {
+      return statusOf(need(), options);
     },
     destination,
     get apiUrl(): string | undefined {

@@ -15,14 +15,13 @@ import type { Db } from '../store/types.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { NotifyConfig } from './config.ts';
 import { deleteHeldAlerts, loadHeldAlerts, saveHeldAlerts } from './alert-store.ts';
-import { Dispatcher, type AlertView } from './dispatcher.ts';
+import type { AlertView, Dispatcher } from './dispatcher.ts';
 import { toHeld } from './held-alerts.ts';
-import { compileInhibitRules } from './inhibit.ts';
 import { integrationsOf } from './integrations.ts';
 import { NotifyMetrics } from './metrics.ts';
 import { Outbox, type RetryPolicy } from './outbox.ts';
+import { dispatcherOf } from './pipeline.ts';
 import { receiverFor } from './receivers/index.ts';
-import { compileRoutes } from './route.ts';
 import { SilenceStore } from './silences.ts';
 import type { AlertSink, OutgoingAlert, Receiver } from './types.ts';
 
@@ -98,12 +97,7 @@ export class Notifier implements AlertSink {
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       ...(options.afterOutboxWrite === undefined ? {} : { afterWrite: options.afterOutboxWrite }),
     });
-    this.dispatcher = new Dispatcher({
-      route: compileRoutes(config.route),
-      receivers: config.receivers,
-      inhibitRules: compileInhibitRules(config.inhibit_rules),
-      clock: this.clock,
-      externalURL: config.external_url,
+    this.dispatcher = dispatcherOf(config, this.clock, {
       silencedBy: (labels, now) => this.silences.mutedBy(labels, now),
       deliver: async (deliveries, quiet) => {
         await this.outbox.enqueue(deliveries, quiet);

@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../errors.ts';
-import type { ReplayJob, ReplayJobError } from './job.ts';
+import type { ReplayJob, ReplayJobError } from './job-spec.ts';
 
 /** The worker's entry: plain JavaScript that registers the TypeScript loader, then runs job-thread.ts. */
 const ENTRY = new URL('./job-worker.mjs', import.meta.url);

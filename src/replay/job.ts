@@ -11,44 +11,16 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expandRuleFiles } from '../rules/file.ts';
 import { withPublicPaths, type PublicPlace } from '../public-paths.ts';
-import { isSluiceError, SluiceError, type ErrorCode } from '../errors.ts';
-import type { ThrottleConfig } from '../throttle/config.ts';
+import { isSluiceError, SluiceError } from '../errors.ts';
 import { checkTimeline } from './check.ts';
 import { loadExpected } from './expected.ts';
 import { FIXTURE_FILES } from './format.ts';
 import { loadFixture } from './load.ts';
 import { replayFixture } from './replayer.ts';
-import { SHIPPED_RULES_DIR } from './run.ts';
+import { SHIPPED_RULES_DIR, type ReplayJob, type ReplayJobError } from './job-spec.ts';
 import { timelineJson } from './timeline.ts';
 
-/** What one API replay asks for, already validated. */
-export interface ReplayJob {
-  readonly fixturesDir: string;
-  /** A directory name under `fixturesDir`, checked by the API (no `/`). */
-  readonly fixture: string;
-  /** Rule files by name: each replaces the shipped file of that name, or is added. */
-  readonly rules?: Readonly<Record<string, string>>;
-  /**
-   * An empty directory the request's rule files are written to; made and removed by the caller,
-   * so that it is removed even when the thread running the job is terminated.
-   */
-  readonly scratchDir?: string;
-  readonly throttle?: ThrottleConfig;
-  readonly from?: number;
-  readonly to?: number;
-  readonly check: boolean;
-  readonly maxSamples: number;
-  readonly maxEvents: number;
-}
-
-/** A job's failure as plain data, to cross the worker boundary. */
-export interface ReplayJobError {
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly path?: string;
-  /** For the log only (never answered): what an unexpected error said. */
-  readonly detail?: string;
-}
+export type { ReplayJob, ReplayJobError } from './job-spec.ts';
 
 /** Runs `job`; resolves with the timeline document (the JSON `sluice replay --json` prints, plus `check` and `truncated`). */
 export async function runReplayJob(job: ReplayJob): Promise<Record<string, unknown>> {

@@ -9,20 +9,19 @@
  * writes down what the live parts did.
  */
 import { Registry } from 'prom-client';
-import { TRAFFIC_ALERTS } from '../app-parts.ts';
+import { buildApp } from '../app.ts';
 import { VirtualClock } from '../clock.ts';
+import { parseCollectConfig, type ClusterConfig } from '../collect/config.ts';
 import { SluiceError } from '../errors.ts';
-import { Dispatcher } from '../notify/dispatcher.ts';
-import { compileInhibitRules } from '../notify/inhibit.ts';
+import type { Delivery } from '../notify/dispatcher.ts';
+import { MemoryNotifier } from '../notify/memory-notifier.ts';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/config.ts';
-import { compileRoutes } from '../notify/route.ts';
-import { ruleFilesError, ruleCount } from '../rules/file.ts';
-import { DEFAULT_EVALUATION_INTERVAL_MS, RuleManager } from '../rules/manager.ts';
-import { Engine } from '../rules/promql/index.ts';
+import { loadRuleFiles, ruleFilesError, ruleCount } from '../rules/file.ts';
+import { DEFAULT_EVALUATION_INTERVAL_MS } from '../rules/manager.ts';
 import { DryRunActuator } from '../throttle/actuator.ts';
 import type { Decision } from '../throttle/audit.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
-import { ThrottleLoop, type RoundOutcome } from '../throttle/loop.ts';
+import type { RoundOutcome } from '../throttle/loop.ts';
 import { FixtureFeed } from './feed.ts';
 import type { Fixture } from './format.ts';
 import { MemoryDecisionStore } from './memory-audit.ts';
@@ -91,71 +90,60 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
   const from = Math.max(meta.from, options.from ?? meta.from);
   const to = Math.min(meta.to, options.to ?? meta.to);
   if (to < from) throw new SluiceError('SLUICE_ERR_CLI_ARGUMENT', `--from/--to: the window ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} is empty or outside the fixture`);
+  const loaded = await loadRuleFiles(options.ruleFiles);
+  const problems = ruleFilesError(loaded);
+  if (problems !== undefined) throw problems;
+  const defaultIntervalMs = options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS;
+  const throttle = options.throttle ?? DEFAULT_REPLAY_THROTTLE;
+
   const clock = new VirtualClock(from);
   // What the rules engine wrote when the fixture was recorded is computed again, not read back.
   const feed = new FixtureFeed(fixture.series.filter((s) => !isRuleOutput(s.metric)), options.headWindowMs === undefined ? {} : { headWindowMs: options.headWindowMs });
-  const engine = new Engine();
   const registry = new Registry();
-
+  const decisions = new MemoryDecisionStore();
   const notifications: NotificationEvent[] = [];
-  const notify = options.notify ?? DEFAULT_REPLAY_NOTIFY;
-  const dispatcher = new Dispatcher({
-    route: compileRoutes(notify.route),
-    receivers: notify.receivers,
-    inhibitRules: compileInhibitRules(notify.inhibit_rules),
-    clock,
-    externalURL: notify.external_url,
-    silencedBy: () => [],
-    deliver: async (deliveries) => {
-      for (const d of deliveries) {
-        notifications.push({
-          at: clock.now(), receiver: d.receiver, integration: d.integration, groupKey: d.groupKey, status: d.notification.status,
-          alerts: d.notification.alerts.map((a) => ({ status: a.status, labels: sortedLabels(a.labels) })),
-        });
-      }
+  const record = (deliveries: readonly Delivery[]): void => {
+    for (const d of deliveries) {
+      notifications.push({
+        at: clock.now(), receiver: d.receiver, integration: d.integration, groupKey: d.groupKey, status: d.notification.status,
+        alerts: d.notification.alerts.map((a) => ({ status: a.status, labels: sortedLabels(a.labels) })),
+      });
+    }
+  };
+  // Every group starts together and then keeps its own interval: a start on the least common
+  // multiple of the intervals keeps each group on its live grid, so replay evaluates when the
+  // live service did.
+  const intervals = loaded.flatMap((f) => f.groups.map((g) => Math.round(g.intervalMs ?? defaultIntervalMs)));
+  const gridMs = intervals.reduce(lcm, 1);
+  const phase = options.rulesStart ?? meta.rulesStart ?? from;
+  const rulesAt = phase + Math.max(0, Math.ceil((from - phase) / gridMs)) * gridMs;
+
+  const app = buildApp(
+    {
+      store: {},
+      clusters: [replayCluster(meta.cluster)],
+      rules: { files: [...options.ruleFiles], interval: defaultIntervalMs / 1000, externalLabels: {} },
+      notify: options.notify ?? DEFAULT_REPLAY_NOTIFY,
+      throttle,
     },
-  });
-
-  const rules = new RuleManager({
-    querier: feed.head, sink: feed.sink(), clock, registry, engine,
-    defaultIntervalMs: options.defaultIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS,
-    alertSink: { send: async (alerts) => dispatcher.ingest(alerts.filter((a) => Object.values(a.labels).some((v) => v !== ''))) },
-  });
-  const loaded = await rules.reload(options.ruleFiles);
-  const problems = ruleFilesError(loaded);
-  if (problems !== undefined) throw problems;
-
-  const throttle = options.throttle ?? DEFAULT_REPLAY_THROTTLE;
-  const audit = new MemoryDecisionStore();
-  const rounds: Promise<RoundOutcome | undefined>[] = [];
-  let roundCount = 0;
-  let failedRounds = 0;
-  const outcomes: RoundOutcome[] = [];
-  if (throttle.mode !== 'off') {
-    const loop = new ThrottleLoop({
-      cluster: meta.cluster, config: throttle, engine, source: feed.head, actuator: new DryRunActuator(), audit, clock, registry,
-      firingTrafficAlerts: () => rules.alerts().filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!),
-    });
-    // The loop's own schedule (ThrottleLoop.start): a round every interval, never two at once.
-    const intervalMs = throttle.interval * 1000;
-    let running: Promise<RoundOutcome | undefined> | null = null;
-    const tick = (): void => {
-      clock.setTimeout(tick, intervalMs);
-      if (running !== null) return;
-      roundCount++;
-      const round = loop.round().then(
-        (outcome) => { if (outcome !== undefined) outcomes.push(outcome); return outcome; },
-        () => { failedRounds++; return undefined; },
-      ).finally(() => { running = null; });
-      running = round;
-      rounds.push(round);
-    };
-    clock.setTimeout(tick, intervalMs);
-  }
+    {
+      clock, registry, ruleFiles: loaded, rulesStartAt: rulesAt, decisions,
+      samples: { querier: feed.head, sink: feed.sink() },
+      notifier: (config) => new MemoryNotifier({ config, clock, deliver: record }),
+      actuator: () => new DryRunActuator(),
+    },
+  );
+  // Everything up to the start is already stored when the service would start.
+  feed.upTo(from);
+  await app.start();
+  const rules = app.rules!;
+  const notifier = app.notifier!;
+  const loop = app.throttle.get(meta.cluster);
 
   const alerts: AlertEvent[] = [];
   const seen = new Set<string>();
   const errors = new Map<string, RuleErrorEvent>();
+  const outcomes: RoundOutcome[] = [];
   let evaluations = 0;
   const lastEvaluated = new Map<string, string>();
   const observe = (): void => {
@@ -186,16 +174,7 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
     }
   };
 
-  // Everything up to the start is already stored when the service would start. The rules start
-  // on the recording's evaluation grid when it is known, so replay evaluates when the live service did.
-  feed.upTo(from);
-  // Every group starts together and then keeps its own interval: a start on the least common
-  // multiple of the intervals keeps each group on its live grid.
-  const gridMs = rules.groups().map((g) => Math.round(g.intervalSeconds * 1000)).reduce(lcm, 1);
-  const phase = options.rulesStart ?? meta.rulesStart ?? from;
-  const rulesAt = phase + Math.max(0, Math.ceil((from - phase) / gridMs)) * gridMs;
-  clock.setTimeout(() => rules.start(), rulesAt - from);
-  const ruleStepMs = rules.groups().map((g) => Math.round(g.intervalSeconds * 1000)).reduce(gcd);
+  const ruleStepMs = intervals.reduce(gcd);
   let lastEvict = from;
   try {
     for (;;) {
@@ -204,8 +183,12 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
       feed.upTo(next);
       clock.advanceTo(next);
       await rules.idle();
-      while (rounds.length > 0) await rounds.shift();
-      await dispatcher.idle();
+      if (loop !== undefined) {
+        await loop.idle();
+        const round = loop.lastRound;
+        if (round !== undefined && round !== outcomes.at(-1)) outcomes.push(round);
+      }
+      await notifier.idle();
       // Alerts and rule status change only when rules evaluate: on their grid.
       if (next >= rulesAt && (next - rulesAt) % ruleStepMs === 0) observe();
       if (next - lastEvict >= 600_000) {
@@ -215,8 +198,7 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
       options.onProgress?.(next - from, to - from);
     }
   } finally {
-    await rules.stop();
-    dispatcher.stop();
+    await app.stop();
   }
   options.onProgress?.(to - from, to - from);
 
@@ -234,13 +216,25 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
     fixture: { name: meta.name, cluster: meta.cluster, from: meta.from, to: meta.to, incidentStart: meta.incidentStart },
     window: { from, to },
     rules: { files: [...options.ruleFiles], groups: groups.length, rules: loaded.reduce((n, f) => n + ruleCount(f), 0), evaluations },
-    throttle: { mode: throttle.mode, intervalSeconds: throttle.interval, rounds: roundCount, failedRounds },
+    throttle: { mode: throttle.mode, intervalSeconds: throttle.interval, rounds: await counted(registry, 'sluice_throttle_rounds_total'), failedRounds: await counted(registry, 'sluice_throttle_round_failures_total') },
     alerts,
     notifications,
     diagnoses,
-    decisions: audit.all.map(decisionEvent),
+    decisions: decisions.all.map(decisionEvent),
     ruleErrors: [...errors.values()].sort((a, b) => a.firstAt - b.firstAt || cmp(a.group + a.rule, b.group + b.rule)),
   };
+}
+
+/** The cluster a fixture was recorded from, as the service's config names it; nothing connects to it. */
+function replayCluster(name: string): ClusterConfig {
+  return parseCollectConfig({ clusters: [{ name, bootstrap: ['replay.invalid:9092'] }] }).clusters[0]!;
+}
+
+/** The total of a counter of `registry` (0 when it was never registered). */
+async function counted(registry: Registry, name: string): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  return (await metric.get()).values.reduce((n, v) => n + v.value, 0);
 }
 
 const STATE_ORDER = { pending: 0, firing: 1, resolved: 2 } as const;

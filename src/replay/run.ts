@@ -7,22 +7,18 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYamlText } from 'yaml';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expandRuleFiles } from '../rules/file.ts';
 import { SluiceError } from '../errors.ts';
 import { loadYamlFile } from '../config/yaml.ts';
 import { loadNotifyConfigFile, type NotifyConfig } from '../notify/config.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
 import type { Fixture } from './format.ts';
+import { FIXTURES_DIR, SHIPPED_RULES_DIR } from './job-spec.ts';
 import { loadFixture } from './load.ts';
 import { replayFixture, type ReplayOptions } from './replayer.ts';
 import type { Timeline } from './timeline.ts';
 
-/** The shipped rule packs. */
-export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
-
-/** The shipped incident fixtures. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/incidents', import.meta.url));
+export { FIXTURES_DIR, SHIPPED_RULES_DIR } from './job-spec.ts';
 
 /** A fixture argument: a directory, or the name of one under fixtures/incidents. */
 export function fixturePath(arg: string, fixturesDir = FIXTURES_DIR): string {

@@ -102,6 +102,11 @@ export class ThrottleLoop {
     await this.running?.catch(() => undefined);
   }
 
+  /** Resolves once no round is running. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   /** Runs one round now (never two at once: a call during a round waits for it). */
   round(): Promise<RoundOutcome | undefined> {
     this.running ??= traced('sluice.throttle.round', { 'sluice.cluster': this.options.cluster, 'sluice.throttle.mode': this.options.config.mode }, async (span) => {

@@ -14,7 +14,7 @@ import { createTransport } from 'nodemailer';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliContext } from '../../src/cli/context.ts';
-import { demoServiceConfig, DEMO_RULES } from '../../src/cli/demo/config.ts';
+import { demoServiceConfig, DEMO_GOVERNANCE_RULES, DEMO_RULES } from '../../src/cli/demo/config.ts';
 import { mboxEntry, startLocalReceivers } from '../../src/cli/demo/receivers.ts';
 import { actAt, actSummary, alertSubject, DEMO_ACTS, DEMO_STORY, scenarioEvents } from '../../src/cli/demo/story.ts';
 import { loadScenario } from '../../src/workload/scenario.ts';
@@ -100,13 +100,14 @@ describe('the demo service', () => {
     assert.deepEqual(err, []);
   });
 
-  test('the config: the demo rules every 2 s, both receivers, the loop in auto with a core and a general group', () => {
+  test('the config: the demo rules and the shipped governance pack every 2 s, both receivers, the loop in auto with a core and a general group', () => {
     const config = demoServiceConfig(
       { name: 'demo', bootstrap: ['127.0.0.1:9092'], metrics: [], hosts: [], intervals: { host: 2, cluster: 2, topics: 2, clients: 2 }, timeouts: { requestMs: 5000, connectMs: 2000, scrapeMs: 2000 }, forgetRemovedBrokersAfter: 86_400 },
       { port: 0, host: '127.0.0.1' },
       { smarthost: '127.0.0.1:2525', webhookUrl: 'http://127.0.0.1:9000/hook' },
     );
-    assert.deepEqual(config.rules.files, [DEMO_RULES]);
+    assert.deepEqual(config.rules.files, [DEMO_RULES, DEMO_GOVERNANCE_RULES]);
+    assert.ok(DEMO_GOVERNANCE_RULES.endsWith('/rules/kafka-governance.yaml'), DEMO_GOVERNANCE_RULES);
     assert.equal(config.rules.interval, 2);
     assert.deepEqual(config.notify!.receivers.map((r) => [r.name, r.email_configs.map((e) => e.smarthost), r.webhook_configs.map((w) => w.url)]), [['oncall', ['127.0.0.1:2525'], ['http://127.0.0.1:9000/hook']]]);
     assert.equal(config.throttle.mode, 'auto');

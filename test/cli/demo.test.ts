@@ -145,6 +145,10 @@ describe('sluice demo (child process, the story)', () => {
     await page.waitForTimeout(3500);
     assert.deepEqual(await page.$$eval('[data-cluster="demo"] .client[data-client="clickstream"]', (cards) => cards.map((c) => (c as HTMLElement).dataset.direction)), ['produce']);
     assert.deepEqual(errors, []);
+    // Hosts are collected from the brokers' node_exporter series: the hosts board has data.
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    const hostSamples = /^sluice_collector_samples_total\{[^}]*collector="host"[^}]*\} (\d+)$/m.exec(metrics);
+    assert.ok(hostSamples !== null && Number(hostSamples[1]) > 0, metrics.split('\n').filter((l) => l.startsWith('sluice_collector_samples_total')).join('\n'));
 
     // The status line tells the same, and the core producers were left alone.
     await line(/^sluice demo: \d+s act 1\/4 a noisy producer: 3\/3 brokers up, \d+ clients, \d+ alerts? firing( \([A-Za-z, ]+\))?, last decision at \d+s: client-id=clickstream producer_byte_rate (unset|[\d.]+ KiB\/s) → ([\d.]+ KiB\/s|unset) \(applied\)$/m, 10_000, 'the status line with the decision');

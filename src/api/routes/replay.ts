@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { IsolatedReplayer } from '../../replay/isolated.ts';
-import { FIXTURES_DIR } from '../../replay/run.ts';
+import { FIXTURES_DIR } from '../../replay/job-spec.ts';
 import { throttleConfigSchema } from '../../throttle/config.ts';
 import { docSchema, parseInput } from '../input.ts';
 import type { Logger } from '../../telemetry/logger.ts';

@@ -12,9 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { statusSource } from '../../api/status-page/view.ts';
 import { buildApp } from '../../app.ts';
-import { alertsSource } from '../../app-parts.ts';
 import { withEnv } from '../../config/sluice.ts';
 import type { ClusterConfig } from '../../collect/index.ts';
 import { validate } from '../../config/index.ts';
@@ -23,7 +21,6 @@ import { DEFAULT_API_PORT } from '../../config/sluice.ts';
 import { startControlServer, type RunningControl } from '../../kafka/broker/control.ts';
 import type { RunningCluster } from '../../kafka/broker/index.ts';
 import type { BrokerOptions } from '../../kafka/broker/options.ts';
-import { Engine } from '../../rules/promql/index.ts';
 import type { WorkloadRun } from '../../workload/run.ts';
 import type { Scenario } from '../../workload/scenario.ts';
 import type { CliContext } from '../context.ts';
@@ -170,7 +167,8 @@ export function demoClusterConfig(running: RunningCluster, collectIntervalSecond
     name: DEMO_DEFAULTS.clusterName,
     bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
     metrics: nodes.filter((n) => n.metricsPort !== null).map((n) => ({ url: `http://${host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
-    hosts: [],
+    // The bundled brokers serve their host's node_exporter series beside their own.
+    hosts: nodes.filter((n) => n.metricsPort !== null).map((n) => `http://${host}:${n.metricsPort}/metrics`),
     intervals: { host: every, cluster: every, topics: every, clients: every },
     timeouts: { requestMs: 5_000, connectMs: 2_000, scrapeMs: Math.min(5_000, every * 1000) },
     forgetRemovedBrokersAfter: 86_400,
@@ -267,10 +265,8 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
     const narrator = new Narrator({
       rules: app.rules,
       throttle: app.throttle.get(cluster.name),
-      status: statusSource({
-        clusters: [cluster.name], engine: new Engine(), querier: app.store.querier, topClients: 1000, rateWindowSeconds: config.throttle.rateWindow,
-        alerts: app.rules === undefined ? undefined : alertsSource(app.rules, app.notifier),
-      }),
+      // Every client, not the page's top five: the narrator counts them.
+      status: app.status({ topClients: 1000 }),
       acts: isStory ? DEMO_ACTS : [],
       scenario: isStory ? scenario : undefined,
       startedAtMs: workload?.startedAtMs ?? Date.now(),

@@ -14,6 +14,13 @@ const KIB = 1024;
 /** The demo's rule pack. */
 export const DEMO_RULES = fileURLToPath(new URL('./rules.yaml', import.meta.url));
 
+/**
+ * The shipped governance pack, as it is: its recording rules fill the topics board's partition
+ * sizes, and its alerts (partition size skew and oversized partitions over 10 GiB, leader skew
+ * from 10 leaders a broker, each for 30 min or more) stay quiet on the demo's small cluster.
+ */
+export const DEMO_GOVERNANCE_RULES = fileURLToPath(new URL('../../../rules/kafka-governance.yaml', import.meta.url));
+
 /** What each demo broker can do: 400 KiB/s in, so that one noisy producer can fill it. */
 export const DEMO_CAPACITY = { networkInBytesPerSec: 400 * KIB } as const;
 
@@ -32,7 +39,7 @@ export function demoServiceConfig(cluster: ClusterConfig, api: { port: number; h
     store: {},
     clusters: [cluster],
     api,
-    rules: { files: [DEMO_RULES], interval: 2 },
+    rules: { files: [DEMO_RULES, DEMO_GOVERNANCE_RULES], interval: 2 },
     ...(notify === undefined ? {} : {
       notify: {
         route: { receiver: 'oncall', group_by: ['alertname', 'cluster'], group_wait: '1s', group_interval: '5s', repeat_interval: '1h' },

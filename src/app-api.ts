@@ -1,0 +1,72 @@
+/**
+ * The HTTP API as the service serves it: the routes of every part that runs (rules and alerts,
+ * silences, quota decisions, replay, the status page), /readyz over the store, the collectors
+ * and the clusters, and the bearer token guarding what changes something. Part of the one
+ * wiring (`buildApp`), kept apart for its size.
+ */
+import { basename, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { ClusterCollector, type Collector, type CollectScheduler } from './collect/index.ts';
+import type { SluiceConfig } from './config/sluice.ts';
+import type { RuleManager } from './rules/manager.ts';
+import type { Store } from './store/index.ts';
+import type { Logger } from './telemetry/logger.ts';
+import type { DecisionStore } from './throttle/audit.ts';
+import type { ThrottleLoop } from './throttle/loop.ts';
+import { buildApi, listenApi, type AuthHook } from './api/server.ts';
+import type { AlertsSource } from './api/types.ts';
+import type { StatusSource } from './api/status-page/view.ts';
+import { replayRoutes } from './api/routes/replay.ts';
+import { throttleRoutes } from './api/routes/throttle.ts';
+import { publicPath, type PublicPlace } from './public-paths.ts';
+import { readinessChecks, type ServiceNotifier } from './app-parts.ts';
+
+/** The running parts the API serves. */
+export interface ApiParts {
+  readonly config: Partial<Pick<SluiceConfig, 'rules'>>;
+  readonly api: SluiceConfig['api'];
+  readonly store: Store;
+  readonly scheduler: CollectScheduler;
+  readonly collectors: readonly Collector[];
+  readonly rules: RuleManager | undefined;
+  readonly notifier: ServiceNotifier | undefined;
+  readonly alerts: AlertsSource | undefined;
+  readonly throttle: ReadonlyMap<string, ThrottleLoop>;
+  readonly decisions: DecisionStore | undefined;
+  readonly status: StatusSource;
+  readonly registry: Registry;
+  readonly logger: Logger;
+}
+
+/** The API, listening; `close` stops it. */
+export interface ServedApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the API of `parts` and listens on `parts.api`. */
+export async function serveApi(parts: ApiParts): Promise<ServedApi> {
+  const { store, scheduler, rules, notifier, alerts, throttle, decisions, logger } = parts;
+  // Rule files are shown relative to the configured entry they came from (`rules/host.yaml`).
+  const rulePlaces = (parts.config.rules?.files ?? []).map((f): PublicPlace => [f, basename(resolve(f))]);
+  const clusters = parts.collectors.filter((c) => c instanceof ClusterCollector);
+  const app = await buildApi({
+    registry: parts.registry, token: parts.api.token, logger: logger.child({ component: 'api' }),
+    readiness: { checks: () => readinessChecks(store, scheduler, rules, clusters) },
+    status: parts.status,
+    ...(rules === undefined || alerts === undefined ? {} : { rules: { groups: () => rules.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) }, alerts }),
+    ...(notifier?.silences === undefined ? {} : { silences: notifier.silences }),
+    plugins: [
+      ...(throttle.size === 0 || decisions === undefined ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: throttle, audit: decisions }, auth)]),
+      (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth),
+    ],
+  });
+  try {
+    const url = await listenApi(app, parts.api.port, parts.api.host);
+    return { url, close: () => app.close() };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
