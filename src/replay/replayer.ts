@@ -23,9 +23,9 @@ import { DryRunActuator } from '../throttle/actuator.ts';
 import type { Decision } from '../throttle/audit.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
 import { ThrottleLoop, type RoundOutcome } from '../throttle/loop.ts';
+import { MemoryDecisionLog } from '../throttle/memory-log.ts';
 import { FixtureFeed } from './feed.ts';
 import type { Fixture } from './format.ts';
-import { MemoryDecisionStore } from './memory-audit.ts';
 import { isRuleOutput } from './record.ts';
 import type { AlertEvent, DecisionEvent, DiagnosisEvent, NotificationEvent, RuleErrorEvent, Timeline } from './timeline.ts';
 
@@ -126,7 +126,7 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
   if (problems !== undefined) throw problems;
 
   const throttle = options.throttle ?? DEFAULT_REPLAY_THROTTLE;
-  const audit = new MemoryDecisionStore();
+  const audit = new MemoryDecisionLog();
   const rounds: Promise<RoundOutcome | undefined>[] = [];
   let roundCount = 0;
   let failedRounds = 0;

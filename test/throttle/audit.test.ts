@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { DecisionStore, type DecisionInput } from '../../src/throttle/audit.ts';
-import { entityKey } from '../../src/throttle/actuator.ts';
+import { entityKey } from '../../src/kafka/quota.ts';
 import { forEachBackend, NOW } from '../store/support.ts';
 
 const EVIL = 'evil\u0000id\ud800';
