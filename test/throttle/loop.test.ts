@@ -10,7 +10,7 @@ import { VirtualClock } from '../../src/clock.ts';
 import { Engine } from '../../src/rules/promql/index.ts';
 import { openDb } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import type { Db } from '../../src/store/types.ts';
+import type { Db, Queryable } from '../../src/store/types.ts';
 import { DryRunActuator } from '../../src/throttle/actuator.ts';
 import { DecisionStore } from '../../src/throttle/audit.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
@@ -69,6 +69,32 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.equal(evidence.demand.basis, 'measured');
       assert.deepEqual(await audit.baselines('east'), new Map([['user=batch,client-id=loader|producer_byte_rate', { entity: change.entity, value: null }]]));
       await assert.rejects(loop.apply(d!.id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_PENDING', message: `recommendation ${d!.id} is applied, not pending` });
+    });
+
+    test('a round is committed in one transaction: when its last write fails, nothing of the round is stored or pushed', async () => {
+      await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+      let failing = true;
+      const guarded = (q: Queryable): Queryable => ({
+        query: (sql, params) => (failing && sql.includes('INSERT INTO quota_baselines') ? Promise.reject(new Error('the disk is full')) : q.query(sql, params)),
+        exec: (sql) => q.exec(sql),
+      });
+      const flaky: Queryable & Pick<Db, 'tx'> = { query: (sql, params) => db.query(sql, params), exec: (sql) => db.exec(sql), tx: (fn) => db.tx((q) => fn(guarded(q))) };
+      const clock = new VirtualClock(NOW);
+      const actuator = new DryRunActuator();
+      const audit = new DecisionStore(flaky);
+      const loop = new ThrottleLoop({ cluster: 'east', config: throttleConfigSchema.parse({ mode: 'auto', interval: 60, groups }), engine: new Engine(), source: clusterSeries(true), actuator, audit, clock });
+      await loop.round();
+      clock.advance(60_000);
+      // The decision to limit the loader is written first, its baseline last: the baseline fails.
+      await assert.rejects(loop.round(), { message: 'the disk is full' });
+      assert.deepEqual(await audit.list({ cluster: 'east' }), []);
+      assert.deepEqual(await audit.baselines('east'), new Map());
+      assert.deepEqual(actuator.changes, []);
+      // Run again at the same time, the round goes through as if the failed one had never been.
+      failing = false;
+      const next = (await loop.round())!;
+      assert.deepEqual(next.decisions.map((d) => [d.entityKey, d.status]), [['user=batch,client-id=loader', 'applied']]);
+      assert.equal(actuator.changes.length, 1);
     });
 
     test('recommend: nothing is pushed; a pending recommendation is applied by id once; unknown and expired ids are refused', async () => {
