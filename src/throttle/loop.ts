@@ -26,6 +26,9 @@ import { applyPush, checkApply, planRound, pushRecord, type PlannedPush } from '
 import { readSignals } from './signals.ts';
 import { traced } from '../telemetry/tracing.ts';
 
+/** Pending recommendations read a round: every one (each quota has at most one, expiring in two intervals). */
+const ALL_PENDING = 1_000_000;
+
 /** What a loop needs. */
 export interface ThrottleLoopOptions {
   readonly cluster: string;
@@ -126,7 +129,7 @@ export class ThrottleLoop {
       const baselines = await audit.baselines(cluster);
       const lastChanged = await audit.lastChanges(cluster);
       const firingTrafficAlerts = this.options.firingTrafficAlerts?.() ?? [];
-      const pending = await audit.list({ cluster, status: 'pending', limit: 1_000_000 });
+      const pending = await audit.list({ cluster, status: 'pending', limit: ALL_PENDING });
       const last = this.last;
       const planned = planRound(readings, quotas, {
         previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])),
