@@ -1,7 +1,9 @@
 /**
- * The throttle loop's audit trail in the database (tables of migration 004): every decision with
- * its evidence and outcome, and the operators' baseline quotas. Reads give the API its history
- * and give the loop back its memory after a restart (when each entity last changed, baselines).
+ * The decision log in the database (tables of migration 004), the `DecisionLog` of the live
+ * service: every decision with its evidence and outcome, and the operators' baseline quotas. A
+ * round's plan is committed in one transaction, and so is each push's outcome. Reads give the API
+ * its history and give the loop back its memory after a restart (pending recommendations, when
+ * each entity last changed, baselines).
  * User names and client ids are free-form: they are stored by the rule label values are
  * (`storedLabelValue`, src/store/labels.ts), so that a client id holding NUL is recorded too;
  * the indexes on entity keys hold their md5 (migration 007), so that a 32 KiB one fits.
