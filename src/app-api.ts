@@ -12,7 +12,7 @@ import type { SluiceConfig } from './config/sluice.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
 import type { Logger } from './telemetry/logger.ts';
-import type { DecisionStore } from './throttle/audit.ts';
+import type { DecisionLog } from './throttle/decision-log.ts';
 import type { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi, type AuthHook } from './api/server.ts';
 import type { AlertsSource } from './api/types.ts';
@@ -33,7 +33,7 @@ export interface ApiParts {
   readonly notifier: ServiceNotifier | undefined;
   readonly alerts: AlertsSource | undefined;
   readonly throttle: ReadonlyMap<string, ThrottleLoop>;
-  readonly decisions: DecisionStore | undefined;
+  readonly decisions: DecisionLog | undefined;
   readonly status: StatusSource;
   readonly registry: Registry;
   readonly logger: Logger;

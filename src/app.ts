@@ -29,6 +29,7 @@ import { redactUrl } from './redact.ts';
 import { silentLogger, type Logger } from './telemetry/logger.ts';
 import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
+import type { DecisionLog } from './throttle/decision-log.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
 import type { AlertsSource } from './api/types.ts';
 import { statusSource, type StatusSource } from './api/status-page/view.ts';
@@ -72,7 +73,7 @@ export interface AppDeps {
   /** The notifier of `config.notify`; default the durable `Notifier` over the store's database. */
   readonly notifier?: (config: NotifyConfig) => ServiceNotifier;
   /** The throttle loops' decision log; default the store's database. */
-  readonly decisions?: DecisionStore;
+  readonly decisions?: DecisionLog;
   /** When rule groups first evaluate, ms on the clock (replay: on the recording's grid); default at start. */
   readonly rulesStartAt?: number;
 }
@@ -100,7 +101,7 @@ export interface App {
   /** The throttle loop of each cluster, when the throttle is not off. */
   readonly throttle: ReadonlyMap<string, ThrottleLoop>;
   /** The throttle loops' decision log. */
-  readonly decisions: DecisionStore;
+  readonly decisions: DecisionLog;
   /** Active alerts with what mutes them, as the API lists them; undefined without rules. */
   readonly alerts: AlertsSource | undefined;
   /** The status page's data, listing `topClients` clients per cluster (default 5). */
@@ -122,7 +123,7 @@ export function describeDestination(store: AppConfig['store']): string {
 interface Running {
   store?: Store;
   samples: SampleSource;
-  decisions?: DecisionStore;
+  decisions?: DecisionLog;
   scheduler?: CollectScheduler;
   rules?: RuleManager;
   notifier?: ServiceNotifier;
@@ -276,7 +277,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     get throttle(): ReadonlyMap<string, ThrottleLoop> {
       return need().throttle;
     },
-    get decisions(): DecisionStore {
+    get decisions(): DecisionLog {
       const decisions = need().decisions;
       if (decisions === undefined) throw new Error('the app keeps no decision log');
       return decisions;

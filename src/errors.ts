@@ -52,6 +52,11 @@ export const ERRORS = {
   SLUICE_ERR_REPLAY_CHECK: { message: 'The replay differs from what the fixture expects', retryable: false },
   SLUICE_ERR_REGEX_INVALID: { message: 'Regular expression is invalid (RE2 syntax)', retryable: false },
   SLUICE_ERR_REPLAY_TIMEOUT: { message: 'The replay took longer than its time budget and was stopped', retryable: false },
+  SLUICE_ERR_THROTTLE_NOT_FOUND: { message: 'No such quota recommendation for the cluster', retryable: false },
+  SLUICE_ERR_THROTTLE_NOT_PENDING: { message: 'The quota recommendation is no longer pending', retryable: false },
+  SLUICE_ERR_THROTTLE_EXPIRED: { message: 'The quota recommendation expired: its evidence is old', retryable: false },
+  SLUICE_ERR_THROTTLE_UNDER_FLOOR: { message: 'The recommended quota is under its group floor', retryable: false },
+  SLUICE_ERR_THROTTLE_REFUSED: { message: 'The cluster refused the quota change; it is recorded as failed', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

@@ -14,8 +14,8 @@
  *   precedence. Kafka enforces a quota on each broker separately, so this is the largest
  *   per-broker rate over the quota: 1 means some broker holds the client at its quota.
  */
-import { ClientQuotaStore } from '../kafka/broker/quotas.ts';
 import type { KafkaAdmin } from '../kafka/admin.ts';
+import { QuotaTable } from '../kafka/quota.ts';
 import type { Sample } from '../store/types.ts';
 import type { ClusterConfig } from './config.ts';
 import { ScrapeCache, scrapeBrokers } from './exporter.ts';
@@ -71,9 +71,8 @@ export class ClientCollector implements Collector {
       }
     }
 
-    const store = new ClientQuotaStore();
+    const store = QuotaTable.of(quotas.value);
     for (const q of quotas.value) {
-      store.alter(q.entity, Object.entries(q.values).map(([key, value]) => ({ key, value, remove: false })));
       const labels: Record<string, string> = { cluster };
       for (const c of q.entity) labels[c.entityType === 'user' ? 'user' : 'client_id'] = c.entityName ?? '<default>';
       for (const [quota, value] of Object.entries(q.values)) samples.push({ metric: 'sluice_client_quota', labels: { ...labels, quota }, ts: nowMs, value });

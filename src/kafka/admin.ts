@@ -19,6 +19,7 @@ import {
 } from '@platformatic/kafka';
 import { SluiceError } from '../errors.ts';
 import { KafkaError } from './protocol/error-codes.ts';
+import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry } from './quota.ts';
 
 /** How to reach a cluster. */
 export interface KafkaAdminOptions {
@@ -89,15 +90,6 @@ export interface GroupDescription {
 
 /** The committed offsets of a group (-1: no commit). */
 export interface GroupOffsets { readonly group: string; readonly offsets: { topic: string; partition: number; offset: number }[] }
-
-/** One quota entity component; name null is the default entity. */
-export interface QuotaEntityComponent { readonly entityType: 'user' | 'client-id'; readonly entityName: string | null }
-
-/** One configured quota entity and its values. */
-export interface ClientQuotaEntry { readonly entity: readonly QuotaEntityComponent[]; readonly values: Readonly<Record<string, number>> }
-
-/** One change: set `value`, or remove the key with `value: null`. */
-export interface ClientQuotaAlteration { readonly entity: readonly QuotaEntityComponent[]; readonly key: string; readonly value: number | null }
 
 type MetadataResponse = metadataV12.MetadataResponse;
 type AnyApi = { async: (conn: Connection, ...args: any[]) => Promise<any>; key: number; version: number };
@@ -456,7 +448,7 @@ export class KafkaAdmin {
       const res = await this.anyBroker('alterClientQuotas', (b) => this.call<Res>(b, [alterClientQuotasV1.api], entries, validateOnly)
         .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
       const errors = res.entries.filter((e) => e.errorCode !== 0).map((e) => ({
-        op: 'alterClientQuotas', subject: e.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(','),
+        op: 'alterClientQuotas', subject: entityKey(e.entity),
         message: e.errorMessage ?? kafkaErrorName(e.errorCode),
       }));
       return { value: res.entries.length - errors.length, errors };

@@ -22,9 +22,9 @@ import { DryRunActuator } from '../throttle/actuator.ts';
 import type { Decision } from '../throttle/audit.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
 import type { RoundOutcome } from '../throttle/loop.ts';
+import { MemoryDecisionLog } from '../throttle/memory-log.ts';
 import { FixtureFeed } from './feed.ts';
 import type { Fixture } from './format.ts';
-import { MemoryDecisionStore } from './memory-audit.ts';
 import { isRuleOutput } from './record.ts';
 import type { AlertEvent, DecisionEvent, DiagnosisEvent, NotificationEvent, RuleErrorEvent, Timeline } from './timeline.ts';
 
@@ -100,7 +100,7 @@ export async function replayFixture(fixture: Fixture, options: ReplayOptions): P
   // What the rules engine wrote when the fixture was recorded is computed again, not read back.
   const feed = new FixtureFeed(fixture.series.filter((s) => !isRuleOutput(s.metric)), options.headWindowMs === undefined ? {} : { headWindowMs: options.headWindowMs });
   const registry = new Registry();
-  const decisions = new MemoryDecisionStore();
+  const decisions = new MemoryDecisionLog();
   const notifications: NotificationEvent[] = [];
   const record = (deliveries: readonly Delivery[]): void => {
     for (const d of deliveries) {

@@ -7,7 +7,8 @@
  * cluster refused or could not be reached (the errors say so), so the caller can audit exactly
  * what happened.
  */
-import type { ClientQuotaAlteration, ClientQuotaEntry, KafkaAdmin, QuotaEntityComponent } from '../kafka/admin.ts';
+import type { KafkaAdmin } from '../kafka/admin.ts';
+import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 
 /** What an alter call did. */
 export interface AlterOutcome {
@@ -21,11 +22,6 @@ export interface AlterOutcome {
 export interface QuotaActuator {
   describe(): Promise<readonly ClientQuotaEntry[]>;
   alter(changes: readonly ClientQuotaAlteration[]): Promise<AlterOutcome>;
-}
-
-/** The entity as Kafka's tools print it: `user=alice,client-id=etl` (`<default>` for a default entity). */
-export function entityKey(entity: readonly QuotaEntityComponent[]): string {
-  return entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(',');
 }
 
 /** The actuator over a cluster's admin client. */

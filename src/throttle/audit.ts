@@ -1,45 +1,20 @@
 /**
- * The throttle loop's audit trail in the database (tables of migration 004): every decision with
- * its evidence and outcome, and the operators' baseline quotas. Reads give the API its history
- * and give the loop back its memory after a restart (when each entity last changed, baselines).
+ * The decision log in the database (tables of migration 004), the `DecisionLog` of the live
+ * service: every decision with its evidence and outcome, and the operators' baseline quotas. A
+ * round's plan is committed in one transaction, and so is each push's outcome. Reads give the API
+ * its history and give the loop back its memory after a restart (pending recommendations, when
+ * each entity last changed, baselines).
  * User names and client ids are free-form: they are stored by the rule label values are
  * (`storedLabelValue`, src/store/labels.ts), so that a client id holding NUL is recorded too;
  * the indexes on entity keys hold their md5 (migration 007), so that a 32 KiB one fits.
  */
-import type { QuotaEntityComponent } from '../kafka/admin.ts';
+import type { QuotaEntityComponent } from '../kafka/quota.ts';
 import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
-import type { Queryable } from '../store/types.ts';
+import type { Db, Queryable } from '../store/types.ts';
+import type { BaselineInput, CommitReceipt, Decision, DecisionFilter, DecisionInput, DecisionLog, DecisionStatus, PushRecord, RoundCommit } from './decision-log.ts';
 
-/** Where a decision ended up. */
-export type DecisionStatus = 'pending' | 'applied' | 'skipped' | 'failed' | 'expired';
-
-/** A decision to record. */
-export interface DecisionInput {
-  readonly ts: number;
-  readonly cluster: string;
-  readonly entity: readonly QuotaEntityComponent[];
-  readonly entityKey: string;
-  readonly quotaKey: string;
-  readonly mode: string;
-  readonly state: string;
-  readonly oldValue: number | undefined;
-  readonly proposed: number | null;
-  readonly newValue: number | null | undefined;
-  readonly status: DecisionStatus;
-  readonly appliedBy?: string;
-  readonly rollbackOf?: number;
-  readonly reason: string;
-  readonly evidence: Readonly<Record<string, unknown>>;
-  readonly error?: string;
-}
-
-/** A decision as stored. */
-export interface Decision extends DecisionInput {
-  readonly id: number;
-  readonly appliedAt: number | undefined;
-  readonly rolledBackBy: number | undefined;
-}
+export type { Decision, DecisionInput, DecisionStatus } from './decision-log.ts';
 
 interface Row {
   id: number; ts: number; cluster: string; entity: QuotaEntityComponent[]; entity_key: string; quota_key: string; mode: string; state: string;
@@ -59,33 +34,70 @@ function fromRow(r: Row): Decision {
   };
 }
 
-/** Reads and writes decisions and baselines. */
-export class DecisionStore {
-  constructor(private readonly db: Queryable) {}
+/** Writes of one decision or baseline, on a connection or inside a transaction. */
+async function insertDecision(q: Queryable, d: DecisionInput): Promise<number> {
+  const applied = d.status === 'applied' ? toTimestamp(d.ts) : null;
+  const result = await q.query<{ id: number }>(
+    `INSERT INTO quota_decisions (ts, cluster, entity, entity_key, quota_key, mode, state, old_value, proposed, new_value, status, applied_by, applied_at, rollback_of, reason, evidence, error)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) RETURNING id::float8 AS id`,
+    [toTimestamp(d.ts), d.cluster, storedJson(d.entity), storedLabelValue(d.entityKey), d.quotaKey, d.mode, d.state, d.oldValue ?? null, d.proposed, d.newValue ?? null, d.status,
+      d.appliedBy ?? null, applied, d.rollbackOf ?? null, storedLabelValue(d.reason), storedJson(d.evidence), d.error === undefined ? null : storedLabelValue(d.error)],
+  );
+  return result.rows[0]!.id;
+}
 
-  /** Stores a decision; returns its id. */
-  async record(d: DecisionInput): Promise<number> {
-    const applied = d.status === 'applied' ? toTimestamp(d.ts) : null;
-    const result = await this.db.query<{ id: number }>(
-      `INSERT INTO quota_decisions (ts, cluster, entity, entity_key, quota_key, mode, state, old_value, proposed, new_value, status, applied_by, applied_at, rollback_of, reason, evidence, error)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) RETURNING id::float8 AS id`,
-      [toTimestamp(d.ts), d.cluster, storedJson(d.entity), storedLabelValue(d.entityKey), d.quotaKey, d.mode, d.state, d.oldValue ?? null, d.proposed, d.newValue ?? null, d.status,
-        d.appliedBy ?? null, applied, d.rollbackOf ?? null, storedLabelValue(d.reason), storedJson(d.evidence), d.error === undefined ? null : storedLabelValue(d.error)],
-    );
-    return result.rows[0]!.id;
+async function settleDecision(q: Queryable, id: number, status: 'applied' | 'failed' | 'expired', at: number, by?: string, error?: string): Promise<void> {
+  await q.query(
+    `UPDATE quota_decisions SET status = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3::timestamptz ELSE applied_at END, applied_by = coalesce($4, applied_by), error = $5 WHERE id = $1`,
+    [id, status, toTimestamp(at), by ?? null, error === undefined ? null : storedLabelValue(error)],
+  );
+}
+
+async function insertBaseline(q: Queryable, b: BaselineInput, at: number): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO quota_baselines (cluster, entity_key, quota_key, entity, value, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
+    [b.cluster, storedLabelValue(b.entityKey), b.quotaKey, storedJson(b.entity), b.value, toTimestamp(at)],
+  );
+  return r.rowCount === 1;
+}
+
+async function deleteBaseline(q: Queryable, cluster: string, entityKey: string, quotaKey: string): Promise<void> {
+  await q.query('DELETE FROM quota_baselines WHERE cluster = $1 AND md5(entity_key) = md5($2) AND entity_key = $2 AND quota_key = $3', [cluster, storedLabelValue(entityKey), quotaKey]);
+}
+
+/** The decision log in PostgreSQL (or PGlite): each commit and each push record is one transaction. */
+export class DecisionStore implements DecisionLog {
+  constructor(private readonly db: Queryable & Pick<Db, 'tx'>) {}
+
+  async commit(round: RoundCommit): Promise<CommitReceipt> {
+    return this.db.tx(async (q) => {
+      const ids: number[] = [];
+      for (const d of round.records) ids.push(await insertDecision(q, d));
+      for (const e of round.expiries) await settleDecision(q, e.id, 'expired', round.at, undefined, e.note);
+      for (const s of round.supersedes) await settleDecision(q, s.id, 'expired', round.at, undefined, s.note(ids[s.by]!));
+      const remembered: boolean[] = [];
+      for (const b of round.baselines) remembered.push(await insertBaseline(q, b, round.at));
+      return { ids, remembered };
+    });
   }
 
-  /** Marks a pending decision applied (or failed, with the error). */
-  async settle(id: number, status: 'applied' | 'failed' | 'expired', at: number, by?: string, error?: string): Promise<void> {
-    await this.db.query(
-      `UPDATE quota_decisions SET status = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3::timestamptz ELSE applied_at END, applied_by = coalesce($4, applied_by), error = $5 WHERE id = $1`,
-      [id, status, toTimestamp(at), by ?? null, error === undefined ? null : storedLabelValue(error)],
-    );
+  async recordPush(push: PushRecord): Promise<void> {
+    await this.db.tx(async (q) => {
+      for (const id of push.ids) await settleDecision(q, id, push.error === undefined ? 'applied' : 'failed', push.at, push.by, push.error);
+      if (push.rolledBack !== undefined) await q.query('UPDATE quota_decisions SET rolled_back_by = $2 WHERE id = $1', [push.rolledBack.of, push.rolledBack.by]);
+      for (const b of push.forget) await deleteBaseline(q, b.cluster, b.entityKey, b.quotaKey);
+      for (const b of push.remember) await insertBaseline(q, b, push.at);
+    });
   }
 
-  /** Links a decision to the one that rolled it back. */
-  async markRolledBack(id: number, by: number): Promise<void> {
-    await this.db.query('UPDATE quota_decisions SET rolled_back_by = $2 WHERE id = $1', [id, by]);
+  /** Stores one decision outside a round (a reset); returns its id. */
+  record(d: DecisionInput): Promise<number> {
+    return insertDecision(this.db, d);
+  }
+
+  /** Marks a pending decision applied, failed (with the error) or expired. */
+  settle(id: number, status: 'applied' | 'failed' | 'expired', at: number, by?: string, error?: string): Promise<void> {
+    return settleDecision(this.db, id, status, at, by, error);
   }
 
   /** One decision, or undefined. */
@@ -95,7 +107,7 @@ export class DecisionStore {
   }
 
   /** Decisions newest first, filtered. */
-  async list(filter: { cluster?: string; entityKey?: string; status?: DecisionStatus; from?: number; to?: number; limit?: number } = {}): Promise<Decision[]> {
+  async list(filter: DecisionFilter = {}): Promise<Decision[]> {
     const r = await this.db.query<Row>(
       `SELECT ${COLUMNS} FROM quota_decisions
         WHERE ($1::text IS NULL OR cluster = $1) AND ($2::text IS NULL OR (md5(entity_key) = md5($2) AND entity_key = $2)) AND ($3::text IS NULL OR status = $3)
@@ -106,7 +118,6 @@ export class DecisionStore {
     return r.rows.map(fromRow);
   }
 
-  /** When Sluice last applied a change, per `entityKey|quotaKey`, for one cluster. */
   async lastChanges(cluster: string): Promise<Map<string, number>> {
     const r = await this.db.query<{ entity_key: string; quota_key: string; ts: number }>(
       `SELECT entity_key, quota_key, ${msOf('max(applied_at)')} AS ts FROM quota_decisions WHERE cluster = $1 AND status = 'applied' GROUP BY 1, 2`,
@@ -115,7 +126,6 @@ export class DecisionStore {
     return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, x.ts]));
   }
 
-  /** Operators' baselines of one cluster, per `entityKey|quotaKey` (null: none was set). */
   async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {
     const r = await this.db.query<{ entity_key: string; quota_key: string; entity: QuotaEntityComponent[]; value: number | null }>(
       `SELECT entity_key, quota_key, entity, value FROM quota_baselines WHERE cluster = $1`, [cluster]);
@@ -123,16 +133,12 @@ export class DecisionStore {
   }
 
   /** Remembers the operator's value before Sluice's first change (kept if already known); true when it was not known. */
-  async rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<boolean> {
-    const r = await this.db.query(
-      `INSERT INTO quota_baselines (cluster, entity_key, quota_key, entity, value, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
-      [cluster, storedLabelValue(entityKey), quotaKey, storedJson(entity), value, toTimestamp(at)],
-    );
-    return r.rowCount === 1;
+  rememberBaseline(cluster: string, entity: readonly QuotaEntityComponent[], entityKey: string, quotaKey: string, value: number | null, at: number): Promise<boolean> {
+    return insertBaseline(this.db, { cluster, entity, entityKey, quotaKey, value }, at);
   }
 
   /** Forgets a baseline once it has been restored. */
-  async forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {
-    await this.db.query('DELETE FROM quota_baselines WHERE cluster = $1 AND md5(entity_key) = md5($2) AND entity_key = $2 AND quota_key = $3', [cluster, storedLabelValue(entityKey), quotaKey]);
+  forgetBaseline(cluster: string, entityKey: string, quotaKey: string): Promise<void> {
+    return deleteBaseline(this.db, cluster, entityKey, quotaKey);
   }
 }

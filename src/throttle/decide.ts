@@ -12,18 +12,14 @@
  *   longer held back by its quota and its demand fits;
  * - steady: nothing.
  */
-import type { ClientQuotaEntry, QuotaEntityComponent } from '../kafka/admin.ts';
+import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
-import { entityKey } from './actuator.ts';
 import { groupOf, type ThrottleConfig } from './config.ts';
 import { estimateDemand, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
-import { guard, type GuardedChange } from './guardrails.ts';
+import { guard, guardRemoval, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
 import { capacityOf, fitLoadModel, fixedModel, type LoadModel } from './model.ts';
 import type { BrokerReading, ClientReading, Readings } from './signals.ts';
-
-/** The quota key of each direction. */
-export const QUOTA_KEY = { produce: 'producer_byte_rate', consume: 'consumer_byte_rate' } as const;
 
 /** What the loop remembers between rounds. */
 export interface LoopMemory {
@@ -155,6 +151,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   const modelR2 = fitted.length === 0 ? NaN : Math.min(...fitted.map((m) => m.r2));
   const metricsStale = readings.ageMs > options.staleAfterMs;
   const pressured = pressuredDirections(readings.brokers, target);
+  const limits: GuardrailOptions = {
+    cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
+    minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
+  };
 
   const proposals: Proposal[] = [];
   const allocations = {} as { produce: AllocationResult; consume: AllocationResult };
@@ -200,12 +200,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         }
       }
       if (proposed === undefined) return;
+      const lastChangedAt = memory.lastChanged.get(memoryKey);
       const guarded = proposed === null
-        ? guardRemoval(m.current, memory.lastChanged.get(memoryKey), options.now, metricsStale, config)
-        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt: memory.lastChanged.get(memoryKey), now: options.now, metricsStale, modelR2 }, {
-          cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
-          minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
-        });
+        ? guardRemoval({ current: m.current, lastChangedAt, now: options.now, metricsStale }, limits)
+        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt, now: options.now, metricsStale, modelR2 }, limits);
       proposals.push({
         entity: m.entity, entityKey: m.key, group: m.group, direction, quotaKey, oldValue: m.current, proposed,
         guarded, newValue: guarded.apply ? (proposed === null ? null : guarded.value) : undefined,
@@ -252,12 +250,4 @@ export function mergeByEntity(readings: readonly ClientReading[]): ClientReading
     });
   }
   return [...byKey.values()];
-}
-
-/** The guardrails of restoring a baseline by removing Sluice's quota: stale metrics and the cooldown. */
-function guardRemoval(current: number | undefined, lastChangedAt: number | undefined, now: number, stale: boolean, config: ThrottleConfig): GuardedChange {
-  if (stale) return { apply: false, value: current, reasons: ['metrics are stale: no change while the evidence is old'] };
-  const cooldown = config.guardrails.cooldown * 1000;
-  if (lastChangedAt !== undefined && now - lastChangedAt < cooldown) return { apply: false, value: current, reasons: [`changed ${Math.round((now - lastChangedAt) / 1000)} s ago: cooldown ${Math.round(cooldown / 1000)} s`] };
-  return { apply: true, value: undefined, reasons: [] };
 }

@@ -44,17 +44,36 @@ export interface GuardedChange {
   readonly reasons: readonly string[];
 }
 
+/**
+ * The rules that hold any change, a removal included: stale metrics, a poor fit (when `modelR2`
+ * is given) and the cooldown. The reason of the first that bites, or undefined.
+ */
+function held(change: Pick<ProposedChange, 'lastChangedAt' | 'now' | 'metricsStale'> & { readonly modelR2?: number }, options: GuardrailOptions): string | undefined {
+  if (change.metricsStale) return 'metrics are stale: no change while the evidence is old';
+  const minR2 = options.minR2 ?? 0.6;
+  if (change.modelR2 !== undefined && Number.isFinite(change.modelR2) && change.modelR2 < minR2) return `model fit R² ${change.modelR2.toFixed(2)} < ${minR2}: no change on a poor fit`;
+  const cooldown = options.cooldownMs ?? 300_000;
+  if (change.lastChangedAt !== undefined && change.now - change.lastChangedAt < cooldown) {
+    return `changed ${Math.round((change.now - change.lastChangedAt) / 1000)} s ago: cooldown ${Math.round(cooldown / 1000)} s`;
+  }
+  return undefined;
+}
+
+/**
+ * The guardrails of removing Sluice's quota to restore the operator's unset one: stale metrics
+ * and the cooldown (a removal has no size to bound, and needs no model).
+ */
+export function guardRemoval(change: Pick<ProposedChange, 'current' | 'lastChangedAt' | 'now' | 'metricsStale'>, options: GuardrailOptions = {}): GuardedChange {
+  const why = held(change, options);
+  return why === undefined ? { apply: true, value: undefined, reasons: [] } : { apply: false, value: change.current, reasons: [why] };
+}
+
 /** Applies every guardrail to one proposed change. */
 export function guard(change: ProposedChange, options: GuardrailOptions = {}): GuardedChange {
   const reasons: string[] = [];
   const hold = (why: string): GuardedChange => ({ apply: false, value: change.current, reasons: [...reasons, why] });
-  if (change.metricsStale) return hold('metrics are stale: no change while the evidence is old');
-  const minR2 = options.minR2 ?? 0.6;
-  if (Number.isFinite(change.modelR2) && change.modelR2 < minR2) return hold(`model fit R² ${change.modelR2.toFixed(2)} < ${minR2}: no change on a poor fit`);
-  const cooldown = options.cooldownMs ?? 300_000;
-  if (change.lastChangedAt !== undefined && change.now - change.lastChangedAt < cooldown) {
-    return hold(`changed ${Math.round((change.now - change.lastChangedAt) / 1000)} s ago: cooldown ${Math.round(cooldown / 1000)} s`);
-  }
+  const why = held(change, options);
+  if (why !== undefined) return hold(why);
   let value = change.proposed;
   if (change.current !== undefined) {
     const low = change.current * (options.maxDecreaseFactor ?? 0.5);

@@ -1,29 +1,33 @@
 /**
  * The throttle loop of one cluster: every `interval`, read the signals (through the PromQL
- * engine over a Querier), decide (decide.ts), and depending on the mode record the decisions as
- * recommendations (`recommend`) or push them through the QuotaActuator (`auto`), auditing each
- * one with its evidence. After a round that raised quotas, the next round checks the effect: if
- * the cluster got worse, those increases are rolled back.
+ * engine over a Querier) and the loop's memory (the decision log), plan the round (plan.ts, pure:
+ * decisions, rollbacks of increases that made things worse, expiries, supersedes), commit the
+ * plan through the decision log in one piece, then push what is to be applied through the
+ * QuotaActuator (`auto` mode, rollbacks) and record what the cluster did.
  *
  * In `recommend` mode each entity's quota has at most one pending recommendation, the latest.
  *
  * Contract: `start` returns at once; a round never overlaps the previous one; a failed round is
  * logged and counted, and the next one runs as usual; nothing is half-applied (the actuator
- * validates a batch before applying it, and the audit says what happened either way).
+ * validates a batch before applying it, and the log says what happened either way).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock, ClockTimer } from '../clock.ts';
-import type { ClientQuotaAlteration } from '../kafka/admin.ts';
+import { SluiceError } from '../errors.ts';
 import type { Engine } from '../rules/promql/index.ts';
 import type { Querier } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { entityKey, type QuotaActuator } from './actuator.ts';
-import type { Decision, DecisionStore } from './audit.ts';
+import type { QuotaActuator } from './actuator.ts';
 import type { ThrottleConfig } from './config.ts';
-import { decide, type RoundPlan } from './decide.ts';
-import { moreSevere, type Diagnosis } from './diagnose.ts';
+import type { RoundPlan } from './decide.ts';
+import type { Decision, DecisionLog } from './decision-log.ts';
+import type { Diagnosis } from './diagnose.ts';
+import { applyPush, checkApply, planRound, pushRecord, type PlannedPush } from './plan.ts';
 import { readSignals } from './signals.ts';
 import { traced } from '../telemetry/tracing.ts';
+
+/** Pending recommendations read a round: every one (each quota has at most one, expiring in two intervals). */
+const ALL_PENDING = 1_000_000;
 
 /** What a loop needs. */
 export interface ThrottleLoopOptions {
@@ -32,7 +36,7 @@ export interface ThrottleLoopOptions {
   readonly engine: Engine;
   readonly source: Querier;
   readonly actuator: QuotaActuator;
-  readonly audit: DecisionStore;
+  readonly audit: DecisionLog;
   readonly clock: Clock;
   /** Names of firing traffic alerts (spikes, lag) right now. */
   readonly firingTrafficAlerts?: () => readonly string[];
@@ -128,39 +132,36 @@ export class ThrottleLoop {
       });
       const quotas = await this.options.actuator.describe();
       const baselines = await audit.baselines(cluster);
-      const memory = {
-        previous: this.previous,
-        lastChanged: await audit.lastChanges(cluster),
-        baselines: new Map([...baselines].map(([k, v]) => [k, v.value])),
-      };
-      const plan = decide(readings, quotas, memory, config, {
-        now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts: this.options.firingTrafficAlerts?.() ?? [],
-      });
-      const rolledBack = await this.rollBackIfWorse(plan, now);
-      await this.expirePending(now);
-      const decisions: Decision[] = [];
-      const toApply: { id: number; change: ClientQuotaAlteration; baseline: number | null | undefined }[] = [];
-      for (const p of plan.proposals) {
-        const auto = config.mode === 'auto' && p.guarded.apply;
-        const status = !p.guarded.apply ? 'skipped' : auto ? 'applied' : 'pending';
-        const evidence = {
-          group: p.group, direction: p.direction, diagnosis: plan.diagnosis, pressured: plan.pressured, demand: p.demand, allocation: p.allocation, capacity: plan.capacity[p.direction], guardrails: p.guarded.reasons,
-          models: Object.fromEntries([...plan.models].map(([b, m]) => [b, { kind: m.kind, intercept: m.intercept, coefficients: m.coefficients, r2: m.r2, residualStd: m.residualStd, samples: m.samples, reason: m.reason }])),
-        };
-        const id = await audit.record({
-          ts: now, cluster, entity: p.entity, entityKey: p.entityKey, quotaKey: p.quotaKey, mode: config.mode, state: plan.diagnosis.state,
-          oldValue: p.oldValue, proposed: p.proposed, newValue: p.newValue, status: status === 'applied' ? 'pending' : status,
-          ...(auto ? { appliedBy: 'sluice (auto)' } : {}), reason: p.reason, evidence,
-        });
-        if (auto) toApply.push({ id, change: { entity: p.entity, key: p.quotaKey, value: p.newValue ?? null }, baseline: p.oldValue ?? null });
-        else this.changes.inc({ cluster, status });
-        if (status === 'pending') await this.supersede(p.entityKey, p.quotaKey, id, now);
+      const lastChanged = await audit.lastChanges(cluster);
+      const firingTrafficAlerts = this.options.firingTrafficAlerts?.() ?? [];
+      const pending = await audit.list({ cluster, status: 'pending', limit: ALL_PENDING });
+      const last = this.last;
+      const planned = planRound(readings, quotas, {
+        previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])),
+        lastRound: last === undefined ? undefined : { diagnosis: last.plan.diagnosis, decisions: last.decisions }, pending,
+      }, config, { cluster, now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts });
+
+      const receipt = await audit.commit(planned.commit);
+      const pushed = new Set(planned.pushes.flatMap((p) => p.records));
+      planned.commit.records.forEach((r, i) => { if (!pushed.has(i)) this.changes.inc({ cluster, status: r.status }); });
+      let freed = new Set<string>();
+      let claimed = 0;
+      for (const push of planned.pushes) {
+        const remembered = receipt.remembered.slice(claimed, claimed += push.baselines.length);
+        freed = await this.push(push, push.records.map((i) => receipt.ids[i]!), remembered, freed, now);
       }
-      if (toApply.length > 0) await this.push(toApply, now, 'sluice (auto)');
-      for (const d of await audit.list({ cluster, from: now, to: now })) decisions.push(d);
-      this.previous = plan.diagnosis;
-      this.stateGauge.set({ cluster }, { headroom: 0, steady: 1, pressured: 2, overloaded: 3 }[plan.diagnosis.state]);
-      this.last = { at: now, plan, decisions: decisions.reverse(), rolledBack };
+
+      const decisions = (await audit.list({ cluster, from: now, to: now })).reverse();
+      const rolledBack: Decision[] = [];
+      for (const p of planned.pushes) {
+        if (p.rollbackOf === undefined) continue;
+        const id = receipt.ids[p.records[0]!]!;
+        const stored = decisions.find((d) => d.id === id) ?? await audit.get(id);
+        if (stored) rolledBack.push(stored);
+      }
+      this.previous = planned.analysis.diagnosis;
+      this.stateGauge.set({ cluster }, { headroom: 0, steady: 1, pressured: 2, overloaded: 3 }[planned.analysis.diagnosis.state]);
+      this.last = { at: now, plan: planned.analysis, decisions, rolledBack };
       return this.last;
     } catch (err) {
       this.failures.inc({ cluster });
@@ -169,90 +170,37 @@ export class ThrottleLoop {
     }
   }
 
-  /** Pushes changes in one batch; records the baselines first, then the outcome of each. */
-  private async push(items: readonly { id: number; change: ClientQuotaAlteration; baseline: number | null | undefined }[], now: number, by: string): Promise<boolean> {
+  /** Pushes one planned push (its decisions and baselines already committed) and records what the cluster did. */
+  private async push(push: PlannedPush, ids: readonly number[], remembered: readonly boolean[], freed: ReadonlySet<string>, now: number): Promise<Set<string>> {
     const { cluster, audit, actuator } = this.options;
-    const remembered: ClientQuotaAlteration[] = [];
-    for (const item of items) {
-      if (await audit.rememberBaseline(cluster, item.change.entity, entityKey(item.change.entity), item.change.key, item.baseline ?? null, now)) remembered.push(item.change);
-    }
-    const outcome = await actuator.alter(items.map((i) => i.change));
-    const ok = outcome.errors.length === 0;
-    // Refused as a whole: nothing changed, so no baseline this push recorded stands either.
-    if (!ok) for (const change of remembered) await audit.forgetBaseline(cluster, entityKey(change.entity), change.key);
-    for (const item of items) {
-      await audit.settle(item.id, ok ? 'applied' : 'failed', now, by, ok ? undefined : outcome.errors.join('; '));
-      this.changes.inc({ cluster, status: ok ? 'applied' : 'failed' });
-      if (ok && item.change.value === null) {
-        await audit.forgetBaseline(cluster, entityKey(item.change.entity), item.change.key);
-      }
-    }
-    if (!ok) this.options.logger?.warn({ cluster, errors: outcome.errors }, 'the cluster refused quota changes; nothing was applied');
-    return ok;
-  }
-
-  /** Rolls back the last round's applied increases when this round is more severe than that one. */
-  private async rollBackIfWorse(plan: RoundPlan, now: number): Promise<Decision[]> {
-    const last = this.last;
-    // Worse means over the target now and not before: headroom turning into steady is what an
-    // increase is for.
-    const observed = plan.diagnosis.observed;
-    if (last === undefined || !moreSevere(observed, last.plan.diagnosis.observed) || (observed !== 'pressured' && observed !== 'overloaded')) return [];
-    // Increases, removals of a quota (the largest increase) included.
-    const raised = last.decisions.filter((d) => d.status === 'applied' && d.rollbackOf === undefined && d.oldValue !== undefined && (d.newValue === null || (d.newValue !== undefined && d.newValue > d.oldValue)));
-    const done: Decision[] = [];
-    for (const d of raised) {
-      const { cluster, audit } = this.options;
-      const id = await audit.record({
-        ts: now, cluster, entity: d.entity, entityKey: d.entityKey, quotaKey: d.quotaKey, mode: this.options.config.mode, state: plan.diagnosis.state,
-        oldValue: d.newValue ?? undefined, proposed: d.oldValue ?? null, newValue: d.oldValue, status: 'pending', appliedBy: 'sluice (rollback)', rollbackOf: d.id,
-        reason: `rollback: the cluster went from ${last.plan.diagnosis.observed} to ${plan.diagnosis.observed} after this increase`, evidence: { diagnosis: plan.diagnosis, previous: last.plan.diagnosis },
-      });
-      if (await this.push([{ id, change: { entity: d.entity, key: d.quotaKey, value: d.oldValue ?? null }, baseline: undefined }], now, 'sluice (rollback)')) await audit.markRolledBack(d.id, id);
-      const stored = await audit.get(id);
-      if (stored) done.push(stored);
-    }
-    return done;
+    const outcome = await actuator.alter(push.changes);
+    const settled = pushRecord(push, ids, remembered, outcome.errors, freed, now);
+    await audit.recordPush(settled.record);
+    for (const _ of ids) this.changes.inc({ cluster, status: settled.record.error === undefined ? 'applied' : 'failed' });
+    if (settled.record.error !== undefined) this.options.logger?.warn({ cluster, errors: outcome.errors }, 'the cluster refused quota changes; nothing was applied');
+    return settled.freed;
   }
 
   /**
-   * A new recommendation for an entity's quota replaces the ones before it, which expire: the API
-   * lists one current recommendation per entity, and applying an older one is refused.
+   * Applies a pending recommendation by id, as `by`, and returns it applied. Refused with a
+   * SluiceError (SLUICE_ERR_THROTTLE_*) when the id is unknown or of another cluster, not pending
+   * (applied, skipped, failed or expired), too old (it then expires), below its group's floor, or
+   * when the cluster refuses the change (it is then recorded as failed).
    */
-  private async supersede(entityKey: string, quotaKey: string, by: number, now: number): Promise<void> {
-    const { cluster, audit } = this.options;
-    for (const d of await audit.list({ cluster, entityKey, status: 'pending' })) {
-      if (d.id !== by && d.quotaKey === quotaKey) await audit.settle(d.id, 'expired', now, undefined, `superseded by recommendation ${by}`);
-    }
-  }
-
-  /** Pending recommendations older than two intervals expire: their evidence is old. */
-  private async expirePending(now: number): Promise<void> {
-    const { cluster, audit } = this.options;
-    for (const d of await audit.list({ cluster, status: 'pending', to: now - 2 * this.intervalMs })) await audit.settle(d.id, 'expired', now);
-  }
-
-  /**
-   * Applies a pending recommendation by id, as `by`. Refused (with the reason) when the id is
-   * unknown, of another cluster, not pending (applied, skipped, failed or expired), or below its
-   * group's floor.
-   */
-  async apply(id: number, by: string): Promise<{ ok: true; decision: Decision } | { ok: false; status: 404 | 409 | 422 | 502; error: string }> {
+  async apply(id: number, by: string): Promise<Decision> {
     const { cluster, audit, config } = this.options;
     const d = await audit.get(id);
-    if (d === undefined || d.cluster !== cluster) return { ok: false, status: 404, error: `no recommendation ${id} for cluster ${cluster}` };
     const now = this.options.clock.now();
-    if (d.status === 'pending' && now - d.ts > 2 * this.intervalMs) {
-      await audit.settle(d.id, 'expired', now);
-      return { ok: false, status: 409, error: `recommendation ${id} expired: it is ${Math.round((now - d.ts) / 1000)} s old (at most ${2 * config.interval} s)` };
+    const refused = checkApply(d, id, cluster, now, config);
+    if (refused !== undefined) {
+      if (refused.expire) await audit.commit({ at: now, records: [], expiries: [{ id }], supersedes: [], baselines: [] });
+      throw refused.error;
     }
-    if (d.status !== 'pending') return { ok: false, status: 409, error: `recommendation ${id} is ${d.status}, not pending` };
-    const group = config.groups.find((g) => g.name === (d.evidence as { group?: string }).group);
-    if (group !== undefined && typeof d.newValue === 'number' && d.newValue < group.floor) {
-      return { ok: false, status: 422, error: `quota ${d.newValue} is under the ${group.name} floor ${group.floor}` };
-    }
-    const ok = await this.push([{ id: d.id, change: { entity: d.entity, key: d.quotaKey, value: d.newValue ?? null }, baseline: d.oldValue ?? null }], now, by);
-    const after = (await audit.get(d.id))!;
-    return ok ? { ok: true, decision: after } : { ok: false, status: 502, error: `the cluster refused the change: ${after.error ?? 'unknown error'}` };
+    const push = applyPush(d!, by);
+    const receipt = await audit.commit({ at: now, records: [], expiries: [], supersedes: [], baselines: push.baselines });
+    await this.push(push, [id], receipt.remembered, new Set(), now);
+    const after = (await audit.get(id))!;
+    if (after.status !== 'applied') throw new SluiceError('SLUICE_ERR_THROTTLE_REFUSED', `the cluster refused the change: ${after.error ?? 'unknown error'}`, { path: 'body.id' });
+    return after;
   }
 }

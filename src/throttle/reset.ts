@@ -3,8 +3,8 @@
  * had set before Sluice's first change (or has its quota removed, if there was none), as one
  * validated batch, each restoration audited. Used by `sluice quotas reset` and the API.
  */
-import type { ClientQuotaAlteration } from '../kafka/admin.ts';
-import { entityKey, type QuotaActuator } from './actuator.ts';
+import { entityKey, type ClientQuotaAlteration } from '../kafka/quota.ts';
+import type { QuotaActuator } from './actuator.ts';
 import type { DecisionStore } from './audit.ts';
 
 /** What a reset did. */

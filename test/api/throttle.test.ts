@@ -85,6 +85,7 @@ test('apply: refused without the token, with a bad body, for an unknown id; appl
   assert.equal(bad.json().error, 'body.id: expected a positive integer, got "x"');
   const unknown = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: 424242 }, headers: { authorization: `Bearer ${TOKEN}` } });
   assert.deepEqual([unknown.statusCode, unknown.json().error], [404, 'no recommendation 424242 for cluster east']);
+  assert.deepEqual([unknown.json().code, unknown.json().path], ['SLUICE_ERR_THROTTLE_NOT_FOUND', 'body.id']);
   assert.equal(actuator.changes.length, 0);
   const ok = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id }, headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(ok.statusCode, 200);
@@ -92,6 +93,7 @@ test('apply: refused without the token, with a bad body, for an unknown id; appl
   assert.equal(actuator.changes.length, 1);
   const again = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id }, headers: { authorization: `Bearer ${TOKEN}` } });
   assert.deepEqual([again.statusCode, again.json().error], [409, `recommendation ${id} is applied, not pending`]);
+  assert.equal(again.json().code, 'SLUICE_ERR_THROTTLE_NOT_PENDING');
   const decisions = (await api.inject('/api/v1/throttle/decisions?cluster=east&status=applied')).json() as { decisions: { id: number }[] };
   assert.deepEqual(decisions.decisions.map((d) => d.id), [id]);
 });
@@ -110,12 +112,14 @@ test('apply: a recommendation under its group floor is refused (422); one the br
   const low = await pending('east', [{ entityType: 'client-id', entityName: 'tiny' }], 0.5 * MB);
   const under = await api.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: low }, headers: auth });
   assert.deepEqual([under.statusCode, under.json().error], [422, `quota ${0.5 * MB} is under the general floor ${MB}`]);
+  assert.equal(under.json().code, 'SLUICE_ERR_THROTTLE_UNDER_FLOOR');
   assert.equal((await audit.get(low))!.status, 'pending');
 
   // The broker refuses an entity naming the client id twice; the whole change is refused.
   const bad = await pending('west', [{ entityType: 'client-id', entityName: 'a' }, { entityType: 'client-id', entityName: 'b' }], 2 * MB);
   const refused = await westApi.inject({ method: 'POST', url: '/api/v1/throttle/apply', payload: { id: bad }, headers: auth });
   assert.equal(refused.statusCode, 502);
+  assert.equal(refused.json().code, 'SLUICE_ERR_THROTTLE_REFUSED');
   assert.equal(refused.json().error, 'the cluster refused the change: client-id=a,client-id=b: Duplicate client-id component in entity');
   const stored = (await audit.get(bad))!;
   assert.deepEqual([stored.status, stored.error], ['failed', 'client-id=a,client-id=b: Duplicate client-id component in entity']);

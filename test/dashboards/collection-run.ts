@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
 import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { isSluiceError } from '../../src/errors.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster } from '../../src/kafka/broker/index.ts';
 import { rollup } from '../../src/store/rollup.ts';
@@ -125,7 +126,7 @@ export async function collectionRun(url: string, seconds: number): Promise<Colle
       await sleep(500);
       if (applied) continue;
       const pending = await app.store.db.query<{ id: number }>(`SELECT id::float8 AS id FROM quota_decisions WHERE status = 'pending' ORDER BY id LIMIT 1`);
-      if (pending.rows[0] !== undefined) applied = (await loop.apply(pending.rows[0].id, 'api')).ok;
+      if (pending.rows[0] !== undefined) applied = await loop.apply(pending.rows[0].id, 'api').then(() => true, (err: unknown) => (isSluiceError(err) ? false : Promise.reject(err)));
     }
     await cluster.cluster.stopBroker(2);
     await sleep(6000);

@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
-import { DryRunActuator, entityKey, KafkaQuotaActuator } from '../../src/throttle/actuator.ts';
+import { entityKey } from '../../src/kafka/quota.ts';
+import { DryRunActuator, KafkaQuotaActuator } from '../../src/throttle/actuator.ts';
 import { groupOf, throttleConfigSchema } from '../../src/throttle/config.ts';
 
 let running: RunningCluster;

@@ -1,10 +1,12 @@
 // The throttle's audit trail records decisions about clients of any name: a client id holding
-// NUL or a lone surrogate is stored and read back unchanged, and costs no other decision.
+// NUL or a lone surrogate is stored and read back unchanged, and costs no other decision. A
+// round's plan is committed in one transaction: a failure part way leaves nothing of it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { DecisionStore, type DecisionInput } from '../../src/throttle/audit.ts';
-import { entityKey } from '../../src/throttle/actuator.ts';
+import { entityKey } from '../../src/kafka/quota.ts';
+import type { Db, Queryable } from '../../src/store/types.ts';
 import { forEachBackend, NOW } from '../store/support.ts';
 
 const EVIL = 'evil\u0000id\ud800';
@@ -50,5 +52,34 @@ forEachBackend((backend) => {
     assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 5, NOW), true);
     assert.equal(await audit.rememberBaseline('c1', d.entity, d.entityKey, 'producer_byte_rate', 6, NOW), false, 'kept, not replaced');
     assert.deepEqual(await audit.baselines('c1'), new Map([[`${d.entityKey}|producer_byte_rate`, { entity: d.entity, value: 5 }]]));
+  });
+
+  test("a round's plan is committed all or nothing: a failure part way leaves no record, expiry, supersede or baseline of it", async () => {
+    const db = await backend.fresh();
+    const before = new DecisionStore(db);
+    const pending = await before.record(decision('web', { status: 'pending', ts: NOW - 200_000 }));
+    const older = await before.record(decision('etl', { status: 'pending', ts: NOW - 60_000 }));
+    const baseline = { cluster: 'c1', entity: [{ entityType: 'client-id' as const, entityName: 'etl' }], entityKey: 'client-id=etl', quotaKey: 'producer_byte_rate', value: null };
+    const round = {
+      at: NOW, records: [decision('etl', { status: 'pending' }), decision('api', { status: 'skipped' })],
+      expiries: [{ id: pending }], supersedes: [{ id: older, by: 0, note: (id: number) => `superseded by recommendation ${id}` }], baselines: [baseline],
+    };
+    const snapshot = async () => ({ decisions: (await before.list({ cluster: 'c1' })).map((d) => [d.id, d.status, d.error]), baselines: await before.baselines('c1') });
+    const untouched = await snapshot();
+    // Each statement of the transaction in turn fails: the records (1, 2), the expiry (3), the supersede (4), the baseline (5).
+    for (const failAt of [1, 2, 3, 4, 5]) {
+      let statements = 0;
+      const failing = (q: Queryable): Queryable => ({
+        query: (sql, params) => (++statements === failAt ? Promise.reject(new Error(`statement ${failAt} failed`)) : q.query(sql, params)),
+        exec: (sql) => q.exec(sql),
+      });
+      const flaky: Queryable & Pick<Db, 'tx'> = { query: (sql, params) => db.query(sql, params), exec: (sql) => db.exec(sql), tx: (fn) => db.tx((q) => fn(failing(q))) };
+      await assert.rejects(new DecisionStore(flaky).commit(round), { message: `statement ${failAt} failed` });
+      assert.deepEqual(await snapshot(), untouched, `failing statement ${failAt}`);
+    }
+    const receipt = await before.commit(round);
+    assert.deepEqual(receipt.remembered, [true]);
+    const [first, second] = receipt.ids;
+    assert.deepEqual((await snapshot()).decisions, [[second, 'skipped', undefined], [first, 'pending', undefined], [older, 'expired', `superseded by recommendation ${first}`], [pending, 'expired', undefined]]);
   });
 });

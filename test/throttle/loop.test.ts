@@ -10,7 +10,7 @@ import { VirtualClock } from '../../src/clock.ts';
 import { Engine } from '../../src/rules/promql/index.ts';
 import { openDb } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import type { Db } from '../../src/store/types.ts';
+import type { Db, Queryable } from '../../src/store/types.ts';
 import { DryRunActuator } from '../../src/throttle/actuator.ts';
 import { DecisionStore } from '../../src/throttle/audit.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
@@ -18,7 +18,7 @@ import { ThrottleLoop } from '../../src/throttle/loop.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 import { clusterSeries, constantSeries, MB, NOW } from './support.ts';
 import type { Querier } from '../../src/store/types.ts';
-import type { QuotaEntityComponent } from '../../src/kafka/admin.ts';
+import type { QuotaEntityComponent } from '../../src/kafka/quota.ts';
 
 const groups = [
   { name: 'core', priority: 3, weight: 4, floor: 5 * MB, match: [{ user: 'orders' }] },
@@ -68,7 +68,33 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.equal(evidence.models['0']!.kind, 'fit');
       assert.equal(evidence.demand.basis, 'measured');
       assert.deepEqual(await audit.baselines('east'), new Map([['user=batch,client-id=loader|producer_byte_rate', { entity: change.entity, value: null }]]));
-      assert.deepEqual(await loop.apply(d!.id, 'alice'), { ok: false, status: 409, error: `recommendation ${d!.id} is applied, not pending` });
+      await assert.rejects(loop.apply(d!.id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_PENDING', message: `recommendation ${d!.id} is applied, not pending` });
+    });
+
+    test('a round is committed in one transaction: when its last write fails, nothing of the round is stored or pushed', async () => {
+      await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+      let failing = true;
+      const guarded = (q: Queryable): Queryable => ({
+        query: (sql, params) => (failing && sql.includes('INSERT INTO quota_baselines') ? Promise.reject(new Error('the disk is full')) : q.query(sql, params)),
+        exec: (sql) => q.exec(sql),
+      });
+      const flaky: Queryable & Pick<Db, 'tx'> = { query: (sql, params) => db.query(sql, params), exec: (sql) => db.exec(sql), tx: (fn) => db.tx((q) => fn(guarded(q))) };
+      const clock = new VirtualClock(NOW);
+      const actuator = new DryRunActuator();
+      const audit = new DecisionStore(flaky);
+      const loop = new ThrottleLoop({ cluster: 'east', config: throttleConfigSchema.parse({ mode: 'auto', interval: 60, groups }), engine: new Engine(), source: clusterSeries(true), actuator, audit, clock });
+      await loop.round();
+      clock.advance(60_000);
+      // The decision to limit the loader is written first, its baseline last: the baseline fails.
+      await assert.rejects(loop.round(), { message: 'the disk is full' });
+      assert.deepEqual(await audit.list({ cluster: 'east' }), []);
+      assert.deepEqual(await audit.baselines('east'), new Map());
+      assert.deepEqual(actuator.changes, []);
+      // Run again at the same time, the round goes through as if the failed one had never been.
+      failing = false;
+      const next = (await loop.round())!;
+      assert.deepEqual(next.decisions.map((d) => [d.entityKey, d.status]), [['user=batch,client-id=loader', 'applied']]);
+      assert.equal(actuator.changes.length, 1);
     });
 
     test('recommend: nothing is pushed; a pending recommendation is applied by id once; unknown and expired ids are refused', async () => {
@@ -82,12 +108,12 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.equal(pending.length, 1);
       const id = pending[0]!.id;
       const applied = await loop.apply(id, 'alice');
-      assert.equal(applied.ok, true);
+      assert.equal(applied.status, 'applied');
       assert.equal(actuator.changes.length, 1);
       const stored = await audit.get(id);
       assert.deepEqual([stored!.status, stored!.appliedBy], ['applied', 'alice']);
-      assert.deepEqual(await loop.apply(id, 'alice'), { ok: false, status: 409, error: `recommendation ${id} is applied, not pending` });
-      assert.deepEqual(await loop.apply(987_654, 'alice'), { ok: false, status: 404, error: 'no recommendation 987654 for cluster east' });
+      await assert.rejects(loop.apply(id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_PENDING', message: `recommendation ${id} is applied, not pending` });
+      await assert.rejects(loop.apply(987_654, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_FOUND', message: 'no recommendation 987654 for cluster east' });
 
       // A newer recommendation for the same quota supersedes the pending one: one current recommendation per entity.
       await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
@@ -100,7 +126,7 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       assert.deepEqual((await again.audit.list({ cluster: 'east', status: 'pending' })).map((d) => [d.id, d.entityKey]), [[later.id, 'user=batch,client-id=loader']]);
       const superseded = (await again.audit.get(earlier.id))!;
       assert.deepEqual([superseded.status, superseded.error], ['expired', `superseded by recommendation ${later.id}`]);
-      assert.deepEqual(await again.loop.apply(earlier.id, 'alice'), { ok: false, status: 409, error: `recommendation ${earlier.id} is expired, not pending` });
+      await assert.rejects(again.loop.apply(earlier.id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_PENDING', message: `recommendation ${earlier.id} is expired, not pending` });
 
       // A recommendation left for more than two intervals expires instead of being applied on old evidence.
       await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
@@ -109,7 +135,7 @@ for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'post
       other.clock.advance(60_000);
       const fresh = (await other.loop.round())!.decisions.find((d) => d.status === 'pending')!;
       other.clock.advance(180_000);
-      assert.deepEqual(await other.loop.apply(fresh.id, 'alice'), { ok: false, status: 409, error: `recommendation ${fresh.id} expired: it is 180 s old (at most 120 s)` });
+      await assert.rejects(other.loop.apply(fresh.id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_EXPIRED', message: `recommendation ${fresh.id} expired: it is 180 s old (at most 120 s)` });
       assert.equal((await other.audit.get(fresh.id))!.status, 'expired');
       assert.equal(other.actuator.changes.length, 0);
     });

@@ -4,8 +4,8 @@
  */
 import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../errors.ts';
-import type { DecisionStore } from '../../throttle/audit.ts';
+import { isSluiceError, SluiceError, type ErrorCode } from '../../errors.ts';
+import type { DecisionLog } from '../../throttle/decision-log.ts';
 import type { ThrottleLoop } from '../../throttle/loop.ts';
 import { docSchema, parseInput } from '../input.ts';
 import type { AuthHook } from '../server.ts';
@@ -13,7 +13,7 @@ import type { AuthHook } from '../server.ts';
 /** The loops the API reads, by cluster, and the audit store they share. */
 export interface ThrottleSource {
   readonly loops: ReadonlyMap<string, ThrottleLoop>;
-  readonly audit: DecisionStore;
+  readonly audit: DecisionLog;
 }
 
 const clusterQuery = z.strictObject({ cluster: z.string().min(1).optional() });
@@ -24,6 +24,15 @@ const decisionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5000).default(100),
 });
 const applyBody = z.strictObject({ id: z.int().positive(), cluster: z.string().min(1).optional() });
+
+/** HTTP status of each refusal of a manual apply. */
+const APPLY_STATUS: Partial<Record<ErrorCode, number>> = {
+  SLUICE_ERR_THROTTLE_NOT_FOUND: 404,
+  SLUICE_ERR_THROTTLE_NOT_PENDING: 409,
+  SLUICE_ERR_THROTTLE_EXPIRED: 409,
+  SLUICE_ERR_THROTTLE_UNDER_FLOOR: 422,
+  SLUICE_ERR_THROTTLE_REFUSED: 502,
+};
 
 function loopOf(source: ThrottleSource, cluster: string | undefined, where: string): [string, ThrottleLoop] {
   if (cluster === undefined) {
@@ -48,9 +57,13 @@ export function throttleRoutes(app: FastifyInstance, source: ThrottleSource, aut
   }, async (request, reply) => {
     const body = parseInput(applyBody, request.body, 'body');
     const [, loop] = loopOf(source, body.cluster, 'body');
-    const result = await loop.apply(body.id, 'api');
-    if (!result.ok) return reply.code(result.status).send({ error: result.error, code: result.status === 404 ? 'SLUICE_ERR_API_NOT_FOUND' : 'SLUICE_ERR_API_REQUEST', path: 'body.id' });
-    return { decision: result.decision };
+    try {
+      return { decision: await loop.apply(body.id, 'api') };
+    } catch (err) {
+      const status = isSluiceError(err) ? APPLY_STATUS[err.code] : undefined;
+      if (status === undefined) throw err;
+      return reply.code(status).send({ error: (err as SluiceError).message, code: (err as SluiceError).code, path: 'body.id' });
+    }
   });
   app.get('/api/v1/throttle/decisions', { schema: { summary: 'The audit trail of quota decisions, newest first', tags, querystring: docSchema(decisionsQuery) } }, async (request) => {
     const q = parseInput(decisionsQuery, request.query, 'query');

@@ -7,7 +7,7 @@
  */
 import type { Engine, MatrixSeries, Value } from '../../rules/promql/index.ts';
 import type { Querier } from '../../store/types.ts';
-import type { DecisionStore } from '../../throttle/audit.ts';
+import type { DecisionLog } from '../../throttle/decision-log.ts';
 import type { ThrottleLoop } from '../../throttle/loop.ts';
 import { ANONYMOUS_USER } from '../../throttle/decide.ts';
 import { signalQueries } from '../../throttle/signals.ts';
@@ -93,7 +93,7 @@ export interface StatusDeps {
   readonly alerts?: AlertsSource | undefined;
   readonly throttle?: ReadonlyMap<string, ThrottleLoop>;
   readonly mode?: string;
-  readonly audit?: DecisionStore;
+  readonly audit?: DecisionLog;
   readonly now?: () => number;
   /** Seconds of history in the sparklines (default 300). */
   readonly windowSeconds?: number;

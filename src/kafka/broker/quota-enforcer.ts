@@ -1,4 +1,5 @@
-import type { ClientQuotaStore, EntityComponent } from './quotas.ts';
+import type { EntityComponent } from '../quota.ts';
+import type { ClientQuotaStore } from './quotas.ts';
 
 /**
  * Client quota enforcement as Apache Kafka does it (KIP-13, KIP-124, KIP-219): each quota

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientQuotaStore, type EntityComponent } from '../../../src/kafka/broker/quotas.ts';
+import { ClientQuotaStore } from '../../../src/kafka/broker/quotas.ts';
+import type { EntityComponent } from '../../../src/kafka/quota.ts';
 
 const U = (n: string | null): EntityComponent => ({ entityType: 'user', entityName: n });
 const C = (n: string | null): EntityComponent => ({ entityType: 'client-id', entityName: n });

@@ -1,6 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
-import { CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, entityError, type EntityComponent } from '../quotas.ts';
+import { CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, type EntityComponent } from '../../quota.ts';
+import { entityError } from '../quotas.ts';
 import type { Handler } from '../node.ts';
 import type { Message } from '../../protocol/codec.ts';
 
