@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { loadYamlFile, parseYaml } from '../config/yaml.ts';
 import type { DeepReadonly } from '../config/freeze.ts';
-import { parseDuration } from '../rules/promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 
 const offset = z.string().transform((text, ctx): number => {
   const negative = text.startsWith('-');

@@ -24,7 +24,7 @@ import { openDb } from '../store/db.ts';
 import { createLogger, silentLogger, type Logger } from '../telemetry/logger.ts';
 import { startWorkload } from '../workload/run.ts';
 import { loadScenario } from '../workload/scenario.ts';
-import { parseDuration } from '../rules/promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 import type { FixtureMeta } from './format.ts';
 import { recordFromDb } from './record.ts';
 import { writeFixture } from './write.ts';

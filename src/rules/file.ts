@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { SluiceError } from '../errors.ts';
 import { parseExpr, PromQLError, type Expr } from './promql/index.ts';
-import { parseDuration } from './promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 import { parseTemplate } from './template.ts';
 import type { RuleGroupSpec, RuleSpec } from './types.ts';
 import { checkShape, formatFileProblem, parseYamlSource, problemAt, problemInString, type FileProblem, type YamlSource } from './yaml-source.ts';
