@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { buildApp } from '../app.ts';
 import { loadYamlFile } from '../config/yaml.ts';
-import { parseSluiceConfig } from '../config/sluice.ts';
+import { parseSluiceConfig } from '../app-config.ts';
 import { startControlServer } from '../kafka/broker/control.ts';
 import { startCluster } from '../kafka/broker/index.ts';
 import type { ActiveAlert } from '../rules/status.ts';
