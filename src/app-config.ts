@@ -18,6 +18,7 @@ import { LOG_LEVELS } from './telemetry/logger.ts';
 import { deepFreeze, type DeepReadonly } from './config/freeze.ts';
 import { validate, type ValidateOptions } from './config/validate.ts';
 import { loadYamlFile } from './config/yaml.ts';
+import { LABEL_NAME } from './labels.ts';
 
 /** Default port of the HTTP API. */
 export const DEFAULT_API_PORT = 8080;
@@ -47,7 +48,7 @@ export const sluiceConfigSchema = z
       files: z.array(z.string().min(1)).default([SHIPPED_RULES_DIR]),
       /** Seconds between evaluations of groups that set no interval. */
       interval: z.number().positive().default(30),
-      externalLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string()).default({}),
+      externalLabels: z.record(z.string().regex(LABEL_NAME, 'expected a label name'), z.string()).default({}),
       /** Base of alerts' generatorURL (default the API's own URL). */
       externalUrl: z.string().optional(),
     }).prefault({}),
