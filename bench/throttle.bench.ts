@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildApp, type App } from '../src/app.ts';
-import { parseSluiceConfig } from '../src/config/sluice.ts';
+import { parseSluiceConfig } from '../src/app-config.ts';
 import { KafkaAdmin } from '../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
 import type { BrokerNode } from '../src/kafka/broker/node.ts';

@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ClusterCollector, type Collector, type CollectScheduler } from './collect/index.ts';
-import type { SluiceConfig } from './config/sluice.ts';
+import type { SluiceConfig } from './app-config.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
 import type { Logger } from './telemetry/logger.ts';

@@ -15,7 +15,7 @@
 import { Registry } from 'prom-client';
 import { buildCollectors, CollectScheduler, dbEventSink, dbKnownBrokers, type Collector, type CollectConfig, type KnownBrokerStore } from './collect/index.ts';
 import { adminOptionsOf } from './collect/config.ts';
-import type { SluiceConfig } from './config/sluice.ts';
+import type { SluiceConfig } from './app-config.ts';
 import { wallClock, type Clock } from './clock.ts';
 import { KafkaAdmin } from './kafka/admin.ts';
 import { Notifier } from './notify/notifier.ts';

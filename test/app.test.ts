@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildApp } from '../src/app.ts';
-import { parseSluiceConfig } from '../src/config/sluice.ts';
+import { parseSluiceConfig } from '../src/app-config.ts';
 import { startCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { DATABASE_URL, uniqueSchema } from './store/support.ts';

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
-import { loadSluiceConfig, type SluiceConfig } from '../src/config/sluice.ts';
+import { loadSluiceConfig, type SluiceConfig } from '../src/app-config.ts';
 import { KafkaAdmin } from '../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';

@@ -7,12 +7,12 @@
  * Mutating endpoints require `Authorization: Bearer <api.token>`; with no token configured they
  * are disabled (403), never open.
  */
-import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { bearerAuth, type AuthHook } from './auth.ts';
 import type { AlertsSource, ReadinessSource, RulesSource, SilencesSource } from './types.ts';
 import { healthRoutes } from './routes/health.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -20,6 +20,9 @@ import { silenceRoutes } from './routes/silences.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { statusPageRoutes } from './routes/status-page.ts';
 import type { StatusSource } from './status-page/view.ts';
+
+/** The hook handed to plugins, for those that build them beside the server. */
+export type { AuthHook } from './auth.ts';
 
 /** What the API serves; a resource left out answers 404 (`/api/v1/...` not served here). */
 export interface ApiOptions {
@@ -38,9 +41,6 @@ export interface ApiOptions {
   readonly logger?: Logger;
 }
 
-/** A preHandler that lets a request through only with the configured bearer token. */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-
 /** HTTP status of each API error code. */
 const STATUS: Partial<Record<string, number>> = {
   SLUICE_ERR_API_REQUEST: 400,
@@ -52,23 +52,6 @@ const STATUS: Partial<Record<string, number>> = {
   // As Prometheus answers a query that ran out of time.
   SLUICE_ERR_REPLAY_TIMEOUT: 503,
 };
-
-/** Builds the bearer-token check; without a token every mutating request is refused with 403. */
-export function bearerAuth(token: string | undefined): AuthHook {
-  const expected = token === undefined || token === '' ? undefined : Buffer.from(token);
-  return async (request, reply) => {
-    if (expected === undefined) {
-      await reply.code(403).send({ error: 'mutating endpoints are disabled: no api.token is configured', code: 'SLUICE_ERR_API_UNAUTHORIZED' });
-      return reply;
-    }
-    const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a valid bearer token is required (Authorization: Bearer <api.token>)', code: 'SLUICE_ERR_API_UNAUTHORIZED' });
-      return reply;
-    }
-  };
-}
 
 /** Builds the API (not listening). */
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {

@@ -1,8 +1,10 @@
 /**
  * What the HTTP API reads and changes, as narrow interfaces: the API never reaches into the
  * modules behind them. The service (src/app.ts) adapts the rules manager, the notifier and the
- * store to these; tests hand in the real modules the same way.
+ * store to these; tests hand in the real modules the same way. Rule status is the one shape the
+ * API takes from a stage as is (the rules stage owns it, as Prometheus's /api/v1/rules shows it).
  */
+import type { RuleGroupStatus, RuleStatusView } from '../rules/status.ts';
 
 /** One readiness check and its outcome. */
 export interface ReadinessCheck {
@@ -77,26 +79,11 @@ export interface SilencesSource {
   expire(id: string): Promise<boolean>;
 }
 
-/** One rule as the API lists it. */
-export interface ApiRule {
-  readonly name: string;
-  readonly type: 'alerting' | 'recording';
-  readonly query: string;
-  readonly health: 'ok' | 'err' | 'unknown';
-  readonly lastError?: string;
-  readonly lastEvaluation?: string;
-  readonly evaluationMs?: number;
-}
+/** One rule as the API lists it: the rules stage's own status view, served as is. */
+export type ApiRule = RuleStatusView;
 
-/** One rule group as the API lists it. */
-export interface ApiRuleGroup {
-  readonly name: string;
-  readonly file: string;
-  readonly intervalSeconds: number;
-  readonly lastEvaluation?: string;
-  readonly evaluationMs?: number;
-  readonly rules: readonly ApiRule[];
-}
+/** One rule group as the API lists it (Prometheus's /api/v1/rules shape), as the rules stage reports it. */
+export type ApiRuleGroup = RuleGroupStatus;
 
 /** Where the API reads rule groups from. */
 export interface RulesSource {

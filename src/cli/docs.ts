@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { SHIPPED_RULES_DIR, sluiceConfigSchema } from '../config/sluice.ts';
+import { SHIPPED_RULES_DIR, sluiceConfigSchema } from '../app-config.ts';
 import type { CliContext } from './context.ts';
 import { buildProgram } from './main.ts';
 

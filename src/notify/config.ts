@@ -10,7 +10,7 @@ import { describeValue } from '../config/issues.ts';
 import { validate } from '../config/validate.ts';
 import { loadYamlFile, parseYaml } from '../config/yaml.ts';
 // Durations in Prometheus syntax, as Alertmanager's configuration takes them.
-import { parseDuration } from '../rules/promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 import { parseMatcher, type Matcher } from './matchers.ts';
 
 /** Alertmanager's default timings for a route that sets none. */

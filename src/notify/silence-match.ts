@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { validate } from '../config/validate.ts';
 import { SluiceError } from '../errors.ts';
+import { LABEL_NAME } from '../labels.ts';
 import { compile, matchesAll, regexProblem, type LabelMatcher, type Matcher } from './matchers.ts';
 import type { Labels } from './types.ts';
 
@@ -49,7 +50,7 @@ const newSilenceSchema = z.strictObject({
   matchers: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a label name'),
+        name: z.string().regex(LABEL_NAME, 'expected a label name'),
         value: z.string(),
         isRegex: z.boolean(),
         isEqual: z.boolean().default(true),

@@ -4,6 +4,7 @@
  * Field names follow Alertmanager's API and webhook payload so alerts pass through unchanged.
  * https://prometheus.io/docs/alerting/latest/clients/
  */
+import type { Labels } from '../labels.ts';
 
 /** An alert as Alertmanager's POST /api/v2/alerts takes it. */
 export interface OutgoingAlert { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>>; readonly startsAt: string; readonly endsAt: string; readonly generatorURL: string; readonly status?: 'firing' | 'resolved' }
@@ -11,7 +12,7 @@ export interface OutgoingAlert { readonly labels: Readonly<Record<string, string
 export interface AlertSink { send(alerts: readonly OutgoingAlert[]): Promise<void>; settled?(): void }
 
 /** Label names to values. */
-export type Labels = Readonly<Record<string, string>>;
+export type { Labels };
 
 /** Whether an alert (or a group of alerts) still fires. */
 export type AlertStatus = 'firing' | 'resolved';

@@ -11,7 +11,8 @@
 import * as z from 'zod';
 import { loadYamlFile, parseYaml } from '../config/yaml.ts';
 import type { DeepReadonly } from '../config/freeze.ts';
-import { parseDuration } from '../rules/promql/literals.ts';
+import { parseDuration } from '../duration.ts';
+import { LABEL_NAME } from '../labels.ts';
 
 const offset = z.string().transform((text, ctx): number => {
   const negative = text.startsWith('-');
@@ -23,7 +24,7 @@ const offset = z.string().transform((text, ctx): number => {
   return negative ? -ms : ms;
 });
 
-const labels = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string());
+const labels = z.record(z.string().regex(LABEL_NAME, 'expected a label name'), z.string());
 
 const window = { earliest: offset.optional(), latest: offset.optional() };
 

@@ -130,11 +130,6 @@ export function decodeValue(x: unknown): number | undefined {
   }
 }
 
-/** Label names as Prometheus allows them; names starting `__` are reserved. */
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** Metric names as Prometheus allows them. */
-export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
 /** A series' identity: metric and sorted labels, as one string (sorting and duplicate checks). */
 export function seriesKey(metric: string, labels: Readonly<Record<string, string>>): string {
   let key = metric;

@@ -9,13 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import { SluiceError } from '../errors.ts';
+import { LABEL_NAME, METRIC_NAME } from '../labels.ts';
 import {
   decodeValue,
   FIXTURE_FILES,
   FIXTURE_FORMAT,
   FIXTURE_VERSION,
-  LABEL_NAME,
-  METRIC_NAME,
   seriesKey,
   type Fixture,
   type FixtureEvent,

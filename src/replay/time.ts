@@ -4,7 +4,7 @@
  * an offset from it (`+10m`).
  */
 import { SluiceError } from '../errors.ts';
-import { parseDuration } from '../rules/promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 
 /** Reads `text` for flag `flag`; `base` is what `+DURATION` counts from. */
 export function parseTimeArg(text: string, flag: string, options: { now?: number; base?: number } = {}): number {

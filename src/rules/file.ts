@@ -10,8 +10,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { SluiceError } from '../errors.ts';
+import { LABEL_NAME, METRIC_NAME } from '../labels.ts';
 import { parseExpr, PromQLError, type Expr } from './promql/index.ts';
-import { parseDuration } from './promql/literals.ts';
+import { parseDuration } from '../duration.ts';
 import { parseTemplate } from './template.ts';
 import type { RuleGroupSpec, RuleSpec } from './types.ts';
 import { checkShape, formatFileProblem, parseYamlSource, problemAt, problemInString, type FileProblem, type YamlSource } from './yaml-source.ts';
@@ -22,9 +23,6 @@ export interface LoadedRuleFile {
   readonly groups: readonly RuleGroupSpec[];
   readonly problems: readonly FileProblem[];
 }
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A YAML scalar read as a string, the way Go's YAML decoder fills a string field. */
 const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));

@@ -6,13 +6,27 @@
 import type { Alert } from './alert-state.ts';
 import type { RuleGroup } from './group.ts';
 import type { OutgoingAlert } from './types.ts';
-import type { ApiRule, ApiRuleGroup } from '../api/types.ts';
 
 /** One rule's status, as the API shows it. */
-export type RuleStatusView = ApiRule;
+export interface RuleStatusView {
+  readonly name: string;
+  readonly type: 'alerting' | 'recording';
+  readonly query: string;
+  readonly health: 'ok' | 'err' | 'unknown';
+  readonly lastError?: string;
+  readonly lastEvaluation?: string;
+  readonly evaluationMs?: number;
+}
 
 /** One group's status, as the API shows it. */
-export type RuleGroupStatus = ApiRuleGroup;
+export interface RuleGroupStatus {
+  readonly name: string;
+  readonly file: string;
+  readonly intervalSeconds: number;
+  readonly lastEvaluation?: string;
+  readonly evaluationMs?: number;
+  readonly rules: readonly RuleStatusView[];
+}
 
 /** An alert as the API lists it. */
 export interface ActiveAlert {

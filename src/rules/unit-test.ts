@@ -15,7 +15,7 @@ import { VirtualClock } from '../clock.ts';
 import { loadRuleFiles } from './file.ts';
 import { RuleGroup } from './group.ts';
 import { Engine, SeriesSet, STALE_NAN, type Value } from './promql/index.ts';
-import { formatDuration } from './promql/literals.ts';
+import { formatDuration } from '../duration.ts';
 import { loadUnitTestFile, type TestGroup, type UnitTestFile } from './test-format/test-file.ts';
 import { formatFileProblem } from './yaml-source.ts';
 

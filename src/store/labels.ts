@@ -10,12 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { SluiceError } from '../errors.ts';
+import { LABEL_NAME, METRIC_NAME } from '../labels.ts';
 
 /** The label every series must carry. */
 export const CLUSTER_LABEL = 'cluster';
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NEEDS_ESCAPE = /[\\"\n]/;
 
 // Names seen before are valid: checking a Set is cheaper than a regex on every sample.

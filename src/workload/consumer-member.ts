@@ -12,12 +12,12 @@
  * heartbeats keep failing, its stream failed) reports itself through `onBroken` once; its owner
  * replaces it with a new client, which finds the group's current coordinator.
  */
-import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import { describeError, hardenClient } from './cluster.ts';
-import type { ConsumerEnv } from './consumer-runner.ts';
+import { Consumer, type Admin, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { describeError, hardenClient, type ClusterAccess } from './cluster.ts';
 import type { RateLimiter } from './pacing.ts';
 import type { ConsumerSpec } from './scenario.ts';
-import type { ThrottleStats } from './throttle.ts';
+import type { ThrottleMonitor, ThrottleStats } from './throttle.ts';
 
 /** How often a member commits what it has read. */
 export const COMMIT_INTERVAL_MS = 1000;
@@ -32,6 +32,16 @@ const MIN_PAUSE_MS = 2;
 export const MAX_PARTITION_FETCH_BYTES = 1_048_576;
 /** Consecutive failed heartbeats after which a member is considered broken. */
 const MAX_HEARTBEAT_ERRORS = 3;
+
+/** What a consumer group (its runner and its members) needs from the run. */
+export interface ConsumerEnv {
+  readonly access: ClusterAccess;
+  readonly admin: Admin;
+  readonly logger: Logger;
+  readonly throttle: ThrottleMonitor;
+  /** Monotonic clock in ms. */
+  readonly now: () => number;
+}
 
 /** Counters shared by a group's members. */
 export interface GroupCounters {

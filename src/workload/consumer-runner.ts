@@ -14,14 +14,12 @@
  * member that broke (its coordinator left the cluster) or could not join (the cluster was down)
  * is replaced rather than lost.
  */
-import type { Admin } from '@platformatic/kafka';
-import type { Logger } from 'pino';
-import { describeError, type ClusterAccess } from './cluster.ts';
-import { Member, type GroupCounters, type MemberContext } from './consumer-member.ts';
+import { describeError } from './cluster.ts';
+import { Member, type ConsumerEnv, type GroupCounters, type MemberContext } from './consumer-member.ts';
 import { resetGroupOffsets } from './offsets.ts';
 import { RateLimiter } from './pacing.ts';
 import { startsLate, type ConsumerAction, type ConsumerSpec } from './scenario.ts';
-import { ThrottleStats, type ThrottleMonitor } from './throttle.ts';
+import { ThrottleStats } from './throttle.ts';
 
 /** How often a group that should run checks that all its members do. */
 export const RECONCILE_MS = 2000;
@@ -42,16 +40,6 @@ export interface ConsumerSnapshot {
   /** Members that broke or could not join, and failed rewinds. */
   readonly errors: number;
   readonly throttle: Readonly<ThrottleStats>;
-}
-
-/** What a consumer runner needs from the run. */
-export interface ConsumerEnv {
-  readonly access: ClusterAccess;
-  readonly admin: Admin;
-  readonly logger: Logger;
-  readonly throttle: ThrottleMonitor;
-  /** Monotonic clock in ms. */
-  readonly now: () => number;
 }
 
 /** Runs one scenario consumer group and applies its actions. */

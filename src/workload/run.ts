@@ -13,7 +13,7 @@ import { Admin } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { connectCluster, describeError, hardenClient, type ClusterAccess, type Credentials } from './cluster.ts';
 import { ConsumerRunner } from './consumer-runner.ts';
-import { formatDuration } from './duration.ts';
+import { formatShortDuration } from '../duration.ts';
 import { sendFault, type FaultOutcome } from './faults.ts';
 import { groupLag, type GroupLag } from './offsets.ts';
 import { toWallMs } from './pacing.ts';
@@ -215,7 +215,7 @@ export async function startWorkload(scenario: Scenario, options: WorkloadOptions
   const sasl = access.sasl ? ', SASL/PLAIN' : '';
   io.status(
     `sluice workload: ${scenario.name}: ${producers.length} producer(s), ${consumers.length} consumer group(s), ` +
-      `${control === undefined ? 0 : scenario.faults.length} fault(s) for ${formatDuration(durationMs)}` +
+      `${control === undefined ? 0 : scenario.faults.length} fault(s) for ${formatShortDuration(durationMs)}` +
       `${scenario.timeScale === 1 ? '' : ` (timeScale ${scenario.timeScale})`} on ${options.bootstrap.join(',')}${sasl}`,
   );
   const startedAt = now();

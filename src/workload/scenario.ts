@@ -9,7 +9,7 @@
 import * as zlib from 'node:zlib';
 import * as z from 'zod';
 import { describeValue, loadYamlFile, parseYaml, type DeepReadonly } from '../config/index.ts';
-import { durationRule, parseDuration } from './duration.ts';
+import { parseSimpleDuration, simpleDurationRule } from '../duration.ts';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 const MAX_TOPIC_NAME_LENGTH = 249;
@@ -35,9 +35,9 @@ interface DurationOptions {
 }
 
 function checkDuration(value: unknown, options: DurationOptions, ctx: z.RefinementCtx): number | undefined {
-  const ms = parseDuration(value);
+  const ms = parseSimpleDuration(value);
   if (ms !== undefined && !(options.positive === true && ms === 0)) return ms;
-  const rule = durationRule(options.positive === true);
+  const rule = simpleDurationRule(options.positive === true);
   ctx.addIssue({ code: 'custom', message: value === undefined ? `missing, ${rule}` : `${rule}, got ${describeValue(value)}` });
   return undefined;
 }
@@ -114,7 +114,7 @@ const rewindTarget = z.string().transform((text, ctx) => {
   const trimmed = text.trim();
   if (trimmed === 'earliest' || trimmed === 'latest') return { kind: trimmed } as const;
   const ago = REWIND_AGO.exec(trimmed);
-  const agoMs = ago === null ? undefined : parseDuration(ago[1]);
+  const agoMs = ago === null ? undefined : parseSimpleDuration(ago[1]);
   if (agoMs !== undefined) return { kind: 'ago', ms: agoMs } as const;
   const timestamp = /^\d{4}-\d\d-\d\dT/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (!Number.isNaN(timestamp)) return { kind: 'timestamp', ms: timestamp } as const;

@@ -5,7 +5,7 @@
  * Throttle figures are the brokers' throttle_time_ms summed over the interval's Produce/Fetch
  * responses; lag is the group's committed lag as the cluster reports it.
  */
-import { formatDuration } from './duration.ts';
+import { formatShortDuration } from '../duration.ts';
 import type { ConsumerSnapshot } from './consumer-runner.ts';
 import type { GroupLag } from './offsets.ts';
 import type { ProducerSnapshot } from './producer-runner.ts';
@@ -95,8 +95,8 @@ function consumerText(prev: ConsumerSample | undefined, cur: ConsumerSample, sec
 
 /** When a run has reached: `[25s]`, or `[25s = 10h0m0s]` with the scenario time when scaled. */
 export function timeLabel(elapsedMs: number, timeScale: number): string {
-  const wall = formatDuration(elapsedMs);
-  return timeScale === 1 ? `[${wall}]` : `[${wall} = ${formatDuration(elapsedMs * timeScale)}]`;
+  const wall = formatShortDuration(elapsedMs);
+  return timeScale === 1 ? `[${wall}]` : `[${wall} = ${formatShortDuration(elapsedMs * timeScale)}]`;
 }
 
 /** One status line: every producer then every consumer group, over the interval since `prev`. */
@@ -116,5 +116,5 @@ export function formatSummary(name: string, reason: string, sample: StatusSample
   });
   const consumers = sample.consumers.map((c) => `${c.id} consumed ${c.consumed}, lag ${c.lag === undefined ? '?' : c.lag.lag}`);
   const clients = [...producers, ...consumers];
-  return `sluice workload: ${name} ${reason} after ${formatDuration(sample.elapsedMs)}${clients.length === 0 ? '' : `: ${clients.join('; ')}`}`;
+  return `sluice workload: ${name} ${reason} after ${formatShortDuration(sample.elapsedMs)}${clients.length === 0 ? '' : `: ${clients.join('; ')}`}`;
 }

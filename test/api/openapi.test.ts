@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { parseSluiceConfig } from '../../src/app-config.ts';
 import { SHIPPED_RULES_DIR } from '../../src/replay/run.ts';
 import { DryRunActuator } from '../../src/throttle/actuator.ts';
 

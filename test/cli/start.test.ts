@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { CliContext } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/main.ts';
-import { DEFAULT_API_PORT, loadSluiceConfig, parseSluiceConfig, SHIPPED_RULES_DIR, withEnv } from '../../src/config/sluice.ts';
+import { DEFAULT_API_PORT, loadSluiceConfig, parseSluiceConfig, SHIPPED_RULES_DIR, withEnv } from '../../src/app-config.ts';
 import { startCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';

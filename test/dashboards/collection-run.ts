@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { parseSluiceConfig } from '../../src/app-config.ts';
 import { isSluiceError } from '../../src/errors.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster } from '../../src/kafka/broker/index.ts';

@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { SMTPServer } from 'smtp-server';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { parseSluiceConfig } from '../../src/app-config.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, waitFor, type TestServer } from '../notify/support.ts';

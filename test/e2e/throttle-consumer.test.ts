@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Producer, ProduceAcks } from '@platformatic/kafka';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { parseSluiceConfig } from '../../src/app-config.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { Engine } from '../../src/rules/promql/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';

@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/config/sluice.ts';
+import { parseSluiceConfig } from '../../src/app-config.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSluiceError } from '../../src/errors.ts';
 import { parseNotifyConfig, parseNotifyConfigYaml } from '../../src/notify/config.ts';
-import { parseDuration } from '../../src/rules/promql/literals.ts';
+import { parseDuration } from '../../src/duration.ts';
 
 /** The message of the SluiceError `fn` throws, after checking its code and path. */
 function problems(fn: () => unknown, path: string): string {

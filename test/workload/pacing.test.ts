@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseDuration } from '../../src/workload/duration.ts';
+import { formatShortDuration as formatDuration, parseSimpleDuration as parseDuration } from '../../src/duration.ts';
 import {
   curveIntegral,
   curveMultiplier,

@@ -17,7 +17,7 @@ import { FIXTURES_DIR } from '../../replay/job-spec.ts';
 import { throttleConfigSchema } from '../../throttle/config.ts';
 import { docSchema, parseInput } from '../input.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import type { AuthHook } from '../server.ts';
+import type { AuthHook } from '../auth.ts';
 
 /** Where fixtures come from and how much one request may cost. */
 export interface ReplayApiOptions {

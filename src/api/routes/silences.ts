@@ -7,7 +7,7 @@ import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../errors.ts';
 import { docSchema, parseInput } from '../input.ts';
-import type { AuthHook } from '../server.ts';
+import type { AuthHook } from '../auth.ts';
 import type { SilencesSource } from '../types.ts';
 
 const matcherSchema = z.strictObject({

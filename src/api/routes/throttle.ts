@@ -8,7 +8,7 @@ import { isSluiceError, SluiceError, type ErrorCode } from '../../errors.ts';
 import type { DecisionLog } from '../../throttle/decision-log.ts';
 import type { ThrottleLoop } from '../../throttle/loop.ts';
 import { docSchema, parseInput } from '../input.ts';
-import type { AuthHook } from '../server.ts';
+import type { AuthHook } from '../auth.ts';
 
 /** The loops the API reads, by cluster, and the audit store they share. */
 export interface ThrottleSource {

@@ -5,7 +5,7 @@
  * down before `forgetRemovedBrokersAfter` ends. A running service drops it at its next cycle.
  */
 import type { Command } from 'commander';
-import { loadSluiceConfig } from '../../config/sluice.ts';
+import { loadSluiceConfig } from '../../app-config.ts';
 import { SluiceError } from '../../errors.ts';
 import { forgetClusterBrokers, listClusterBrokers } from '../../store/brokers.ts';
 import { migrate, openDb, type Db } from '../../store/index.ts';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { adminOptionsOf } from '../../collect/config.ts';
-import { loadSluiceConfig, type SluiceConfig } from '../../config/sluice.ts';
+import { loadSluiceConfig, type SluiceConfig } from '../../app-config.ts';
 import { SluiceError } from '../../errors.ts';
 import { KafkaAdmin } from '../../kafka/admin.ts';
 import { migrate, openDb } from '../../store/index.ts';

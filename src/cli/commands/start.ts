@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { buildApp } from '../../app.ts';
 import { checkBootstrap } from '../../collect/index.ts';
 import { deepFreeze, validate } from '../../config/index.ts';
-import { loadSluiceConfig, type SluiceConfig } from '../../config/sluice.ts';
+import { loadSluiceConfig, type SluiceConfig } from '../../app-config.ts';
 import { loadConfiguredRuleFiles } from '../../rules/file.ts';
 import type { CliContext } from '../context.ts';
 import { flagLabel, integerFlag } from '../options.ts';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { describeValue, validate } from '../../config/index.ts';
-import { durationRule, parseDuration } from '../../workload/duration.ts';
+import { parseSimpleDuration, simpleDurationRule } from '../../duration.ts';
 import type { WorkloadOptions } from '../../workload/run.ts';
 import { loadScenario } from '../../workload/scenario.ts';
 import type { CliContext } from '../context.ts';
@@ -53,9 +53,9 @@ export function readSasl(text: string): OptionResult<{ username: string; passwor
 
 /** Reads a positive number of seconds (or a duration such as 90s, 5m) into ms. */
 function readPositiveDuration(text: string): OptionResult<number> {
-  const ms = parseDuration(text);
+  const ms = parseSimpleDuration(text);
   if (ms !== undefined && ms > 0) return { ok: true, value: ms };
-  return { ok: false, problem: `${durationRule(true).replace('a number of seconds', 'a number of seconds such as 60')}, got ${describeValue(text)}` };
+  return { ok: false, problem: `${simpleDurationRule(true).replace('a number of seconds', 'a number of seconds such as 60')}, got ${describeValue(text)}` };
 }
 
 const workloadFlagsSchema = z

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../../collect/index.ts';
-import { parseSluiceConfig, type SluiceConfig } from '../../config/sluice.ts';
+import { parseSluiceConfig, type SluiceConfig } from '../../app-config.ts';
 
 const KIB = 1024;
 

@@ -3,6 +3,7 @@
  * https://prometheus.io/docs/prometheus/latest/querying/operators/#aggregation-operators
  * specifies; groups come out in the order they are first seen.
  */
+import { LABEL_NAME } from '../../labels.ts';
 import type { Aggregate } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
@@ -44,7 +45,7 @@ export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): Eva
   const on = !expr.without;
   let grouping = expr.grouping;
   if (op === 'count_values') {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(valueLabel)) throw evalError(`invalid label name "${valueLabel}"`);
+    if (!LABEL_NAME.test(valueLabel)) throw evalError(`invalid label name "${valueLabel}"`);
     grouping = on ? [...grouping, valueLabel] : grouping.filter((g) => g !== valueLabel);
   }
   const groupOf = groupFn(on, grouping);

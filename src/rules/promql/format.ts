@@ -1,7 +1,8 @@
 /** formatExpr: an Expr back to PromQL text, in Prometheus's canonical spelling. */
 import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import type { AtModifier, Expr, VectorSelector } from './ast.ts';
-import { formatDuration, quote } from './literals.ts';
+import { formatDuration } from '../../duration.ts';
+import { quote } from './literals.ts';
 
 /** Formats an Expr back to PromQL text (for messages and the API). */
 export function formatExpr(expr: Expr): string {

@@ -5,9 +5,9 @@
 import type { VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { withLabel } from './labels.ts';
+import { LABEL_NAME } from '../../labels.ts';
 import { compileRegex, expandTemplate, type Regex } from '../../regex.ts';
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** For each sample whose `src` matches `regex` (whole value, RE2), sets `dst` to the expanded replacement; an empty result removes `dst`. */
 export function labelReplace(input: readonly VectorSample[], dst: string, replacement: string, src: string, regex: string): VectorSample[] {

@@ -2,10 +2,11 @@
  * Label sets as the evaluator handles them: plain frozen records with `__name__` included, and
  * the string keys that identify a set or the part of a set a match or grouping looks at.
  */
+import type { Labels } from '../../labels.ts';
 import { METRIC_NAME_LABEL } from '../../store/types.ts';
 
 /** A label set, `__name__` included when the series keeps its name. */
-export type Labels = Readonly<Record<string, string>>;
+export type { Labels };
 
 const SEP = '\u00ff';
 const ESC = '\u00fe';

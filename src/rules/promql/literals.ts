@@ -1,41 +1,10 @@
 /**
  * PromQL literals: numbers (decimal, hex, Inf, NaN, durations as seconds), durations such as
- * `1h30m`, and Go-style quoted strings ("…" and '…' with escapes, `…` raw).
+ * `1h30m` (read by src/duration.ts, shared with the rest of Sluice), and Go-style quoted strings
+ * ("…" and '…' with escapes, `…` raw).
  * https://prometheus.io/docs/prometheus/latest/querying/basics/#literals
  */
-
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNIT_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
-
-/** The length in ms of a duration such as `1h30m`, undefined when `text` is not one. */
-export function parseDuration(text: string): number | undefined {
-  if (text === '' || text === '0') return text === '0' ? 0 : undefined;
-  const match = DURATION.exec(text);
-  if (match === null) return undefined;
-  let ms = 0;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const part = match[i + 1];
-    if (part !== undefined) ms += Number(part) * UNIT_MS[i]!;
-  }
-  return Number.isSafeInteger(ms) ? ms : undefined;
-}
-
-const UNIT_NAMES = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-
-/** A duration in ms as Prometheus prints it, largest units first (`90000` → `1m30s`). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = Math.abs(ms);
-  let out = ms < 0 ? '-' : '';
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const n = Math.floor(rest / UNIT_MS[i]!);
-    if (n > 0) {
-      out += `${n}${UNIT_NAMES[i]}`;
-      rest -= n * UNIT_MS[i]!;
-    }
-  }
-  return out;
-}
+import { parseDuration } from '../../duration.ts';
 
 /** The value of a number literal, undefined when `text` is not one. */
 export function parseNumber(text: string): number | undefined {

@@ -10,7 +10,8 @@ import { compileRegex, type RegexSyntaxError } from '../../regex.ts';
 import { METRIC_NAME_LABEL, type Matcher, type MatchType } from '../../store/types.ts';
 import type { AggregateOp, AtModifier, BinaryOp, Expr, MatrixSelector, Subquery, VectorMatching, VectorSelector } from './ast.ts';
 import { PromQLError } from './errors.ts';
-import { parseDuration, parseNumber, unquote } from './literals.ts';
+import { parseDuration } from '../../duration.ts';
+import { parseNumber, unquote } from './literals.ts';
 import { CheckError, checkAggregate, checkBinary, checkCall, typeOf } from './check.ts';
 import { childNodes, matchesEmpty, reportSyntaxErrors, selectorKey } from './syntax.ts';
 

@@ -8,7 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as z from 'zod';
-import { parseDuration } from '../promql/literals.ts';
+import { parseDuration } from '../../duration.ts';
 import { checkShape, parseYamlSource, problemAt, type FileProblem, type YamlSource } from '../yaml-source.ts';
 import { expandSeriesValues, parseSeriesSelector, type SeriesValue } from './notation.ts';
 

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { isSluiceError } from '../../../src/errors.ts';
 import { Engine, parseExpr, SeriesSet, STALE_NAN, type Value } from '../../../src/rules/promql/index.ts';
-import { parseDuration } from '../../../src/rules/promql/literals.ts';
+import { parseDuration } from '../../../src/duration.ts';
 import { parseSeriesSelector } from '../../../src/rules/test-format/notation.ts';
 import { Head } from '../../../src/store/head.ts';
 import { SeriesCache } from '../../../src/store/series-cache.ts';

@@ -3,24 +3,28 @@
  * HTTP API port and the log level. Validated once (unknown keys are errors, every problem named
  * by `file:line:col` and path), defaults applied, frozen. `DATABASE_URL`, when set and not
  * empty, overrides `store.url`.
+ *
+ * The schema is composed here, beside the wiring (app.ts), from each stage's own section
+ * schema; src/config/ holds the stage-neutral machinery (YAML positions, validation, freezing).
  */
 import * as z from 'zod';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterConfigSchema } from '../collect/config.ts';
-import { notifyConfigSchema } from '../notify/config.ts';
-import { throttleConfigSchema } from '../throttle/config.ts';
-import { storeOptionsSchema } from '../store/options.ts';
-import { LOG_LEVELS } from '../telemetry/logger.ts';
-import { deepFreeze, type DeepReadonly } from './freeze.ts';
-import { validate, type ValidateOptions } from './validate.ts';
-import { loadYamlFile } from './yaml.ts';
+import { clusterConfigSchema } from './collect/config.ts';
+import { notifyConfigSchema } from './notify/config.ts';
+import { throttleConfigSchema } from './throttle/config.ts';
+import { storeOptionsSchema } from './store/options.ts';
+import { LOG_LEVELS } from './telemetry/logger.ts';
+import { deepFreeze, type DeepReadonly } from './config/freeze.ts';
+import { validate, type ValidateOptions } from './config/validate.ts';
+import { loadYamlFile } from './config/yaml.ts';
+import { LABEL_NAME } from './labels.ts';
 
 /** Default port of the HTTP API. */
 export const DEFAULT_API_PORT = 8080;
 
 /** The rule packs shipped with Sluice (rules/*.yaml), loaded when `rules.files` is not given. */
-export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));
 
 /** The environment variable that overrides `store.url`. */
 export const DATABASE_URL_ENV = 'DATABASE_URL';
@@ -44,7 +48,7 @@ export const sluiceConfigSchema = z
       files: z.array(z.string().min(1)).default([SHIPPED_RULES_DIR]),
       /** Seconds between evaluations of groups that set no interval. */
       interval: z.number().positive().default(30),
-      externalLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string()).default({}),
+      externalLabels: z.record(z.string().regex(LABEL_NAME, 'expected a label name'), z.string()).default({}),
       /** Base of alerts' generatorURL (default the API's own URL). */
       externalUrl: z.string().optional(),
     }).prefault({}),
