@@ -17,10 +17,11 @@ import { loadExpected } from './expected.ts';
 import { FIXTURE_FILES } from './format.ts';
 import { loadFixture } from './load.ts';
 import { replayFixture } from './replayer.ts';
-import { SHIPPED_RULES_DIR, type ReplayJob, type ReplayJobError } from './job-spec.ts';
+import type { ReplayJob, ReplayJobError } from '../api/replay-job.ts';
+import { SHIPPED_RULES_DIR } from '../shipped.ts';
 import { timelineJson } from './timeline.ts';
 
-export type { ReplayJob, ReplayJobError } from './job-spec.ts';
+export type { ReplayJob, ReplayJobError } from '../api/replay-job.ts';
 
 /** Runs `job`; resolves with the timeline document (the JSON `sluice replay --json` prints, plus `check` and `truncated`). */
 export async function runReplayJob(job: ReplayJob): Promise<Record<string, unknown>> {

@@ -13,12 +13,12 @@ import { loadYamlFile } from '../config/yaml.ts';
 import { loadNotifyConfigFile, type NotifyConfig } from '../notify/config.ts';
 import { throttleConfigSchema, type ThrottleConfig } from '../throttle/config.ts';
 import type { Fixture } from './format.ts';
-import { FIXTURES_DIR, SHIPPED_RULES_DIR } from './job-spec.ts';
+import { FIXTURES_DIR, SHIPPED_RULES_DIR } from '../shipped.ts';
 import { loadFixture } from './load.ts';
 import { replayFixture, type ReplayOptions } from './replayer.ts';
 import type { Timeline } from './timeline.ts';
 
-export { FIXTURES_DIR, SHIPPED_RULES_DIR } from './job-spec.ts';
+export { FIXTURES_DIR, SHIPPED_RULES_DIR } from '../shipped.ts';
 
 /** A fixture argument: a directory, or the name of one under fixtures/incidents. */
 export function fixturePath(arg: string, fixturesDir = FIXTURES_DIR): string {

@@ -9,10 +9,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../errors.ts';
-import type { ReplayJob, ReplayJobError } from './job-spec.ts';
+import type { ReplayJob, ReplayJobError } from './replay-job.ts';
 
 /** The worker's entry: plain JavaScript that registers the TypeScript loader, then runs job-thread.ts. */
-const ENTRY = new URL('./job-worker.mjs', import.meta.url);
+const ENTRY = new URL('../replay/job-worker.mjs', import.meta.url);
 
 type Outcome = { id: number; ok: true; doc: Record<string, unknown> } | { id: number; ok: false; error: ReplayJobError };
 

@@ -1,18 +1,11 @@
 /**
  * What a replay over HTTP is asked and may answer, as plain data that crosses the worker
- * thread's boundary, and the shipped places it reads from. Kept apart from the job that runs
- * it (job.ts), so that the API and the thread's owner (isolated.ts) know the shape of a job
- * without loading the service it replays through.
+ * thread's boundary. The API and the thread's owner (replay-thread.ts) know the shape of a job
+ * from here without loading the replayer, which runs the service itself (src/replay/job.ts,
+ * inside the thread).
  */
-import { fileURLToPath } from 'node:url';
 import type { ErrorCode } from '../errors.ts';
 import type { ThrottleConfig } from '../throttle/config.ts';
-
-/** The shipped rule packs. */
-export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
-
-/** The shipped incident fixtures. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/incidents', import.meta.url));
 
 /** What one API replay asks for, already validated. */
 export interface ReplayJob {

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { isSluiceError } from '../../src/errors.ts';
-import { IsolatedReplayer } from '../../src/replay/isolated.ts';
+import { IsolatedReplayer } from '../../src/api/replay-thread.ts';
 import type { ReplayJob } from '../../src/replay/job.ts';
 import { writeFixture } from '../../src/replay/write.ts';
-import { brokerDownFixture } from './support.ts';
+import { brokerDownFixture } from '../replay/support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let fixturesDir: string;
@@ -57,7 +57,7 @@ function runNode(flags: readonly string[], code: string): Promise<string> {
 }
 
 const REPLAY_ONCE = () => [
-  `const { IsolatedReplayer } = await import(${JSON.stringify(join(ROOT, 'src/replay/isolated.ts'))});`,
+  `const { IsolatedReplayer } = await import(${JSON.stringify(join(ROOT, 'src/api/replay-thread.ts'))});`,
   'const replayer = new IsolatedReplayer((detail) => console.error(detail));',
   `const doc = await replayer.run(${JSON.stringify(job('broker-down'))}, 120000);`,
   'await replayer.close();',
