@@ -38,9 +38,7 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** Registry of the service's own metrics (writer, collectors, rules, notifications, throttle). */
   readonly registry?: Registry;
-  /** Wall clock, ms (collectors' sample times). */
-  readonly now?: () => number;
-  /** Clock of rules, notifications and the throttle loop; default the wall clock. */
+  /** Clock of the store, collectors, rules, notifications and the throttle loop; default the wall clock. */
   readonly clock?: Clock;
   /**
    * Fraction of each collector's interval its first cycle is delayed by at most (default 1, so
@@ -107,8 +105,8 @@ interface Running {
 export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
   const logger = deps.logger ?? silentLogger();
   const registry = deps.registry ?? new Registry();
-  const now = deps.now ?? Date.now;
   const clock = deps.clock ?? wallClock;
+  const now = (): number => clock.now();
   const makeCollectors = deps.collectors ?? ((c: CollectConfig, parts: { knownBrokers: KnownBrokerStore }) => buildCollectors(c, parts));
   const destination = describeDestination(config.store);
   let running: Running | null = null;
@@ -130,7 +128,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     // file stops the start here, naming rules.files[i], with no store or connection left behind.
     const ruleFiles = config.rules === undefined ? undefined : (deps.ruleFiles ?? (await loadConfiguredRuleFiles(config.rules.files)));
     // Receivers first: the store must accept samples before any collector sends one.
-    const store = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now });
+    const store = await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), clock });
     const r: Running = { store, throttle: new Map(), admins: [], stops: [() => store.close()] };
     try {
       if (config.notify !== undefined) {
@@ -175,10 +173,10 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         }
       }
       const collectors = makeCollectors({ clusters: config.clusters }, { knownBrokers: dbKnownBrokers(store.db) });
-      const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
+      const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }), clock });
       r.stops.push(() => events.close());
       const scheduler = new CollectScheduler({
-        collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), now,
+        collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), clock,
         ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
       });
       scheduler.start();

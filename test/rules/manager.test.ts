@@ -9,6 +9,7 @@ import { RuleManager } from '../../src/rules/manager.ts';
 import type { OutgoingAlert } from '../../src/rules/types.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { DATABASE_URL, NOW, uniqueSchema } from '../store/support.ts';
+import { timeAt } from '../helpers/clock.ts';
 
 const M = 60_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -44,7 +45,7 @@ for (const backend of backends) {
     async function setup(): Promise<{ clock: VirtualClock; store: Store; close: () => Promise<void> }> {
       const clock = new VirtualClock(NOW);
       schema = backend === 'postgres' ? uniqueSchema() : undefined;
-      const store = await openStore(backend === 'postgres' ? { url: DATABASE_URL!, schema: schema! } : {}, { now: () => clock.now(), registry: new Registry() });
+      const store = await openStore(backend === 'postgres' ? { url: DATABASE_URL!, schema: schema! } : {}, { clock: timeAt(() => clock.now()), registry: new Registry() });
       return {
         clock,
         store,
