@@ -45,7 +45,8 @@ const child = spawn(
   process.execPath,
   // --test-force-exit: a file whose tests are done ends even if something left a handle open, and
   // --test-timeout bounds any one test, so one bad test can never hang the whole run.
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
+  // test/helpers/pglite-template.ts: an in-memory PGlite starts from a cached initdb (see there).
+  ['--import', 'tsx', '--import', './test/helpers/pglite-template.ts', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
   { cwd: root, stdio: 'inherit' },
 );
 
