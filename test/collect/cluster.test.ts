@@ -8,9 +8,10 @@ import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
 import { dbEventSink, dbKnownBrokers } from '../../src/collect/index.ts';
 import { listEvents, type Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, latestValue, openTestStore, stored, STORE_BACKENDS, startTestCluster, waitUntil } from './support.ts';
+import { closeTestStore, clusterConfigFor, latestValue, openTestStore, stored, startTestCluster, waitUntil } from './support.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 
-for (const backend of STORE_BACKENDS) {
+for (const backend of BACKENDS) {
   describe(`cluster collector on ${backend}`, () => {
     let store: Store;
     before(async () => { store = await openTestStore(backend); });
