@@ -28,6 +28,7 @@ import { SeriesCache } from '../src/store/series-cache.ts';
 import { quoteIdent, toTimestamp } from '../src/store/sql.ts';
 import type { Db, Sample, SampleColumns } from '../src/store/types.ts';
 import { Writer } from '../src/store/writer.ts';
+import { VirtualClock } from '../src/clock.ts';
 
 const SERIES = Number(process.env.SLUICE_BENCH_SERIES ?? 2000);
 const SAMPLES_PER_SERIES = Number(process.env.SLUICE_BENCH_SAMPLES ?? 500);
@@ -96,7 +97,7 @@ async function unnestInsert(db: Db, columns: SampleColumns): Promise<number> {
 }
 
 async function throughWriter(db: Db, cycles: Sample[][], now: number): Promise<number> {
-  const writer = new Writer({ db, head: new Head(), now: () => now, batchSamples: BATCH, maxQueuedSamples: 4 * BATCH });
+  const writer = new Writer({ db, head: new Head(), clock: new VirtualClock(now), batchSamples: BATCH, maxQueuedSamples: 4 * BATCH });
   const started = performance.now();
   for (const cycle of cycles) await writer.write(cycle);
   await writer.flush();

@@ -29,7 +29,6 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildApp, type App } from '../src/app.ts';
-import { parseSluiceConfig } from '../src/app-config.ts';
 import { KafkaAdmin } from '../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
 import type { BrokerNode } from '../src/kafka/broker/node.ts';
@@ -39,6 +38,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { KafkaQuotaActuator } from '../src/throttle/actuator.ts';
 import { parseScenario } from '../src/workload/scenario.ts';
 import { startWorkload, type RunSummary } from '../src/workload/run.ts';
+import { bundledClusterEntry, serviceConfigFor } from '../test/helpers/service.ts';
 
 const { values } = parseArgs({ options: {
   duration: { type: 'string', default: '90' }, 'burst-at': { type: 'string', default: '20' },
@@ -194,16 +194,14 @@ async function runOnce(mode: Mode): Promise<RunFigures> {
   try {
     cluster = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(), capacity: { networkInBytesPerSec: CAPACITY_IN } });
     const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
-    const bootstrap = nodes.map((n) => `127.0.0.1:${n.port}`);
-    app = buildApp(parseSluiceConfig({
+    const { bootstrap } = bundledClusterEntry(cluster, 'bench');
+    app = buildApp(serviceConfigFor(cluster, {
+      name: 'bench',
       store: schema === undefined ? {} : { url: process.env.DATABASE_URL, schema },
-      clusters: [{
-        name: 'bench', bootstrap,
-        metrics: nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId })),
+      cluster: {
         intervals: { host: 60, cluster: 1, topics: 5, clients: 1 },
         timeouts: { requestMs: 2000, connectMs: 500, scrapeMs: 1000 },
-      }],
-      api: { port: 0 },
+      },
       rules: { files: [] },
       throttle: {
         mode: mode === 'auto' ? 'auto' : 'off', interval: INTERVAL_S, window: 60, rateWindow: RATE_WINDOW_S, target: TARGET,

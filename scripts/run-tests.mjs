@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Runs the test suite: every test/**/*.test.ts, in sorted order, one file at a time, under
-// node's test runner with tsx. Output is node's own, closing summary included (CI reads it).
+// Runs the test suite: every test/**/*.test.ts, in sorted order, two files at a time (each in a
+// process of its own), under node's test runner with tsx. Output is node's own, closing summary
+// included (CI reads it). The files are safe to run side by side: every listener takes a free
+// port, every PostgreSQL test works in a schema of its own, temporary files are per test.
 //
 //   npm test                               all tests
 //   npm test -- test/cli test/config/yaml  files whose path starts with one of these prefixes
 //   npm test -- --test-name-pattern=port   node test flags (use the --flag=value form)
+//   npm test -- --test-concurrency=1       one file at a time
+//   SLUICE_TEST_JOBS=4 npm test            files at a time (default 2)
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -40,12 +44,14 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const jobs = Number.parseInt(process.env.SLUICE_TEST_JOBS ?? '2', 10) || 2;
 const reporter = process.stdout.isTTY && !flags.some((flag) => flag.startsWith('--test-reporter')) ? ['--test-reporter=spec'] : [];
 const child = spawn(
   process.execPath,
   // --test-force-exit: a file whose tests are done ends even if something left a handle open, and
   // --test-timeout bounds any one test, so one bad test can never hang the whole run.
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
+  // test/helpers/pglite-template.ts: an in-memory PGlite starts from a cached initdb (see there).
+  ['--import', 'tsx', '--import', './test/helpers/pglite-template.ts', '--test', `--test-concurrency=${jobs}`, '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
   { cwd: root, stdio: 'inherit' },
 );
 

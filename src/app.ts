@@ -167,7 +167,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     // file stops the start here, naming rules.files[i], with no store or connection left behind.
     const ruleFiles = config.rules === undefined ? undefined : (deps.ruleFiles ?? (await loadConfiguredRuleFiles(config.rules.files)));
     // Receivers first: the store must accept samples before any collector sends one.
-    const store = deps.samples === undefined ? await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), now }) : undefined;
+    const store = deps.samples === undefined ? await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), clock }) : undefined;
     const samples: SampleSource = deps.samples ?? { querier: store!.querier, sink: store!.writer };
     const r: Running = { samples, throttle: new Map(), stops: store === undefined ? [] : [() => store.close()] };
     if (store !== undefined) r.store = store;
@@ -229,10 +229,10 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       }
       if (store !== undefined) {
         const collectors = makeCollectors({ clusters: config.clusters }, { knownBrokers: dbKnownBrokers(store.db) });
-        const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }) });
+        const events = dbEventSink(store.db, { registry, logger: logger.child({ component: 'events' }), clock });
         r.stops.push(() => events.close());
         const scheduler = new CollectScheduler({
-          collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), now,
+          collectors, sink: store.writer, events, registry, logger: logger.child({ component: 'collect' }), clock,
           ...(deps.jitter === undefined ? {} : { jitter: deps.jitter }),
         });
         scheduler.start();

@@ -4,15 +4,13 @@ import { buildApp } from '../src/app.ts';
 import { parseSluiceConfig } from '../src/app-config.ts';
 import { startCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { DATABASE_URL, uniqueSchema } from './store/support.ts';
+import { BACKENDS, DATABASE_URL, storeLocation, uniqueSchema } from './helpers/backends.ts';
+import { serviceConfigFor } from './helpers/service.ts';
 import { PgProxy } from './store/proxy.ts';
 import { openDb } from '../src/store/db.ts';
 import { waitFor } from './helpers/broker.ts';
 
-const backends = [
-  { name: 'pglite', store: {} },
-  ...(DATABASE_URL === undefined ? [] : [{ name: 'postgres', store: { url: DATABASE_URL, schema: uniqueSchema() } }]),
-];
+const backends = BACKENDS.map((name) => ({ name, store: storeLocation(name) }));
 
 for (const backend of backends) {
   describe(`buildApp (${backend.name})`, () => {
@@ -21,20 +19,7 @@ for (const backend of backends) {
       // Stopped in `finally` too, so a failed assertion never leaves timers and connections open.
       let stopApp = async (): Promise<void> => {};
       try {
-        const nodes = running.cluster.nodes.filter((n) => n !== undefined);
-        const config = parseSluiceConfig({
-          store: backend.store,
-          clusters: [
-            {
-              name: 'test',
-              bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
-              metrics: nodes.map((n) => ({ url: `http://${running.host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
-              intervals: { host: 3600, cluster: 3600, topics: 3600, clients: 3600 },
-            },
-          ],
-          // A free port: the API's default (8080) may be taken on the machine running the tests.
-          api: { port: 0 },
-        });
+        const config = serviceConfigFor(running, { name: 'test', store: backend.store, cluster: { intervals: { host: 3600, cluster: 3600, topics: 3600, clients: 3600 } } });
         // jitter 0: every collector's first cycle runs at once; the next is an hour away.
         const app = buildApp(config, { jitter: 0 });
         assert.throws(() => app.store, /not started/);
@@ -69,15 +54,10 @@ for (const backend of backends) {
       let stopApp = async (): Promise<void> => {};
       try {
         const nodes = running.cluster.nodes.filter((n) => n !== undefined);
-        const config = parseSluiceConfig({
+        const config = serviceConfigFor(running, {
+          name: 'down',
           store: backend.store,
-          clusters: [{
-            name: 'down',
-            bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
-            intervals: { host: 3600, cluster: 0.2, topics: 3600, clients: 3600 },
-            timeouts: { requestMs: 1000, connectMs: 500 },
-          }],
-          api: { port: 0 },
+          cluster: { intervals: { host: 3600, cluster: 0.2, topics: 3600, clients: 3600 }, timeouts: { requestMs: 1000, connectMs: 500 } },
         });
         const app = buildApp(config, { jitter: 0 });
         stopApp = () => app.stop();
@@ -152,17 +132,11 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
     let stopApp = async (): Promise<void> => {};
     const direct = await openDb({ url: DATABASE_URL!, schema });
     try {
-      const nodes = running.cluster.nodes.filter((n) => n !== undefined);
-      const config = parseSluiceConfig({
+      const first = running.cluster.nodes.find((n) => n !== undefined)!;
+      const config = serviceConfigFor(running, {
+        name: 'test',
         store: { url: proxied.toString(), schema },
-        clusters: [{
-          name: 'test',
-          bootstrap: nodes.map((n) => `${running.host}:${n.port}`),
-          metrics: nodes.map((n) => ({ url: `http://${running.host}:${n.metricsPort}/metrics`, broker: n.nodeId })),
-          hosts: [`http://${running.host}:${nodes[0]!.metricsPort}/metrics`],
-          intervals: { host: 1, cluster: 1, topics: 1, clients: 1 },
-        }],
-        api: { port: 0 },
+        cluster: { hosts: [`http://${running.host}:${first.metricsPort}/metrics`], intervals: { host: 1, cluster: 1, topics: 1, clients: 1 } },
       });
       const app = buildApp(config, { jitter: 0 });
       stopApp = () => app.stop();

@@ -7,6 +7,7 @@
 import { KafkaAdmin } from '../kafka/admin.ts';
 import { Counter, type Registry } from 'prom-client';
 import { EventRecorder } from '../store/events.ts';
+import type { Clock } from '../clock.ts';
 import { claimClusterBrokers, forgetClusterBrokers, listClusterBrokers } from '../store/brokers.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Queryable } from '../store/types.ts';
@@ -34,11 +35,12 @@ export { ScrapeCache, scrapeBrokers, type BrokerScrape, type SharedScrapes } fro
  * EventRecorder); events it has to drop are counted in `sluice_events_dropped_total` and logged.
  * `close` makes one last attempt.
  */
-export function dbEventSink(db: Queryable, deps: { registry?: Registry; logger?: Logger } = {}): EventSink & { close(): Promise<void> } {
+export function dbEventSink(db: Queryable, deps: { registry?: Registry; logger?: Logger; clock?: Clock } = {}): EventSink & { close(): Promise<void> } {
   const dropped = deps.registry === undefined ? undefined
     : (deps.registry.getSingleMetric('sluice_events_dropped_total') as Counter | undefined)
       ?? new Counter({ name: 'sluice_events_dropped_total', help: 'Events (leader changes, broker up/down) dropped: the database was unreachable and the buffer full, or still unreachable at stop', registers: [deps.registry] });
   const recorder = new EventRecorder(db, {
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     onError: (err, pending) => deps.logger?.warn({ err, pending }, 'events not stored yet: the database did not take them; retrying'),
     onDrop: (count) => {
       dropped?.inc(count);

@@ -11,6 +11,7 @@ import pino from 'pino';
 import type { Sample, SampleSink } from '../store/types.ts';
 import type { CollectResult, Collector, EventSink } from './types.ts';
 import { traced } from '../telemetry/tracing.ts';
+import { wallClock, type Clock, type ClockTimer } from '../clock.ts';
 
 /** What the scheduler needs. */
 export interface SchedulerOptions {
@@ -20,8 +21,8 @@ export interface SchedulerOptions {
   /** Registry for the `sluice_collector_*` metrics. */
   readonly registry: Registry;
   readonly logger?: Logger;
-  /** Wall clock, ms. */
-  readonly now?: () => number;
+  /** Times the cycles and stamps their own samples; default the wall clock. */
+  readonly clock?: Clock;
   /** Fraction of an interval the first cycle is delayed by at most (default 1; 0 = start at once). */
   readonly jitter?: number;
 }
@@ -29,7 +30,7 @@ export interface SchedulerOptions {
 interface Slot {
   readonly collector: Collector;
   running: Promise<CollectResult | undefined> | null;
-  timer: NodeJS.Timeout | null;
+  timer: ClockTimer | null;
   cycles: number;
   samples: number;
   errors: number;
@@ -40,7 +41,7 @@ interface Slot {
 export class CollectScheduler {
   private readonly slots: Slot[];
   private readonly logger: Logger;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly duration: Histogram<'collector' | 'cluster'>;
   private readonly samplesTotal: Counter<'collector' | 'cluster'>;
   private readonly errorsTotal: Counter<'collector' | 'cluster'>;
@@ -50,7 +51,7 @@ export class CollectScheduler {
   constructor(private readonly options: SchedulerOptions) {
     this.slots = options.collectors.map((collector) => ({ collector, running: null, timer: null, cycles: 0, samples: 0, errors: 0, skipped: 0 }));
     this.logger = options.logger ?? pino({ level: 'silent' });
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? wallClock;
     const registers = [options.registry];
     const labelNames = ['collector', 'cluster'] as const;
     this.duration = new Histogram({ name: 'sluice_collector_duration_seconds', help: 'Duration of collection cycles', labelNames, registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
@@ -73,17 +74,17 @@ export class CollectScheduler {
       const interval = slot.collector.intervalMs;
       const tick = (): void => {
         if (!this.started) return;
-        slot.timer = setTimeout(tick, interval);
+        slot.timer = this.clock.setTimeout(tick, interval);
         void this.runSlot(slot);
       };
-      slot.timer = setTimeout(tick, Math.floor(Math.random() * jitter * interval));
+      slot.timer = this.clock.setTimeout(tick, Math.floor(Math.random() * jitter * interval));
     }
   }
 
   /** Stops the timers, waits for running cycles, closes the collectors. */
   async stop(): Promise<void> {
     this.started = false;
-    for (const slot of this.slots) if (slot.timer) clearTimeout(slot.timer);
+    for (const slot of this.slots) slot.timer?.cancel();
     await Promise.all(this.slots.map((s) => s.running));
     await Promise.all(this.slots.map((s) => s.collector.close?.().catch((err: unknown) => this.logger.warn({ err }, 'collector close failed'))));
   }
@@ -132,7 +133,7 @@ export class CollectScheduler {
 
   private async collectAndWrite(slot: Slot, labels: { collector: string; cluster: string }): Promise<CollectResult> {
     const { collector } = slot;
-    const nowMs = this.now();
+    const nowMs = this.clock.now();
     const started = performance.now();
     let result: CollectResult;
     try {

@@ -2,6 +2,7 @@
  * Discrete facts the collectors observe (a leader moved, a broker went down or came back, a
  * quota changed), kept beside the samples so incident review can line them up with the series.
  */
+import { wallClock, type Clock, type ClockTimer } from '../clock.ts';
 import { msOf, toTimestamp } from './sql.ts';
 import type { Queryable } from './types.ts';
 
@@ -72,13 +73,20 @@ export const EVENT_BUFFER_LIMIT = 10_000;
 export class EventRecorder {
   private pending: StoreEvent[] = [];
   private flushing: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ClockTimer | null = null;
   /** Events dropped because the buffer was full. */
   dropped = 0;
 
   constructor(
     private readonly db: Queryable,
-    private readonly options: { retryMs?: number; limit?: number; onError?: (err: unknown, pending: number) => void; onDrop?: (count: number) => void } = {},
+    private readonly options: {
+      retryMs?: number;
+      limit?: number;
+      /** Timer of the retries; default the wall clock. */
+      clock?: Clock;
+      onError?: (err: unknown, pending: number) => void;
+      onDrop?: (count: number) => void;
+    } = {},
   ) {}
 
   /** Events waiting for the database. */
@@ -110,8 +118,7 @@ export class EventRecorder {
       } catch (err) {
         this.options.onError?.(err, this.pending.length);
         if (this.timer === null) {
-          this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.options.retryMs ?? 2000);
-          this.timer.unref();
+          this.timer = (this.options.clock ?? wallClock).setTimeout(() => { this.timer = null; void this.flush(); }, this.options.retryMs ?? 2000);
         }
       } finally {
         this.flushing = null;
@@ -122,16 +129,19 @@ export class EventRecorder {
 
   /** Stops retrying after one last attempt; what is still queued then is reported as dropped. */
   async close(): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopRetrying();
     await this.flushing;
     if (this.pending.length > 0) await this.flush();
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopRetrying();
     if (this.pending.length > 0) {
       this.dropped += this.pending.length;
       this.options.onDrop?.(this.pending.length);
       this.pending = [];
     }
+  }
+
+  private stopRetrying(): void {
+    this.timer?.cancel();
+    this.timer = null;
   }
 }

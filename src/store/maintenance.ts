@@ -9,6 +9,7 @@
  * `samples_1h` once it has ended. `rollup_state` records how far both rollups are complete, so a
  * restarted service catches up from there.
  */
+import { wallClock, type Clock, type ClockTimer } from '../clock.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { silentLogger } from '../telemetry/logger.ts';
 import { deleteEventsBefore } from './events.ts';
@@ -30,7 +31,8 @@ export interface MaintenanceOptions {
   readonly aheadDays?: number;
   /** Time between runs; default 60 s. */
   readonly intervalMs?: number;
-  readonly now?: () => number;
+  /** Time of a run and timer of the schedule; default the wall clock. */
+  readonly clock?: Clock;
   readonly logger?: Logger;
 }
 
@@ -41,21 +43,21 @@ export class Maintenance {
   private readonly db: Db;
   private readonly keeper: PartitionKeeper;
   private readonly retention: Retention;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly logger: Logger;
   /** Starts of hours with 1-minute rollups newer than their 1-hour rollup. */
   private readonly dirtyHours = new Set<number>();
   private pendingRange: { from: number; to: number } | undefined;
   private lastRetention = -Infinity;
   private caughtUp = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: MaintenanceOptions) {
     this.db = options.db;
     this.keeper = options.partitions ?? new PartitionKeeper(options.db);
     this.retention = options.retention ?? DEFAULT_RETENTION;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? wallClock;
     this.logger = options.logger ?? silentLogger();
   }
 
@@ -63,7 +65,7 @@ export class Maintenance {
   start(): void {
     const interval = this.options.intervalMs ?? 60_000;
     const schedule = () => {
-      this.timer = setTimeout(() => {
+      this.timer = this.clock.setTimeout(() => {
         this.running = this.runOnce()
           .catch((err: unknown) => this.logger.error({ err }, 'store maintenance failed; retrying at the next run'))
           .finally(() => {
@@ -71,21 +73,20 @@ export class Maintenance {
             if (this.timer !== undefined) schedule();
           });
       }, interval);
-      this.timer.unref();
     };
     schedule();
   }
 
   /** Cancels future runs and waits for a run in progress. */
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await this.running;
   }
 
   /** One run: partitions, rollups, retention (at most hourly), head eviction. */
   async runOnce(): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     await ensurePartitions(this.db, now, { aheadDays: this.options.aheadDays ?? 2 });
     await this.rollUp(now);
     if (now - this.lastRetention >= HOUR_MS) {

@@ -4,6 +4,7 @@
  * the demo use; the parts stay usable on their own for tests and tools.
  */
 import { Registry } from 'prom-client';
+import { wallClock, type Clock } from '../clock.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { DeepReadonly } from '../config/index.ts';
 import { openDb } from './db.ts';
@@ -26,8 +27,8 @@ export interface StoreDeps {
   /** Registry for the writer's metrics (`sluice_samples_dropped_total`, …). */
   readonly registry?: Registry;
   readonly logger?: Logger;
-  /** Wall clock in ms. */
-  readonly now?: () => number;
+  /** Time and timers of the writer and the maintenance job; default the wall clock. */
+  readonly clock?: Clock;
 }
 
 /** An open store. */
@@ -64,7 +65,8 @@ export function retentionOf(options: DeepReadonly<StoreOptions>): Retention {
  */
 export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: StoreDeps = {}): Promise<Store> {
   const logger = deps.logger ?? silentLogger();
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? wallClock;
+  const now = (): number => clock.now();
   const db = await openDb({
     ...(options.url === undefined ? {} : { url: options.url }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
@@ -89,7 +91,7 @@ export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: 
       partitions,
       registry: deps.registry ?? new Registry(),
       logger,
-      now,
+      clock,
       retentionMs: retention.samples,
       // From the first failed write or refused sample on, the writer's own series go into the
       // store, where the shipped rules (rules/sluice-collectors.yaml) watch them.
@@ -103,7 +105,7 @@ export async function openStore(options: DeepReadonly<StoreOptions> = {}, deps: 
       partitions,
       retention,
       aheadDays,
-      now,
+      clock,
       logger,
       ...(options.maintenanceIntervalMs === undefined ? {} : { intervalMs: options.maintenanceIntervalMs }),
     });

@@ -1,13 +1,20 @@
 /**
  * Small tools of the writer: a wake-up signal for its flush loop, a meter of the incoming sample
  * rate (which sizes the default outage buffer) and a time limit on one write attempt.
+ *
+ * The signal's wait and the writer's retry delays run on the writer's `Clock`; the time limit on
+ * a write attempt does not: it bounds real I/O (a socket that stopped answering), and a virtual
+ * clock that nobody moves while the attempt hangs would leave it hanging for ever.
  */
+import type { Clock } from '../clock.ts';
 import { SluiceError } from '../errors.ts';
 
 /** Wakes one waiting loop; a notify with nobody waiting is remembered until the next wait. */
 export class Signal {
   private wake: (() => void) | undefined;
   private pending = false;
+
+  constructor(private readonly clock: Clock) {}
 
   /** Resolves on the next `notify` (or one that came before), or after `timeoutMs`. */
   wait(timeoutMs?: number): Promise<void> {
@@ -16,9 +23,9 @@ export class Signal {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => done(), timeoutMs);
+      const timer = timeoutMs === undefined ? undefined : this.clock.setTimeout(() => done(), timeoutMs);
       const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.cancel();
         this.wake = undefined;
         resolve();
       };
@@ -31,6 +38,25 @@ export class Signal {
     if (this.wake !== undefined) this.wake();
     else this.pending = true;
   }
+}
+
+/**
+ * Resolves after `ms` on `clock`, or rejects with the signal's reason once `signal` aborts (at
+ * once if it already has).
+ */
+export function sleepOn(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      timer.cancel();
+      reject(signal.reason);
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const BUCKET_MS = 10_000;

@@ -15,8 +15,8 @@
  *   parts to find the series or samples it refuses (writer-isolate.ts); the rest is stored, the
  *   refused ones are counted by reason and logged, and a refused series is not sent again.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
+import { wallClock, type Clock } from '../clock.ts';
 import { SluiceError } from '../errors.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { Head } from './head.ts';
@@ -28,7 +28,7 @@ import type { Db, Sample, SampleSink } from './types.ts';
 import { isRowRefusal, Isolation, refusedSeries, type RefusalReason } from './writer-isolate.ts';
 import { selfSamples, WriterMetrics, type DropReason } from './writer-metrics.ts';
 import { intake } from './writer-intake.ts';
-import { RateMeter, Signal, withTimeout } from './writer-support.ts';
+import { RateMeter, Signal, sleepOn, withTimeout } from './writer-support.ts';
 
 /** Writer settings; every one has a default. */
 export interface WriterOptions {
@@ -40,8 +40,11 @@ export interface WriterOptions {
   /** Where `sluice_samples_dropped_total` and the other writer metrics are registered. */
   readonly registry?: Registry;
   readonly logger?: Logger;
-  /** Wall clock in ms; tests pass a fixed one. */
-  readonly now?: () => number;
+  /**
+   * Time of samples' range checks and reports, and timer of batch flushes and retry delays;
+   * default the wall clock. The attempt and close time limits stay on real time (they bound I/O).
+   */
+  readonly clock?: Clock;
   /** Samples per database write; default 50,000. */
   readonly batchSamples?: number;
   /** Longest a sample waits for a batch to fill; default 1000 ms. */
@@ -104,15 +107,15 @@ export class Writer implements SampleSink {
   private readonly partitions: PartitionKeeper;
   private readonly metrics: WriterMetrics;
   private readonly logger: Logger;
-  private readonly now: () => number;
-  private readonly o: Required<Omit<WriterOptions, 'db' | 'cache' | 'head' | 'partitions' | 'registry' | 'logger' | 'now' | 'maxBufferedSamples' | 'reportIntervalMs'>>;
+  private readonly clock: Clock;
+  private readonly o: Required<Omit<WriterOptions, 'db' | 'cache' | 'head' | 'partitions' | 'registry' | 'logger' | 'clock' | 'maxBufferedSamples' | 'reportIntervalMs'>>;
   private readonly reportIntervalMs: number | undefined;
   private readonly maxBuffered: number | undefined;
   private readonly queue = new SampleQueue();
   private readonly waiters: Waiter[] = [];
   private readonly flushWaiters: { target: number; resolve: () => void }[] = [];
   private readonly rate = new RateMeter();
-  private readonly signal = new Signal();
+  private readonly signal: Signal;
   private readonly abort = new AbortController();
   private readonly loop: Promise<void>;
   private inFlight = 0;
@@ -141,7 +144,8 @@ export class Writer implements SampleSink {
     this.partitions = options.partitions ?? new PartitionKeeper(options.db);
     this.logger = options.logger ?? silentLogger();
     this.metrics = new WriterMetrics(options.registry ?? new Registry(), this.logger);
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? wallClock;
+    this.signal = new Signal(this.clock);
     this.maxBuffered = options.maxBufferedSamples;
     this.reportIntervalMs = options.reportIntervalMs;
     this.o = {
@@ -161,7 +165,7 @@ export class Writer implements SampleSink {
   /** `SampleSink.write`: see the file comment. Rejects (accepting nothing) for an invalid sample. */
   write(batch: readonly Sample[]): Promise<void> {
     if (this.closing) return Promise.reject(new SluiceError('SLUICE_ERR_STORE_CLOSED', 'the store writer is closed and accepts no more samples'));
-    const now = this.now();
+    const now = this.clock.now();
     let taken;
     try {
       taken = intake(batch, this.cache, this.head, now - this.o.retentionMs, now + this.o.futureMs);
@@ -196,6 +200,7 @@ export class Writer implements SampleSink {
       for (const waiter of this.waiters.splice(0)) this.enqueue(waiter.chunk, waiter.resolve);
       this.signal.notify();
     }
+    // Real time, not the writer's clock: this bounds how long shutdown waits on the database.
     const timer = setTimeout(() => this.abort.abort(), options.timeoutMs ?? 30_000);
     await this.loop;
     clearTimeout(timer);
@@ -237,7 +242,7 @@ export class Writer implements SampleSink {
 
   private bufferLimit(): number {
     if (this.maxBuffered !== undefined) return this.maxBuffered;
-    return Math.max(this.o.maxQueuedSamples, Math.ceil(this.rate.perSecond(this.now()) * this.o.bufferSeconds));
+    return Math.max(this.o.maxQueuedSamples, Math.ceil(this.rate.perSecond(this.clock.now()) * this.o.bufferSeconds));
   }
 
   private admit(chunk: SampleChunk): Promise<void> {
@@ -331,7 +336,7 @@ export class Writer implements SampleSink {
       } catch (err) {
         this.failures++;
         this.metrics.failed();
-        this.failingSince ??= this.now();
+        this.failingSince ??= this.clock.now();
         this.lastError = (err as Error)?.message ?? String(err);
         this.report(batch);
         if (this.abort.signal.aborted) return this.metrics.dropped('shutdown', batch.refs.length);
@@ -342,7 +347,7 @@ export class Writer implements SampleSink {
           this.admitWaiters();
           idempotent = true; // the failed attempt may have committed
           try {
-            await sleep(delay, undefined, { signal: this.abort.signal });
+            await sleepOn(this.clock, delay, this.abort.signal);
           } catch {
             return this.metrics.dropped('shutdown', batch.refs.length);
           }
@@ -450,7 +455,7 @@ export class Writer implements SampleSink {
    */
   private report(failed?: SampleBatch): void {
     if (this.reportIntervalMs === undefined || this.closing) return;
-    const now = this.now();
+    const now = this.clock.now();
     if (this.reportedAt === undefined) {
       if (failed === undefined && this.clusters.size === 0) return;
       for (const ref of failed?.refs ?? []) this.clusters.add(ref.labels.cluster!);

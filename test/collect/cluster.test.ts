@@ -8,9 +8,10 @@ import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
 import { dbEventSink, dbKnownBrokers } from '../../src/collect/index.ts';
 import { listEvents, type Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, latestValue, openTestStore, stored, STORE_BACKENDS, startTestCluster, waitUntil } from './support.ts';
+import { closeTestStore, clusterConfigFor, latestValue, openTestStore, stored, startTestCluster, waitUntil } from './support.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 
-for (const backend of STORE_BACKENDS) {
+for (const backend of BACKENDS) {
   describe(`cluster collector on ${backend}`, () => {
     let store: Store;
     before(async () => { store = await openTestStore(backend); });
@@ -104,9 +105,11 @@ for (const backend of STORE_BACKENDS) {
 
         scheduler.start();
         const before = scheduler.stats('cluster', 'test')!;
-        await waitUntil(() => scheduler.stats('cluster', 'test')!.samples > before.samples + 20, 5000, 'more cycles');
-        // Leaders that were on broker 1 moved: the next cycles record leader changes.
-        const moves = await listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test', kind: 'leader_change' });
+        // Leaders that were on broker 1 moved: the next cycles record leader changes. A cycle
+        // counts its samples before it has stored its events, so the wait covers both.
+        const leaderChanges = () => listEvents(store.db, { from: since, to: Date.now() + 1000, cluster: 'test', kind: 'leader_change' });
+        await waitUntil(async () => scheduler.stats('cluster', 'test')!.samples > before.samples + 20 && (await leaderChanges()).some((e) => e.details.from === 1), 5000, 'more cycles and the leader changes they saw');
+        const moves = await leaderChanges();
         const ledBy1 = moves.filter((e) => e.details.from === 1);
         assert.ok(ledBy1.length > 0, 'leader changes recorded');
         assert.ok(ledBy1.every((e) => e.details.to !== 1));

@@ -7,9 +7,10 @@ import { parsePrometheusText } from '../../src/collect/scrape.ts';
 import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { parseCollectConfig } from '../../src/collect/config.ts';
 import type { Store } from '../../src/store/index.ts';
-import { closeTestStore, latestValue, openTestStore, STORE_BACKENDS } from './support.ts';
+import { closeTestStore, latestValue, openTestStore } from './support.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 
-for (const backend of STORE_BACKENDS) {
+for (const backend of BACKENDS) {
   describe(`host collector on ${backend}`, () => {
     let store: Store;
     before(async () => { store = await openTestStore(backend); });

@@ -12,13 +12,14 @@ import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { TopicCollector } from '../../src/collect/topics.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
 import type { Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, openTestStore, STORE_BACKENDS, startTestCluster, stored } from './support.ts';
+import { closeTestStore, clusterConfigFor, openTestStore, startTestCluster, stored } from './support.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 
 const EVIL_CLIENT = 'evil\u0000id';
 const EVIL_GROUP = 'grp\u0000evil';
 
 describe('label values from Kafka clients', { concurrency: true }, () => {
-  for (const backend of STORE_BACKENDS) {
+  for (const backend of BACKENDS) {
     describe(`on ${backend}`, () => {
       let store: Store;
       before(async () => { store = await openTestStore(backend); });

@@ -1,17 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
+import { VirtualClock } from '../../src/clock.ts';
 import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import type { Collector } from '../../src/collect/types.ts';
 import type { Sample, SampleSink } from '../../src/store/types.ts';
+import { advanceBy, sleepOn } from '../helpers/clock.ts';
 
-/** A collector whose cycles take `ms` and return one sample. */
-function slowCollector(ms: number): Collector {
+/** A collector whose cycles take `ms` on `clock` and return one sample. */
+function slowCollector(clock: VirtualClock, ms: number): Collector {
   return {
     name: 'slow', cluster: 'c1', intervalMs: 50,
     async collect({ nowMs }) {
-      await sleep(ms);
+      await sleepOn(clock, ms);
       return { samples: [{ metric: 'x', labels: { cluster: 'c1' }, ts: nowMs, value: 1 }], errors: [{ op: 'probe', message: 'half failed' }] };
     },
   };
@@ -21,10 +22,14 @@ test('a slow cycle never overlaps itself: the ticks it covers are skipped and co
   const written: Sample[] = [];
   const sink: SampleSink = { write: async (batch) => { written.push(...batch); } };
   const registry = new Registry();
-  const scheduler = new CollectScheduler({ collectors: [slowCollector(180)], sink, registry, jitter: 0 });
+  const clock = new VirtualClock(0);
+  const scheduler = new CollectScheduler({ collectors: [slowCollector(clock, 180)], sink, registry, jitter: 0, clock });
   scheduler.start();
-  await sleep(500);
-  await scheduler.stop();
+  await advanceBy(clock, 500, 10);
+  // stop waits for the cycle under way, which ends when the clock reaches its end.
+  const stopped = scheduler.stop();
+  await advanceBy(clock, 200, 10);
+  await stopped;
   const stats = scheduler.stats('slow', 'c1')!;
   // Cycles at 0 and ~200 ms (ticks every 50 ms); everything between is skipped.
   assert.ok(stats.samples >= 2 && stats.samples <= 3, JSON.stringify(stats));
@@ -43,9 +48,10 @@ test('a collector that throws counts as one error and the scheduler carries on',
   const sink: SampleSink = { write: async () => undefined };
   let calls = 0;
   const broken: Collector = { name: 'broken', cluster: 'c1', intervalMs: 30, collect: async () => { calls++; throw new Error('boom'); } };
-  const scheduler = new CollectScheduler({ collectors: [broken], sink, registry: new Registry(), jitter: 0 });
+  const clock = new VirtualClock(0);
+  const scheduler = new CollectScheduler({ collectors: [broken], sink, registry: new Registry(), jitter: 0, clock });
   scheduler.start();
-  await sleep(120);
+  await advanceBy(clock, 120, 10);
   await scheduler.stop();
   assert.ok(calls >= 3);
   assert.equal(scheduler.stats('broken', 'c1')!.errors, calls);

@@ -3,7 +3,6 @@
  * real store (PostgreSQL at DATABASE_URL when set, embedded PGlite otherwise), the collect config
  * pointing at the cluster, and reading back what the store holds.
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -11,8 +10,10 @@ import { startCluster, type BrokerOptions, type RunningCluster } from '../../src
 import { openStore, type Store } from '../../src/store/index.ts';
 import { parseCollectConfig, type ClusterConfig } from '../../src/collect/config.ts';
 
-/** The PostgreSQL server to test against, if any. */
-export const DATABASE_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL;
+import { BACKENDS, storeLocation, type BackendName } from '../helpers/backends.ts';
+import { bundledClusterEntry } from '../helpers/service.ts';
+
+export { DATABASE_URL } from '../helpers/backends.ts';
 
 /** Starts a 3-broker bundled cluster on free ports with metrics endpoints. */
 export function startTestCluster(options: Omit<BrokerOptions, 'host' | 'port' | 'metricsPort'> = {}): Promise<RunningCluster> {
@@ -21,29 +22,14 @@ export function startTestCluster(options: Omit<BrokerOptions, 'host' | 'port' | 
 
 /** The collect config of one cluster named `test` pointing at `running`, validated. */
 export function clusterConfigFor(running: RunningCluster, extra: Record<string, unknown> = {}): ClusterConfig {
-  const nodes = running.cluster.nodes.filter((n) => n !== undefined);
   return parseCollectConfig({
-    clusters: [{
-      name: 'test',
-      bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`),
-      metrics: nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId })),
-      timeouts: { requestMs: 2000, connectMs: 1000, scrapeMs: 2000 },
-      ...extra,
-    }],
+    clusters: [bundledClusterEntry(running, 'test', { timeouts: { requestMs: 2000, connectMs: 1000, scrapeMs: 2000 }, ...extra })],
   }).clusters[0]!;
 }
 
-/** The store backends the collector tests run on: PGlite always, PostgreSQL when DATABASE_URL is set. */
-export const STORE_BACKENDS: readonly ('pglite' | 'postgres')[] = DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres'];
-
-/** Opens the real store: PostgreSQL (own schema) or PGlite in memory (default: PostgreSQL when DATABASE_URL is set). */
-export async function openTestStore(backend: 'pglite' | 'postgres' = DATABASE_URL === undefined ? 'pglite' : 'postgres'): Promise<Store> {
-  const registry = new Registry();
-  if (backend === 'postgres') {
-    if (DATABASE_URL === undefined) throw new Error('the postgres backend needs DATABASE_URL');
-    return openStore({ url: DATABASE_URL, schema: `sluice_test_${randomBytes(6).toString('hex')}` }, { registry });
-  }
-  return openStore({ dataDir: 'memory' }, { registry });
+/** Opens the real store: PostgreSQL (own schema) or PGlite in memory (default: the last of BACKENDS). */
+export async function openTestStore(backend: BackendName = BACKENDS.at(-1)!): Promise<Store> {
+  return openStore(storeLocation(backend), { registry: new Registry() });
 }
 
 /** Drops the test schema (PostgreSQL) and closes the store. */

@@ -8,11 +8,12 @@ import { TopicCollector } from '../../src/collect/topics.ts';
 import { CollectScheduler } from '../../src/collect/scheduler.ts';
 import { adminOptionsOf } from '../../src/collect/config.ts';
 import type { Store } from '../../src/store/index.ts';
-import { closeTestStore, clusterConfigFor, latestValue, openTestStore, STORE_BACKENDS, startTestCluster, stored } from './support.ts';
+import { closeTestStore, clusterConfigFor, latestValue, openTestStore, startTestCluster, stored } from './support.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 
 // The backends run side by side, each on its own cluster: the tests mostly wait on the clock.
 describe('topics collector', { concurrency: true }, () => {
-  for (const backend of STORE_BACKENDS) {
+  for (const backend of BACKENDS) {
     describe(`topics collector on ${backend}`, () => {
       let store: Store;
       before(async () => { store = await openTestStore(backend); });

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/app-config.ts';
 import { isSluiceError } from '../../src/errors.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster } from '../../src/kafka/broker/index.ts';
@@ -24,7 +23,8 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { parseScenario } from '../../src/workload/scenario.ts';
 import { startWorkload } from '../../src/workload/run.ts';
 import { startServer } from '../notify/support.ts';
-import { uniqueSchema } from '../store/support.ts';
+import { uniqueSchema } from '../helpers/backends.ts';
+import { bundledClusterEntry, serviceConfigFor } from '../helpers/service.ts';
 
 const KIB = 1024;
 
@@ -78,17 +78,16 @@ export async function collectionRun(url: string, seconds: number): Promise<Colle
   const accepting = await startServer(() => 200);
   const refusing = await startServer(() => 400);
   const cluster = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(), replicaLagTimeMaxMs: 1000, capacity: { networkInBytesPerSec: 300 * KIB } });
-  const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
-  const bootstrap = nodes.map((n) => `127.0.0.1:${n.port}`);
-  const metrics = nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId }));
-  const config = parseSluiceConfig({
+  const entry = bundledClusterEntry(cluster, 'dash');
+  const { bootstrap } = entry;
+  const config = serviceConfigFor(cluster, {
+    name: 'dash',
     store: { url, schema },
-    clusters: [{
-      name: 'dash', bootstrap, metrics, hosts: metrics.map((m) => m.url),
+    cluster: {
+      hosts: entry.metrics!.map((m) => m.url),
       intervals: { host: 1, cluster: 1, topics: 1, clients: 1 },
       timeouts: { requestMs: 2000, connectMs: 500, scrapeMs: 1000 },
-    }],
-    api: { port: 0 },
+    },
     rules: { files: ['rules', join(dir, 'dashboards.yaml')], interval: 1 },
     notify: {
       route: { receiver: 'oncall', group_by: ['alertname'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },

@@ -17,11 +17,10 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { SMTPServer } from 'smtp-server';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/app-config.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, waitFor, type TestServer } from '../notify/support.ts';
-import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
+import { serviceConfigFor } from '../helpers/service.ts';
 
 const SCRAPE_S = 1;
 const FOR_S = 2;
@@ -98,15 +97,12 @@ before(async () => {
   await writeFile(join(dir, 'e2e.yaml'), RULES);
   const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
   const smtpPort = (smtp.server.address() as AddressInfo).port;
-  const config = parseSluiceConfig({
-    store: DATABASE_URL === undefined ? {} : { url: DATABASE_URL, schema: uniqueSchema() },
-    clusters: [{
-      name: 'e2e',
-      bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`),
-      metrics: nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId })),
+  const config = serviceConfigFor(cluster, {
+    name: 'e2e',
+    cluster: {
       intervals: { host: 60, cluster: SCRAPE_S, topics: SCRAPE_S, clients: 60 },
       timeouts: { requestMs: 1000, connectMs: 500, scrapeMs: 1000 },
-    }],
+    },
     api: { port: 0, token: TOKEN },
     rules: { files: [join(dir, 'e2e.yaml')], interval: 1 },
     notify: {

@@ -15,13 +15,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Producer, ProduceAcks } from '@platformatic/kafka';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/app-config.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { Engine } from '../../src/rules/promql/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { parseScenario } from '../../src/workload/scenario.ts';
 import { startWorkload, type WorkloadRun } from '../../src/workload/run.ts';
-import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
+import { serviceConfigFor } from '../helpers/service.ts';
 import { waitFor } from '../notify/support.ts';
 
 const KIB = 1024;
@@ -71,18 +70,12 @@ before(async () => {
     topics: [{ name: 'orders', partitions: 3, replicationFactor: 1 }, { name: 'audit', partitions: 3, replicationFactor: 1 }],
   });
   await fillBacklog(cluster.bootstrap.split(',')[0]!);
-  const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
-  const config = parseSluiceConfig({
-    store: DATABASE_URL === undefined ? {} : { url: DATABASE_URL, schema: uniqueSchema() },
-    clusters: [{
-      name: 'e2e',
-      bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`),
-      metrics: nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId })),
+  const config = serviceConfigFor(cluster, {
+    name: 'e2e',
+    cluster: {
       intervals: { host: 60, cluster: 1, topics: 2, clients: 1 },
       timeouts: { requestMs: 2000, connectMs: 500, scrapeMs: 1000 },
-    }],
-    // A free port: the API's default 8080 may be taken on the machine running the tests.
-    api: { port: 0 },
+    },
     rules: { files: [] },
     throttle: {
       mode: 'auto', interval: INTERVAL_S, window: 60, rateWindow: RATE_WINDOW_S, target: 0.7,

@@ -16,13 +16,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApp, type App } from '../../src/app.ts';
-import { parseSluiceConfig } from '../../src/app-config.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { parseScenario } from '../../src/workload/scenario.ts';
 import { startWorkload, type WorkloadRun } from '../../src/workload/run.ts';
-import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
+import { serviceConfigFor } from '../helpers/service.ts';
 import { waitFor } from '../notify/support.ts';
 
 const KIB = 1024;
@@ -62,17 +61,12 @@ async function startService(mode: 'auto' | 'recommend'): Promise<Service> {
     port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(),
     capacity: { networkInBytesPerSec: CAPACITY_IN },
   });
-  const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
-  const config = parseSluiceConfig({
-    store: DATABASE_URL === undefined ? {} : { url: DATABASE_URL, schema: uniqueSchema() },
-    clusters: [{
-      name: 'e2e',
-      bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`),
-      metrics: nodes.map((n) => ({ url: `http://127.0.0.1:${n.metricsPort}/metrics`, broker: n.nodeId })),
+  const config = serviceConfigFor(cluster, {
+    name: 'e2e',
+    cluster: {
       intervals: { host: 60, cluster: 1, topics: 5, clients: 1 },
       timeouts: { requestMs: 2000, connectMs: 500, scrapeMs: 1000 },
-    }],
-    // A free port: the API's default 8080 may be taken on the machine running the tests.
+    },
     api: { port: 0, token: TOKEN },
     rules: { files: [] },
     throttle: {

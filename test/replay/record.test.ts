@@ -6,13 +6,14 @@ import { loadFixture } from '../../src/replay/load.ts';
 import { openDb, openStore, recordEvents } from '../../src/store/index.ts';
 import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
 import { captureContext, T0, tempDir } from './support.ts';
+import { timeAt } from '../helpers/clock.ts';
 
 /** A store with two clusters' series, rule outputs and events, written through the store's own writer. */
 async function storeWithData(): Promise<{ args: string[]; cleanup: () => Promise<void> }> {
   const dir = await tempDir();
   const schema = uniqueSchema();
   const location = DATABASE_URL === undefined ? { dataDir: join(dir, 'data') } : { url: DATABASE_URL, schema };
-  const store = await openStore(location, { now: () => T0 + 600_000 });
+  const store = await openStore(location, { clock: timeAt(T0 + 600_000) });
   const batch = [];
   for (let i = 0; i < 30; i++) {
     const ts = T0 + i * 10_000;

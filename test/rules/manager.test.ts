@@ -8,7 +8,9 @@ import { VirtualClock } from '../../src/clock.ts';
 import { RuleManager } from '../../src/rules/manager.ts';
 import type { OutgoingAlert } from '../../src/rules/types.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { DATABASE_URL, NOW, uniqueSchema } from '../store/support.ts';
+import { NOW } from '../store/support.ts';
+import { BACKENDS, storeLocation } from '../helpers/backends.ts';
+import { timeAt } from '../helpers/clock.ts';
 
 const M = 60_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -28,9 +30,7 @@ const LAG_RULES = `groups:
         expr: sum(kafka_consumergroup_lag)
 `;
 
-const backends = DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres'];
-
-for (const backend of backends) {
+for (const backend of BACKENDS) {
   describe(`rules manager (${backend})`, () => {
     let dir: string;
     let schema: string | undefined;
@@ -43,8 +43,9 @@ for (const backend of backends) {
 
     async function setup(): Promise<{ clock: VirtualClock; store: Store; close: () => Promise<void> }> {
       const clock = new VirtualClock(NOW);
-      schema = backend === 'postgres' ? uniqueSchema() : undefined;
-      const store = await openStore(backend === 'postgres' ? { url: DATABASE_URL!, schema: schema! } : {}, { now: () => clock.now(), registry: new Registry() });
+      const location = storeLocation(backend);
+      schema = 'schema' in location ? location.schema : undefined;
+      const store = await openStore(location, { clock: timeAt(() => clock.now()), registry: new Registry() });
       return {
         clock,
         store,

@@ -13,6 +13,7 @@ import { SeriesCache } from '../../src/store/series-cache.ts';
 import { warmHead } from '../../src/store/warm.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { forEachBackend, NOW } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 const METRIC = 'kafka_server_produce_byte_rate';
 
@@ -37,7 +38,7 @@ forEachBackend((backend) => {
   test('any client id and user: stored, queried, warmed, evaluated and kept in alert state as the same distinct series', async () => {
     const db = await backend.fresh();
     const head = new Head({ windowMs: 3_600_000 });
-    const writer = new Writer({ db, head, now: () => NOW, flushIntervalMs: 5 });
+    const writer = new Writer({ db, head, clock: new VirtualClock(NOW), flushIntervalMs: 5 });
     const engine = new Engine();
     let run = 0;
     await fc.assert(

@@ -9,6 +9,7 @@ import { SeriesCache } from '../../src/store/series-cache.ts';
 import { warmHead } from '../../src/store/warm.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { forEachBackend, NOW } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 /** Client ids that PostgreSQL cannot hold as they are, or that are awkward in some other way. */
 const ODD = ['evil\u0000id', 'grp\u0000evil', 'lone\ud800high', 'lone\udc00low', '\ufffd', 'x'.repeat(65_536), 'emoji 🐘 ü', 'back\\slash "quoted"\nline', 'sluice-escaped:evil'];
@@ -42,7 +43,7 @@ forEachBackend((backend) => {
   test('odd label values are stored with the samples of every other series, and read back unchanged', async () => {
     const db = await backend.fresh();
     const head = new Head({ windowMs: 3_600_000 });
-    const writer = new Writer({ db, head, now: () => NOW, flushIntervalMs: 10 });
+    const writer = new Writer({ db, head, clock: new VirtualClock(NOW), flushIntervalMs: 10 });
     const samples = [
       { metric: 'kafka_server_produce_bytes_total', labels: { cluster: 'c1', client_id: 'plain' }, ts: NOW, value: 1 },
       ...ODD.map((id, i) => ({ metric: 'kafka_server_produce_bytes_total', labels: { cluster: 'c1', client_id: id }, ts: NOW, value: i + 10 })),

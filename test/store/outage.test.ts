@@ -13,6 +13,8 @@ import { quoteIdent } from '../../src/store/sql.ts';
 import type { Db, Sample } from '../../src/store/types.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { EventRecorder, listEvents } from '../../src/store/events.ts';
+import { VirtualClock } from '../../src/clock.ts';
+import { advanceBy } from '../helpers/clock.ts';
 import { PgProxy } from './proxy.ts';
 import { countRows, DATABASE_URL, uniqueSchema } from './support.ts';
 
@@ -64,20 +66,21 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
   }
 
   /**
-   * Collects `series` samples every `everyMs` for the three phases (up, cut, up again) and
-   * returns what was written and the slowest write() during the cut.
+   * Collects `series` samples every `everyMs` of `clock` for the three phases (up, cut, up again)
+   * and returns what was written and the slowest write() during the cut (in real time). The
+   * clock moves in 10 ms steps, letting the writer's flushes and retries run between them.
    */
-  async function collectThroughCut(writer: Writer, head: Head, phases: { beforeMs: number; cutMs: number; afterMs: number }, series: number, everyMs: number) {
+  async function collectThroughCut(writer: Writer, head: Head, clock: VirtualClock, phases: { beforeMs: number; cutMs: number; afterMs: number }, series: number, everyMs: number) {
     const expected = new Set<string>();
-    const t0 = Math.floor(Date.now() / 1000) * 1000;
+    const t0 = clock.now();
     let cycle = 0;
     let slowestDuringCut = 0;
     let sawBuffering = false;
     let sawFailing = false;
     let headCurrentDuringCut = true;
     const run = async (ms: number, cut: boolean) => {
-      const end = Date.now() + ms;
-      while (Date.now() < end) {
+      const end = clock.now() + ms;
+      while (clock.now() < end) {
         const ts = t0 + cycle * everyMs;
         const samples = cycleSamples(cycle, ts, series);
         const started = performance.now();
@@ -91,7 +94,7 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
         }
         for (const s of samples) expected.add(`${s.labels.i}@${s.ts}=${s.value}`);
         cycle++;
-        await sleep(everyMs);
+        await advanceBy(clock, everyMs, 10);
       }
     };
     await run(phases.beforeMs, false);
@@ -105,8 +108,9 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
   test('a cut of a few seconds: every sample is stored once, and write() never waits', async () => {
     const { direct, proxied } = await databases();
     const head = new Head();
-    const writer = writerFor(proxied, { head });
-    const run = await collectThroughCut(writer, head, { beforeMs: 1000, cutMs: 3000, afterMs: 1000 }, 200, 100);
+    const clock = new VirtualClock(Math.floor(Date.now() / 1000) * 1000);
+    const writer = writerFor(proxied, { head, clock });
+    const run = await collectThroughCut(writer, head, clock, { beforeMs: 1000, cutMs: 3000, afterMs: 1000 }, 200, 100);
     await writer.flush();
     await writer.close();
     const { rows, set } = await stored(direct);
@@ -125,8 +129,9 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
   test('PostgreSQL unreachable for 20 s while collecting: after recovery every sample of the outage is stored, none twice', async () => {
     const { direct, proxied } = await databases();
     const head = new Head();
-    const writer = writerFor(proxied, { head, retryMaxMs: 2000 });
-    const run = await collectThroughCut(writer, head, { beforeMs: 2000, cutMs: 20_000, afterMs: 3000 }, 500, 1000);
+    const clock = new VirtualClock(Math.floor(Date.now() / 1000) * 1000);
+    const writer = writerFor(proxied, { head, retryMaxMs: 2000, clock });
+    const run = await collectThroughCut(writer, head, clock, { beforeMs: 2000, cutMs: 20_000, afterMs: 3000 }, 500, 1000);
     await writer.flush();
     await writer.close();
     const { rows, set } = await stored(direct);
@@ -187,7 +192,8 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
   test('events recorded while PostgreSQL is unreachable are stored after recovery, in order; beyond the buffer they are counted', async () => {
     const { direct, proxied } = await databases();
     const drops: number[] = [];
-    const recorder = new EventRecorder(proxied, { retryMs: 100, limit: 3, onDrop: (n) => drops.push(n) });
+    const clock = new VirtualClock(Date.now());
+    const recorder = new EventRecorder(proxied, { retryMs: 100, limit: 3, clock, onDrop: (n) => drops.push(n) });
     const t0 = Date.now() - 60_000;
     const event = (i: number) => ({ ts: t0 + i * 1000, cluster: 'c1', kind: 'broker_down', subject: `broker ${i}`, details: { broker: i } });
     await recorder.record([event(0)]);
@@ -198,7 +204,7 @@ describe('outage', { skip: DATABASE_URL === undefined ? 'needs DATABASE_URL' : f
     assert.deepEqual(drops, [1]);
     proxy.restore();
     const deadline = Date.now() + 10_000;
-    while (recorder.waiting > 0 && Date.now() < deadline) await sleep(50);
+    while (recorder.waiting > 0 && Date.now() < deadline) await advanceBy(clock, 100, 100);
     await recorder.close();
     const stored = await listEvents(direct, { from: t0 - 1, to: t0 + 10_000 });
     assert.deepEqual(stored.map((e) => e.subject), ['broker 0', 'broker 1', 'broker 2', 'broker 3']);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { dropExpiredPartitions, ensurePartitions, listPartitions, parsePartitionName, partitionName } from '../../src/store/partitions.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { countRows, DAY, forEachBackend, NOW } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 describe('partition names', () => {
   test('say the UTC day or month they hold', () => {
@@ -45,7 +46,7 @@ forEachBackend((backend) => {
 
   test('the writer creates the partition of a day it reaches', async () => {
     const db = await backend.fresh();
-    const writer = new Writer({ db, now: () => NOW });
+    const writer = new Writer({ db, clock: new VirtualClock(NOW) });
     await writer.write([
       { metric: 'm', labels: { cluster: 'c1' }, ts: NOW - 3 * DAY, value: 1 },
       { metric: 'm', labels: { cluster: 'c1' }, ts: NOW, value: 2 },
@@ -59,7 +60,7 @@ forEachBackend((backend) => {
     const db = await backend.fresh();
     const start = Date.UTC(2024, 0, 1);
     for (let day = 0; day < 70; day++) await ensurePartitions(db, start + day * DAY, { aheadDays: 0 });
-    const writer = new Writer({ db, now: () => start + 69 * DAY, retentionMs: 100 * DAY });
+    const writer = new Writer({ db, clock: new VirtualClock(start + 69 * DAY), retentionMs: 100 * DAY });
     await writer.write(Array.from({ length: 70 }, (_, day) => ({ metric: 'm', labels: { cluster: 'c1' }, ts: start + day * DAY + 1000, value: day })));
     await writer.close();
     const now = Date.UTC(2024, 2, 10, 12); // day 69

@@ -6,6 +6,7 @@ import { STALE_NAN } from '../../src/rules/promql/stale.ts';
 import { Writer } from '../../src/store/writer.ts';
 import type { Db } from '../../src/store/types.ts';
 import { forEachBackend, HOUR, MINUTE } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 const T10 = Date.UTC(2024, 2, 10, 10);
 
@@ -19,7 +20,7 @@ function samples(count: number, series = 2) {
 }
 
 async function write(db: Db, batch: ReturnType<typeof samples>, now: number): Promise<Writer> {
-  const writer = new Writer({ db, now: () => now });
+  const writer = new Writer({ db, clock: new VirtualClock(now) });
   await writer.write(batch);
   await writer.flush();
   return writer;
@@ -86,7 +87,7 @@ forEachBackend((backend) => {
     const db = await backend.fresh();
     const now = T10 + 2 * HOUR + 30 * MINUTE; // 12:30
     const writer = await write(db, samples(600, 1), now); // 10:00 to 12:29:45
-    const job = new Maintenance({ db, written: writer, now: () => now });
+    const job = new Maintenance({ db, written: writer, clock: new VirtualClock(now) });
     await job.runOnce();
     await writer.close();
     const minutes = await rows(db, 'samples_1m');
@@ -96,7 +97,7 @@ forEachBackend((backend) => {
     const state = await db.query<{ until: number }>(`SELECT (extract(epoch from done_until) * 1000)::float8 AS until FROM rollup_state`);
     assert.deepEqual(state.rows.map((r) => r.until), [T10 + 2 * HOUR]);
 
-    const restarted = new Maintenance({ db, now: () => T10 + 3 * HOUR + 5 * MINUTE });
+    const restarted = new Maintenance({ db, clock: new VirtualClock(T10 + 3 * HOUR + 5 * MINUTE) });
     await restarted.runOnce();
     assert.deepEqual((await rows(db, 'samples_1h')).at(-1), ['0', T10 + 2 * HOUR, 539.5, 480, 599, 120]);
     const after = await db.query<{ until: number }>(`SELECT (extract(epoch from done_until) * 1000)::float8 AS until FROM rollup_state`);

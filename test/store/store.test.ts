@@ -15,6 +15,7 @@ import type { Matcher, Sample, SeriesData } from '../../src/store/types.ts';
 import { warmHead } from '../../src/store/warm.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { DATABASE_URL, forEachBackend, HOUR, MINUTE, NOW, sortKeys, uniqueSchema } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 function plain(series: readonly SeriesData[]) {
   return series
@@ -46,7 +47,7 @@ forEachBackend((backend) => {
   test('the PostgreSQL querier answers every selector exactly as the head does', async () => {
     const db = await backend.fresh();
     const head = new Head({ windowMs: 24 * HOUR });
-    const writer = new Writer({ db, head, now: () => NOW });
+    const writer = new Writer({ db, head, clock: new VirtualClock(NOW) });
     await writer.write(SAMPLES);
     await writer.close();
     const querier = new PgQuerier(db);
@@ -60,7 +61,7 @@ forEachBackend((backend) => {
 
   test('warming loads the window into the head, and a re-sent sample is then a duplicate', async () => {
     const db = await backend.fresh();
-    const writer = new Writer({ db, now: () => NOW });
+    const writer = new Writer({ db, clock: new VirtualClock(NOW) });
     await writer.write(SAMPLES);
     await writer.close();
     const head = new Head(); // 2 h: from NOW - 2 h, i.e. k = 4 … 11 of each series
@@ -69,7 +70,7 @@ forEachBackend((backend) => {
     assert.deepEqual(plain(head.selectSync([{ name: 'group', type: '=', value: 'search' }], 0, Infinity)), [
       ['lag{"cluster":"c1","group":"search","topic":"orders"}', Array.from({ length: 8 }, (_, j) => NOW - 2 * HOUR + j * 15 * MINUTE), Array.from({ length: 8 }, (_, j) => 104.25 + j)],
     ]);
-    const again = new Writer({ db, cache, head, now: () => NOW });
+    const again = new Writer({ db, cache, head, clock: new VirtualClock(NOW) });
     await again.write([SAMPLES[11]!, { ...SAMPLES[11]!, ts: NOW, value: 1 }]);
     await again.close();
     assert.equal(again.stats().dropped.duplicate, 1);
@@ -130,7 +131,7 @@ describe('openStore', () => {
     test(`${target.name}: migrates, writes through head and database, and warms the head when reopened`, async () => {
       const now = Date.now();
       const registry = new Registry();
-      const store = await openStore({ ...target.options(), writer: { flushIntervalMs: 20 } }, { registry, now: () => now });
+      const store = await openStore({ ...target.options(), writer: { flushIntervalMs: 20 } }, { registry, clock: new VirtualClock(now) });
       await store.writer.write([
         { metric: 'sluice_up', labels: { cluster: 'c1' }, ts: now - 1000, value: 1 },
         { metric: 'sluice_up', labels: { cluster: 'c1' }, ts: now, value: 0 },
@@ -142,7 +143,7 @@ describe('openStore', () => {
       assert.match(await registry.metrics(), /sluice_samples_written_total 2/);
       await store.close();
 
-      const reopened = await openStore(target.options(), { now: () => now });
+      const reopened = await openStore(target.options(), { clock: new VirtualClock(now) });
       try {
         assert.deepEqual(plain(await reopened.head.select(selector, now - HOUR, now)), [['sluice_up{"cluster":"c1"}', [now - 1000, now], [1, 0]]]);
       } finally {
@@ -157,11 +158,11 @@ describe('schemas on one PostgreSQL database', { skip: DATABASE_URL === undefine
     // A store in the database's default schema (public) holds the same tables and partitions; a
     // store in its own schema must still create and use its own. (The public tables are left in
     // place: other runs on the same database use them too.)
-    const shared = await openStore({ url: DATABASE_URL! }, { now: () => NOW });
+    const shared = await openStore({ url: DATABASE_URL! }, { clock: new VirtualClock(NOW) });
     await shared.writer.write([{ metric: 'schema_probe', labels: { cluster: 'c' }, ts: NOW, value: 1 }]);
     await shared.close();
     const mine = uniqueSchema();
-    const b = await openStore({ url: DATABASE_URL!, schema: mine }, { now: () => NOW });
+    const b = await openStore({ url: DATABASE_URL!, schema: mine }, { clock: new VirtualClock(NOW) });
     try {
       await b.writer.write([{ metric: 'schema_probe', labels: { cluster: 'c' }, ts: NOW + 1, value: 2 }]);
       await b.writer.flush();

@@ -4,7 +4,6 @@
  * own (`sluice_test_<random>` on PostgreSQL), dropped when the suite ends, so that test files
  * running in parallel never see each other's tables.
  */
-import { randomBytes } from 'node:crypto';
 import { after, describe } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { openDb } from '../../src/store/db.ts';
@@ -13,8 +12,9 @@ import { migrate } from '../../src/store/migrate.ts';
 import { quoteIdent } from '../../src/store/sql.ts';
 import type { Db } from '../../src/store/types.ts';
 
-/** The PostgreSQL server to test against, if any. */
-export const DATABASE_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL;
+import { BACKENDS, DATABASE_URL, uniqueSchema, type BackendName } from '../helpers/backends.ts';
+
+export { DATABASE_URL, uniqueSchema } from '../helpers/backends.ts';
 
 /** A fixed "now" for tests: 2024-03-10T12:00:00Z. */
 export const NOW = Date.UTC(2024, 2, 10, 12, 0, 0);
@@ -24,14 +24,9 @@ export const DAY = 86_400_000;
 
 /** One backend under test. */
 export interface TestBackend {
-  readonly name: 'pglite' | 'postgres';
+  readonly name: BackendName;
   /** A Db on a new, empty schema; migrated unless `migrate: false`. Closed with the suite. */
   fresh(options?: { migrate?: boolean }): Promise<Db>;
-}
-
-/** A new schema name no other test run will pick. */
-export function uniqueSchema(): string {
-  return `sluice_test_${randomBytes(6).toString('hex')}`;
 }
 
 /** A Db whose close() does nothing: the suite closes the real one at the end. */
@@ -91,8 +86,7 @@ function postgresBackend(url: string): TestBackend & { close(): Promise<void> } 
 
 /** Declares `suite` once per backend, inside `describe('<backend>')`. */
 export function forEachBackend(suite: (backend: TestBackend) => void): void {
-  const names: TestBackend['name'][] = DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres'];
-  for (const name of names) {
+  for (const name of BACKENDS) {
     describe(name, () => {
       const backend = name === 'pglite' ? pgliteBackend() : postgresBackend(DATABASE_URL!);
       after(() => backend.close());

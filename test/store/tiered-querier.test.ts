@@ -12,6 +12,7 @@ import { TieredQuerier } from '../../src/store/tiered-querier.ts';
 import type { Matcher, Querier, Sample } from '../../src/store/types.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { forEachBackend, HOUR, MINUTE, NOW } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
 
 // 3 hours of one sample a minute, value = minutes since the start, for two series; a third
 // series exists only in the last 10 minutes (new since the head's window began).
@@ -35,7 +36,7 @@ forEachBackend((backend) => {
     const db = await backend.fresh();
     // The head keeps 1 hour; everything is written to the database.
     const head = new Head({ windowMs: HOUR });
-    const writer = new Writer({ db, head, now: () => NOW });
+    const writer = new Writer({ db, head, clock: new VirtualClock(NOW) });
     await writer.write(SAMPLES);
     await writer.close();
     const history = counting(new PgQuerier(db));
@@ -64,7 +65,7 @@ forEachBackend((backend) => {
 
   test('when the database fails, a selection older than the head fails and one inside it still answers', async () => {
     const head = new Head({ windowMs: HOUR });
-    const writer = new Writer({ db: await backend.fresh(), head, now: () => NOW });
+    const writer = new Writer({ db: await backend.fresh(), head, clock: new VirtualClock(NOW) });
     await writer.write(SAMPLES);
     await writer.close();
     const down: Querier = { select: async () => { throw new Error('connection refused'); } };

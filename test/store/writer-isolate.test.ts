@@ -8,6 +8,8 @@ import type { Db } from '../../src/store/types.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { MAX_ATTEMPTS, refusalReason } from '../../src/store/writer-isolate.ts';
 import { countRows, forEachBackend, grid, NOW } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
+import { timeAt } from '../helpers/clock.ts';
 
 /** Makes the database refuse series with client_id "refuse-me" and samples of value 666, as PostgreSQL refuses values it cannot hold. */
 async function refuseSome(db: Db): Promise<void> {
@@ -47,7 +49,7 @@ forEachBackend((backend) => {
     const registry = new Registry();
     const head = new Head();
     let now = NOW;
-    const writer = new Writer({ db, head, registry, now: () => now, flushIntervalMs: 10, reportIntervalMs: 1000 });
+    const writer = new Writer({ db, head, registry, clock: timeAt(() => now), flushIntervalMs: 10, reportIntervalMs: 1000 });
     const good = grid('kafka_server_produce_bytes_total', 40, [NOW]);
     const bad = { metric: 'kafka_server_produce_bytes_total', labels: { cluster: 'c2', client_id: 'refuse-me' }, ts: NOW, value: 1 };
     const badValue = { metric: 'kafka_server_produce_bytes_total', labels: { cluster: 'c1', client_id: 'x' }, ts: NOW, value: 666 };
@@ -87,7 +89,7 @@ forEachBackend((backend) => {
     await refuseSome(db);
     let copies = 0;
     const counted: Db = { ...db, copySamples: (rows, options) => (copies++, db.copySamples(rows, options)) };
-    const writer = new Writer({ db: counted, now: () => NOW, flushIntervalMs: 10 });
+    const writer = new Writer({ db: counted, clock: new VirtualClock(NOW), flushIntervalMs: 10 });
     // Disk full (as far as the database says): the batch fails once and is dropped whole, as before.
     await writer.write(grid('m', 100, [NOW], (i) => (i === 50 ? 999 : i)));
     await writer.flush();

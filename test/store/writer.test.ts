@@ -5,6 +5,8 @@ import { isSluiceError } from '../../src/errors.ts';
 import { Head } from '../../src/store/head.ts';
 import { Writer } from '../../src/store/writer.ts';
 import { countRows, DAY, forEachBackend, grid, NOW, storedRows } from './support.ts';
+import { VirtualClock } from '../../src/clock.ts';
+import { advanceBy } from '../helpers/clock.ts';
 
 const TIMES = Array.from({ length: 10 }, (_, i) => NOW + i * 15_000);
 
@@ -17,7 +19,7 @@ async function droppedMetric(registry: Registry, reason: string): Promise<number
 forEachBackend((backend) => {
   test('stores exactly the rows written, across several batches', async () => {
     const db = await backend.fresh();
-    const writer = new Writer({ db, now: () => NOW, batchSamples: 120, flushIntervalMs: 10 });
+    const writer = new Writer({ db, clock: new VirtualClock(NOW), batchSamples: 120, flushIntervalMs: 10 });
     const samples = grid('kafka_topic_partition_current_offset', 50, TIMES);
     for (let i = 0; i < samples.length; i += 100) await writer.write(samples.slice(i, i + 100));
     await writer.flush();
@@ -40,7 +42,7 @@ forEachBackend((backend) => {
   test('drops duplicates, out-of-order and out-of-range samples, counting and exporting each', async () => {
     const db = await backend.fresh();
     const registry = new Registry();
-    const writer = new Writer({ db, registry, now: () => NOW, flushIntervalMs: 10 });
+    const writer = new Writer({ db, registry, clock: new VirtualClock(NOW), flushIntervalMs: 10 });
     const at = (ts: number, value: number) => ({ metric: 'm', labels: { cluster: 'c1' }, ts, value });
     await writer.write([at(NOW, 1), at(NOW, 2), at(NOW - 1000, 3), at(NOW + 1000, 4)]);
     await writer.write([at(NOW + 1000, 5), at(NOW - 8 * DAY, 6), at(NOW + 2 * DAY, 7)]);
@@ -54,7 +56,7 @@ forEachBackend((backend) => {
 
   test('refuses a batch holding a sample without cluster, accepting nothing from it', async () => {
     const db = await backend.fresh();
-    const writer = new Writer({ db, now: () => NOW });
+    const writer = new Writer({ db, clock: new VirtualClock(NOW) });
     await assert.rejects(
       writer.write([
         { metric: 'ok_metric', labels: { cluster: 'c1' }, ts: NOW, value: 1 },
@@ -72,14 +74,15 @@ forEachBackend((backend) => {
     const db = await backend.fresh();
     const head = new Head();
     // Batches never fill and the interval is long: nothing is written until flush() is called.
-    const writer = new Writer({ db, head, now: () => NOW, maxQueuedSamples: 5, batchSamples: 1000, flushIntervalMs: 60_000 });
+    const clock = new VirtualClock(NOW);
+    const writer = new Writer({ db, head, clock, maxQueuedSamples: 5, batchSamples: 1000, flushIntervalMs: 60_000 });
     const samples = grid('m', 3, [NOW, NOW + 1000, NOW + 2000]);
     await writer.write(samples.slice(0, 3));
     assert.equal(head.selectSync([], NOW, NOW).length, 3, 'visible in the head at once');
     let accepted = false;
     const second = writer.write(samples.slice(3, 6)).then(() => (accepted = true));
     const third = writer.write(samples.slice(6, 9));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await advanceBy(clock, 50, 10);
     assert.equal(accepted, false, 'waits: 3 queued + 3 > 5');
     assert.equal(writer.stats().queued, 3);
     assert.equal(await countRows(db, 'samples'), 0);
@@ -92,11 +95,11 @@ forEachBackend((backend) => {
 
   test('a batch already stored (a restart without a warm head) is not stored twice', async () => {
     const db = await backend.fresh();
-    const first = new Writer({ db, now: () => NOW });
+    const first = new Writer({ db, clock: new VirtualClock(NOW) });
     const samples = grid('m', 20, TIMES.slice(0, 5));
     await first.write(samples);
     await first.close();
-    const second = new Writer({ db, now: () => NOW });
+    const second = new Writer({ db, clock: new VirtualClock(NOW) });
     await second.write([...samples, ...grid('m', 20, TIMES.slice(5))]);
     await second.close();
     assert.equal(await countRows(db, 'samples'), 200);

@@ -15,7 +15,7 @@ import { DryRunActuator } from '../../src/throttle/actuator.ts';
 import { DecisionStore } from '../../src/throttle/audit.ts';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { ThrottleLoop } from '../../src/throttle/loop.ts';
-import { DATABASE_URL, uniqueSchema } from '../store/support.ts';
+import { BACKENDS, storeLocation } from '../helpers/backends.ts';
 import { clusterSeries, constantSeries, MB, NOW } from './support.ts';
 import type { Querier } from '../../src/store/types.ts';
 import type { QuotaEntityComponent } from '../../src/kafka/quota.ts';
@@ -25,13 +25,14 @@ const groups = [
   { name: 'general', priority: 0, weight: 1, floor: 1 * MB, match: [{}] },
 ];
 
-for (const backend of DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres']) {
+for (const backend of BACKENDS) {
   describe(`throttle loop (${backend})`, () => {
     let db: Db;
     let schema: string | undefined;
     before(async () => {
-      schema = backend === 'postgres' ? uniqueSchema() : undefined;
-      db = await openDb(backend === 'postgres' ? { url: DATABASE_URL!, schema: schema! } : { dataDir: 'memory' });
+      const location = storeLocation(backend);
+      schema = 'schema' in location ? location.schema : undefined;
+      db = await openDb(location);
       await migrate(db);
     });
     after(async () => {
