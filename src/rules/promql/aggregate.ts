@@ -7,7 +7,6 @@ import { LABEL_NAME } from '../../labels.ts';
 import type { Aggregate } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate, evaluateVector } from './evaluate.ts';
 import { groupFn, type Labels, withLabel } from './labels.ts';
 import { quantile } from './quantile.ts';
 import { bottomkHeap, topkHeap } from './topk.ts';
@@ -32,11 +31,11 @@ const COLLECTING = new Set<Aggregate['op']>(['topk', 'bottomk', 'quantile', 'cou
 
 /** Evaluates an aggregation at `t`. */
 export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): EvalValue {
-  const input = evaluateVector(ctx, expr.expr, t);
+  const input = ctx.operands.vector(ctx, expr.expr, t);
   let param = NaN;
   let valueLabel = '';
   if (expr.param !== undefined) {
-    const p = evaluate(ctx, expr.param, t);
+    const p = ctx.operands.evaluate(ctx, expr.param, t);
     if (p.kind === 'string') valueLabel = p.value;
     else if (p.kind === 'scalar') param = p.value;
     else throw evalError(`expected scalar or string parameter for ${expr.op}`);

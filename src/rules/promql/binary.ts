@@ -7,13 +7,13 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import { type Binary, type BinaryOp, isComparison, isSetOp, type VectorMatching } from './ast.ts';
 import type { EvalContext, EvalValue, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate, uniqueAfterDrop } from './evaluate.ts';
+import { uniqueAfterDrop } from './select.ts';
 import { dropName, type Labels, labelsKey, signatureFn } from './labels.ts';
 
 /** Evaluates a binary operation at `t`. */
 export function evalBinary(ctx: EvalContext, expr: Binary, t: number): EvalValue {
-  const lhs = evaluate(ctx, expr.lhs, t);
-  const rhs = evaluate(ctx, expr.rhs, t);
+  const lhs = ctx.operands.evaluate(ctx, expr.lhs, t);
+  const rhs = ctx.operands.evaluate(ctx, expr.rhs, t);
   const { op } = expr;
   if (lhs.kind === 'scalar' && rhs.kind === 'scalar') {
     if (isComparison(op)) return { kind: 'scalar', value: compare(op, lhs.value, rhs.value) ? 1 : 0 };

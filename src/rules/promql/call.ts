@@ -7,7 +7,7 @@ import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import { type Call, type Expr, unwrapParens } from './ast.ts';
 import type { EvalContext, EvalValue, RangeSeries, VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate, evaluateRange, evaluateScalar, evaluateVector, selectInstant, uniqueAfterDrop, uniqueLabelsets } from './evaluate.ts';
+import { selectInstant, uniqueAfterDrop, uniqueLabelsets } from './select.ts';
 import { histogramQuantile } from './histogram.ts';
 import { labelJoin, labelReplace } from './label-functions.ts';
 import { dropName } from './labels.ts';
@@ -18,10 +18,10 @@ import { DATE_FUNCTIONS, MATH_FUNCTIONS } from './math-functions.ts';
 export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
   const { name, args } = call;
   const math = MATH_FUNCTIONS[name];
-  if (math !== undefined) return vector(mapValues(evaluateVector(ctx, args[0]!, t), math));
+  if (math !== undefined) return vector(mapValues(ctx.operands.vector(ctx, args[0]!, t), math));
   const date = DATE_FUNCTIONS[name];
   if (date !== undefined) {
-    const input = args.length === 0 ? [{ metric: {}, value: t / 1000 }] : evaluateVector(ctx, args[0]!, t);
+    const input = args.length === 0 ? [{ metric: {}, value: t / 1000 }] : ctx.operands.vector(ctx, args[0]!, t);
     return vector(mapValues(input, date));
   }
   switch (name) {
@@ -30,57 +30,57 @@ export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
     case 'pi':
       return { kind: 'scalar', value: Math.PI };
     case 'vector':
-      return vector([{ metric: {}, value: evaluateScalar(ctx, args[0]!, t) }]);
+      return vector([{ metric: {}, value: ctx.operands.scalar(ctx, args[0]!, t) }]);
     case 'scalar': {
-      const v = evaluateVector(ctx, args[0]!, t);
+      const v = ctx.operands.vector(ctx, args[0]!, t);
       return { kind: 'scalar', value: v.length === 1 ? v[0]!.value : NaN };
     }
     case 'timestamp':
       return vector(timestamps(ctx, args[0]!, t));
     case 'absent': {
-      const v = evaluateVector(ctx, args[0]!, t);
+      const v = ctx.operands.vector(ctx, args[0]!, t);
       return vector(v.length > 0 ? [] : [{ metric: absentLabels(args[0]!), value: 1 }]);
     }
     case 'absent_over_time': {
-      const r = evaluateRange(ctx, args[0]!, t);
+      const r = ctx.operands.range(ctx, args[0]!, t);
       return vector(r.series.length > 0 ? [] : [{ metric: absentLabels(args[0]!), value: 1 }]);
     }
     case 'sort':
     case 'sort_desc': {
-      const v = evaluateVector(ctx, args[0]!, t).slice();
+      const v = ctx.operands.vector(ctx, args[0]!, t).slice();
       const dir = name === 'sort' ? 1 : -1;
       // NaN goes last either way.
       v.sort((a, b) => (Number.isNaN(a.value) ? (Number.isNaN(b.value) ? 0 : 1) : Number.isNaN(b.value) ? -1 : dir * (a.value - b.value)));
       return vector(v);
     }
     case 'clamp': {
-      const v = evaluateVector(ctx, args[0]!, t);
-      const min = evaluateScalar(ctx, args[1]!, t);
-      const max = evaluateScalar(ctx, args[2]!, t);
+      const v = ctx.operands.vector(ctx, args[0]!, t);
+      const min = ctx.operands.scalar(ctx, args[1]!, t);
+      const max = ctx.operands.scalar(ctx, args[2]!, t);
       if (max < min) return vector([]);
       return vector(mapValues(v, (x) => Math.max(min, Math.min(max, x))));
     }
     case 'clamp_min': {
-      const min = evaluateScalar(ctx, args[1]!, t);
-      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.max(min, x)));
+      const min = ctx.operands.scalar(ctx, args[1]!, t);
+      return vector(mapValues(ctx.operands.vector(ctx, args[0]!, t), (x) => Math.max(min, x)));
     }
     case 'clamp_max': {
-      const max = evaluateScalar(ctx, args[1]!, t);
-      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.min(max, x)));
+      const max = ctx.operands.scalar(ctx, args[1]!, t);
+      return vector(mapValues(ctx.operands.vector(ctx, args[0]!, t), (x) => Math.min(max, x)));
     }
     case 'round': {
-      const toNearest = args.length > 1 ? evaluateScalar(ctx, args[1]!, t) : 1;
+      const toNearest = args.length > 1 ? ctx.operands.scalar(ctx, args[1]!, t) : 1;
       const inverse = 1 / toNearest;
-      return vector(mapValues(evaluateVector(ctx, args[0]!, t), (x) => Math.floor(x * inverse + 0.5) / inverse));
+      return vector(mapValues(ctx.operands.vector(ctx, args[0]!, t), (x) => Math.floor(x * inverse + 0.5) / inverse));
     }
     case 'histogram_quantile':
       // One sample per bucket set: unique by construction.
-      return vector(histogramQuantile(evaluateScalar(ctx, args[0]!, t), evaluateVector(ctx, args[1]!, t)));
+      return vector(histogramQuantile(ctx.operands.scalar(ctx, args[0]!, t), ctx.operands.vector(ctx, args[1]!, t)));
     case 'label_replace':
-      return vector(uniqueLabelsets(labelReplace(evaluateVector(ctx, args[0]!, t), ...(args.slice(1).map((a) => stringArg(ctx, a, t)) as [string, string, string, string]))));
+      return vector(uniqueLabelsets(labelReplace(ctx.operands.vector(ctx, args[0]!, t), ...(args.slice(1).map((a) => stringArg(ctx, a, t)) as [string, string, string, string]))));
     case 'label_join': {
       const [dst, sep, ...src] = args.slice(1).map((a) => stringArg(ctx, a, t));
-      return vector(uniqueLabelsets(labelJoin(evaluateVector(ctx, args[0]!, t), dst!, sep!, src)));
+      return vector(uniqueLabelsets(labelJoin(ctx.operands.vector(ctx, args[0]!, t), dst!, sep!, src)));
     }
     default:
       return rangeCall(ctx, call, t);
@@ -90,8 +90,8 @@ export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
 function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
   const { name, args } = call;
   const rangeArg = name === 'quantile_over_time' ? args[1]! : args[0]!;
-  const param = name === 'quantile_over_time' ? evaluateScalar(ctx, args[0]!, t) : name === 'predict_linear' ? evaluateScalar(ctx, args[1]!, t) : NaN;
-  const r = evaluateRange(ctx, rangeArg, t);
+  const param = name === 'quantile_over_time' ? ctx.operands.scalar(ctx, args[0]!, t) : name === 'predict_linear' ? ctx.operands.scalar(ctx, args[1]!, t) : NaN;
+  const r = ctx.operands.range(ctx, rangeArg, t);
   const fn = rangeFunction(name, r, t, param);
   const out: VectorSample[] = [];
   for (const s of r.series) {
@@ -135,7 +135,7 @@ function mapValues(input: VectorSample[], fn: (v: number) => number): VectorSamp
 }
 
 function stringArg(ctx: EvalContext, expr: Expr, t: number): string {
-  const v = evaluate(ctx, expr, t);
+  const v = ctx.operands.evaluate(ctx, expr, t);
   if (v.kind !== 'string') throw evalError(`expected string argument, got ${v.kind}`);
   return v.value;
 }
@@ -148,7 +148,7 @@ function timestamps(ctx: EvalContext, arg: Expr, t: number): VectorSample[] {
     const samples = selectInstant(ctx, inner, t, times);
     return uniqueAfterDrop(samples, samples.map((s, i) => ({ metric: dropName(s.metric), value: times[i]! / 1000 })));
   }
-  return mapValues(evaluateVector(ctx, arg, t), () => t / 1000);
+  return mapValues(ctx.operands.vector(ctx, arg, t), () => t / 1000);
 }
 
 /** The labels absent() reports: those set by `=` matchers of a selector argument, once each. */

@@ -3,7 +3,7 @@
  * start and end (for `@ start()` / `@ end()`), lookback delta, default subquery step, and the
  * sample budget.
  */
-import type { AtModifier } from './ast.ts';
+import type { AtModifier, Expr } from './ast.ts';
 import { evalError } from './errors.ts';
 import type { Labels } from './labels.ts';
 import { isStaleNaN } from './stale.ts';
@@ -52,6 +52,18 @@ export interface LatestSamples {
 }
 
 /** The state of one instant or range evaluation. */
+/**
+ * The evaluator's entry points. Operators (aggregate.ts, binary.ts, call.ts) evaluate their
+ * operands through these, handed over in the context, rather than importing the evaluator that
+ * dispatches to them.
+ */
+export interface Operands {
+  evaluate(ctx: EvalContext, expr: Expr, t: number): EvalValue;
+  vector(ctx: EvalContext, expr: Expr, t: number): VectorSample[];
+  scalar(ctx: EvalContext, expr: Expr, t: number): number;
+  range(ctx: EvalContext, expr: Expr, t: number): Extract<EvalValue, { kind: 'range' }>;
+}
+
 export class EvalContext {
   private samples = 0;
   /** Selectors (by key) read only as instant vectors at one time, answered whole by the querier. */
@@ -64,6 +76,8 @@ export class EvalContext {
     readonly lookbackMs: number,
     readonly defaultStepMs: number,
     readonly maxSamples: number,
+    /** How operators evaluate their operands: the evaluator's entry points (evaluate.ts `OPERANDS`). */
+    readonly operands: Operands,
   ) {}
 
   /** The time an `@` modifier stands for, or `t` when there is none. */

@@ -7,7 +7,7 @@ import type { Expr } from './ast.ts';
 import { typeOf } from './check.ts';
 import { EvalContext, type EvalValue, type FetchedSeries, type LatestSamples, type VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, OPERANDS } from './evaluate.ts';
 import { type Labels, labelsKey, withLabel } from './labels.ts';
 import { parseExpr } from './parse.ts';
 import { isStaleNaN } from './stale.ts';
@@ -118,7 +118,7 @@ export class Engine {
         f.to = Math.max(f.to, to);
       }
     };
-    const ctx = new EvalContext(new Map(), startMs, endMs, this.lookbackMs, this.defaultStepMs, this.maxSamples);
+    const ctx = new EvalContext(new Map(), startMs, endMs, this.lookbackMs, this.defaultStepMs, this.maxSamples, OPERANDS);
     // The one time each selector is read at as an instant vector; null once it is read as a
     // range or at more than one time. Those read once are fetched as their answer.
     const readAt = new Map<string, number | null>();

@@ -4,15 +4,19 @@
  * a staleness marker; a range selector takes every sample in [t - range, t]; offset and `@`
  * move t (https://prometheus.io/docs/prometheus/latest/querying/basics/).
  */
-import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import type { Expr, MatrixSelector, Subquery, VectorSelector } from './ast.ts';
 import { evalAggregate } from './aggregate.ts';
 import { evalBinary } from './binary.ts';
 import { evalCall } from './call.ts';
-import { type EvalContext, type EvalValue, lowerBound, type RangeSeries, rangeArrays, type VectorSample } from './context.ts';
+import type { EvalContext, EvalValue, Operands, RangeSeries, VectorSample } from './context.ts';
+import { lowerBound, rangeArrays } from './context.ts';
 import { evalError } from './errors.ts';
 import { dropName, labelsKey } from './labels.ts';
+import { selectInstant, uniqueAfterDrop } from './select.ts';
 import { isStaleNaN } from './stale.ts';
+
+/** The evaluator's entry points, as the operators reach them through the context. */
+export const OPERANDS: Operands = { evaluate, vector: evaluateVector, scalar: evaluateScalar, range: evaluateRange };
 
 /** Evaluates `expr` at time `t` (ms). */
 export function evaluate(ctx: EvalContext, expr: Expr, t: number): EvalValue {
@@ -66,30 +70,6 @@ export function evaluateRange(ctx: EvalContext, expr: Expr, t: number): Extract<
   return v;
 }
 
-/** The instant vector of a selector at `t`, with each sample's own timestamp when `times` is given. */
-export function selectInstant(ctx: EvalContext, sel: VectorSelector, t: number, times?: number[]): VectorSample[] {
-  const ref = ctx.atTime(sel.at, t) - sel.offsetMs;
-  const latest = ctx.latest.get(sel.key);
-  if (latest !== undefined) {
-    // Fetched whole only for selectors read at this one time (Engine.prepare).
-    if (latest.at !== ref) throw evalError(`selector ${sel.key} fetched for time ${latest.at}, read at ${ref}`);
-    ctx.count(latest.samples.length);
-    if (times !== undefined) for (const time of latest.times) times.push(time);
-    return latest.samples.slice();
-  }
-  const out: VectorSample[] = [];
-  for (const s of ctx.data.get(sel.key) ?? []) {
-    const i = lowerBound(s.ts, s.lo, s.hi, ref, true) - 1;
-    if (i < s.lo || s.ts[i]! < ref - ctx.lookbackMs) continue;
-    const value = s.values[i]!;
-    if (value !== value && isStaleNaN(value)) continue;
-    out.push({ metric: s.metric, value });
-    times?.push(s.ts[i]!);
-  }
-  ctx.count(out.length);
-  return out;
-}
-
 function selectRange(ctx: EvalContext, expr: MatrixSelector, t: number): EvalValue {
   const sel = expr.selector;
   const endMs = ctx.atTime(sel.at, t) - sel.offsetMs;
@@ -140,30 +120,4 @@ function evalSubquery(ctx: EvalContext, expr: Subquery, t: number): EvalValue {
     series.push({ metric: acc.metric, ts: Float64Array.from(acc.ts), values: Float64Array.from(acc.values), lo: 0, hi: acc.ts.length });
   }
   return { kind: 'range', series, startMs, endMs, rangeMs: expr.rangeMs };
-}
-
-/**
- * Throws as Prometheus does when dropping the metric name leaves two samples with the same
- * labels; `input` is what the names were dropped from. That can only happen when the input
- * holds more than one name, which is rare, so the common case costs one pass of string compares.
- */
-export function uniqueAfterDrop(input: readonly VectorSample[], samples: VectorSample[]): VectorSample[] {
-  if (input.length < 2) return samples;
-  const first = input[0]!.metric[METRIC_NAME_LABEL];
-  for (let i = 1; i < input.length; i++) {
-    if (input[i]!.metric[METRIC_NAME_LABEL] !== first) return uniqueLabelsets(samples);
-  }
-  return samples;
-}
-
-/** Throws as Prometheus does when an operation leaves two samples with the same labels. */
-export function uniqueLabelsets(samples: VectorSample[]): VectorSample[] {
-  if (samples.length < 2) return samples;
-  const seen = new Set<string>();
-  for (const s of samples) {
-    const key = labelsKey(s.metric);
-    if (seen.has(key)) throw evalError('vector cannot contain metrics with the same labelset');
-    seen.add(key);
-  }
-  return samples;
 }
