@@ -89,7 +89,7 @@ export class RuleManager {
       evaluations: new Counter({ name: 'sluice_rule_evaluations_total', help: 'Rule evaluations', labelNames, registers }),
       failures: new Counter({ name: 'sluice_rule_evaluation_failures_total', help: 'Rule evaluations that failed', labelNames, registers }),
       duration: new Histogram({ name: 'sluice_rule_group_duration_seconds', help: 'Duration of rule group evaluations', labelNames, registers, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }),
-      missed: new Counter({ name: 'sluice_rule_group_iterations_missed_total', help: 'Group evaluations skipped because the previous one was still running', labelNames, registers }),
+      missed: new Counter({ name: 'sluice_rule_group_iterations_missed_total', help: 'Group evaluations skipped because the previous one was still running or their time had passed', labelNames, registers }),
       skipped: new Counter({ name: 'sluice_rule_samples_skipped_total', help: 'Rule outputs not stored because they have no cluster label and no external cluster label is configured', registers }),
       stateErrors: new Counter({ name: 'sluice_rule_state_errors_total', help: 'Alert state that could not be saved to or restored from the database', registers }),
       sendErrors: new Counter({ name: 'sluice_rule_alert_send_errors_total', help: 'Alert batches the alert sink refused', registers }),
@@ -158,7 +158,7 @@ export class RuleManager {
       this.slots.set(group.key, slot);
       // A replaced group keeps its rhythm: its next evaluation is one interval after its last.
       const last = group.lastEvaluation;
-      if (this.started) this.schedule(slot, last === undefined ? 0 : Math.max(0, last + group.intervalMs - this.clock.now()));
+      if (this.started) this.schedule(slot, last === undefined ? this.clock.now() : Math.max(this.clock.now(), last + group.intervalMs));
     }
     return loaded;
   }
@@ -169,7 +169,8 @@ export class RuleManager {
     this.started = true;
     this.unsettled = new Set(this.slots.keys());
     this.settle(undefined);
-    for (const slot of this.slots.values()) this.schedule(slot, 0);
+    const now = this.clock.now();
+    for (const slot of this.slots.values()) this.schedule(slot, now);
   }
 
   /** Stops the timers and waits for running evaluations. */
@@ -209,18 +210,29 @@ export class RuleManager {
     return [...this.slots.values()].flatMap((s) => activeAlerts(s.group));
   }
 
-  private schedule(slot: Slot, delayMs: number): void {
+  /**
+   * Evaluates the group at `at` (ms on the clock), then every interval after it. Each evaluation
+   * is stamped with its scheduled time, not the moment its timer fired, as Prometheus stamps
+   * them: a timer a few ms late moves no alert's `for` by an evaluation, so the live service and
+   * replay (whose virtual timers are never late) evaluate the same. Scheduled times a whole
+   * interval or more in the past when the timer fires (the event loop was held up) are skipped,
+   * counted as missed, and the group evaluates at the latest one.
+   */
+  private schedule(slot: Slot, at: number): void {
     slot.timer = this.clock.setTimeout(() => {
       if (!this.started || this.slots.get(slot.group.key) !== slot) return;
-      const ts = this.clock.now();
-      this.schedule(slot, slot.group.intervalMs);
+      const interval = slot.group.intervalMs;
+      const late = Math.max(0, Math.floor((this.clock.now() - at) / interval));
+      if (late > 0) this.metrics.missed.inc({ rule_group: slot.group.key }, late);
+      const ts = at + late * interval;
+      this.schedule(slot, ts + interval);
       if (slot.running !== null) {
         this.metrics.missed.inc({ rule_group: slot.group.key });
         this.logger.warn({ group: slot.group.key }, 'rule group evaluation skipped: the previous one is still running');
         return;
       }
       void this.run(slot, ts);
-    }, delayMs);
+    }, at - this.clock.now());
   }
 
   private run(slot: Slot, ts: number): Promise<void> {
