@@ -12,11 +12,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
+import type { Dashboard, Panel } from '@grafana/schema';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { BOARDS } from '../dashboards/build/index.ts';
-import { grafanaSql, type TimeRange, type VariableValue } from '../test/dashboards/grafana.ts';
+import { boardVariables, panelSql, type TimeRange } from '../test/dashboards/grafana.ts';
 import { ROOT } from './faults/parts.ts';
 
 const URL_ = process.env.DATABASE_URL;
@@ -25,7 +25,6 @@ if (URL_ === undefined || URL_ === '') {
   process.exit(2);
 }
 const SECONDS = Number(process.argv[2] ?? 120);
-const SCREEN_PX = 1600;
 
 /** Panels two minutes cannot fill, with why. */
 const EMPTY_IN_SHORT_RUN: Readonly<Record<string, string>> = {
@@ -61,19 +60,13 @@ let failed = false;
 console.log(`sluice demo for ${SECONDS} s into schema ${schema}; every board's queries over the run:`);
 for (const { file } of BOARDS) {
   const board = JSON.parse(await readFile(new URL(`../dashboards/json/${file}`, import.meta.url), 'utf8')) as Dashboard;
-  const variables = new Map<string, VariableValue>();
-  for (const v of (board.templating?.list ?? []) as VariableModel[]) {
-    const result = await client.query(grafanaSql(String(v.query), range, variables, { maxDataPoints: SCREEN_PX, minInterval }));
-    const column = result.fields.some((f) => f.name === '__value') ? '__value' : result.fields[0]!.name;
-    variables.set(v.name, { multi: v.multi === true, includeAll: v.includeAll === true, current: ['$__all'], options: result.rows.map((r: Record<string, unknown>) => String(r[column])), ...(v.allValue === undefined ? {} : { allValue: v.allValue }) });
-  }
+  const variables = await boardVariables(client, board, range, minInterval);
   const empty: string[] = [];
   let targets = 0;
   for (const p of (board.panels ?? []).filter((x): x is Panel => x.type !== 'row')) {
     for (const t of (p.targets ?? []) as unknown as { refId: string; rawSql: string }[]) {
       targets++;
-      const sql = grafanaSql(t.rawSql, range, variables, { maxDataPoints: p.maxDataPoints ?? Math.round((p.gridPos!.w / 24) * SCREEN_PX), minInterval: p.interval ?? minInterval });
-      const rows = (await client.query(sql)).rowCount ?? 0;
+      const rows = (await client.query(panelSql(p, t.rawSql, range, variables, minInterval))).rowCount ?? 0;
       if (rows === 0) empty.push(`${board.uid} / ${p.title} / ${t.refId}`);
     }
   }

@@ -171,15 +171,11 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     const samples: SampleSource = deps.samples ?? { querier: store!.querier, sink: store!.writer };
     const r: Running = { samples, throttle: new Map(), stops: store === undefined ? [] : [() => store.close()] };
     if (store !== undefined) r.store = store;
-    const needDb = (what: string) => {
-      if (store === undefined) throw new Error(`${what} needs a database: give it in deps when samples live elsewhere`);
-      return store.db;
-    };
     try {
       if (config.notify !== undefined) {
         // The notifier reads its config and never changes it; the frozen service config is that config.
         const notify = config.notify as NotifyConfig;
-        const notifier = deps.notifier?.(notify) ?? new Notifier({ config: notify, db: needDb('the notifier'), clock, registry, logger: logger.child({ component: 'notify' }) });
+        const notifier = deps.notifier?.(notify) ?? new Notifier({ config: notify, db: present(store, 'the notifier needs a database: give deps.notifier when samples live elsewhere').db, clock, registry, logger: logger.child({ component: 'notify' }) });
         notifier.start();
         await notifier.ready();
         r.notifier = notifier;
@@ -213,7 +209,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
             r.stops.push(() => admin.close());
             actuator = new KafkaQuotaActuator(admin);
           }
-          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: samples.querier, actuator, audit: decisions ?? new DecisionStore(needDb('the decision log')), clock, firingTrafficAlerts: firing, registry, nominal: throttle.brokerCapacity, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
+          const loop = new ThrottleLoop({ cluster: cluster.name, config: throttle, engine, source: samples.querier, actuator, audit: present(decisions, 'the throttle needs a decision log: give deps.decisions when samples live elsewhere'), clock, firingTrafficAlerts: firing, registry, nominal: throttle.brokerCapacity, logger: logger.child({ component: 'throttle', cluster: cluster.name }) });
           loop.start();
           r.throttle.set(cluster.name, loop);
           r.stops.push(() => loop.stop());
@@ -259,14 +255,10 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
 
   return {
     get store(): Store {
-      const store = need().store;
-      if (store === undefined) throw new Error('the app keeps its samples elsewhere: there is no store');
-      return store;
+      return present(need().store, 'the app keeps its samples elsewhere: there is no store');
     },
     get scheduler(): CollectScheduler {
-      const scheduler = need().scheduler;
-      if (scheduler === undefined) throw new Error('the app collects nothing: there is no scheduler');
-      return scheduler;
+      return present(need().scheduler, 'the app collects nothing: there is no scheduler');
     },
     get rules(): RuleManager | undefined {
       return need().rules;
@@ -278,9 +270,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       return need().throttle;
     },
     get decisions(): DecisionLog {
-      const decisions = need().decisions;
-      if (decisions === undefined) throw new Error('the app keeps no decision log');
-      return decisions;
+      return present(need().decisions, 'the app keeps no decision log');
     },
     get alerts(): AlertsSource | undefined {
       return need().alerts;
@@ -308,4 +298,10 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       return stopping;
     },
   };
+}
+
+/** `value`, which a part of the app needs; throws `why` when it is missing. */
+function present<T>(value: T | undefined, why: string): T {
+  if (value === undefined) throw new Error(why);
+  return value;
 }

@@ -18,6 +18,8 @@
  *    (https://grafana.com/docs/grafana/latest/datasources/postgres/query-editor/#macros)
  */
 
+import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
+
 /** A time range, ms since the epoch. */
 export interface TimeRange {
   readonly from: number;
@@ -165,4 +167,29 @@ export function grafanaSql(
 ): string {
   const interval = panelInterval(range, panel.maxDataPoints, panel.minInterval);
   return expandMacros(interpolateVariables(sql, variables, interval), range);
+}
+
+/** Browser width the panels are drawn at: Grafana's max data points is the panel's width in pixels. */
+export const SCREEN_PX = 1600;
+
+/** What the board queries run on: a `pg` client, or anything that answers as one. */
+export interface SqlClient {
+  query(sql: string): Promise<{ fields: readonly { name: string }[]; rows: unknown[] }>;
+}
+
+/** The values of a board's variables, each query run with the variables before it set to All. */
+export async function boardVariables(client: SqlClient, board: Dashboard, range: TimeRange, minInterval: string): Promise<Map<string, VariableValue>> {
+  const values = new Map<string, VariableValue>();
+  for (const v of (board.templating?.list ?? []) as VariableModel[]) {
+    const result = await client.query(grafanaSql(String(v.query), range, values, { maxDataPoints: SCREEN_PX, minInterval }));
+    const column = result.fields.some((f) => f.name === '__value') ? '__value' : result.fields[0]!.name;
+    const options = (result.rows as Record<string, unknown>[]).map((r) => String(r[column]));
+    values.set(v.name, { multi: v.multi === true, includeAll: v.includeAll === true, current: ['$__all'], options, ...(v.allValue === undefined ? {} : { allValue: v.allValue }) });
+  }
+  return values;
+}
+
+/** The SQL Grafana sends for a panel's target with raw SQL `rawSql`. */
+export function panelSql(panel: Panel, rawSql: string, range: TimeRange, variables: ReadonlyMap<string, VariableValue>, minInterval: string): string {
+  return grafanaSql(rawSql, range, variables, { maxDataPoints: panel.maxDataPoints ?? Math.round((panel.gridPos!.w / 24) * SCREEN_PX), minInterval: panel.interval ?? minInterval });
 }

@@ -9,16 +9,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
+import type { Dashboard, Panel } from '@grafana/schema';
 import { parse } from 'yaml';
 import { BOARDS } from '../../dashboards/build/index.ts';
 import { DATABASE_URL } from '../store/support.ts';
 import { collectionRun, type CollectionRun } from './collection-run.ts';
-import { grafanaSql, type TimeRange, type VariableValue } from './grafana.ts';
+import { boardVariables, grafanaSql, panelSql, SCREEN_PX, type TimeRange, type VariableValue } from './grafana.ts';
 
 const RUN_SECONDS = 26;
-/** Browser width the panels are drawn at: Grafana's max data points is the panel's width in pixels. */
-const SCREEN_PX = 1600;
 const DAY = 86_400_000;
 
 /** Targets a short run leaves empty, by `board / panel / refId`, with why. */
@@ -46,22 +44,13 @@ function targetsOf(p: Panel): Target[] {
 let run: CollectionRun;
 const variableValues = new Map<string, Map<string, VariableValue>>();
 
-/** The values of a board's variables, each query run with the variables before it set to All. */
-async function evaluateVariables(d: Dashboard, range: TimeRange): Promise<Map<string, VariableValue>> {
-  const values = new Map<string, VariableValue>();
-  for (const v of (d.templating?.list ?? []) as VariableModel[]) {
-    const sql = grafanaSql(String(v.query), range, values, { maxDataPoints: SCREEN_PX, minInterval: MIN_INTERVAL });
-    const result = await run.client.query(sql);
-    const column = result.fields.some((f) => f.name === '__value') ? '__value' : result.fields[0]!.name;
-    const options = result.rows.map((r: Record<string, unknown>) => String(r[column]));
-    values.set(v.name, { multi: v.multi === true, includeAll: v.includeAll === true, current: ['$__all'], options, ...(v.allValue === undefined ? {} : { allValue: v.allValue }) });
-  }
-  return values;
+function evaluateVariables(d: Dashboard, range: TimeRange): Promise<Map<string, VariableValue>> {
+  return boardVariables(run.client, d, range, MIN_INTERVAL);
 }
 
 /** Runs one target as Grafana would; returns its rows. */
 async function runTarget(d: Dashboard, p: Panel, t: Target, range: TimeRange, variables: Map<string, VariableValue>): Promise<Record<string, unknown>[]> {
-  const sql = grafanaSql(t.rawSql, range, variables, { maxDataPoints: p.maxDataPoints ?? Math.round((p.gridPos!.w / 24) * SCREEN_PX), minInterval: p.interval ?? MIN_INTERVAL });
+  const sql = panelSql(p, t.rawSql, range, variables, MIN_INTERVAL);
   let result;
   try {
     result = await run.client.query(sql);
