@@ -164,9 +164,12 @@ describe('sluice demo (child process, the story)', () => {
       hooks = await readFile(join(dir, 'webhook.jsonl'), 'utf8');
     }
     assert.match(mailbox, /^From sluice@sluice\.demo \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nFrom: sluice@sluice\.demo\nTo: oncall@sluice\.demo\nSubject: \[FIRING:1\] KafkaTopicTrafficSpike demo /m);
-    const hook = JSON.parse(hooks.split('\n')[0]!) as { path: string; payload: { status: string; receiver: string; groupLabels: Record<string, string> } };
-    assert.equal(hook.path, '/hook');
-    assert.deepEqual([hook.payload.status, hook.payload.receiver, hook.payload.groupLabels], ['firing', 'oncall', { alertname: 'KafkaTopicTrafficSpike', cluster: 'demo' }]);
+    // Other alerts may come first (a consumer that falls behind the burst on a busy machine pages
+    // too): every line is a delivery to /hook, and the spike's is among them.
+    const delivered = hooks.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { path: string; payload: { status: string; receiver: string; groupLabels: Record<string, string> } });
+    assert.deepEqual([...new Set(delivered.map((h) => h.path))], ['/hook']);
+    const spike = delivered.find((h) => h.payload.groupLabels['alertname'] === 'KafkaTopicTrafficSpike');
+    assert.deepEqual([spike?.payload.status, spike?.payload.receiver, spike?.payload.groupLabels], ['firing', 'oncall', { alertname: 'KafkaTopicTrafficSpike', cluster: 'demo' }]);
 
     await browser.close();
     browser = undefined;
