@@ -10,13 +10,8 @@
  * `errors` naming the operation, the broker and what went wrong; only `metadata` and
  * `describeCluster` reject, and only when no broker at all answered (SLUICE_ERR_KAFKA_UNREACHABLE).
  */
-import {
-  ConnectionPool, apiVersionsV3, metadataV12, metadataV11, metadataV10, metadataV9, describeClusterV1, describeClusterV0,
-  listOffsetsV9, listOffsetsV8, listOffsetsV7, listOffsetsV6, listOffsetsV5, listGroupsV5, listGroupsV4, describeGroupsV5,
-  findCoordinatorV6, findCoordinatorV5, findCoordinatorV4, offsetFetchV9, offsetFetchV8, offsetCommitV9, offsetCommitV8,
-  describeConfigsV4, describeConfigsV3, describeConfigsV2, describeClientQuotasV0, alterClientQuotasV1,
-  type Connection,
-} from '@platformatic/kafka';
+import type * as Kafka from '@platformatic/kafka';
+import type { ConnectionPool, Connection, metadataV12 } from '@platformatic/kafka';
 import { SluiceError } from '../errors.ts';
 import { KafkaError } from './protocol/error-codes.ts';
 import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry } from './quota.ts';
@@ -93,6 +88,18 @@ export interface GroupOffsets { readonly group: string; readonly offsets: { topi
 
 type MetadataResponse = metadataV12.MetadataResponse;
 type AnyApi = { async: (conn: Connection, ...args: any[]) => Promise<any>; key: number; version: number };
+/** The versions of one API this client speaks, newest first, picked from the loaded library. */
+type Candidates = (kafka: typeof Kafka) => readonly AnyApi[];
+
+let library: Promise<typeof Kafka> | undefined;
+/**
+ * @platformatic/kafka, loaded when the first request is made: loading it takes about half a second
+ * (it brings its schema-registry codecs), which every command and process that never talks to a
+ * broker (rule checks, replay, migrations) would otherwise pay at start.
+ */
+function kafkaLibrary(): Promise<typeof Kafka> {
+  return (library ??= import('@platformatic/kafka'));
+}
 const CODE_NAMES = new Map<number, string>(Object.entries(KafkaError).map(([name, code]) => [code, name]));
 const EARLIEST = -2n;
 const LATEST = -1n;
@@ -132,7 +139,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 /** The admin client; one per cluster, reused across cycles. */
 export class KafkaAdmin {
   readonly options: KafkaAdminOptions;
-  private readonly pool: ConnectionPool;
+  private pool: Promise<ConnectionPool> | undefined;
   private readonly versions = new Map<string, Map<number, [number, number]>>();
   private brokers = new Map<number, BrokerInfo>();
   /** The newest Metadata call, shared by callers that accept an answer of its age. */
@@ -140,20 +147,26 @@ export class KafkaAdmin {
 
   constructor(options: KafkaAdminOptions) {
     this.options = options;
-    this.pool = new ConnectionPool(options.clientId ?? 'sluice-admin', {
+  }
+
+  private connections(): Promise<ConnectionPool> {
+    const options = this.options;
+    return (this.pool ??= kafkaLibrary().then((kafka) => new kafka.ConnectionPool(options.clientId ?? 'sluice-admin', {
       connectTimeout: options.connectTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
       ...(options.sasl ? { sasl: { mechanism: 'PLAIN' as const, username: options.sasl.username, password: options.sasl.password } } : {}),
-    });
+    })));
   }
 
   /** Calls the newest API version in `candidates` (newest first) that the broker supports. */
-  private async call<R>(broker: { host: string; port: number }, candidates: readonly AnyApi[], ...args: unknown[]): Promise<R> {
-    const conn = await this.pool.get({ host: broker.host, port: broker.port });
+  private async call<R>(broker: { host: string; port: number }, pick: Candidates, ...args: unknown[]): Promise<R> {
+    const kafka = await kafkaLibrary();
+    const candidates = pick(kafka);
+    const conn = await (await this.connections()).get({ host: broker.host, port: broker.port });
     const key = `${broker.host}:${broker.port}`;
     let ranges = this.versions.get(key);
     if (ranges === undefined) {
-      const res = await apiVersionsV3.api.async(conn, 'sluice', '1');
+      const res = await kafka.apiVersionsV3.api.async(conn, 'sluice', '1');
       ranges = new Map(res.apiKeys.map((a) => [a.apiKey, [a.minVersion, a.maxVersion] as [number, number]]));
       this.versions.set(key, ranges);
     }
@@ -207,7 +220,7 @@ export class KafkaAdmin {
 
   private async readMetadata(): Promise<ClusterMetadata> {
     const res = await this.anyBroker('metadata', (b) =>
-      this.call<MetadataResponse>(b, [metadataV12.api, metadataV11.api, metadataV10.api, metadataV9.api], null, false, false)
+      this.call<MetadataResponse>(b, (k) => [k.metadataV12.api, k.metadataV11.api, k.metadataV10.api, k.metadataV9.api], null, false, false)
         .catch((err: unknown) => responseOf<MetadataResponse>(err) ?? Promise.reject(err)));
     const brokers: BrokerInfo[] = res.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }));
     this.brokers = new Map(brokers.map((b) => [b.id, b]));
@@ -228,7 +241,7 @@ export class KafkaAdmin {
   async describeCluster(): Promise<{ clusterId: string; controller: number; brokers: BrokerInfo[] }> {
     const res = await this.anyBroker('describeCluster', (b) =>
       this.call<{ clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }>(
-        b, [describeClusterV1.api, describeClusterV0.api], false, 1));
+        b, (k) => [k.describeClusterV1.api, k.describeClusterV0.api], false, 1));
     const brokers = res.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
     for (const b of brokers) this.brokers.set(b.id, b);
     return { clusterId: res.clusterId, controller: res.controllerId, brokers };
@@ -258,7 +271,7 @@ export class KafkaAdmin {
       const ask = async (which: 'earliest' | 'latest'): Promise<Res | undefined> => {
         const request = [...topics].map(([name, lists]) => ({ name, partitions: lists[which] }));
         try {
-          return await this.call<Res>(this.brokerAddress(leader), [listOffsetsV9.api, listOffsetsV8.api, listOffsetsV7.api, listOffsetsV6.api, listOffsetsV5.api], -1, 0, request);
+          return await this.call<Res>(this.brokerAddress(leader), (k) => [k.listOffsetsV9.api, k.listOffsetsV8.api, k.listOffsetsV7.api, k.listOffsetsV6.api, k.listOffsetsV5.api], -1, 0, request);
         } catch (err) {
           const partial = responseOf<Res>(err);
           if (partial === undefined) errors.push({ op: 'listOffsets', broker: leader, message: describe(err) });
@@ -294,7 +307,7 @@ export class KafkaAdmin {
     const out = new Map<number, string | null>();
     await Promise.all([...this.brokers.values()].map(async (b) => {
       try {
-        await this.call(b, [metadataV12.api, metadataV11.api, metadataV10.api, metadataV9.api], [], false, false);
+        await this.call(b, (k) => [k.metadataV12.api, k.metadataV11.api, k.metadataV10.api, k.metadataV9.api], [], false, false);
         out.set(b.id, null);
       } catch (err) {
         out.set(b.id, describe(err));
@@ -311,7 +324,7 @@ export class KafkaAdmin {
     await Promise.all([...this.brokers.values()].map(async (b) => {
       try {
         const res = await this.call<{ errorCode: number; groups: { groupId: string; groupState: string; protocolType: string }[] }>(
-          b, [listGroupsV5.api, listGroupsV4.api], [], []);
+          b, (k) => [k.listGroupsV5.api, k.listGroupsV4.api], [], []);
         for (const g of res.groups) {
           // Each broker lists the groups it coordinates; a cluster that shares one coordinator
           // view answers the same group from several brokers, so keep the first.
@@ -335,7 +348,7 @@ export class KafkaAdmin {
     let res: Res;
     try {
       res = await this.anyBroker('findCoordinator', (b) =>
-        this.call<Res>(b, [findCoordinatorV6.api, findCoordinatorV5.api, findCoordinatorV4.api], 0, [...groups])
+        this.call<Res>(b, (k) => [k.findCoordinatorV6.api, k.findCoordinatorV5.api, k.findCoordinatorV4.api], 0, [...groups])
           .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
     } catch (err) {
       return { value, errors: [{ op: 'findCoordinator', message: describe(err) }] };
@@ -366,7 +379,7 @@ export class KafkaAdmin {
   async describeGroups(groups: readonly string[], coordinators?: Promise<AdminResult<Map<number, string[]>>>): Promise<AdminResult<GroupDescription[]>> {
     type Res = { groups: { errorCode: number; groupId: string; groupState: string; protocolType: string; protocolData: string; members: { memberId: string; clientId: string; clientHost: string }[] }[] };
     return this.perCoordinator('describeGroups', groups, async (b, chunk) => {
-      const res = await this.call<Res>(b, [describeGroupsV5.api], chunk, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+      const res = await this.call<Res>(b, (k) => [k.describeGroupsV5.api], chunk, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
       return res.groups.filter((g) => g.errorCode === 0).map((g) => ({
         group: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
         members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })),
@@ -379,7 +392,7 @@ export class KafkaAdmin {
     type Res = { groups: { groupId: string; errorCode: number; topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] }[] };
     return this.perCoordinator('offsetFetch', groups, async (b, chunk) => {
       const request = chunk.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null }));
-      const res = await this.call<Res>(b, [offsetFetchV9.api, offsetFetchV8.api], request, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+      const res = await this.call<Res>(b, (k) => [k.offsetFetchV9.api, k.offsetFetchV8.api], request, false).catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
       return res.groups.filter((g) => g.errorCode === 0).map((g) => ({
         group: g.groupId,
         offsets: g.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) }))),
@@ -392,7 +405,7 @@ export class KafkaAdmin {
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }[]>();
     for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: null }]);
     const result = await this.perCoordinator('offsetCommit', [group], async (b, chunk) => {
-      await this.call(b, [offsetCommitV9.api, offsetCommitV8.api], chunk[0], -1, '', null, [...byTopic].map(([name, partitions]) => ({ name, partitions })));
+      await this.call(b, (k) => [k.offsetCommitV9.api, k.offsetCommitV8.api], chunk[0], -1, '', null, [...byTopic].map(([name, partitions]) => ({ name, partitions })));
       return [offsets.length];
     });
     return { value: result.value[0] ?? 0, errors: result.errors };
@@ -405,7 +418,7 @@ export class KafkaAdmin {
     if (topics.length === 0) return { value, errors };
     type Res = { results: { errorCode: number; errorMessage: string | null; resourceName: string; configs: { name: string; value: string | null }[] }[] };
     try {
-      const res = await this.anyBroker('describeConfigs', (b) => this.call<Res>(b, [describeConfigsV4.api, describeConfigsV3.api, describeConfigsV2.api],
+      const res = await this.anyBroker('describeConfigs', (b) => this.call<Res>(b, (k) => [k.describeConfigsV4.api, k.describeConfigsV3.api, k.describeConfigsV2.api],
         topics.map((t) => ({ resourceType: 2, resourceName: t, configurationKeys: [...keys] })), false, false)
         .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
       for (const r of res.results) {
@@ -421,7 +434,7 @@ export class KafkaAdmin {
   /** Every configured user / client-id quota (DescribeClientQuotas, match any). */
   async describeClientQuotas(): Promise<AdminResult<ClientQuotaEntry[]>> {
     type Res = { entries: { entity: { entityType: string; entityName: string | null }[]; values: { key: string; value: number }[] }[] };
-    const ask = (entityType: string) => this.anyBroker('describeClientQuotas', (b) => this.call<Res>(b, [describeClientQuotasV0.api], [{ entityType, matchType: 2 }], false));
+    const ask = (entityType: string) => this.anyBroker('describeClientQuotas', (b) => this.call<Res>(b, (k) => [k.describeClientQuotasV0.api], [{ entityType, matchType: 2 }], false));
     try {
       // A filter on one entity type matches entities with that component; asking for both covers all.
       const seen = new Map<string, ClientQuotaEntry>();
@@ -445,7 +458,7 @@ export class KafkaAdmin {
       ops: [c.value === null ? { key: c.key, remove: true } : { key: c.key, value: c.value, remove: false }],
     }));
     try {
-      const res = await this.anyBroker('alterClientQuotas', (b) => this.call<Res>(b, [alterClientQuotasV1.api], entries, validateOnly)
+      const res = await this.anyBroker('alterClientQuotas', (b) => this.call<Res>(b, (k) => [k.alterClientQuotasV1.api], entries, validateOnly)
         .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
       const errors = res.entries.filter((e) => e.errorCode !== 0).map((e) => ({
         op: 'alterClientQuotas', subject: entityKey(e.entity),
@@ -459,6 +472,8 @@ export class KafkaAdmin {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    await this.pool.close();
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool !== undefined) await (await pool).close();
   }
 }
