@@ -1,21 +1,32 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../src/app.ts';
 import { parseSluiceConfig } from '../src/app-config.ts';
-import { startCluster } from '../src/kafka/broker/index.ts';
+import { VirtualClock } from '../src/clock.ts';
+import { startCluster, type RunningCluster } from '../src/kafka/broker/index.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { BACKENDS, DATABASE_URL, storeLocation, uniqueSchema } from './helpers/backends.ts';
 import { serviceConfigFor } from './helpers/service.ts';
 import { PgProxy } from './store/proxy.ts';
 import { openDb } from '../src/store/db.ts';
 import { waitFor } from './helpers/broker.ts';
+import { settle } from './helpers/clock.ts';
 
 const backends = BACKENDS.map((name) => ({ name, store: storeLocation(name) }));
+
+/** The cluster of the tests that leave it as they found it (a test that stops brokers starts its own). */
+let shared: RunningCluster;
+before(async () => {
+  shared = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(), topics: [{ name: 'orders', partitions: 6, replicationFactor: 3 }] });
+});
+after(async () => {
+  await shared?.stop();
+});
 
 for (const backend of backends) {
   describe(`buildApp (${backend.name})`, () => {
     test('stores the collectors\' samples and events, and stops cleanly', async () => {
-      const running = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger() });
+      const running = shared;
       // Stopped in `finally` too, so a failed assertion never leaves timers and connections open.
       let stopApp = async (): Promise<void> => {};
       try {
@@ -45,7 +56,6 @@ for (const backend of backends) {
         assert.throws(() => app.store, /not started/);
       } finally {
         await stopApp();
-        await running.stop();
       }
     });
 
@@ -124,7 +134,7 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
   test('after recovery every sample the collectors produced during the outage is stored, none twice, and collection never stopped', async () => {
     const target = new URL(DATABASE_URL!);
     const proxy = await PgProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const running = await startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger(), topics: [{ name: 'orders', partitions: 6, replicationFactor: 3 }] });
+    const running = shared;
     const schema = uniqueSchema();
     const proxied = new URL(DATABASE_URL!);
     proxied.hostname = '127.0.0.1';
@@ -138,28 +148,46 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
         store: { url: proxied.toString(), schema },
         cluster: { hosts: [`http://${running.host}:${first.metricsPort}/metrics`], intervals: { host: 1, cluster: 1, topics: 1, clients: 1 } },
       });
-      const app = buildApp(config, { jitter: 0 });
+      // Every timer of the service (collection, writer flushes and retries) runs on this clock; the
+      // brokers and PostgreSQL are real. Each step moves it one collection interval and waits until
+      // every collector has finished the cycle that fell due.
+      const clock = new VirtualClock(Date.now());
+      const app = buildApp(config, { jitter: 0, clock });
       stopApp = () => app.stop();
-      const started = Date.now();
+      const collectors = ['host', 'cluster', 'topics', 'clients'];
+      const cycles = (): number[] => collectors.map((name) => app.scheduler.stats(name, 'test')?.cycles ?? 0);
+      const step = async (seconds: number): Promise<void> => {
+        for (let i = 0; i < seconds; i++) {
+          const before = cycles();
+          clock.advance(1000);
+          await waitFor(() => cycles().every((n, k) => n > before[k]!), 10_000, `every collector's cycle at ${new Date(clock.now()).toISOString()}`);
+          await settle();
+        }
+      };
+      const started = clock.now();
       await app.start();
-      await new Promise((r) => setTimeout(r, 3000));
+      clock.advance(0); // jitter 0: every collector's first cycle is due now
+      await waitFor(() => cycles().every((n) => n > 0), 10_000, 'the first cycle of every collector');
+      await step(3);
       const cyclesBefore = app.scheduler.stats('cluster', 'test')!.cycles;
       proxy.cut();
-      await new Promise((r) => setTimeout(r, 60_000));
+      await step(60);
       const duringCut = app.scheduler.stats('cluster', 'test')!.cycles - cyclesBefore;
       const buffered = app.store.writer.stats().buffering;
       const healthDuringCut = app.store.writer.health();
       // The writer's own series reach the head while PostgreSQL is down, so rules see them.
-      const failing = app.store.head.selectSync([{ name: '__name__', type: '=', value: 'sluice_store_write_failing' }, { name: 'cluster', type: '=', value: 'test' }], Date.now() - 30_000, Date.now());
+      const failing = app.store.head.selectSync([{ name: '__name__', type: '=', value: 'sluice_store_write_failing' }, { name: 'cluster', type: '=', value: 'test' }], clock.now() - 30_000, clock.now());
       proxy.restore();
-      await new Promise((r) => setTimeout(r, 5000));
+      // The writer retries at most 10 s apart (retryMaxMs): by then the backlog is written.
+      await step(5);
+      for (let waited = 5; waited < 15 && (app.store.writer.stats().buffering || app.store.writer.health().failingSince !== undefined); waited++) await step(1);
       const head = app.store.head;
       const writerStats = app.store.writer.stats();
       const writer = app.store.writer;
       await app.stop();
       const healthAfter = writer.health();
       // What the collectors handed the writer (the head holds every accepted sample of the run).
-      const accepted = head.selectSync([{ name: 'cluster', type: '=', value: 'test' }], started - 1000, Date.now() + 1000);
+      const accepted = head.selectSync([{ name: 'cluster', type: '=', value: 'test' }], started - 1000, clock.now() + 1000);
       const expected = new Map<string, number>();
       let acceptedSamples = 0;
       for (const series of accepted) {
@@ -189,7 +217,6 @@ describe('buildApp: PostgreSQL unreachable for 60 s while the collectors run', {
       assert.deepEqual(storedCounts, expected, 'every accepted sample stored, once');
     } finally {
       await stopApp();
-      await running.stop();
       await direct.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
       await direct.close();
       await proxy.close();
