@@ -45,7 +45,6 @@ const prefixes = args.filter((arg) => !arg.startsWith('-')).map(toPrefix);
  * changes; a file missing from this list runs in its sorted place.
  */
 const LONG_FIRST = [
-  'test/app.test.ts',
   'test/e2e/throttle.test.ts',
   'test/workload/run.test.ts',
   'test/e2e/throttle-consumer.test.ts',
