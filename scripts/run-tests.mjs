@@ -51,6 +51,7 @@ const LONG_FIRST = [
   'test/notify/restart-kill.test.ts',
   'test/cli/demo.test.ts',
   'test/kafka/broker/quota-clients.test.ts',
+  'test/kafka/broker/quota-consumers.test.ts',
   'test/dashboards/queries.test.ts',
 ];
 

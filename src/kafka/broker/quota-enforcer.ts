@@ -58,6 +58,38 @@ export class RateSensor {
     return this.total(now) / (this.windowSize(now) / 1000);
   }
 
+  /**
+   * The rate at `at` (no earlier than the last record) if the samples alive then were all there
+   * is, with `moved` taken from the newest sample and recorded at `at` instead. Reads only.
+   */
+  private rateAt(at: number, moved: number): number {
+    const expireAge = this.count * this.windowMs;
+    const newest = this.samples[this.samples.length - 1];
+    let total = moved;
+    let oldest = at;
+    for (const s of this.samples) {
+      if (at - s.start >= expireAge) continue;
+      total += s === newest ? s.value - moved : s.value;
+      oldest = Math.min(oldest, s.start);
+    }
+    let elapsed = at - oldest;
+    const full = Math.floor(elapsed / this.windowMs);
+    if (full < this.count - 1) elapsed += (this.count - 1 - full) * this.windowMs;
+    return total / (elapsed / 1000);
+  }
+
+  /**
+   * How long until `value`, just recorded at `now`, could be recorded again without the rate
+   * going over `bound`: the first time, to `stepMs`, at which the samples then alive and the
+   * span the rate then divides by admit it. At most one expiry age (every sample alive now has
+   * expired by then).
+   */
+  admitsAfter(value: number, bound: number, now: number, stepMs = 10): number {
+    const limit = this.count * this.windowMs;
+    for (let wait = 0; wait < limit; wait += stepMs) if (this.rateAt(now + wait, value) <= bound) return wait;
+    return limit;
+  }
+
   /** Takes back a recorded value (a throttled fetch that sends nothing). */
   unrecord(value: number, now: number): void {
     const cur = this.samples[this.samples.length - 1];
@@ -163,16 +195,45 @@ export class QuotaEnforcer {
     return { throttleMs: throttle, user: s.user, clientId: s.clientId };
   }
 
+  /**
+   * A fetch response of `bytes` for a client: whether it is sent, and the throttle time. Within the
+   * quota it is sent. Over it, it is answered empty and its bytes are not counted (as Kafka does),
+   * with the time until the same fetch would pass. One exception keeps a consumer from starving: a
+   * response larger than any the quota admits (KIP-74 sends a partition's first batch whatever its
+   * size) is sent when nothing else of the client's is in the window, and the client is then held
+   * for as long as the quota takes to pay for it.
+   */
+  recordFetch(user: string, clientId: string, bytes: number, now: number): QuotaDecision & { readonly send: boolean } {
+    const decision = this.recordAndThrottle('fetch', user, clientId, bytes, now);
+    if (decision.throttleMs === 0) return { ...decision, send: true };
+    const quota = this.quotaFor('fetch', user, clientId)!;
+    const s = this.sensorsFor('fetch', user, clientId, quota.entity);
+    if (bytes > this.maxFetchBytes(user, clientId) && s.rate.total(now) <= bytes) {
+      return { ...decision, throttleMs: Math.ceil((bytes / quota.value) * 1000), send: true };
+    }
+    // Answered empty, so Kafka's estimate (the time for the rate to fall back to the quota were
+    // the span it divides by free to grow) sends the consumer back too early or too late: it
+    // waits until the same fetch would pass.
+    const throttleMs = Math.max(1, s.rate.admitsAfter(bytes, quota.value, now));
+    s.rate.unrecord(bytes, now);
+    return { ...decision, throttleMs, send: false };
+  }
+
   /** Takes back bytes recorded for a fetch that is answered empty because it is throttled. */
   unrecord(type: QuotaType, user: string, clientId: string, value: number, now: number): void {
     const quota = this.quotaFor(type, user, clientId);
     this.sensorsFor(type, user, clientId, quota?.entity ?? null).rate.unrecord(value, now);
   }
 
-  /** The most bytes a fetch may return in one quota window (Kafka bounds fetch size by it). */
+  /**
+   * The most bytes a fetch may return without being throttled for certain: the quota over
+   * (quota.window.num - 1) windows, the least span the rate divides by (Kafka's
+   * getMaxValueInQuotaWindow, KAFKA-9677). One byte more than that over an empty window is already
+   * over the quota, and a throttled fetch is answered empty: a larger bound starves the consumer.
+   */
   maxFetchBytes(user: string, clientId: string): number {
     const q = this.quotaFor('fetch', user, clientId);
-    return q ? Math.max(1, Math.floor(q.value * (QUOTA_WINDOW_NUM * QUOTA_WINDOW_MS / 1000))) : Infinity;
+    return q ? Math.max(1, Math.floor(q.value * ((QUOTA_WINDOW_NUM - 1) * QUOTA_WINDOW_MS / 1000))) : Infinity;
   }
 
   /** Current rate and average throttle time of every entity seen, per quota type. */

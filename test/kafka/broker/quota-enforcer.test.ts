@@ -35,8 +35,30 @@ test('enforcer: produce throttled per matched entity, request throttle capped at
   // 1% of a handler = 10 ms of handler time per second; 5 s of handler time is way over: capped at 1 window.
   assert.equal(e.recordAndThrottle('request', 'alice', 'app-1', 5_000, 1_000).throttleMs, 1_000);
   store.alter([{ entityType: 'client-id', entityName: null }], [{ key: 'consumer_byte_rate', value: 100, remove: false }]);
-  assert.equal(e.maxFetchBytes('carol', 'x'), 1100);
+  // 100 B/s over the 10 s the rate divides by at least: a fetch of 1000 bytes into an empty window
+  // is exactly at the quota and passes; one byte more is throttled (and answered empty).
+  assert.equal(e.maxFetchBytes('carol', 'x'), 1000);
+  assert.equal(e.recordAndThrottle('fetch', 'carol', 'y', 1000, 1_000).throttleMs, 0);
+  assert.equal(e.recordAndThrottle('fetch', 'carol', 'z', 1001, 1_000).throttleMs, 10);
   assert.equal(e.recordAndThrottle('fetch', 'carol', 'x', 2000, 1_000).throttleMs, 10_000);
   e.unrecord('fetch', 'carol', 'x', 2000, 1_000);
   assert.equal(e.recordAndThrottle('fetch', 'carol', 'x', 0, 1_000).throttleMs, 0);
+});
+
+test('a fetch over the quota is answered empty with the time until it would pass; one larger than any the quota admits is sent alone', () => {
+  const store = new ClientQuotaStore();
+  store.alter([{ entityType: 'client-id', entityName: 'reader' }], [{ key: 'consumer_byte_rate', value: 100, remove: false }]);
+  const e = new QuotaEnforcer(store);
+  // 1000 bytes over the 10 s the rate divides by at least: exactly the quota, sent.
+  assert.deepEqual(e.recordFetch('', 'reader', 1000, 0), { throttleMs: 0, user: '', clientId: 'reader', send: true });
+  // 1000 more at once would be 200 B/s: answered empty, and not counted. The same fetch passes
+  // once the first sample has expired (11 windows after it began): 11 s.
+  assert.deepEqual(e.recordFetch('', 'reader', 1000, 10), { throttleMs: 10_990, user: '', clientId: 'reader', send: false });
+  assert.equal(e.recordFetch('', 'reader', 1000, 11_000).send, true);
+  // 1500 bytes in one batch is more than any fetch under 100 B/s may hold: sent when nothing else
+  // is in the window, then held for the 15 s the quota takes to pay for it.
+  const big = new QuotaEnforcer(store);
+  assert.deepEqual(big.recordFetch('', 'reader', 1500, 0), { throttleMs: 15_000, user: '', clientId: 'reader', send: true });
+  assert.equal(big.recordFetch('', 'reader', 1500, 5_000).send, false);
+  assert.equal(big.recordFetch('', 'reader', 1500, 15_000).send, true);
 });

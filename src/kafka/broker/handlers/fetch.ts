@@ -101,11 +101,9 @@ export const fetch: Handler = {
       const responses = respond(node, list, maxBytes);
       let bytes = 0;
       for (const t of responses) for (const p of t.partitions) if (p.records) for (const b of p.records as Buffer[]) bytes += b.length;
-      const now = Date.now();
-      const throttleTimeMs = node.quotaEnforcer.recordAndThrottle('fetch', user, ctx.clientId, bytes, now).throttleMs;
-      if (throttleTimeMs > 0) {
+      const { throttleMs: throttleTimeMs, send } = node.quotaEnforcer.recordFetch(user, ctx.clientId, bytes, Date.now());
+      if (!send) {
         // A throttled fetch is answered at once with no records; its bytes are not counted.
-        node.quotaEnforcer.unrecord('fetch', user, ctx.clientId, bytes, now);
         for (const t of responses) for (const p of t.partitions) if (p.records) p.records = [];
         bytes = 0;
       } else {
