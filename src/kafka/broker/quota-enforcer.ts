@@ -204,19 +204,27 @@ export class QuotaEnforcer {
    * for as long as the quota takes to pay for it.
    */
   recordFetch(user: string, clientId: string, bytes: number, now: number): QuotaDecision & { readonly send: boolean } {
-    const decision = this.recordAndThrottle('fetch', user, clientId, bytes, now);
-    if (decision.throttleMs === 0) return { ...decision, send: true };
-    const quota = this.quotaFor('fetch', user, clientId)!;
-    const s = this.sensorsFor('fetch', user, clientId, quota.entity);
-    if (bytes > this.maxFetchBytes(user, clientId) && s.rate.total(now) <= bytes) {
-      return { ...decision, throttleMs: Math.ceil((bytes / quota.value) * 1000), send: true };
+    const quota = this.quotaFor('fetch', user, clientId);
+    const s = this.sensorsFor('fetch', user, clientId, quota?.entity ?? null);
+    s.rate.record(bytes, now);
+    let throttleMs = 0;
+    let send = true;
+    if (quota !== null && s.rate.rate(now) > quota.value) {
+      if (bytes > this.maxFetchBytes(user, clientId) && s.rate.total(now) <= bytes) {
+        throttleMs = Math.ceil((bytes / quota.value) * 1000);
+      } else {
+        // Answered empty, so Kafka's estimate (the time for the rate to fall back to the quota
+        // were the span it divides by free to grow) sends the consumer back too early or too
+        // late: it waits until the same fetch would pass.
+        throttleMs = Math.max(1, s.rate.admitsAfter(bytes, quota.value, now));
+        s.rate.unrecord(bytes, now);
+        send = false;
+      }
     }
-    // Answered empty, so Kafka's estimate (the time for the rate to fall back to the quota were
-    // the span it divides by free to grow) sends the consumer back too early or too late: it
-    // waits until the same fetch would pass.
-    const throttleMs = Math.max(1, s.rate.admitsAfter(bytes, quota.value, now));
-    s.rate.unrecord(bytes, now);
-    return { ...decision, throttleMs, send: false };
+    // The throttle times clients are told, for the average the exporter shows.
+    s.throttleSum.record(throttleMs, now);
+    s.throttleCount.record(1, now);
+    return { throttleMs, user: s.user, clientId: s.clientId, send };
   }
 
   /** Takes back bytes recorded for a fetch that is answered empty because it is throttled. */

@@ -54,6 +54,8 @@ test('a fetch over the quota is answered empty with the time until it would pass
   // 1000 more at once would be 200 B/s: answered empty, and not counted. The same fetch passes
   // once the first sample has expired (11 windows after it began): 11 s.
   assert.deepEqual(e.recordFetch('', 'reader', 1000, 10), { throttleMs: 10_990, user: '', clientId: 'reader', send: false });
+  // The exporter's average throttle time is of the times clients were told: (0 + 10,990) / 2.
+  assert.equal(e.snapshot(10).find((x) => x.type === 'fetch')?.throttleMs, 5495);
   assert.equal(e.recordFetch('', 'reader', 1000, 11_000).send, true);
   // 1500 bytes in one batch is more than any fetch under 100 B/s may hold: sent when nothing else
   // is in the window, then held for the 15 s the quota takes to pay for it.
