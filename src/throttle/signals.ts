@@ -57,6 +57,9 @@ export interface ReadOptions {
   readonly rateWindowSec?: number;
 }
 
+/** The request types whose queue and total times count as load: produce and consumer fetch. */
+export const CLIENT_TRAFFIC_REQUESTS = 'Produce|FetchConsumer|Fetch';
+
 function quote(value: string): string {
   return JSON.stringify(value);
 }
@@ -73,8 +76,11 @@ export function signalQueries(cluster: string, rateWindowSec = 60): Record<strin
     capacityIn: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="in"})`,
     capacityOut: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="out"})`,
     newest: `max(timestamp(kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}}))`,
-    queueP99: `max(kafka_network_requestmetrics_requestqueuetimems{${c},quantile="0.99"})`,
-    latencyP99: `max(kafka_network_requestmetrics_totaltimems{${c},request=~"Produce|Fetch",quantile="0.99"})`,
+    // Only the requests that carry client traffic: rare ones (OffsetFetch, ListOffsets,
+    // DescribeGroups) have long tails of their own that say nothing of load. Kafka names a
+    // consumer's fetch FetchConsumer; the bundled broker names every fetch Fetch.
+    queueP99: `max(kafka_network_requestmetrics_requestqueuetimems{${c},request=~"${CLIENT_TRAFFIC_REQUESTS}",quantile="0.99"})`,
+    latencyP99: `max(kafka_network_requestmetrics_totaltimems{${c},request=~"${CLIENT_TRAFFIC_REQUESTS}",quantile="0.99"})`,
     produceRate: `max by (user, client_id) (kafka_server_produce_byte_rate{${c}})`,
     produceThrottle: `max by (user, client_id) (kafka_server_produce_throttle_time{${c}})`,
     consumeRate: `max by (user, client_id) (kafka_server_fetch_byte_rate{${c}})`,

@@ -150,3 +150,19 @@ test('headroom: a client still throttled at its quota is raised a guarded step, 
   assert.deepEqual(free.proposals.map((p) => [p.oldValue, p.proposed, p.newValue, p.demand.basis]), [[300_000, null, null, 'measured']]);
   assert.equal(free.proposals[0]!.reason, "headroom: demand 280000 B/s fits again: restoring the operator's unset quota");
 });
+
+test('queue and latency signals are of the requests that carry client traffic: a slow OffsetFetch tail is not load', async () => {
+  const engine = new Engine();
+  const set = cluster(false);
+  const at = NOW - 10 * 60_000 + 30_000;
+  for (const broker of ['0', '1', '2']) {
+    for (const [request, queueMs, totalMs] of [['Produce', 2, 6], ['FetchConsumer', 3, 9], ['Fetch', 1, 4], ['OffsetFetch', 400, 900], ['ListOffsets', 120, 300]] as const) {
+      set.add({ __name__: 'kafka_network_requestmetrics_requestqueuetimems', cluster: 'east', broker, request, quantile: '0.99' }, at, queueMs);
+      set.add({ __name__: 'kafka_network_requestmetrics_totaltimems', cluster: 'east', broker, request, quantile: '0.99' }, at, totalMs);
+    }
+  }
+  const readings = await readSignals(engine, set, at, readOptions);
+  assert.deepEqual([readings.queueTimeP99Ms, readings.requestLatencyP99Ms], [3, 9]);
+  const plan = decide(readings, [], { previous: undefined, lastChanged: new Map(), baselines: new Map() }, config, { now: at, staleAfterMs: 60_000 });
+  assert.notEqual(plan.diagnosis.observed, 'pressured', plan.diagnosis.reason);
+});
