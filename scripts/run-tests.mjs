@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// Runs the test suite: every test/**/*.test.ts, the longest first and then in sorted order, two
-// files at a time (each in a process of its own), under node's test runner with tsx. Output is
-// node's own, closing summary included (CI reads it). The files are safe to run side by side:
-// every listener takes a free port, every PostgreSQL test works in a schema of its own, temporary
-// files are per test.
+// Runs the test suite: every test/**/*.test.ts, in sorted order, two files at a time (each in a
+// process of its own), under node's test runner with tsx. Output is node's own, closing summary
+// included (CI reads it). The files are safe to run side by side: every listener takes a free
+// port, every PostgreSQL test works in a schema of its own, temporary files are per test.
 //
 //   npm test                               all tests
 //   npm test -- test/cli test/config/yaml  files whose path starts with one of these prefixes
@@ -38,25 +37,9 @@ const args = process.argv.slice(2);
 const flags = args.filter((arg) => arg.startsWith('-'));
 const prefixes = args.filter((arg) => !arg.startsWith('-')).map(toPrefix);
 
-/**
- * Files that take 30 s or more (measured on a 2-core machine), started first: with files run two at
- * a time, a long file started last leaves the other slot idle while it finishes (the 60 s
- * workload run, sorted near the end, held the whole suite up by about a minute). Only the order
- * changes; a file missing from this list runs in its sorted place.
- */
-const LONG_FIRST = [
-  'test/e2e/throttle.test.ts',
-  'test/workload/run.test.ts',
-  'test/e2e/throttle-consumer.test.ts',
-  'test/notify/restart-kill.test.ts',
-  'test/cli/demo.test.ts',
-  'test/kafka/broker/quota-clients.test.ts',
-  'test/kafka/broker/quota-consumers.test.ts',
-  'test/dashboards/queries.test.ts',
-];
-
-const sorted = findTests(join(root, 'test')).sort();
-const all = [...LONG_FIRST.filter((file) => sorted.includes(file)), ...sorted.filter((file) => !LONG_FIRST.includes(file))];
+// node's test runner sorts the files it is given, so they run in path order whatever order they
+// are listed in here.
+const all = findTests(join(root, 'test')).sort();
 const files = prefixes.length === 0 ? all : all.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)));
 if (files.length === 0) {
   console.error(prefixes.length === 0 ? 'no test files under test/' : `no test files match: ${prefixes.join(' ')}`);
