@@ -14,15 +14,13 @@ import type { Store } from './store/index.ts';
 import type { WriterHealth } from './store/writer.ts';
 
 /**
- * Alerts that tell the throttle loop traffic is pressing on the cluster. Not KafkaClientThrottled:
- * the diagnosis reads throttled clients directly, and the throttling Sluice applies itself would
- * otherwise keep the cluster "pressured" and have it limit more clients.
+ * The alerts firing now whose names are in `names` (the throttle's diagnosis.pressureAlerts), by
+ * name: what the throttle loop hears of the rules.
  */
-export const TRAFFIC_ALERTS: ReadonlySet<string> = new Set(['KafkaTopicTrafficSpike', 'KafkaConsumerGroupLagGrowing']);
-
-/** The traffic alerts firing now, by name (what the throttle loop hears of the rules). */
-export function firingTrafficAlerts(rules: Pick<RuleManager, 'alerts'> | undefined): string[] {
-  return (rules?.alerts() ?? []).filter((a) => a.state === 'firing' && TRAFFIC_ALERTS.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!);
+export function firingAlertsNamed(rules: Pick<RuleManager, 'alerts'> | undefined, names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const wanted = new Set(names);
+  return (rules?.alerts() ?? []).filter((a) => a.state === 'firing' && wanted.has(a.labels.alertname ?? '')).map((a) => a.labels.alertname!);
 }
 
 /**

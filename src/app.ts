@@ -33,7 +33,7 @@ import type { DecisionLog } from './throttle/decision-log.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
 import type { AlertsSource } from './api/types.ts';
 import { statusSource, type StatusSource } from './api/status-page/view.ts';
-import { alertsSource, firingTrafficAlerts, type ServiceNotifier } from './app-parts.ts';
+import { alertsSource, firingAlertsNamed, type ServiceNotifier } from './app-parts.ts';
 import { serveApi } from './app-api.ts';
 
 export type { ServiceNotifier } from './app-parts.ts';
@@ -201,7 +201,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
       const throttle = config.throttle;
       if (throttle !== undefined && throttle.mode !== 'off') {
         const engine = new Engine();
-        const firing = (): string[] => firingTrafficAlerts(r.rules);
+        const firing = (): string[] => firingAlertsNamed(r.rules, throttle.diagnosis.pressureAlerts);
         for (const cluster of config.clusters) {
           let actuator = deps.actuator?.(cluster.name);
           if (actuator === undefined) {

@@ -120,6 +120,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'throttle.diagnosis.maxQueueMs': 'Request queue time p99 above this is pressure, ms.',
   'throttle.diagnosis.maxLatencyMs': 'Produce/fetch latency p99 above this is pressure, ms.',
   'throttle.diagnosis.confirmRounds': 'Rounds a new state must be seen in a row before the loop acts on it (hysteresis).',
+  'throttle.diagnosis.pressureAlerts': 'Alert names whose firing counts as pressure on the brokers. Default none: only broker load does; a lagging consumer or a topic spike is not by itself a reason to slow other clients.',
   'throttle.guardrails': 'Limits on every change.',
   'throttle.guardrails.cooldown': 'Seconds between two changes of one entity.',
   'throttle.guardrails.maxDecrease': 'A round lowers a quota to no less than this fraction of it.',

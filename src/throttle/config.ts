@@ -52,6 +52,12 @@ export const throttleConfigSchema = z.strictObject({
     maxQueueMs: z.number().positive().default(50),
     maxLatencyMs: z.number().positive().default(500),
     confirmRounds: z.int().min(1).default(2),
+    /**
+     * Alert names whose firing counts as pressure on the brokers. Default none: only broker load
+     * (utilization, handler idle, produce/fetch queue and total time) does; a consumer falling
+     * behind or a topic's spike is not by itself a reason to slow other clients down.
+     */
+    pressureAlerts: z.array(z.string().min(1)).default([]),
   }).prefault({}),
   guardrails: z.strictObject({
     cooldown: z.number().min(0).default(300),

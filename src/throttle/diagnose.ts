@@ -29,7 +29,7 @@ export interface Signals {
   readonly throttledClients?: number;
   /** Highest quota utilization of any client (rate / quota). */
   readonly maxQuotaUtilization?: number;
-  /** Firing alerts that mean traffic trouble (topic spikes, lag). */
+  /** Firing alerts the configuration counts as pressure (diagnosis.pressureAlerts). */
   readonly firingTrafficAlerts?: readonly string[];
 }
 
@@ -81,7 +81,7 @@ export function observe(signals: Signals, options: DiagnoseOptions = {}): { stat
   if (idle !== undefined && idle < minIdle) reasons.push(`request handler idle ${pct(idle)} < ${pct(minIdle)}`);
   if (signals.queueTimeP99Ms !== undefined && signals.queueTimeP99Ms > (options.maxQueueMs ?? 50)) reasons.push(`request queue time p99 ${signals.queueTimeP99Ms.toFixed(0)} ms > ${options.maxQueueMs ?? 50} ms`);
   if (signals.requestLatencyP99Ms !== undefined && signals.requestLatencyP99Ms > (options.maxLatencyMs ?? 500)) reasons.push(`request latency p99 ${signals.requestLatencyP99Ms.toFixed(0)} ms > ${options.maxLatencyMs ?? 500} ms`);
-  if ((signals.firingTrafficAlerts ?? []).length > 0) reasons.push(`firing: ${signals.firingTrafficAlerts!.join(', ')}`);
+  if ((signals.firingTrafficAlerts ?? []).length > 0) reasons.push(`firing: ${signals.firingTrafficAlerts!.join(', ')} (counted as pressure by diagnosis.pressureAlerts)`);
   if (reasons.length > 0) return { state: 'pressured', reasons };
   if (u === undefined) return { state: 'steady', reasons: ['broker utilization unknown: holding'] };
   const headroomBelow = target * (options.headroomFraction ?? 0.7);

@@ -10,7 +10,7 @@ test('each state from hand-made signals, with the signals named', () => {
     state: 'pressured',
     reasons: ['broker utilization 75% > target 70%', 'request handler idle 20% < 30%', 'request queue time p99 80 ms > 50 ms'],
   });
-  assert.deepEqual(observe({ maxUtilization: 0.3, firingTrafficAlerts: ['KafkaTopicTrafficSpike'] }), { state: 'pressured', reasons: ['firing: KafkaTopicTrafficSpike'] });
+  assert.deepEqual(observe({ maxUtilization: 0.3, firingTrafficAlerts: ['KafkaTopicTrafficSpike'] }), { state: 'pressured', reasons: ['firing: KafkaTopicTrafficSpike (counted as pressure by diagnosis.pressureAlerts)'] });
   assert.deepEqual(observe({ maxUtilization: 0.3, minHandlerIdle: 0.9, throttledClients: 2 }), { state: 'headroom', reasons: ['broker utilization 30% < 49%, 2 client(s) throttled'] });
   assert.deepEqual(observe({ maxUtilization: 0.6, minHandlerIdle: 0.8 }), { state: 'steady', reasons: ['broker utilization 60% within 49%–70%'] });
   assert.deepEqual(observe({}), { state: 'steady', reasons: ['broker utilization unknown: holding'] });
