@@ -7,10 +7,9 @@
  * What moves in which state:
  * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it, in
  *   the directions under pressure (see `pressuredDirections`);
- * - headroom: quotas Sluice lowered are raised toward the allocation (with burst headroom), and
- *   restored to the operator's baseline (or removed, if there was none) once the client is no
- *   longer held back by its quota and its demand fits;
- * - steady: nothing.
+ * - headroom and steady: quotas Sluice lowered are raised toward the allocation (what the brokers
+ *   can take at the target), and restored to the operator's baseline (or removed, if there was
+ *   none) once the client is no longer held back by its quota and its demand fits.
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
@@ -183,20 +182,27 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         proposed = a.quota;
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
-      } else if (state === 'headroom' && memory.baselines.has(memoryKey) && m.current !== undefined) {
+      } else if ((state === 'headroom' || state === 'steady') && memory.baselines.has(memoryKey) && m.current !== undefined) {
+        // Relaxing needs room, not idleness: the allocation is what the brokers can take at the
+        // target, so a quota below it comes up (and off) while the cluster is merely steady; a
+        // busy cluster would otherwise keep every quota it ever got.
         // Relax: once the client's demand fits again, the operator's setting comes back. A client
         // still held back by its quota (throttled within the brokers' last quota window) is only
         // raised, a guarded step a round: its demand is then known only to be at least what its
         // throttle time shows (a throttled fetch is answered empty and not counted, so a consumer
         // catching up on a backlog looks little over its quota), and set free it would take the
         // whole network back at once.
-        const held = m.reading.throttleMs > 0;
+        // In a steady cluster the room is smaller: a client running at 90% or more of its quota
+        // may want more than it shows (its rate is capped by the quota), and set free it could
+        // take the cluster over the target again, so it too is only raised.
+        const held = m.reading.throttleMs > 0 || (state === 'steady' && m.demand.demand >= 0.9 * m.current);
         if (!held && !a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
           proposed = baseline ?? null;
-          reason = `headroom: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
+          reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
         } else if (a.quota > m.current) {
           proposed = a.quota;
-          reason = `headroom: raising toward the allocation ${a.quota.toFixed(0)} B/s${held ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : ''}`;
+          const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * m.demand.demand) / m.current).toFixed(0)}% of its quota)` : '';
+          reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
         }
       }
       if (proposed === undefined) return;

@@ -166,3 +166,28 @@ test('queue and latency signals are of the requests that carry client traffic: a
   const plan = decide(readings, [], { previous: undefined, lastChanged: new Map(), baselines: new Map() }, config, { now: at, staleAfterMs: 60_000 });
   assert.notEqual(plan.diagnosis.observed, 'pressured', plan.diagnosis.reason);
 });
+
+test('steady: a quota Sluice set comes off once its client\'s demand fits, though the cluster is busy; it is raised while the client is still held', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'burster' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 100_000 } }];
+  const steady: Diagnosis = { state: 'steady', observed: 'steady', streak: 3, reason: 'steady' };
+  const memory: LoopMemory = { previous: steady, lastChanged: new Map(), baselines: new Map([['client-id=burster|producer_byte_rate', null]]) };
+  // 600 kB/s in of 1 MB/s: 60%, between headroom (49%) and the 70% target. Core sends 450 kB/s;
+  // the burst is over and the burster sends 60 kB/s, well under its 100 kB/s quota.
+  const busy = [broker('0', 0.6 * MB, 0.1 * MB)];
+  const after = decide(readingsOf(busy, [client('core-orders', 'produce', 450_000), client('burster', 'produce', 60_000)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(after.diagnosis.state, 'steady');
+  assert.deepEqual(after.proposals.map((p) => [p.entityKey, p.oldValue, p.proposed, p.newValue]), [['client-id=burster', 100_000, null, null]]);
+  assert.equal(after.proposals[0]!.reason, "steady: demand 60000 B/s fits again: restoring the operator's unset quota");
+  // At 95% of its quota, unthrottled, it may want more than it shows: raised, not set free.
+  const near = decide(readingsOf(busy, [client('core-orders', 'produce', 450_000), client('burster', 'produce', 95_000)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(near.proposals.map((p) => [p.oldValue, p.newValue === null]), [[100_000, false]]);
+  assert.match(near.proposals[0]!.reason, /^steady: raising toward the allocation \d+ B\/s \(running at 95% of its quota\)$/);
+  // Still throttled at its quota: raised a guarded step toward its allocation, not set free.
+  const held = decide(readingsOf(busy, [client('core-orders', 'produce', 450_000), client('burster', 'produce', 100_000, 800)]), quotas, memory, small, { now: NOW, staleAfterMs: 60_000 });
+  const raise = held.proposals[0]!;
+  assert.deepEqual([held.proposals.length, raise.oldValue], [1, 100_000]);
+  assert.ok(Math.abs((raise.newValue as number) - (raise.proposed as number)) < 1, `pushed ${raise.newValue} for ${raise.proposed}`);
+  assert.ok((raise.proposed as number) > 100_000 && (raise.proposed as number) <= 125_000, `raised to ${raise.proposed}`);
+  assert.equal(raise.reason, `steady: raising toward the allocation ${(raise.proposed as number).toFixed(0)} B/s (still throttled 800 ms at its quota)`);
+});

@@ -160,8 +160,10 @@ for (const backend of BACKENDS) {
         for (let i = 0; i < 3 && raised === undefined; i++, clock.advance(60_000)) {
           raised = (await loop.round())!.decisions.find((d) => d.status === 'applied');
         }
-        assert.ok(raised !== undefined, 'the loader was raised while the cluster had headroom');
-        assert.deepEqual([raised.oldValue, raised.newValue, raised.state], [quota, quota * 1.25, 'headroom']);
+        // Raised on the first round: the cluster is under the target (relaxing needs room, not a
+        // confirmed headroom state).
+        assert.ok(raised !== undefined, 'the loader was raised while the cluster had room');
+        assert.deepEqual([raised.oldValue, raised.newValue, raised.state], [quota, quota * 1.25, 'steady']);
         // The next round sees the brokers at `after` percent.
         source = constantSeries({ brokerInMB: after, loaderMB: (quota * 1.25) / MB, loaderThrottleMs: 0 });
         const next = (await loop.round())!;
