@@ -23,6 +23,7 @@ import type { RoundPlan } from './decide.ts';
 import type { Decision, DecisionLog } from './decision-log.ts';
 import type { Diagnosis } from './diagnose.ts';
 import { applyPush, checkApply, planRound, pushRecord, type PlannedPush } from './plan.ts';
+import { explainRound, floorWarnings } from './explain.ts';
 import { readSignals } from './signals.ts';
 import { traced } from '../telemetry/tracing.ts';
 
@@ -54,12 +55,16 @@ export interface RoundOutcome {
   readonly plan: RoundPlan;
   readonly decisions: readonly Decision[];
   readonly rolledBack: readonly Decision[];
+  /** What the round changed, or why it changed nothing (see explain.ts). */
+  readonly explanation: string;
 }
 
 /** One cluster's loop. */
 export class ThrottleLoop {
   private previous: Diagnosis | undefined;
   private last: RoundOutcome | undefined;
+  /** Whether the groups' floors were checked against the brokers' capacity (on the first round that read brokers). */
+  private floorsChecked = false;
   private timer: ClockTimer | null = null;
   private running: Promise<RoundOutcome | undefined> | null = null;
   private stopped = true;
@@ -161,7 +166,18 @@ export class ThrottleLoop {
       }
       this.previous = planned.analysis.diagnosis;
       this.stateGauge.set({ cluster }, { headroom: 0, steady: 1, pressured: 2, overloaded: 3 }[planned.analysis.diagnosis.state]);
-      this.last = { at: now, plan: planned.analysis, decisions, rolledBack };
+      const explanation = explainRound(planned.analysis, config);
+      // Logged when it changes: a loop holding still says so once, not every round.
+      if (explanation !== this.last?.explanation) this.options.logger?.info({ cluster, state: planned.analysis.diagnosis.state }, `throttle round: ${explanation}`);
+      if (!this.floorsChecked && readings.brokers.length > 0) {
+        this.floorsChecked = true;
+        const capacity = {
+          bytesInPerSec: Math.min(...readings.brokers.map((b) => b.capacityIn)),
+          bytesOutPerSec: Math.min(...readings.brokers.map((b) => b.capacityOut)),
+        };
+        for (const warning of floorWarnings(config, capacity)) this.options.logger?.warn({ cluster }, warning);
+      }
+      this.last = { at: now, plan: planned.analysis, decisions, rolledBack, explanation };
       return this.last;
     } catch (err) {
       this.failures.inc({ cluster });

@@ -65,8 +65,10 @@ test('recommendations, state and model of the last round', async () => {
   const rec = (await api.inject('/api/v1/throttle/recommendations?cluster=east')).json() as { recommendations: { id: number; entityKey: string; status: string; reason: string }[] };
   assert.deepEqual(rec.recommendations.map((r) => [r.entityKey, r.status]), [['user=batch,client-id=loader', 'pending']]);
   assert.match(rec.recommendations[0]!.reason, /^pressured: demand/);
-  const state = (await api.inject('/api/v1/throttle/state')).json() as { diagnosis: { state: string } };
+  const state = (await api.inject('/api/v1/throttle/state')).json() as { diagnosis: { state: string }; explanation: string };
   assert.equal(state.diagnosis.state, 'pressured');
+  // In recommend mode nothing is pushed: the round recommends.
+  assert.equal(state.explanation, 'pressured: recommends limiting 1 client(s)');
   const model = (await api.inject('/api/v1/throttle/model?cluster=east')).json() as { brokers: { broker: string; kind: string; r2: number }[]; capacity: { produce: number } };
   assert.deepEqual(model.brokers.map((b) => [b.broker, b.kind]), [['0', 'fit'], ['1', 'fit'], ['2', 'fit']]);
   assert.ok(model.brokers.every((b) => b.r2 > 0.95));

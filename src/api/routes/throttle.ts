@@ -81,6 +81,6 @@ export function throttleRoutes(app: FastifyInstance, source: ThrottleSource, aut
   app.get('/api/v1/throttle/state', { schema: { summary: 'The diagnosis of the last round', tags, querystring: docSchema(clusterQuery) } }, async (request) => {
     const [cluster, loop] = loopOf(source, parseInput(clusterQuery, request.query, 'query').cluster, 'query');
     const last = loop.lastRound;
-    return { cluster, at: last === undefined ? null : new Date(last.at).toISOString(), diagnosis: last?.plan.diagnosis ?? null, metricsStale: last?.plan.metricsStale ?? null };
+    return { cluster, at: last === undefined ? null : new Date(last.at).toISOString(), diagnosis: last?.plan.diagnosis ?? null, metricsStale: last?.plan.metricsStale ?? null, explanation: last?.explanation ?? null };
   });
 }

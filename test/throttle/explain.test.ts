@@ -1,0 +1,60 @@
+/**
+ * Every round says what it changed or why it changed nothing, and floors above what a broker can
+ * take are named at start: the small-cluster case where the default 1 MiB/s floor is above a
+ * whole broker's capacity, which left the loop "overloaded" for rounds with no decision and no reason.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { throttleConfigSchema } from '../../src/throttle/config.ts';
+import { decide, type LoopMemory } from '../../src/throttle/decide.ts';
+import type { Diagnosis } from '../../src/throttle/diagnose.ts';
+import { explainRound, floorWarnings } from '../../src/throttle/explain.ts';
+import type { BrokerReading, ClientReading, Readings } from '../../src/throttle/signals.ts';
+
+const NOW = 1_800_000_000_000;
+const KIB = 1024;
+/** A broker of 400 KiB/s each way (the size of the bundled demo's), handlers 90% idle. */
+function broker(id: string, bytesIn: number): BrokerReading {
+  return { broker: id, bytesIn, bytesOut: 0, requests: 100, handlerIdle: 0.9, capacityIn: 400 * KIB, capacityOut: 400 * KIB, utilization: bytesIn / (400 * KIB) };
+}
+function client(clientId: string, rate: number): ClientReading {
+  const ts = Array.from({ length: 13 }, (_, i) => NOW - (12 - i) * 5000);
+  return { user: '', clientId, direction: 'produce', rate, throttleMs: 0, history: { ts, rate: ts.map(() => rate), throttleMs: ts.map(() => 0) } };
+}
+function readings(brokers: BrokerReading[], clients: ClientReading[]): Readings {
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0 };
+}
+const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 2, reason: 'overloaded' };
+const memory: LoopMemory = { previous: overloaded, lastChanged: new Map(), baselines: new Map() };
+
+test('overloaded, but every client is under the default 1 MiB/s floor: the round says so, with the capacity', () => {
+  const config = throttleConfigSchema.parse({ mode: 'auto' });
+  // 380 KiB/s into a 400 KiB/s broker from two producers of 190 KiB/s each.
+  const plan = decide(readings([broker('0', 380 * KIB)], [client('a', 190 * KIB), client('b', 190 * KIB)]), [], memory, config, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(plan.diagnosis.state, 'overloaded');
+  assert.deepEqual(plan.proposals, []);
+  assert.equal(explainRound(plan, config), `overloaded, but no change: produce: every client (2) is at or under its group's floor (general 1048576 B/s), which no quota goes below; produce capacity at the target is ${Math.round(plan.capacity.produce)} B/s per broker`);
+});
+
+test('a round that limits says how many, and one with changes held says by what', () => {
+  const config = throttleConfigSchema.parse({ mode: 'auto', groups: [{ name: 'general', priority: 0, floor: 10 * KIB, match: [{}] }] });
+  const plan = decide(readings([broker('0', 380 * KIB)], [client('a', 60 * KIB), client('b', 320 * KIB)]), [], memory, config, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.guarded.apply]), [['client-id=b', true]]);
+  assert.equal(explainRound(plan, config), 'overloaded: limits 1 client(s)');
+  const stale = decide({ ...readings([broker('0', 380 * KIB)], [client('b', 320 * KIB)]), ageMs: 10 * 60_000 }, [], memory, config, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(explainRound(stale, config), 'overloaded: no change: the metrics are stale');
+  const calm = decide(readings([broker('0', 40 * KIB)], [client('a', 40 * KIB)]), [], { ...memory, previous: { state: 'headroom', observed: 'headroom', streak: 2, reason: '' } }, config, { now: NOW, staleAfterMs: 60_000 });
+  assert.equal(explainRound(calm, config), "headroom: no change: no quota of Sluice's to relax");
+});
+
+test('a floor above what one broker can take at the target is named at start, with its config path', () => {
+  const config = throttleConfigSchema.parse({ mode: 'auto', groups: [
+    { name: 'core', priority: 3, floor: 100 * KIB, match: [{ clientId: 'core-*' }] },
+    { name: 'general', priority: 0, match: [{}] },
+  ] });
+  // 400 KiB/s × 0.7 = 286,720 B/s: core's 100 KiB/s fits, general's default 1 MiB/s does not.
+  assert.deepEqual(floorWarnings(config, { bytesInPerSec: 400 * KIB, bytesOutPerSec: 400 * KIB }), [
+    'throttle.groups[1].floor: 1048576 B/s is above what one broker can take at the target (286720 B/s): clients of general will never be limited below it',
+  ]);
+  assert.deepEqual(floorWarnings(config, { bytesInPerSec: 2 ** 30, bytesOutPerSec: 2 ** 30 }), []);
+});
