@@ -149,6 +149,13 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   const fitted = [...models.values()].filter((m) => m.kind === 'fit');
   const modelR2 = fitted.length === 0 ? NaN : Math.min(...fitted.map((m) => m.r2));
   const metricsStale = readings.ageMs > options.staleAfterMs;
+  // Start-up: rates over fewer than two rate windows, a fit over a few points, queue times of
+  // brokers (or clients) that just connected are transients, not load. Nothing moves until
+  // there are two rate windows of broker history.
+  const warmupMs = 2 * config.rateWindow * 1000;
+  const warmingUp = readings.historyMs < warmupMs
+    ? `warming up: ${Math.round(readings.historyMs / 1000)} s of broker history, ${Math.round(warmupMs / 1000)} s (two rate windows) before any change`
+    : undefined;
   const pressured = pressuredDirections(readings.brokers, target);
   const limits: GuardrailOptions = {
     cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
@@ -208,8 +215,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       if (proposed === undefined) return;
       const lastChangedAt = memory.lastChanged.get(memoryKey);
       const guarded = proposed === null
-        ? guardRemoval({ current: m.current, lastChangedAt, now: options.now, metricsStale }, limits)
-        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt, now: options.now, metricsStale, modelR2 }, limits);
+        ? guardRemoval({ current: m.current, lastChangedAt, now: options.now, metricsStale, warmingUp }, limits)
+        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt, now: options.now, metricsStale, warmingUp, modelR2 }, limits);
       proposals.push({
         entity: m.entity, entityKey: m.key, group: m.group, direction, quotaKey, oldValue: m.current, proposed,
         guarded, newValue: guarded.apply ? (proposed === null ? null : guarded.value) : undefined,

@@ -30,6 +30,8 @@ export interface ProposedChange {
   readonly now: number;
   /** Whether the metrics behind the decision are older than they should be. */
   readonly metricsStale: boolean;
+  /** Why the loop does not act yet (too little history behind its rates, e.g. just after start), if so. */
+  readonly warmingUp?: string | undefined;
   /** R² of the model behind the decision; NaN for the fixed-weight model (not held to minR2). */
   readonly modelR2: number;
 }
@@ -45,11 +47,12 @@ export interface GuardedChange {
 }
 
 /**
- * The rules that hold any change, a removal included: stale metrics, a poor fit (when `modelR2`
- * is given) and the cooldown. The reason of the first that bites, or undefined.
+ * The rules that hold any change, a removal included: stale metrics, too little history (just
+ * after start), a poor fit (when `modelR2` is given) and the cooldown. The reason of the first that bites, or undefined.
  */
-function held(change: Pick<ProposedChange, 'lastChangedAt' | 'now' | 'metricsStale'> & { readonly modelR2?: number }, options: GuardrailOptions): string | undefined {
+function held(change: Pick<ProposedChange, 'lastChangedAt' | 'now' | 'metricsStale' | 'warmingUp'> & { readonly modelR2?: number }, options: GuardrailOptions): string | undefined {
   if (change.metricsStale) return 'metrics are stale: no change while the evidence is old';
+  if (change.warmingUp !== undefined) return change.warmingUp;
   const minR2 = options.minR2 ?? 0.6;
   if (change.modelR2 !== undefined && Number.isFinite(change.modelR2) && change.modelR2 < minR2) return `model fit R² ${change.modelR2.toFixed(2)} < ${minR2}: no change on a poor fit`;
   const cooldown = options.cooldownMs ?? 300_000;
@@ -63,7 +66,7 @@ function held(change: Pick<ProposedChange, 'lastChangedAt' | 'now' | 'metricsSta
  * The guardrails of removing Sluice's quota to restore the operator's unset one: stale metrics
  * and the cooldown (a removal has no size to bound, and needs no model).
  */
-export function guardRemoval(change: Pick<ProposedChange, 'current' | 'lastChangedAt' | 'now' | 'metricsStale'>, options: GuardrailOptions = {}): GuardedChange {
+export function guardRemoval(change: Pick<ProposedChange, 'current' | 'lastChangedAt' | 'now' | 'metricsStale' | 'warmingUp'>, options: GuardrailOptions = {}): GuardedChange {
   const why = held(change, options);
   return why === undefined ? { apply: true, value: undefined, reasons: [] } : { apply: false, value: change.current, reasons: [why] };
 }

@@ -44,6 +44,8 @@ export interface Readings {
   readonly requestLatencyP99Ms: number | undefined;
   /** Age of the newest broker sample, ms (Infinity when none). */
   readonly ageMs: number;
+  /** Time the fit window's broker points span, ms (the longest over brokers; 0 with fewer than two). */
+  readonly historyMs: number;
 }
 
 /** How to read. */
@@ -153,14 +155,18 @@ export async function readSignals(engine: Engine, source: Querier, now: number, 
   const sOut = seriesBy(hOut!, (m) => m.broker ?? '');
   const sReq = seriesBy(hReq!, (m) => m.broker ?? '');
   const sIdle = seriesBy(hIdle!, (m) => m.broker ?? '');
+  let historyMs = 0;
   for (const b of brokers) {
     const points: LoadPoint[] = [];
     const idleSeries = sIdle.get(b.broker);
+    let first: number | undefined;
     for (let t = start; t <= now; t += step) {
       const bi = valueAt(sIn.get(b.broker), t);
       const bo = valueAt(sOut.get(b.broker), t);
       const id = valueAt(idleSeries, t);
       if (bi === undefined || bo === undefined || id === undefined) continue;
+      first ??= t;
+      historyMs = Math.max(historyMs, t - first);
       points.push({ bytesIn: bi, bytesOut: bo, requests: valueAt(sReq.get(b.broker), t) ?? 0, utilization: Math.max(1 - id, bi / b.capacityIn, bo / b.capacityOut) });
     }
     history.set(b.broker, points);
@@ -186,5 +192,6 @@ export async function readSignals(engine: Engine, source: Querier, now: number, 
     at: now, brokers, history, clients,
     queueTimeP99Ms: scalarOf(queue!), requestLatencyP99Ms: scalarOf(latency!),
     ageMs: newestTs === undefined ? Infinity : now - newestTs * 1000,
+    historyMs,
   };
 }

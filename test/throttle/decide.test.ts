@@ -81,7 +81,7 @@ function client(clientId: string, direction: 'produce' | 'consume', rate: number
 }
 
 function readingsOf(brokers: BrokerReading[], clients: ClientReading[]): Readings {
-  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0 };
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
 }
 
 const small = throttleConfigSchema.parse({
@@ -190,4 +190,14 @@ test('steady: a quota Sluice set comes off once its client\'s demand fits, thoug
   assert.ok(Math.abs((raise.newValue as number) - (raise.proposed as number)) < 1, `pushed ${raise.newValue} for ${raise.proposed}`);
   assert.ok((raise.proposed as number) > 100_000 && (raise.proposed as number) <= 125_000, `raised to ${raise.proposed}`);
   assert.equal(raise.reason, `steady: raising toward the allocation ${(raise.proposed as number).toFixed(0)} B/s (still throttled 800 ms at its quota)`);
+});
+
+test('just after start nothing moves: two rate windows of broker history first, and the held proposal says so', () => {
+  const readings = { ...readingsOf([broker('0', 0.3 * MB, 0.95 * MB)], [client('core-billing', 'consume', 100_000), client('replay', 'consume', 850_000)]), historyMs: 30_000 };
+  const early = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(early.proposals.map((p) => [p.entityKey, p.guarded.apply, p.guarded.reasons]), [
+    ['client-id=replay', false, ['warming up: 30 s of broker history, 120 s (two rate windows) before any change']],
+  ]);
+  const later = decide({ ...readings, historyMs: 120_000 }, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(later.proposals.map((p) => [p.entityKey, p.guarded.apply]), [['client-id=replay', true]]);
 });

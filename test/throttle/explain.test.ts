@@ -22,7 +22,7 @@ function client(clientId: string, rate: number): ClientReading {
   return { user: '', clientId, direction: 'produce', rate, throttleMs: 0, history: { ts, rate: ts.map(() => rate), throttleMs: ts.map(() => 0) } };
 }
 function readings(brokers: BrokerReading[], clients: ClientReading[]): Readings {
-  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0 };
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
 }
 const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 2, reason: 'overloaded' };
 const memory: LoopMemory = { previous: overloaded, lastChanged: new Map(), baselines: new Map() };

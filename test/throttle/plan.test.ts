@@ -37,7 +37,7 @@ function client(clientId: string, direction: 'produce' | 'consume', rate: number
 }
 
 function readingsOf(brokers: BrokerReading[], clients: ClientReading[]): Readings {
-  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0 };
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
 }
 
 const entity = (clientId: string): QuotaEntityComponent[] => [{ entityType: 'client-id', entityName: clientId }];
