@@ -145,7 +145,7 @@ describe('auto', () => {
     // After the burst, and not before, the quota Sluice added is removed (the operator had set none).
     const removedAt = async (): Promise<number | undefined> => (await app.store.db.query<{ ts: number }>(
       `SELECT extract(epoch from ts) * 1000 AS ts FROM quota_decisions WHERE entity_key = 'client-id=clickstream' AND status = 'applied' AND new_value IS NULL ORDER BY id LIMIT 1`)).rows[0]?.ts;
-    await waitFor(async () => (await removedAt()) !== undefined, 'the burster quota to be removed', 60_000);
+    await waitFor(async () => (await removedAt()) !== undefined, 'the burster quota to be removed', 60_000).catch(async (e) => { console.log((await app.store.db.query(`SELECT round(extract(epoch from ts) * 1000 - ${spikeEnd}) AS t, entity_key, old_value, new_value, status, state, reason, guardrails FROM quota_decisions ORDER BY id`)).rows.map((r) => JSON.stringify(r)).join('\n')); throw e; });
     const removedAfter = (await removedAt())! - spikeEnd;
     t.diagnostic(`burster quota removed ${removedAfter.toFixed(0)} ms after the burst ended`);
     assert.ok(removedAfter > 0, `the quota was removed ${-removedAfter} ms before the burst ended`);
