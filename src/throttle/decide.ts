@@ -190,18 +190,16 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         proposed = a.quota;
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
       } else if ((state === 'headroom' || state === 'steady') && memory.baselines.has(memoryKey) && m.current !== undefined) {
-        // Relaxing needs room, not idleness: the allocation is what the brokers can take at the
-        // target, so a quota below it comes up (and off) while the cluster is merely steady; a
-        // busy cluster would otherwise keep every quota it ever got.
-        // Relax: once the client's demand fits again, the operator's setting comes back. A client
-        // still held back by its quota (throttled within the brokers' last quota window) is only
-        // raised, a guarded step a round: its demand is then known only to be at least what its
-        // throttle time shows (a throttled fetch is answered empty and not counted, so a consumer
-        // catching up on a backlog looks little over its quota), and set free it would take the
-        // whole network back at once.
-        // In a steady cluster the room is smaller: a client running at 90% or more of its quota
-        // may want more than it shows (its rate is capped by the quota), and set free it could
-        // take the cluster over the target again, so it too is only raised.
+        // Relax. This needs room, not idleness: the allocation is what the brokers can take at
+        // the target, so a quota below it comes up (and off) while the cluster is merely steady;
+        // a busy cluster would otherwise keep every quota it ever got. Once the client's demand
+        // fits again, the operator's setting comes back. A client still held back by its quota
+        // is only raised, a guarded step a round: throttled within the brokers' last quota
+        // window, its demand is known only to be at least what its throttle time shows (a
+        // throttled fetch is answered empty and not counted, so a consumer catching up on a
+        // backlog looks little over its quota); in a steady cluster, where the room is smaller,
+        // running at 90% or more of its quota, it may want more than its capped rate shows. Set
+        // free, either could take the cluster over the target again at once.
         const held = m.reading.throttleMs > 0 || (state === 'steady' && m.demand.demand >= 0.9 * m.current);
         if (!held && !a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
           proposed = baseline ?? null;

@@ -48,7 +48,8 @@ export interface GuardedChange {
 
 /**
  * The rules that hold any change, a removal included: stale metrics, too little history (just
- * after start), a poor fit (when `modelR2` is given) and the cooldown. The reason of the first that bites, or undefined.
+ * after start), a poor fit (when `modelR2` is given) and the cooldown. The reason of the first
+ * that bites, or undefined.
  */
 function held(change: Pick<ProposedChange, 'lastChangedAt' | 'now' | 'metricsStale' | 'warmingUp'> & { readonly modelR2?: number }, options: GuardrailOptions): string | undefined {
   if (change.metricsStale) return 'metrics are stale: no change while the evidence is old';

@@ -60,7 +60,7 @@ export interface ReadOptions {
 }
 
 /** The request types whose queue and total times count as load: produce and consumer fetch. */
-export const CLIENT_TRAFFIC_REQUESTS = 'Produce|FetchConsumer|Fetch';
+const CLIENT_TRAFFIC_REQUESTS = 'Produce|FetchConsumer|Fetch';
 
 function quote(value: string): string {
   return JSON.stringify(value);

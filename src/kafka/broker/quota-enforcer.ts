@@ -190,9 +190,7 @@ export class QuotaEnforcer {
       throttle = throttleTimeMs(s.rate.rate(now), quota.value, s.rate.windowSize(now));
       if (type === 'request') throttle = Math.min(throttle, QUOTA_WINDOW_MS);
     }
-    s.throttleSum.record(throttle, now);
-    s.throttleCount.record(1, now);
-    return { throttleMs: throttle, user: s.user, clientId: s.clientId };
+    return this.told(s, throttle, now);
   }
 
   /**
@@ -221,10 +219,14 @@ export class QuotaEnforcer {
         send = false;
       }
     }
-    // The throttle times clients are told, for the average the exporter shows.
+    return { ...this.told(s, throttleMs, now), send };
+  }
+
+  /** Counts the throttle time a client is told, for the average the exporter shows. */
+  private told(s: EntitySensors, throttleMs: number, now: number): QuotaDecision {
     s.throttleSum.record(throttleMs, now);
     s.throttleCount.record(1, now);
-    return { throttleMs, user: s.user, clientId: s.clientId, send };
+    return { throttleMs, user: s.user, clientId: s.clientId };
   }
 
   /** Takes back bytes recorded for a fetch that is answered empty because it is throttled. */
