@@ -126,7 +126,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'throttle.guardrails.maxDecrease': 'A round lowers a quota to no less than this fraction of it.',
   'throttle.guardrails.maxIncrease': 'A round raises a quota to no more than this multiple of it.',
   'throttle.guardrails.minChange': 'Changes smaller than this fraction are skipped.',
-  'throttle.guardrails.minR2': 'No change while a broker\'s load model fits worse than this R².',
+  'throttle.guardrails.minR2': 'No change while the handler fit that sets a direction\'s capacity fits worse than this R² (network bounds are exact and not held to it).',
+  'throttle.guardrails.maxChangesPerEpisode': 'Changes to one client\'s quota from its first change until the operator\'s setting is back; the last is kept for taking the quota off, which happens once the cluster has headroom.',
+  'throttle.guardrails.maxModelError': 'A broker\'s fitted handler model is not used while its mean one-round-ahead error over the last 5 rounds is above this (utilization, 0..1); the network alone bounds that broker.',
 };
 
 interface JsonSchema {

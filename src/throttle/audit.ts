@@ -12,7 +12,7 @@ import type { QuotaEntityComponent } from '../kafka/quota.ts';
 import { jsonFromStore, labelValueFromStore, storedJson, storedLabelValue } from '../store/labels.ts';
 import { msOf, toTimestamp } from '../store/sql.ts';
 import type { Db, Queryable } from '../store/types.ts';
-import type { BaselineInput, CommitReceipt, Decision, DecisionFilter, DecisionInput, DecisionLog, DecisionStatus, PushRecord, RoundCommit } from './decision-log.ts';
+import type { BaselineInput, CommitReceipt, Decision, DecisionFilter, DecisionInput, DecisionLog, DecisionStatus, PushRecord, RoundCommit, RoundNote, RoundRun } from './decision-log.ts';
 
 export type { Decision, DecisionInput, DecisionStatus } from './decision-log.ts';
 
@@ -90,6 +90,28 @@ export class DecisionStore implements DecisionLog {
     });
   }
 
+  async recordRound(round: RoundNote): Promise<void> {
+    const explanation = storedLabelValue(round.explanation);
+    await this.db.tx(async (q) => {
+      const last = await q.query<{ id: number; state: string; explanation: string }>(
+        'SELECT id, state, explanation FROM throttle_rounds WHERE cluster = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE', [round.cluster]);
+      const row = last.rows[0];
+      if (row !== undefined && row.state === round.state && row.explanation === explanation) {
+        await q.query('UPDATE throttle_rounds SET last_at = $2, rounds = rounds + 1 WHERE id = $1', [row.id, toTimestamp(round.at)]);
+        return;
+      }
+      await q.query('INSERT INTO throttle_rounds (cluster, first_at, last_at, rounds, state, explanation) VALUES ($1, $2, $2, 1, $3, $4)',
+        [round.cluster, toTimestamp(round.at), round.state, explanation]);
+    });
+  }
+
+  async rounds(cluster: string, limit: number): Promise<RoundRun[]> {
+    const r = await this.db.query<{ cluster: string; first_at: number; last_at: number; rounds: number; state: string; explanation: string }>(
+      `SELECT cluster, ${msOf('first_at')} AS first_at, ${msOf('last_at')} AS last_at, rounds, state, explanation FROM throttle_rounds WHERE cluster = $1 ORDER BY id DESC LIMIT $2`,
+      [cluster, limit]);
+    return r.rows.map((x) => ({ cluster: x.cluster, firstAt: Number(x.first_at), lastAt: Number(x.last_at), rounds: Number(x.rounds), state: x.state, explanation: labelValueFromStore(x.explanation) }));
+  }
+
   /** Stores one decision outside a round (a reset); returns its id. */
   record(d: DecisionInput): Promise<number> {
     return insertDecision(this.db, d);
@@ -124,6 +146,17 @@ export class DecisionStore implements DecisionLog {
       [cluster],
     );
     return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, x.ts]));
+  }
+
+  async episodeChanges(cluster: string): Promise<Map<string, number>> {
+    const r = await this.db.query<{ entity_key: string; quota_key: string; n: number | string }>(
+      `SELECT b.entity_key, b.quota_key, count(d.id) AS n FROM quota_baselines b
+         LEFT JOIN quota_decisions d ON d.cluster = b.cluster AND md5(d.entity_key) = md5(b.entity_key) AND d.entity_key = b.entity_key
+          AND d.quota_key = b.quota_key AND d.status = 'applied' AND d.applied_at >= b.recorded_at
+        WHERE b.cluster = $1 GROUP BY 1, 2`,
+      [cluster],
+    );
+    return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, Number(x.n)]));
   }
 
   async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {

@@ -65,6 +65,17 @@ export const throttleConfigSchema = z.strictObject({
     maxIncrease: z.number().gt(1).default(1.25),
     minChange: z.number().min(0).lt(1).default(0.1),
     minR2: z.number().min(0).max(1).default(0.6),
+    /**
+     * Changes Sluice makes to one client's quota in one episode (from its first change until the
+     * operator's setting is back). The last is kept for taking the quota off: once only that one
+     * is left, the quota waits for room to come off, and is not moved otherwise.
+     */
+    maxChangesPerEpisode: z.int().min(2).default(3),
+    /**
+     * Mean one-round-ahead error (utilization, 0..1) over a broker's last rounds above which its
+     * fitted handler model is not used: the network alone bounds that broker's traffic.
+     */
+    maxModelError: z.number().gt(0).max(1).default(0.05),
   }).prefault({}),
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>();

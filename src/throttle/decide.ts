@@ -1,15 +1,19 @@
 /**
  * One round's decision, pure: from what was read (signals.ts), the quotas in force and the
  * loop's memory (previous diagnosis, when each entity last changed, operators' baselines), to a
- * diagnosis, a load model per broker, an allocation per direction and one proposal per entity
- * whose quota should move, each already passed through the guardrails and carrying its evidence.
+ * diagnosis, a load model per broker (checked against what the broker then did), the client
+ * capacity of each direction, an allocation per direction and one proposal per entity whose quota
+ * should move, each already passed through the guardrails and carrying its evidence.
  *
  * What moves in which state:
  * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it, in
- *   the directions under pressure (see `pressuredDirections`);
+ *   the directions under pressure (see `pressuredDirections`), except a client whose demand is
+ *   falling while it is not held back (the load that made the pressure is going), and a client of
+ *   the highest-priority group unless that group alone asks more than the capacity;
  * - headroom and steady: quotas Sluice lowered are raised toward the allocation (what the brokers
  *   can take at the target), and restored to the operator's baseline (or removed, if there was
- *   none) once the client is no longer held back by its quota and its demand fits.
+ *   none) once the client is no longer held back by its quota and its demand fits, or once the
+ *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`).
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
@@ -17,8 +21,11 @@ import { groupOf, type ThrottleConfig } from './config.ts';
 import { estimateDemand, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { guard, guardRemoval, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
-import { capacityOf, fitLoadModel, fixedModel, type LoadModel } from './model.ts';
+import { amplificationOf, clientCapacity, type ClientCapacity, type Direction } from './capacity.ts';
+import { fitLoadModel, fixedModel, predictUtilization, type LoadModel } from './model.ts';
 import type { BrokerReading, ClientReading, Readings } from './signals.ts';
+
+export type { Direction } from './capacity.ts';
 
 /** What the loop remembers between rounds. */
 export interface LoopMemory {
@@ -27,6 +34,21 @@ export interface LoopMemory {
   readonly lastChanged: ReadonlyMap<string, number>;
   /** `entityKey|quotaKey` → the operator's value before Sluice first changed it (null: none was set). */
   readonly baselines: ReadonlyMap<string, number | null>;
+  /** `entityKey|quotaKey` → changes Sluice applied since it remembered the baseline (this episode). */
+  readonly episodeChanges?: ReadonlyMap<string, number>;
+  /** The last round's models, per broker, to check against what the brokers did since. */
+  readonly models?: ReadonlyMap<string, LoadModel>;
+  /** The last rounds' one-round-ahead errors, per broker, oldest first. */
+  readonly modelErrors?: ReadonlyMap<string, readonly number[]>;
+}
+
+/** One broker's check of last round's model: its utilization predicted from the traffic now, and observed. */
+export interface ModelCheck {
+  readonly broker: string;
+  readonly predicted: number;
+  readonly observed: number;
+  /** |observed − predicted|, utilization. */
+  readonly error: number;
 }
 
 /** One proposed quota change and why. */
@@ -53,6 +75,14 @@ export interface RoundPlan {
   readonly models: ReadonlyMap<string, LoadModel>;
   /** Per direction: the per-broker client capacity allocated, and the allocation. */
   readonly capacity: { readonly produce: number; readonly consume: number };
+  /** Per direction: the broker and resource that set the capacity. */
+  readonly capacityBound: { readonly produce: BoundBy; readonly consume: BoundBy };
+  /** Last round's models checked against this round's brokers. */
+  readonly modelCheck: readonly ModelCheck[];
+  /** The recent errors per broker, this round's included (at most `MODEL_ERROR_ROUNDS`). */
+  readonly modelErrors: ReadonlyMap<string, readonly number[]>;
+  /** Clients the round chose not to move although they are over their allocation, and why. */
+  readonly notes: readonly string[];
   /** The directions whose clients may be limited this round (see `pressuredDirections`). */
   readonly pressured: readonly Direction[];
   readonly allocations: { readonly produce: AllocationResult; readonly consume: AllocationResult };
@@ -83,8 +113,13 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
     : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
 }
 
-/** A direction of client traffic. */
-export type Direction = 'produce' | 'consume';
+/** Where a direction's capacity comes from. */
+export interface BoundBy extends ClientCapacity {
+  readonly broker: string | undefined;
+}
+
+/** Rounds of one-round-ahead error kept per broker. */
+export const MODEL_ERROR_ROUNDS = 5;
 
 /**
  * The directions whose clients a pressured round may limit. Each direction has its own network
@@ -103,16 +138,62 @@ export function pressuredDirections(brokers: readonly BrokerReading[], target: n
   return ['produce', 'consume'];
 }
 
+/** The client capacity of one direction on one broker under its model (see capacity.ts). */
+export function brokerCapacity(model: LoadModel, broker: BrokerReading, direction: Direction, target: number, all: readonly BrokerReading[]): ClientCapacity {
+  return clientCapacity(model, broker, direction, target, amplificationOf(broker, all));
+}
+
 /**
- * The client traffic of one direction one broker can take at the target (bytes/s). A fitted
- * model in which that direction does not load the broker (it did not vary over the window and
- * was left out, or its slope came out ≤ 0) cannot bound it: the broker's nominal capacity does.
+ * Each broker's model this round: fitted, unless the broker's recent one-round-ahead errors say
+ * the fit cannot be trusted, when the network alone bounds its traffic.
  */
-export function brokerCapacity(model: LoadModel, broker: BrokerReading, dimension: 'bytesIn' | 'bytesOut', target: number): number {
-  const fitted = capacityOf(model, dimension, target, broker);
-  if (fitted !== Infinity || model.kind === 'fixed') return fitted;
-  const nominal = fixedModel({ bytesInPerSec: broker.capacityIn, bytesOutPerSec: broker.capacityOut }, model.samples, model.diversity, 'nominal capacity');
-  return capacityOf(nominal, dimension, target, broker);
+function modelsOf(readings: Readings, errors: ReadonlyMap<string, readonly number[]>, maxError: number): Map<string, LoadModel> {
+  const models = new Map<string, LoadModel>();
+  for (const b of readings.brokers) {
+    const network = { bytesInPerSec: b.capacityIn, bytesOutPerSec: b.capacityOut };
+    const fit = fitLoadModel(readings.history.get(b.broker) ?? [], network);
+    const recent = errors.get(b.broker) ?? [];
+    const meanError = recent.length === 0 ? 0 : recent.reduce((s, e) => s + e, 0) / recent.length;
+    models.set(b.broker, fit.kind === 'fit' && meanError > maxError
+      ? fixedModel(network, fit.samples, fit.diversity, `mean one-round-ahead error ${(100 * meanError).toFixed(1)} points over the last ${recent.length} round(s), over ${(100 * maxError).toFixed(1)}: the handler fit is not used, the network bounds traffic`, fit.inOutCorrelation)
+      : fit);
+  }
+  return models;
+}
+
+/** Last round's models against this round's brokers, and the recent errors with this round's. */
+function checkModels(readings: Readings, memory: LoopMemory): { checks: ModelCheck[]; errors: Map<string, number[]> } {
+  const checks: ModelCheck[] = [];
+  const errors = new Map<string, number[]>();
+  for (const b of readings.brokers) {
+    const previous = memory.models?.get(b.broker);
+    const kept = [...(memory.modelErrors?.get(b.broker) ?? [])];
+    if (previous !== undefined) {
+      const predicted = predictUtilization(previous, b);
+      const error = Math.abs(b.utilization - predicted);
+      checks.push({ broker: b.broker, predicted, observed: b.utilization, error });
+      kept.push(error);
+    }
+    errors.set(b.broker, kept.slice(-MODEL_ERROR_ROUNDS));
+  }
+  return { checks, errors };
+}
+
+/**
+ * Whether a client's rate fell by a tenth or more: the mean of its samples over the last interval
+ * (at least three) against the mean of as many before them. Means, not single samples: a client's
+ * rate is noisy, and one low sample in a burst that goes on is not the burst ending.
+ */
+function falling(reading: ClientReading, intervalMs: number): { from: number; to: number; samples: number } | undefined {
+  const { ts, rate } = reading.history;
+  if (ts.length < 6) return undefined;
+  const step = ts.at(-1)! - ts.at(-2)!;
+  const n = Math.max(3, Math.round(intervalMs / Math.max(1, step)));
+  if (ts.length < 2 * n) return undefined;
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const from = mean(rate.slice(-2 * n, -n));
+  const to = mean(rate.slice(-n));
+  return to < 0.9 * from ? { from, to, samples: n } : undefined;
 }
 
 function policies(config: ThrottleConfig): GroupPolicy[] {
@@ -122,10 +203,8 @@ function policies(config: ThrottleConfig): GroupPolicy[] {
 /** Decides one round. */
 export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], memory: LoopMemory, config: ThrottleConfig, options: DecideOptions): RoundPlan {
   const target = config.target;
-  const models = new Map<string, LoadModel>();
-  for (const b of readings.brokers) {
-    models.set(b.broker, fitLoadModel(readings.history.get(b.broker) ?? [], { bytesInPerSec: b.capacityIn, bytesOutPerSec: b.capacityOut }));
-  }
+  const { checks: modelCheck, errors: modelErrors } = checkModels(readings, memory);
+  const models = modelsOf(readings, modelErrors, config.guardrails.maxModelError);
   const idle = readings.brokers.map((b) => b.handlerIdle).filter((x): x is number => x !== undefined);
   const diagnosis = diagnose({
     ...(readings.brokers.length > 0 ? { maxUtilization: Math.max(...readings.brokers.map((b) => b.utilization)) } : {}),
@@ -137,17 +216,28 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   }, memory.previous, { target, ...config.diagnosis });
 
   // The client traffic one broker can take at the target: the least over brokers (a quota holds on each).
-  const capacityFor = (dimension: 'bytesIn' | 'bytesOut'): number => {
-    let least = Infinity;
-    for (const b of readings.brokers) least = Math.min(least, brokerCapacity(models.get(b.broker)!, b, dimension, target));
-    return Number.isFinite(least) ? least : 0;
+  const capacityFor = (direction: Direction): BoundBy => {
+    let least: BoundBy = { bytesPerSec: Infinity, bound: 'none', broker: undefined };
+    for (const b of readings.brokers) {
+      const c = brokerCapacity(models.get(b.broker)!, b, direction, target, readings.brokers);
+      if (c.bytesPerSec < least.bytesPerSec) least = { ...c, broker: b.broker };
+    }
+    return Number.isFinite(least.bytesPerSec) ? least : { ...least, bytesPerSec: 0 };
   };
-  const capacity = { produce: capacityFor('bytesIn'), consume: capacityFor('bytesOut') };
+  const capacityBound = { produce: capacityFor('produce'), consume: capacityFor('consume') };
+  const capacity = { produce: capacityBound.produce.bytesPerSec, consume: capacityBound.consume.bytesPerSec };
   const quotaOf = new Map(quotas.map((q) => [entityKey(q.entity), q.values]));
   const groups = policies(config);
   const floorOf = new Map(groups.map((g) => [g.name, g.floor]));
-  const fitted = [...models.values()].filter((m) => m.kind === 'fit');
-  const modelR2 = fitted.length === 0 ? NaN : Math.min(...fitted.map((m) => m.r2));
+  // The highest priority, when groups differ in it: its clients are limited only when they alone ask more than the capacity.
+  const priorities = new Set(groups.map((g) => g.priority));
+  const protectedPriority = priorities.size > 1 ? Math.max(...priorities) : undefined;
+  const isProtected = (group: string) => protectedPriority !== undefined && groups.find((g) => g.name === group)?.priority === protectedPriority;
+  // A fit's R² matters where the fit set the capacity: a handler fit of a broker whose network binds first decides nothing.
+  const modelR2Of = (direction: Direction): number => {
+    const by = capacityBound[direction];
+    return by.bound === 'handlers' && by.broker !== undefined ? models.get(by.broker)!.r2 : NaN;
+  };
   const metricsStale = readings.ageMs > options.staleAfterMs;
   // Start-up: rates over fewer than two rate windows, a fit over a few points, queue times of
   // brokers (or clients) that just connected are transients, not load. Nothing moves until
@@ -161,8 +251,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
     minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
   };
+  const maxChanges = config.guardrails.maxChangesPerEpisode;
 
   const proposals: Proposal[] = [];
+  const notes: string[] = [];
   const allocations = {} as { produce: AllocationResult; consume: AllocationResult };
   for (const direction of ['produce', 'consume'] as const) {
     const quotaKey = QUOTA_KEY[direction];
@@ -179,42 +271,72 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     const demands: ClientDemand[] = mine.map((m) => ({ entity: m.key, group: m.group, demand: m.demand.demand }));
     const allocation = allocate(capacity[direction], groups, demands);
     allocations[direction] = allocation;
+    const protectedDemand = mine.filter((m) => isProtected(m.group)).reduce((s, m) => s + m.demand.demand, 0);
     const state = diagnosis.state;
     mine.forEach((m, i) => {
       const a = allocation.clients[i]!;
       const memoryKey = `${m.key}|${quotaKey}`;
       const baseline = memory.baselines.get(memoryKey);
+      const changes = memory.episodeChanges?.get(memoryKey) ?? 0;
+      const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
+      let bound: string | undefined;
       if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
+        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
+        if (drop !== undefined) {
+          notes.push(`${name} (${direction}) not limited: its rate is falling (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) and no quota holds it back`);
+          return;
+        }
+        if (isProtected(m.group) && protectedDemand <= capacity[direction]) {
+          notes.push(`${name} (${direction}) not limited: ${m.group} is the highest-priority group and asks ${protectedDemand.toFixed(0)} B/s in all, within the capacity of ${capacity[direction].toFixed(0)} B/s per broker`);
+          return;
+        }
+        if (baseline !== undefined && changes >= maxChanges - 1) {
+          notes.push(`${name} (${direction}) not limited further: ${changes} change(s) this episode, the last of ${maxChanges} is kept for taking its quota off`);
+          return;
+        }
         proposed = a.quota;
-        reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker`;
-      } else if ((state === 'headroom' || state === 'steady') && memory.baselines.has(memoryKey) && m.current !== undefined) {
+        const alone = isProtected(m.group) ? `; ${m.group}, the highest-priority group, alone asks ${protectedDemand.toFixed(0)} B/s, over the capacity` : '';
+        reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker (${capacityBound[direction].bound} of broker ${capacityBound[direction].broker ?? '?'})${alone}`;
+      } else if ((state === 'headroom' || state === 'steady') && baseline !== undefined && m.current !== undefined) {
         // Relax. This needs room, not idleness: the allocation is what the brokers can take at
         // the target, so a quota below it comes up (and off) while the cluster is merely steady;
         // a busy cluster would otherwise keep every quota it ever got. Once the client's demand
         // fits again, the operator's setting comes back. A client still held back by its quota
         // is only raised, a guarded step a round: throttled within the brokers' last quota
         // window, its demand is known only to be at least what its throttle time shows (a
-        // throttled fetch is answered empty and not counted, so a consumer catching up on a
-        // backlog looks little over its quota); in a steady cluster, where the room is smaller,
-        // running at 90% or more of its quota, it may want more than its capped rate shows. Set
-        // free, either could take the cluster over the target again at once.
-        const held = m.reading.throttleMs > 0 || (state === 'steady' && m.demand.demand >= 0.9 * m.current);
-        if (!held && !a.limited && (baseline === null || baseline === undefined || baseline >= m.demand.demand)) {
-          proposed = baseline ?? null;
-          reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s fits again: restoring the operator's ${baseline === null || baseline === undefined ? 'unset quota' : `baseline ${baseline}`}`;
+        // consumer catching up on a backlog looks little over its quota); in a steady cluster,
+        // where the room is smaller, running at 90% or more of its quota, it may want more than
+        // its capped rate shows. Set free, either could take the cluster over the target again
+        // at once. With one change left in the episode, the quota waits for headroom to come off.
+        // A rate that is falling, unthrottled, is the load going: its recent mean is its demand,
+        // not the p95 over a window that still holds the burst.
+        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
+        const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
+        const held = m.reading.throttleMs > 0 || (state === 'steady' && demand >= 0.9 * m.current);
+        const lastChange = changes >= maxChanges - 1;
+        if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
+          proposed = baseline;
+          const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
+          reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+        } else if (lastChange && state === 'headroom') {
+          proposed = baseline;
+          reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+        } else if (lastChange) {
+          bound = `${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom`;
         } else if (a.quota > m.current) {
           proposed = a.quota;
-          const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * m.demand.demand) / m.current).toFixed(0)}% of its quota)` : '';
+          const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';
           reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
         }
       }
+      if (bound !== undefined) notes.push(`${name} (${direction}) held: ${bound}`);
       if (proposed === undefined) return;
       const lastChangedAt = memory.lastChanged.get(memoryKey);
       const guarded = proposed === null
         ? guardRemoval({ current: m.current, lastChangedAt, now: options.now, metricsStale, warmingUp }, limits)
-        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt, now: options.now, metricsStale, warmingUp, modelR2 }, limits);
+        : guard({ current: m.current, proposed, floor: floorOf.get(m.group)!, lastChangedAt, now: options.now, metricsStale, warmingUp, modelR2: modelR2Of(direction) }, limits);
       proposals.push({
         entity: m.entity, entityKey: m.key, group: m.group, direction, quotaKey, oldValue: m.current, proposed,
         guarded, newValue: guarded.apply ? (proposed === null ? null : guarded.value) : undefined,
@@ -222,7 +344,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       });
     });
   }
-  return { diagnosis, models, capacity, pressured, allocations, proposals, metricsStale };
+  return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale };
 }
 
 /**

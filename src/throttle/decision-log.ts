@@ -91,16 +91,43 @@ export interface PushRecord {
   readonly remember: readonly BaselineInput[];
 }
 
+/** One round's explanation (see src/throttle/explain.ts). */
+export interface RoundNote {
+  readonly cluster: string;
+  readonly at: number;
+  readonly state: string;
+  readonly explanation: string;
+}
+
+/** A run of rounds with the same explanation: the first and last of them, and how many. */
+export interface RoundRun {
+  readonly cluster: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly rounds: number;
+  readonly state: string;
+  readonly explanation: string;
+}
+
 /** The decisions and baselines of the throttle loops. */
 export interface DecisionLog {
   get(id: number): Promise<Decision | undefined>;
   list(filter?: DecisionFilter): Promise<Decision[]>;
   /** When Sluice last applied a change, per `entityKey|quotaKey`, for one cluster. */
   lastChanges(cluster: string): Promise<Map<string, number>>;
+  /**
+   * Per `entityKey|quotaKey` with a baseline (a quota Sluice has moved and not yet given back):
+   * the changes Sluice applied to it since the baseline was remembered, this episode's.
+   */
+  episodeChanges(cluster: string): Promise<Map<string, number>>;
   /** Operators' baselines of one cluster, per `entityKey|quotaKey`. */
   baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>>;
   /** Stores a round's plan: records, expiries, supersedes and baselines together. */
   commit(round: RoundCommit): Promise<CommitReceipt>;
   /** Stores the outcome of one push. */
   recordPush(push: PushRecord): Promise<void>;
+  /** Records a round's explanation: the cluster's last run is extended when it says the same, else a run begins. */
+  recordRound(round: RoundNote): Promise<void>;
+  /** A cluster's runs of rounds, newest first, at most `limit`. */
+  rounds(cluster: string, limit: number): Promise<RoundRun[]>;
 }

@@ -28,8 +28,9 @@ export function explainRound(plan: RoundPlan, config: Pick<ThrottleConfig, 'grou
     if (raise > 0) parts.push(`${verb('raises', 'raising')} ${raise} quota(s)`);
     if (restore > 0) parts.push(`${verb('restores', 'restoring')} ${restore} quota(s) to the operator's setting`);
     if (held.length > 0) parts.push(`${held.length} change(s) held by the guardrails (${[...new Set(held.flatMap((p) => p.guarded.reasons))].join('; ')})`);
-    return `${state}: ${parts.join(', ')}`;
+    return `${state}: ${parts.join(', ')}${notesOf(plan)}`;
   }
+  if (plan.notes.length > 0) return `${state}, but no change${notesOf(plan)}`;
   if (state !== 'pressured' && state !== 'overloaded') return `${state}: no change: no quota of Sluice's to relax`;
   const why: string[] = [];
   for (const direction of plan.pressured) {
@@ -46,6 +47,11 @@ export function explainRound(plan: RoundPlan, config: Pick<ThrottleConfig, 'grou
     why.push(`${direction}: ${describeUnlimited(clients, config, direction, plan.capacity[direction])}`);
   }
   return `${state}, but no change: ${why.join('; ')}`;
+}
+
+/** The clients the round chose not to move, in a clause. */
+function notesOf(plan: RoundPlan): string {
+  return plan.notes.length === 0 ? '' : `; ${plan.notes.join('; ')}`;
 }
 
 /** Why none of `clients` is over its allocation: their floors, or their shares. */

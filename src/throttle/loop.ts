@@ -72,6 +72,7 @@ export class ThrottleLoop {
   private readonly failures: Counter;
   private readonly changes: Counter;
   private readonly stateGauge: Gauge;
+  private readonly modelError: Gauge;
 
   constructor(private readonly options: ThrottleLoopOptions) {
     const registers = options.registry ? [options.registry] : [];
@@ -80,6 +81,10 @@ export class ThrottleLoop {
     this.failures = existing<Counter>('sluice_throttle_round_failures_total') ?? new Counter({ name: 'sluice_throttle_round_failures_total', help: 'Throttle loop rounds that failed', labelNames: ['cluster'], registers });
     this.changes = existing<Counter>('sluice_throttle_decisions_total') ?? new Counter({ name: 'sluice_throttle_decisions_total', help: 'Quota decisions by outcome', labelNames: ['cluster', 'status'], registers });
     this.stateGauge = existing<Gauge>('sluice_throttle_state') ?? new Gauge({ name: 'sluice_throttle_state', help: 'Diagnosed cluster state: 0 headroom, 1 steady, 2 pressured, 3 overloaded', labelNames: ['cluster'], registers });
+    this.modelError = existing<Gauge>('sluice_throttle_model_error') ?? new Gauge({
+      name: 'sluice_throttle_model_error', labelNames: ['cluster', 'broker'], registers,
+      help: "One-round-ahead error of each broker's load model: |utilization observed − utilization the last round's model predicts from the traffic now| (0..1)",
+    });
   }
 
   private get intervalMs(): number {
@@ -138,11 +143,13 @@ export class ThrottleLoop {
       const quotas = await this.options.actuator.describe();
       const baselines = await audit.baselines(cluster);
       const lastChanged = await audit.lastChanges(cluster);
+      const episodeChanges = await audit.episodeChanges(cluster);
       const firingTrafficAlerts = this.options.firingTrafficAlerts?.() ?? [];
       const pending = await audit.list({ cluster, status: 'pending', limit: ALL_PENDING });
       const last = this.last;
       const planned = planRound(readings, quotas, {
-        previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])),
+        previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])), episodeChanges,
+        ...(last === undefined ? {} : { models: last.plan.models, modelErrors: last.plan.modelErrors }),
         lastRound: last === undefined ? undefined : { diagnosis: last.plan.diagnosis, decisions: last.decisions }, pending,
       }, config, { cluster, now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts });
 
@@ -166,7 +173,9 @@ export class ThrottleLoop {
       }
       this.previous = planned.analysis.diagnosis;
       this.stateGauge.set({ cluster }, { headroom: 0, steady: 1, pressured: 2, overloaded: 3 }[planned.analysis.diagnosis.state]);
+      for (const c of planned.analysis.modelCheck) this.modelError.set({ cluster, broker: c.broker }, c.error);
       const explanation = explainRound(planned.analysis, config);
+      await audit.recordRound({ cluster, at: now, state: planned.analysis.diagnosis.state, explanation });
       // Logged when it changes: a loop holding still says so once, not every round.
       if (explanation !== this.last?.explanation) this.options.logger?.info({ cluster, state: planned.analysis.diagnosis.state }, `throttle round: ${explanation}`);
       if (!this.floorsChecked && readings.brokers.length > 0) {

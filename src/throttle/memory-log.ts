@@ -4,12 +4,13 @@
  * has (cooldowns, baselines, pending recommendations expiring) and leaves nothing behind.
  */
 import type { QuotaEntityComponent } from '../kafka/quota.ts';
-import type { BaselineInput, CommitReceipt, Decision, DecisionFilter, DecisionInput, DecisionLog, PushRecord, RoundCommit } from './decision-log.ts';
+import type { BaselineInput, CommitReceipt, Decision, DecisionFilter, DecisionInput, DecisionLog, PushRecord, RoundCommit, RoundNote, RoundRun } from './decision-log.ts';
 
 /** Decisions and baselines in memory. */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly rows: Decision[] = [];
-  private readonly baselineRows = new Map<string, { cluster: string; entity: QuotaEntityComponent[]; value: number | null }>();
+  private readonly runs: RoundRun[] = [];
+  private readonly baselineRows = new Map<string, { cluster: string; entity: QuotaEntityComponent[]; value: number | null; at: number }>();
 
   /** Every decision recorded, oldest first. */
   get all(): readonly Decision[] {
@@ -20,7 +21,7 @@ export class MemoryDecisionLog implements DecisionLog {
     const ids = round.records.map((d) => this.record(d));
     for (const e of round.expiries) this.settle(e.id, 'expired', round.at, undefined, e.note);
     for (const s of round.supersedes) this.settle(s.id, 'expired', round.at, undefined, s.note(ids[s.by]!));
-    return { ids, remembered: round.baselines.map((b) => this.remember(b)) };
+    return { ids, remembered: round.baselines.map((b) => this.remember(b, round.at)) };
   }
 
   async recordPush(push: PushRecord): Promise<void> {
@@ -30,7 +31,22 @@ export class MemoryDecisionLog implements DecisionLog {
       if (d !== undefined) this.rows[push.rolledBack.of - 1] = { ...d, rolledBackBy: push.rolledBack.by };
     }
     for (const b of push.forget) this.baselineRows.delete(`${b.cluster}|${b.entityKey}|${b.quotaKey}`);
-    for (const b of push.remember) this.remember(b);
+    for (const b of push.remember) this.remember(b, push.at);
+  }
+
+  async recordRound(round: RoundNote): Promise<void> {
+    let i = this.runs.length - 1;
+    while (i >= 0 && this.runs[i]!.cluster !== round.cluster) i--;
+    const last = this.runs[i];
+    if (last !== undefined && last.explanation === round.explanation && last.state === round.state) {
+      this.runs[i] = { ...last, lastAt: round.at, rounds: last.rounds + 1 };
+      return;
+    }
+    this.runs.push({ cluster: round.cluster, firstAt: round.at, lastAt: round.at, rounds: 1, state: round.state, explanation: round.explanation });
+  }
+
+  async rounds(cluster: string, limit: number): Promise<RoundRun[]> {
+    return this.runs.filter((r) => r.cluster === cluster).reverse().slice(0, limit);
   }
 
   async get(id: number): Promise<Decision | undefined> {
@@ -51,6 +67,16 @@ export class MemoryDecisionLog implements DecisionLog {
       if (d.cluster !== cluster || d.status !== 'applied' || d.appliedAt === undefined) continue;
       const k = `${d.entityKey}|${d.quotaKey}`;
       out.set(k, Math.max(out.get(k) ?? -Infinity, d.appliedAt));
+    }
+    return out;
+  }
+
+  async episodeChanges(cluster: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [k, b] of this.baselineRows) {
+      if (b.cluster !== cluster) continue;
+      const key = k.slice(cluster.length + 1);
+      out.set(key, this.rows.filter((d) => d.cluster === cluster && d.status === 'applied' && d.appliedAt !== undefined && d.appliedAt >= b.at && `${d.entityKey}|${d.quotaKey}` === key).length);
     }
     return out;
   }
@@ -77,10 +103,10 @@ export class MemoryDecisionLog implements DecisionLog {
     };
   }
 
-  private remember(b: BaselineInput): boolean {
+  private remember(b: BaselineInput, at: number): boolean {
     const k = `${b.cluster}|${b.entityKey}|${b.quotaKey}`;
     if (this.baselineRows.has(k)) return false;
-    this.baselineRows.set(k, { cluster: b.cluster, entity: [...b.entity], value: b.value });
+    this.baselineRows.set(k, { cluster: b.cluster, entity: [...b.entity], value: b.value, at });
     return true;
   }
 }

@@ -104,8 +104,13 @@ export function planRound(readings: Readings, quotas: readonly ClientQuotaEntry[
     const applied = config.mode === 'auto' && p.guarded.apply;
     const status = !p.guarded.apply ? 'skipped' : applied ? 'applied' : 'pending';
     const evidence = {
-      group: p.group, direction: p.direction, diagnosis: analysis.diagnosis, pressured: analysis.pressured, demand: p.demand, allocation: p.allocation, capacity: analysis.capacity[p.direction], guardrails: p.guarded.reasons,
-      models: Object.fromEntries([...analysis.models].map(([b, m]) => [b, { kind: m.kind, intercept: m.intercept, coefficients: m.coefficients, r2: m.r2, residualStd: m.residualStd, samples: m.samples, reason: m.reason }])),
+      group: p.group, direction: p.direction, diagnosis: analysis.diagnosis, pressured: analysis.pressured, demand: p.demand, allocation: p.allocation,
+      capacity: analysis.capacity[p.direction], capacityBound: analysis.capacityBound[p.direction], guardrails: p.guarded.reasons,
+      models: Object.fromEntries([...analysis.models].map(([b, m]) => [b, {
+        kind: m.kind, network: m.network, intercept: m.intercept, coefficients: m.coefficients, r2: m.r2, residualStd: m.residualStd, samples: m.samples,
+        collinear: m.collinear, reason: m.reason,
+      }])),
+      modelCheck: analysis.modelCheck,
     };
     const index = records.length;
     // A change applied now is recorded pending and settled once the cluster has answered.

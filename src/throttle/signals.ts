@@ -12,8 +12,18 @@ import type { LoadPoint } from './model.ts';
 /** One broker now. */
 export interface BrokerReading {
   readonly broker: string;
+  /** All bytes in (client and replication), bytes/s. */
   readonly bytesIn: number;
+  /** All bytes out (client and replication), bytes/s. */
   readonly bytesOut: number;
+  /** Produced bytes/s. */
+  readonly clientIn: number;
+  /** Bytes/s fetched by consumers. */
+  readonly clientOut: number;
+  /** Bytes/s fetched by this broker as a follower. */
+  readonly replicationIn: number;
+  /** Bytes/s fetched from this broker by followers. */
+  readonly replicationOut: number;
   readonly requests: number;
   readonly handlerIdle: number | undefined;
   readonly capacityIn: number;
@@ -73,6 +83,10 @@ export function signalQueries(cluster: string, rateWindowSec = 60): Record<strin
   return {
     bytesIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[${w}]))`,
     bytesOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[${w}]))`,
+    clientIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[${w}]))`,
+    replicationIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[${w}]))`,
+    clientOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[${w}]))`,
+    replicationOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[${w}]))`,
     requests: `sum by (broker) (rate(kafka_network_requestmetrics_requests_total{${c}}[${w}]))`,
     handlerIdle: `max by (broker) (kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}})`,
     capacityIn: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="in"})`,
@@ -124,35 +138,40 @@ function valueAt(series: MatrixSeries | undefined, t: number): number | undefine
 export async function readSignals(engine: Engine, source: Querier, now: number, options: ReadOptions): Promise<Readings> {
   const q = signalQueries(options.cluster, options.rateWindowSec);
   const instant = (name: string) => engine.instant(q[name]!, now, source);
-  const [bytesIn, bytesOut, requests, idle, capIn, capOut, newest, queue, latency] = await Promise.all(
-    ['bytesIn', 'bytesOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99'].map(instant),
+  const [cIn, rIn, cOut, rOut, requests, idle, capIn, capOut, newest, queue, latency] = await Promise.all(
+    ['clientIn', 'replicationIn', 'clientOut', 'replicationOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99'].map(instant),
   );
-  const inBy = byLabel(bytesIn!, 'broker');
-  const outBy = byLabel(bytesOut!, 'broker');
+  const [cInBy, rInBy, cOutBy, rOutBy] = [cIn!, rIn!, cOut!, rOut!].map((v) => byLabel(v, 'broker'));
   const reqBy = byLabel(requests!, 'broker');
   const idleBy = byLabel(idle!, 'broker');
   const capInBy = byLabel(capIn!, 'broker');
   const capOutBy = byLabel(capOut!, 'broker');
-  const brokerIds = [...new Set([...inBy.keys(), ...idleBy.keys()])].filter((b) => b !== '').sort();
+  const brokerIds = [...new Set([...cInBy!.keys(), ...idleBy.keys()])].filter((b) => b !== '').sort();
   const brokers = brokerIds.map((broker): BrokerReading => {
     const capacityIn = capInBy.get(broker) ?? options.nominal.bytesInPerSec;
     const capacityOut = capOutBy.get(broker) ?? options.nominal.bytesOutPerSec;
-    const bi = inBy.get(broker) ?? 0;
-    const bo = outBy.get(broker) ?? 0;
+    const clientIn = cInBy!.get(broker) ?? 0;
+    const replicationIn = rInBy!.get(broker) ?? 0;
+    const clientOut = cOutBy!.get(broker) ?? 0;
+    const replicationOut = rOutBy!.get(broker) ?? 0;
+    const bi = clientIn + replicationIn;
+    const bo = clientOut + replicationOut;
     const handlerIdle = idleBy.get(broker);
     const utilization = Math.max(handlerIdle === undefined ? 0 : 1 - handlerIdle, bi / capacityIn, bo / capacityOut);
-    return { broker, bytesIn: bi, bytesOut: bo, requests: reqBy.get(broker) ?? 0, handlerIdle, capacityIn, capacityOut, utilization };
+    return {
+      broker, bytesIn: bi, bytesOut: bo, clientIn, clientOut, replicationIn, replicationOut,
+      requests: reqBy.get(broker) ?? 0, handlerIdle, capacityIn, capacityOut, utilization,
+    };
   });
 
   const start = now - options.windowMs;
   const step = options.stepMs;
   const range = (name: string) => engine.range(q[name]!, start, now, step, source);
-  const [hIn, hOut, hReq, hIdle, pRate, pThrottle, cRate, cThrottle] = await Promise.all(
-    ['bytesIn', 'bytesOut', 'requests', 'handlerIdle', 'produceRate', 'produceThrottle', 'consumeRate', 'consumeThrottle'].map(range),
+  const [hcIn, hrIn, hcOut, hrOut, hReq, hIdle, pRate, pThrottle, cRate, cThrottle] = await Promise.all(
+    ['clientIn', 'replicationIn', 'clientOut', 'replicationOut', 'requests', 'handlerIdle', 'produceRate', 'produceThrottle', 'consumeRate', 'consumeThrottle'].map(range),
   );
   const history = new Map<string, LoadPoint[]>();
-  const sIn = seriesBy(hIn!, (m) => m.broker ?? '');
-  const sOut = seriesBy(hOut!, (m) => m.broker ?? '');
+  const [scIn, srIn, scOut, srOut] = [hcIn!, hrIn!, hcOut!, hrOut!].map((h) => seriesBy(h, (m) => m.broker ?? ''));
   const sReq = seriesBy(hReq!, (m) => m.broker ?? '');
   const sIdle = seriesBy(hIdle!, (m) => m.broker ?? '');
   let historyMs = 0;
@@ -161,13 +180,19 @@ export async function readSignals(engine: Engine, source: Querier, now: number, 
     const idleSeries = sIdle.get(b.broker);
     let first: number | undefined;
     for (let t = start; t <= now; t += step) {
-      const bi = valueAt(sIn.get(b.broker), t);
-      const bo = valueAt(sOut.get(b.broker), t);
+      const ci = valueAt(scIn!.get(b.broker), t);
+      const co = valueAt(scOut!.get(b.broker), t);
       const id = valueAt(idleSeries, t);
-      if (bi === undefined || bo === undefined || id === undefined) continue;
+      if (ci === undefined || co === undefined || id === undefined) continue;
+      // Replication series exist only once a broker has followers or leaders to fetch from.
+      const bi = ci + (valueAt(srIn!.get(b.broker), t) ?? 0);
+      const bo = co + (valueAt(srOut!.get(b.broker), t) ?? 0);
       first ??= t;
       historyMs = Math.max(historyMs, t - first);
-      points.push({ bytesIn: bi, bytesOut: bo, requests: valueAt(sReq.get(b.broker), t) ?? 0, utilization: Math.max(1 - id, bi / b.capacityIn, bo / b.capacityOut) });
+      points.push({
+        bytesIn: bi, bytesOut: bo, requests: valueAt(sReq.get(b.broker), t) ?? 0, handlers: 1 - id,
+        utilization: Math.max(1 - id, bi / b.capacityIn, bo / b.capacityOut),
+      });
     }
     history.set(b.broker, points);
   }

@@ -1,7 +1,7 @@
 /**
  * The throttle API over a real loop (recommend mode, fixed series on a virtual clock, the real
  * PromQL engine, PGlite audit, dry-run actuator): recommendations, apply by id with the token,
- * refusals with clear 4xx, decisions, model and state.
+ * refusals with clear 4xx, decisions, every round's explanation, model and state.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -73,6 +73,12 @@ test('recommendations, state and model of the last round', async () => {
   assert.deepEqual(model.brokers.map((b) => [b.broker, b.kind]), [['0', 'fit'], ['1', 'fit'], ['2', 'fit']]);
   assert.ok(model.brokers.every((b) => b.r2 > 0.95));
   assert.ok(Math.abs(model.capacity.produce - 70 * MB) < MB);
+  // Every round explained, newest first: the first round (over the target once) changed nothing and said why.
+  const rounds = (await api.inject('/api/v1/throttle/rounds?cluster=east')).json() as { rounds: { firstAt: string; lastAt: string; rounds: number; state: string; explanation: string }[] };
+  assert.deepEqual(rounds.rounds, [
+    { firstAt: new Date(NOW + 60_000).toISOString(), lastAt: new Date(NOW + 60_000).toISOString(), rounds: 1, state: 'pressured', explanation: 'pressured: recommends limiting 1 client(s)' },
+    { firstAt: new Date(NOW).toISOString(), lastAt: new Date(NOW).toISOString(), rounds: 1, state: 'steady', explanation: "steady: no change: no quota of Sluice's to relax" },
+  ]);
   const missing = await api.inject('/api/v1/throttle/state?cluster=nope');
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json().error, 'query.cluster: no throttle loop for cluster "nope"; clusters are east');

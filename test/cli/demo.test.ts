@@ -139,8 +139,10 @@ describe('sluice demo (child process, the story)', () => {
     assert.deepEqual(decision.slice(0, 3), ['demo', 'client-id=clickstream', 'producer_byte_rate']);
     assert.match(decision[3]!, /^unset → \d+(\.\d)? KiB\/s$/);
     assert.equal(decision[4], 'applied by sluice (auto)');
-    assert.match(decision[5]!, /^(overloaded|pressured): demand \d+ B\/s \((measured|inferred)\) over its general allocation \d+ B\/s of \d+ B\/s per broker$/);
+    assert.match(decision[5]!, /^(overloaded|pressured): demand \d+ B\/s \((measured|inferred)\) over its general allocation \d+ B\/s of \d+ B\/s per broker \(network in of broker \d+\)$/);
     assert.match(await page.textContent('#alerts li[data-alert="KafkaTopicTrafficSpike"]') ?? '', /^KafkaTopicTrafficSpike \(warning\) since .*: Topic clicks on demo receives [\d.]+[kM]iB\/s, over 3 times its usual rate$/);
+    // The page says what the loop's last round did, or why it did nothing, in the loop's own words.
+    assert.match(await page.textContent('[data-cluster="demo"] [data-role="throttle-explanation"]') ?? '', /^Last round: (headroom|steady|pressured|overloaded)(: |, but no change)/);
     // Once limited, clickstream's traffic is tagged by its quota entity: still one client on the page.
     await page.waitForTimeout(3500);
     assert.deepEqual(await page.$$eval('[data-cluster="demo"] .client[data-client="clickstream"]', (cards) => cards.map((c) => (c as HTMLElement).dataset.direction)), ['produce']);

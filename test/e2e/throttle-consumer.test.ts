@@ -118,7 +118,7 @@ test('auto: a catching-up consumer is limited by consumer_byte_rate within two i
   t.diagnostic(`catching-up consumer limited to ${limited.new_value} B/s ${limitedAfter} ms after it started (budget ${budget} ms): ${limited.reason}`);
   assert.ok(limitedAfter <= budget, `limited after ${limitedAfter} ms`);
   assert.equal(limited.quota_key, 'consumer_byte_rate');
-  assert.match(limited.reason, /^(pressured|overloaded): demand \d+ B\/s \(measured\) over its general allocation \d+ B\/s of \d+ B\/s per broker$/);
+  assert.match(limited.reason, /^(pressured|overloaded): demand \d+ B\/s \(measured\) over its general allocation \d+ B\/s of \d+ B\/s per broker \(network out of broker \d+\)$/);
   assert.deepEqual([limited.evidence.direction, limited.evidence.pressured], ['consume', ['consume']]);
   // A broker's share at the target is 0.7 × 512 KiB/s, part of it core's; the general floor is 20 KiB/s.
   assert.ok(limited.new_value! >= 20 * KIB && limited.new_value! <= 0.7 * CAPACITY_OUT, `quota ${limited.new_value}`);

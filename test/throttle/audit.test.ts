@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { DecisionStore, type DecisionInput } from '../../src/throttle/audit.ts';
+import type { DecisionLog } from '../../src/throttle/decision-log.ts';
+import { MemoryDecisionLog } from '../../src/throttle/memory-log.ts';
 import { entityKey } from '../../src/kafka/quota.ts';
 import type { Db, Queryable } from '../../src/store/types.ts';
 import { forEachBackend, NOW } from '../store/support.ts';
@@ -82,4 +84,69 @@ forEachBackend((backend) => {
     const [first, second] = receipt.ids;
     assert.deepEqual((await snapshot()).decisions, [[second, 'skipped', undefined], [first, 'pending', undefined], [older, 'expired', `superseded by recommendation ${first}`], [pending, 'expired', undefined]]);
   });
+});
+
+/**
+ * A client's episode on a decision log: an applied change from an earlier episode, then two
+ * rounds that change it (the first remembering its baseline); its episode counts two; given back
+ * (baseline forgotten), it has no episode.
+ */
+async function episodeOf(log: DecisionLog): Promise<Map<string, number>[]> {
+  const d = decision('clickstream');
+  const key = `${d.entityKey}|producer_byte_rate`;
+  const baseline = { cluster: 'c1', entity: d.entity, entityKey: d.entityKey, quotaKey: 'producer_byte_rate', value: null };
+  const round = async (at: number, baselines: typeof baseline[]) => {
+    const { ids } = await log.commit({ at, records: [{ ...d, ts: at, status: 'pending' }], expiries: [], supersedes: [], baselines });
+    await log.recordPush({ at, by: 'sluice (auto)', ids, forget: [], remember: [] });
+  };
+  await round(NOW - 600_000, []);
+  await round(NOW - 10_000, [baseline]);
+  await round(NOW, []);
+  const during = await log.episodeChanges('c1');
+  await log.recordPush({ at: NOW + 5_000, by: 'sluice (auto)', ids: [], forget: [{ cluster: 'c1', entityKey: d.entityKey, quotaKey: 'producer_byte_rate' }], remember: [] });
+  assert.deepEqual([...during.keys()], [key]);
+  return [during, await log.episodeChanges('c1')];
+}
+
+forEachBackend((backend) => {
+  test('episode changes: the changes applied since a quota\'s baseline was remembered, none once it is given back', async () => {
+    assert.deepEqual((await episodeOf(new DecisionStore(await backend.fresh()))).map((m) => [...m.values()]), [[2], []]);
+  });
+});
+
+test('episode changes: the memory log counts as the SQL one does', async () => {
+  assert.deepEqual((await episodeOf(new MemoryDecisionLog())).map((m) => [...m.values()]), [[2], []]);
+});
+
+/** Rounds on a decision log: three that say the same are one run; one that differs begins another; an id with NUL is kept. */
+async function roundsOf(log: DecisionLog): Promise<unknown[]> {
+  const said = `overloaded, but no change; client-id=${EVIL} (produce) not limited: its rate is falling`;
+  for (const at of [NOW, NOW + 5_000, NOW + 10_000]) await log.recordRound({ cluster: 'c1', at, state: 'overloaded', explanation: said });
+  await log.recordRound({ cluster: 'c2', at: NOW + 12_000, state: 'headroom', explanation: 'headroom: no change' });
+  await log.recordRound({ cluster: 'c1', at: NOW + 15_000, state: 'steady', explanation: 'steady: no change' });
+  await log.recordRound({ cluster: 'c1', at: NOW + 20_000, state: 'overloaded', explanation: said });
+  return [await log.rounds('c1', 10), await log.rounds('c1', 1), await log.rounds('c2', 10)];
+}
+
+const ROUNDS = (() => {
+  const said = `overloaded, but no change; client-id=${EVIL} (produce) not limited: its rate is falling`;
+  return [
+    [
+      { cluster: 'c1', firstAt: NOW + 20_000, lastAt: NOW + 20_000, rounds: 1, state: 'overloaded', explanation: said },
+      { cluster: 'c1', firstAt: NOW + 15_000, lastAt: NOW + 15_000, rounds: 1, state: 'steady', explanation: 'steady: no change' },
+      { cluster: 'c1', firstAt: NOW, lastAt: NOW + 10_000, rounds: 3, state: 'overloaded', explanation: said },
+    ],
+    [{ cluster: 'c1', firstAt: NOW + 20_000, lastAt: NOW + 20_000, rounds: 1, state: 'overloaded', explanation: said }],
+    [{ cluster: 'c2', firstAt: NOW + 12_000, lastAt: NOW + 12_000, rounds: 1, state: 'headroom', explanation: 'headroom: no change' }],
+  ];
+})();
+
+forEachBackend((backend) => {
+  test('rounds: a run of rounds that say the same is one entry; a client id with NUL in the explanation is kept', async () => {
+    assert.deepEqual(await roundsOf(new DecisionStore(await backend.fresh())), ROUNDS);
+  });
+});
+
+test('rounds: the memory log keeps them as the SQL one does', async () => {
+  assert.deepEqual(await roundsOf(new MemoryDecisionLog()), ROUNDS);
 });

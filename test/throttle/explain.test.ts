@@ -9,21 +9,14 @@ import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { decide, type LoopMemory } from '../../src/throttle/decide.ts';
 import type { Diagnosis } from '../../src/throttle/diagnose.ts';
 import { explainRound, floorWarnings } from '../../src/throttle/explain.ts';
-import type { BrokerReading, ClientReading, Readings } from '../../src/throttle/signals.ts';
+import { brokerReading, clientReading, readingsOf } from './support.ts';
 
 const NOW = 1_800_000_000_000;
 const KIB = 1024;
-/** A broker of 400 KiB/s each way (the size of the bundled demo's), handlers 90% idle. */
-function broker(id: string, bytesIn: number): BrokerReading {
-  return { broker: id, bytesIn, bytesOut: 0, requests: 100, handlerIdle: 0.9, capacityIn: 400 * KIB, capacityOut: 400 * KIB, utilization: bytesIn / (400 * KIB) };
-}
-function client(clientId: string, rate: number): ClientReading {
-  const ts = Array.from({ length: 13 }, (_, i) => NOW - (12 - i) * 5000);
-  return { user: '', clientId, direction: 'produce', rate, throttleMs: 0, history: { ts, rate: ts.map(() => rate), throttleMs: ts.map(() => 0) } };
-}
-function readings(brokers: BrokerReading[], clients: ClientReading[]): Readings {
-  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
-}
+/** A broker of 400 KiB/s each way (the size of the bundled demo's) taking `bytesIn`. */
+const broker = (id: string, bytesIn: number) => brokerReading(id, bytesIn, 0, 400 * KIB);
+const client = (clientId: string, rate: number) => clientReading(clientId, 'produce', rate);
+const readings = readingsOf;
 const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 2, reason: 'overloaded' };
 const memory: LoopMemory = { previous: overloaded, lastChanged: new Map(), baselines: new Map() };
 

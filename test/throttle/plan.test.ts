@@ -11,8 +11,7 @@ import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import type { Decision } from '../../src/throttle/decision-log.ts';
 import type { Diagnosis } from '../../src/throttle/diagnose.ts';
 import { applyPush, checkApply, planRound, pushRecord, type PlannedRound, type RoundMemory } from '../../src/throttle/plan.ts';
-import type { BrokerReading, ClientReading, Readings } from '../../src/throttle/signals.ts';
-import { MB, NOW } from './support.ts';
+import { brokerReading as broker, clientReading as client, MB, NOW, readingsOf } from './support.ts';
 
 const groups = [
   { name: 'core', priority: 3, weight: 4, floor: 100_000, match: [{ clientId: 'core-*' }] },
@@ -25,20 +24,8 @@ const options = { cluster: 'east', now: NOW, staleAfterMs: 60_000 };
 const roomy: Diagnosis = { state: 'headroom', observed: 'headroom', streak: 2, reason: 'headroom' };
 const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 1, reason: 'overloaded' };
 
-/** A broker of 1 MB/s each way, with traffic in and out (bytes/s) and request handlers 90% idle. */
-function broker(id: string, bytesIn: number, bytesOut: number): BrokerReading {
-  return { broker: id, bytesIn, bytesOut, requests: 100, handlerIdle: 0.9, capacityIn: MB, capacityOut: MB, utilization: Math.max(0.1, bytesIn / MB, bytesOut / MB) };
-}
 
-/** A client-id at `rate` bytes/s, steady over the last minute, never throttled. */
-function client(clientId: string, direction: 'produce' | 'consume', rate: number): ClientReading {
-  const ts = Array.from({ length: 13 }, (_, i) => NOW - (12 - i) * 5000);
-  return { user: '', clientId, direction, rate, throttleMs: 0, history: { ts, rate: ts.map(() => rate), throttleMs: ts.map(() => 0) } };
-}
 
-function readingsOf(brokers: BrokerReading[], clients: ClientReading[]): Readings {
-  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
-}
 
 const entity = (clientId: string): QuotaEntityComponent[] => [{ entityType: 'client-id', entityName: clientId }];
 
@@ -95,18 +82,19 @@ test('an increase, then a worse round: the increase is rolled back, and only it'
 });
 
 test('a new recommendation supersedes the pending one of the same quota, and no other', () => {
-  // Broker 0 sends 950 kB/s of its 1 MB/s: the catching-up consumer `replay` is limited to 300 kB/s.
+  // Broker 0 sends 950 kB/s of its 1 MB/s: the catching-up consumer `replay` is limited to 600 kB/s
+  // (network out at the 70% target, less core-billing's 100 kB/s).
   const readings = readingsOf([broker('0', 0.3 * MB, 0.95 * MB)], [client('core-billing', 'consume', 100_000), client('replay', 'consume', 850_000)]);
   const older = decision(3, 'replay', { quotaKey: 'consumer_byte_rate', status: 'pending', mode: 'recommend', newValue: 400_000, proposed: 400_000 });
   const otherQuota = decision(4, 'replay', { quotaKey: 'producer_byte_rate', status: 'pending', mode: 'recommend', newValue: 100_000, proposed: 100_000 });
   const otherEntity = decision(5, 'feed', { quotaKey: 'consumer_byte_rate', status: 'pending', mode: 'recommend', newValue: 100_000, proposed: 100_000 });
   const plan = planRound(readings, [], memoryOf({ previous: overloaded, pending: [older, otherQuota, otherEntity] }), recommend, options);
   const [p] = plan.analysis.proposals;
-  assert.deepEqual([plan.analysis.proposals.length, p!.entityKey, p!.quotaKey, p!.newValue, p!.guarded.apply], [1, 'client-id=replay', 'consumer_byte_rate', 300_000, true]);
+  assert.deepEqual([plan.analysis.proposals.length, p!.entityKey, p!.quotaKey, p!.newValue, p!.guarded.apply], [1, 'client-id=replay', 'consumer_byte_rate', 600_000, true]);
   const record = plan.commit.records[0]!;
   assert.deepEqual(
     [record.ts, record.cluster, record.entityKey, record.quotaKey, record.mode, record.oldValue, record.proposed, record.newValue, record.status, record.appliedBy, record.reason],
-    [NOW, 'east', 'client-id=replay', 'consumer_byte_rate', 'recommend', undefined, 300_000, 300_000, 'pending', undefined, p!.reason],
+    [NOW, 'east', 'client-id=replay', 'consumer_byte_rate', 'recommend', undefined, 600_000, 600_000, 'pending', undefined, p!.reason],
   );
   assert.deepEqual(shape(plan), {
     at: NOW, records: [record], expiries: [], baselines: [], pushes: [],
@@ -118,7 +106,7 @@ test('a new recommendation supersedes the pending one of the same quota, and no 
   const baseline = { cluster: 'east', entity: entity('replay'), entityKey: 'client-id=replay', quotaKey: 'consumer_byte_rate', value: null };
   assert.deepEqual(shape(pushed), {
     at: NOW, records: [{ ...pushed.commit.records[0]!, status: 'pending', appliedBy: 'sluice (auto)' }], expiries: [], supersedes: [], baselines: [baseline],
-    pushes: [{ by: 'sluice (auto)', records: [0], changes: [{ entity: entity('replay'), key: 'consumer_byte_rate', value: 300_000 }], baselines: [baseline] }],
+    pushes: [{ by: 'sluice (auto)', records: [0], changes: [{ entity: entity('replay'), key: 'consumer_byte_rate', value: 600_000 }], baselines: [baseline] }],
   });
 });
 

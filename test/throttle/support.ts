@@ -4,6 +4,7 @@
  * from three minutes before NOW on.
  */
 import { SeriesSet } from '../../src/rules/promql/index.ts';
+import type { BrokerReading, ClientReading, Readings } from '../../src/throttle/signals.ts';
 
 export const MB = 1_000_000;
 export const STEP = 15_000;
@@ -71,4 +72,30 @@ export function constantSeries(options: { brokerInMB: number; loaderMB: number; 
     }
   }
   return set;
+}
+
+/**
+ * A broker of `capacity` bytes/s each way (default 1 MB/s) with client traffic in and out
+ * (bytes/s), no replication, and request handlers 90% idle.
+ */
+export function brokerReading(id: string, bytesIn: number, bytesOut: number, capacity = MB): BrokerReading {
+  return {
+    broker: id, bytesIn, bytesOut, clientIn: bytesIn, clientOut: bytesOut, replicationIn: 0, replicationOut: 0,
+    requests: 100, handlerIdle: 0.9, capacityIn: capacity, capacityOut: capacity, utilization: Math.max(0.1, bytesIn / capacity, bytesOut / capacity),
+  };
+}
+
+/**
+ * A client-id over the last minute (13 samples 5 s apart, to NOW): at `rate` bytes/s throughout,
+ * or at each of `rates` (oldest first, the last one `rate`), held back `throttleMs` per quota window.
+ */
+export function clientReading(clientId: string, direction: 'produce' | 'consume', rate: number, throttleMs = 0, rates?: readonly number[]): ClientReading {
+  const ts = Array.from({ length: 13 }, (_, i) => NOW - (12 - i) * 5000);
+  const series = rates === undefined ? ts.map(() => rate) : [...rates];
+  return { user: '', clientId, direction, rate, throttleMs, history: { ts, rate: series, throttleMs: ts.map(() => throttleMs) } };
+}
+
+/** One round's readings at NOW: fresh, 15 minutes of history, no fit points, calm queues. */
+export function readingsOf(brokers: BrokerReading[], clients: ClientReading[]): Readings {
+  return { at: NOW, brokers, history: new Map(brokers.map((b) => [b.broker, []])), clients, queueTimeP99Ms: 1, requestLatencyP99Ms: 5, ageMs: 0, historyMs: 15 * 60_000 };
 }

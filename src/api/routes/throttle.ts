@@ -1,6 +1,7 @@
 /**
  * The throttle API: current recommendations with reasons and evidence, applying one by id
- * (bearer token), the audit trail, the per-broker load models and the diagnosis, per cluster.
+ * (bearer token), the audit trail, every round's explanation, the per-broker load models and the
+ * diagnosis, per cluster.
  */
 import * as z from 'zod';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,10 @@ const decisionsQuery = z.strictObject({
   cluster: z.string().min(1).optional(),
   entity: z.string().min(1).optional(),
   status: z.enum(['pending', 'applied', 'skipped', 'failed', 'expired']).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(100),
+});
+const roundsQuery = z.strictObject({
+  cluster: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(100),
 });
 const applyBody = z.strictObject({ id: z.int().positive(), cluster: z.string().min(1).optional() });
@@ -68,6 +73,12 @@ export function throttleRoutes(app: FastifyInstance, source: ThrottleSource, aut
   app.get('/api/v1/throttle/decisions', { schema: { summary: 'The audit trail of quota decisions, newest first', tags, querystring: docSchema(decisionsQuery) } }, async (request) => {
     const q = parseInput(decisionsQuery, request.query, 'query');
     return { decisions: await source.audit.list({ ...(q.cluster === undefined ? {} : { cluster: q.cluster }), ...(q.entity === undefined ? {} : { entityKey: q.entity }), ...(q.status === undefined ? {} : { status: q.status }), limit: q.limit }) };
+  });
+  app.get('/api/v1/throttle/rounds', { schema: { summary: 'Every round explained, newest first: runs of rounds that said the same thing are one entry', tags, querystring: docSchema(roundsQuery) } }, async (request) => {
+    const q = parseInput(roundsQuery, request.query, 'query');
+    const [cluster] = loopOf(source, q.cluster, 'query');
+    const runs = await source.audit.rounds(cluster, q.limit);
+    return { cluster, rounds: runs.map((r) => ({ firstAt: new Date(r.firstAt).toISOString(), lastAt: new Date(r.lastAt).toISOString(), rounds: r.rounds, state: r.state, explanation: r.explanation })) };
   });
   app.get('/api/v1/throttle/model', { schema: { summary: 'Per-broker load model: coefficients, R², capacity estimate', tags, querystring: docSchema(clusterQuery) } }, async (request) => {
     const [cluster, loop] = loopOf(source, parseInput(clusterQuery, request.query, 'query').cluster, 'query');

@@ -64,6 +64,12 @@ function renderCluster(cluster, windowSeconds, at) {
     summary.append(state, el('span', 'muted', ` — ${cluster.throttle.reason}`));
   }
   box.append(summary);
+  if (cluster.throttle !== null) {
+    // What the last round did, or why it did nothing.
+    const round = el('p', 'round', `Last round: ${cluster.throttle.explanation}`);
+    round.dataset.role = 'throttle-explanation';
+    box.append(round);
+  }
 
   const to = Date.parse(at);
   const from = to - windowSeconds * 1000;

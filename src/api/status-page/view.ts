@@ -44,7 +44,7 @@ export interface ClusterStatus {
   readonly brokers: readonly BrokerStatus[];
   readonly topClients: readonly ClientStatus[];
   /** The throttle loop's last round; null without a loop or before its first round. */
-  readonly throttle: { readonly mode: string; readonly at: string; readonly state: string; readonly reason: string } | null;
+  readonly throttle: { readonly mode: string; readonly at: string; readonly state: string; readonly reason: string; readonly explanation: string } | null;
 }
 
 /** One firing alert. */
@@ -223,7 +223,7 @@ async function clusterStatus(deps: StatusDeps, cluster: string, now: number): Pr
     brokersUp: brokers.filter((b) => b.up).length,
     brokers,
     topClients: clients.slice(0, deps.topClients ?? 5),
-    throttle: last === undefined ? null : { mode: deps.mode ?? 'recommend', at: new Date(last.at).toISOString(), state: last.plan.diagnosis.state, reason: last.plan.diagnosis.reason },
+    throttle: last === undefined ? null : { mode: deps.mode ?? 'recommend', at: new Date(last.at).toISOString(), state: last.plan.diagnosis.state, reason: last.plan.diagnosis.reason, explanation: last.explanation },
   };
 }
 

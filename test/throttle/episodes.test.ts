@@ -1,0 +1,102 @@
+/**
+ * What a round leaves alone, and how a client's episode ends: a client whose demand is falling is
+ * not limited; the highest-priority group is limited only when it alone asks more than the
+ * capacity, and the decision says so; a client's changes in one episode are bounded, the last
+ * kept for taking its quota off, which it does once the cluster has headroom.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { throttleConfigSchema } from '../../src/throttle/config.ts';
+import { decide, type LoopMemory } from '../../src/throttle/decide.ts';
+import type { Diagnosis } from '../../src/throttle/diagnose.ts';
+import { explainRound } from '../../src/throttle/explain.ts';
+import { brokerReading as broker, clientReading as client, MB, NOW, readingsOf } from './support.ts';
+
+const config = throttleConfigSchema.parse({
+  mode: 'auto', interval: 5,
+  groups: [
+    { name: 'core', priority: 3, weight: 4, floor: 50_000, match: [{ clientId: 'core-*' }] },
+    { name: 'general', priority: 0, weight: 1, floor: 20_000, match: [{}] },
+  ],
+});
+const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 2, reason: 'overloaded' };
+const steady: Diagnosis = { state: 'steady', observed: 'steady', streak: 3, reason: 'steady' };
+const roomy: Diagnosis = { state: 'headroom', observed: 'headroom', streak: 3, reason: 'headroom' };
+const fresh = (previous: Diagnosis, rest: Partial<LoopMemory> = {}): LoopMemory => ({ previous, lastChanged: new Map(), baselines: new Map(), ...rest });
+const options = { now: NOW, staleAfterMs: 60_000 };
+
+test('a client whose rate is falling, and which no quota holds back, is not limited: the load that made the pressure is going', () => {
+  // The burst ended: clickstream's rate over the rate window falls from 900 to 600 kB/s over its
+  // last samples (5 s apart): the mean of the last three is 733 kB/s against 900 for the three
+  // before; the broker, 95% busy on that window, is still over the target.
+  const falling = client('clickstream', 'produce', 600_000, 0, [...Array(9).fill(900_000), 900_000, 900_000, 700_000, 600_000]);
+  const readings = readingsOf([broker('0', 0.95 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), falling]);
+  const plan = decide(readings, [], fresh(overloaded), config, options);
+  assert.equal(plan.diagnosis.state, 'overloaded');
+  assert.deepEqual(plan.proposals, []);
+  assert.deepEqual(plan.notes, ['client-id=clickstream (produce) not limited: its rate is falling (mean 900000 → 733333 B/s, its last 3 samples against the 3 before) and no quota holds it back']);
+  assert.equal(explainRound(plan, config), `overloaded, but no change; ${plan.notes[0]}`);
+  // One low sample in a burst that goes on is noise, not the burst ending: limited.
+  const dip = client('clickstream', 'produce', 900_000, 0, [...Array(11).fill(900_000), 700_000, 900_000]);
+  const noisy = decide(readingsOf([broker('0', 0.95 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), dip]), [], fresh(overloaded), config, options);
+  assert.deepEqual(noisy.proposals.map((p) => p.entityKey), ['client-id=clickstream']);
+  // Rising to the same rate it is limited.
+  const rising = client('clickstream', 'produce', 900_000, 0, [...Array(12).fill(600_000), 900_000]);
+  const limited = decide(readingsOf([broker('0', 0.95 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), rising]), [], fresh(overloaded), config, options);
+  assert.deepEqual(limited.proposals.map((p) => [p.entityKey, p.newValue]), [['client-id=clickstream', 400_000]]);
+});
+
+test('the highest-priority group is limited only when it alone asks more than the capacity, and the decision says so', () => {
+  // Two core producers of 500 and 300 kB/s and a general one of 100 kB/s: core alone, 800, is over the 700 kB/s.
+  const heavy = readingsOf([broker('0', 0.9 * MB, 0.1 * MB)], [client('core-orders', 'produce', 500_000), client('core-payments', 'produce', 300_000), client('batch', 'produce', 100_000)]);
+  const plan = decide(heavy, [], fresh(overloaded), config, options);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.group]).sort(), [['client-id=batch', 'general'], ['client-id=core-orders', 'core']]);
+  const core = plan.proposals.find((p) => p.group === 'core')!;
+  // The general producer's floor (20 kB/s) first, then core's 680 kB/s water-filled: payments' 300, orders the 380 left.
+  assert.equal(core.reason, 'overloaded: demand 500000 B/s (measured) over its core allocation 380000 B/s of 700000 B/s per broker (network in of broker 0); core, the highest-priority group, alone asks 800000 B/s, over the capacity');
+  // Core at 600 kB/s in all fits the 700: only the general producer moves, and the round says why core did not.
+  const light = readingsOf([broker('0', 0.9 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), client('core-payments', 'produce', 200_000), client('batch', 'produce', 300_000)]);
+  const kept = decide(light, [], fresh(overloaded), config, options);
+  assert.deepEqual(kept.proposals.map((p) => [p.entityKey, p.newValue]), [['client-id=batch', 100_000]]);
+  assert.deepEqual(kept.notes, []);
+});
+
+test('a client\'s changes in one episode are bounded: with one left, it is not limited further, nor raised, and comes off with headroom', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 200_000 } }];
+  const key = 'client-id=clickstream|producer_byte_rate';
+  const episode = (changes: number, previous: Diagnosis) => fresh(previous, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, changes]]) });
+  // Over the target, pressing its 200 kB/s quota: with 1 change so far it is limited again; with 2 (of 3), not.
+  const over = readingsOf([broker('0', 0.95 * MB, 0.1 * MB)], [client('core-orders', 'produce', 600_000), client('clickstream', 'produce', 200_000, 900)]);
+  assert.deepEqual(decide(over, quotas, episode(1, overloaded), config, options).proposals.map((p) => [p.entityKey, p.newValue]), [['client-id=clickstream', 100_000]]);
+  const bounded = decide(over, quotas, episode(2, overloaded), config, options);
+  assert.deepEqual(bounded.proposals, []);
+  assert.deepEqual(bounded.notes, ['client-id=clickstream (produce) not limited further: 2 change(s) this episode, the last of 3 is kept for taking its quota off']);
+  // Steady and still throttled: not raised (that would use the last change), held until headroom.
+  const busy = readingsOf([broker('0', 0.65 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), client('clickstream', 'produce', 200_000, 900)]);
+  const held = decide(busy, quotas, episode(2, steady), config, options);
+  assert.deepEqual([held.diagnosis.state, held.proposals], ['steady', []]);
+  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom']);
+  // Headroom: still throttled, but the last change takes the quota off.
+  const calm = readingsOf([broker('0', 0.3 * MB, 0.1 * MB)], [client('core-orders', 'produce', 100_000), client('clickstream', 'produce', 200_000, 900)]);
+  const off = decide(calm, quotas, episode(2, roomy), config, options);
+  assert.deepEqual(off.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=clickstream', 200_000, null]]);
+  assert.equal(off.proposals[0]!.reason, "headroom: 2 change(s) this episode, the last is taking the quota off: restoring the operator's unset quota");
+  // With changes left, the same client is raised toward its allocation instead.
+  assert.match(decide(calm, quotas, episode(1, roomy), config, options).proposals[0]!.reason, /^headroom: raising toward the allocation \d+ B\/s \(still throttled 900 ms at its quota\)$/);
+});
+
+test('a quota comes off as soon as its client\'s rate falls, unthrottled, to what fits: its recent mean, not the p95 of a window that still holds the burst', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 300_000 } }];
+  const memory = fresh(steady, { baselines: new Map([['client-id=clickstream|producer_byte_rate', null]]), episodeChanges: new Map([['client-id=clickstream|producer_byte_rate', 1]]) });
+  // At its quota through the burst, then down to 60 kB/s over the last three samples.
+  const after = client('clickstream', 'produce', 60_000, 0, [...Array(10).fill(300_000), 150_000, 60_000, 60_000]);
+  const readings = readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), after]);
+  const plan = decide(readings, quotas, memory, config, options);
+  assert.equal(plan.diagnosis.state, 'steady');
+  // The p95 of the last third of the window is still 300 kB/s: by it alone the quota would stay.
+  assert.equal(plan.proposals[0]!.demand.demand, 300_000);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=clickstream', 300_000, null]]);
+  assert.equal(plan.proposals[0]!.reason, "steady: demand 90000 B/s (falling: mean 300000 → 90000 B/s over its last 3 samples against the 3 before) fits again: restoring the operator's unset quota");
+});
