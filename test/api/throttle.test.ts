@@ -73,6 +73,10 @@ test('recommendations, state and model of the last round', async () => {
   assert.deepEqual(model.brokers.map((b) => [b.broker, b.kind]), [['0', 'fit'], ['1', 'fit'], ['2', 'fit']]);
   assert.ok(model.brokers.every((b) => b.r2 > 0.95));
   assert.ok(Math.abs(model.capacity.produce - 70 * MB) < MB);
+  // Network in at the target bounds produce; the second round checked the first round's models (network-bound: no error).
+  const bound = (await api.inject('/api/v1/throttle/model?cluster=east')).json() as { capacityBound: { produce: { bound: string; broker: string } }; brokers: { check: { error: number } | null }[] };
+  assert.deepEqual([bound.capacityBound.produce.bound, bound.capacityBound.produce.broker], ['network in', '0']);
+  assert.deepEqual(bound.brokers.map((b) => b.check?.error), [0, 0, 0]);
   // Every round explained, newest first: the first round (over the target once) changed nothing and said why.
   const rounds = (await api.inject('/api/v1/throttle/rounds?cluster=east')).json() as { rounds: { firstAt: string; lastAt: string; rounds: number; state: string; explanation: string }[] };
   assert.deepEqual(rounds.rounds, [

@@ -83,10 +83,10 @@ export function throttleRoutes(app: FastifyInstance, source: ThrottleSource, aut
   app.get('/api/v1/throttle/model', { schema: { summary: 'Per-broker load model: coefficients, R², capacity estimate', tags, querystring: docSchema(clusterQuery) } }, async (request) => {
     const [cluster, loop] = loopOf(source, parseInput(clusterQuery, request.query, 'query').cluster, 'query');
     const last = loop.lastRound;
-    if (last === undefined) return { cluster, at: null, brokers: [], capacity: null };
+    if (last === undefined) return { cluster, at: null, brokers: [], capacity: null, capacityBound: null };
     return {
-      cluster, at: new Date(last.at).toISOString(), capacity: last.plan.capacity,
-      brokers: [...last.plan.models].map(([broker, m]) => ({ broker, ...m })),
+      cluster, at: new Date(last.at).toISOString(), capacity: last.plan.capacity, capacityBound: last.plan.capacityBound,
+      brokers: [...last.plan.models].map(([broker, m]) => ({ broker, ...m, check: last.plan.modelCheck.find((c) => c.broker === broker) ?? null })),
     };
   });
   app.get('/api/v1/throttle/state', { schema: { summary: 'The diagnosis of the last round', tags, querystring: docSchema(clusterQuery) } }, async (request) => {
