@@ -127,14 +127,18 @@ export const MODEL_ERROR_ROUNDS = 5;
  * one direction is over the target and the other direction's is not on any broker, the pressure
  * is that direction's and only its clients are limited, so that producers are not throttled
  * because consumers fill the brokers' network out, nor consumers because producers fill the
- * network in. Otherwise (both networks over, or the pressure comes from request handlers,
- * queueing, latency or alerts) both directions are.
+ * network in. When both networks are over, producers come first: consumers read what is
+ * produced (and replicas fetch it), so limiting producers relieves network out as well; consumers
+ * are limited once network out is still over with network in back under the target. When no
+ * network is over (the pressure comes from request handlers, queueing, latency or alerts) both
+ * directions are.
  */
 export function pressuredDirections(brokers: readonly BrokerReading[], target: number): Direction[] {
   const over = (d: Direction) => brokers.some((b) => (d === 'produce' ? b.bytesIn / b.capacityIn : b.bytesOut / b.capacityOut) > target);
   const produce = over('produce');
   const consume = over('consume');
-  if (produce !== consume) return produce ? ['produce'] : ['consume'];
+  if (produce) return ['produce'];
+  if (consume) return ['consume'];
   return ['produce', 'consume'];
 }
 

@@ -82,10 +82,11 @@ const small = throttleConfigSchema.parse({
 const overloaded: Diagnosis = { state: 'overloaded', observed: 'overloaded', streak: 1, reason: 'overloaded' };
 const roomy: Diagnosis = { state: 'headroom', observed: 'headroom', streak: 2, reason: 'headroom' };
 
-test('the pressured directions: the one whose network is over the target, or both when both are or neither is', () => {
+test('the pressured directions: the one whose network is over the target, produce first when both are, both when neither is', () => {
   assert.deepEqual(pressuredDirections([broker('0', 0.3 * MB, 0.95 * MB), broker('1', 0.3 * MB, 0.4 * MB)], 0.7), ['consume']);
   assert.deepEqual(pressuredDirections([broker('0', 0.8 * MB, 0.2 * MB), broker('1', 0.3 * MB, 0.2 * MB)], 0.7), ['produce']);
-  assert.deepEqual(pressuredDirections([broker('0', 0.8 * MB, 0.2 * MB), broker('1', 0.3 * MB, 0.9 * MB)], 0.7), ['produce', 'consume']);
+  // Both: producers first (consumers read what they produce; limiting them relieves network out too).
+  assert.deepEqual(pressuredDirections([broker('0', 0.8 * MB, 0.2 * MB), broker('1', 0.3 * MB, 0.9 * MB)], 0.7), ['produce']);
   // Neither network is over: the pressure is the handlers', the queues' or an alert's, and both directions share it.
   assert.deepEqual(pressuredDirections([broker('0', 0.3 * MB, 0.3 * MB)], 0.7), ['produce', 'consume']);
 });
@@ -108,6 +109,18 @@ test('a consumer filling the brokers\' network out is limited by consumer_byte_r
   // Core's 100 kB/s first; the rest of the 700 kB/s is replay's.
   assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.quotaKey, p.oldValue, p.newValue]), [['client-id=replay', 'consumer_byte_rate', undefined, 600_000]]);
   assert.equal(plan.proposals[0]!.reason, 'overloaded: demand 850000 B/s (measured) over its general allocation 600000 B/s of 700000 B/s per broker (network out of broker 0)');
+});
+
+test('a producer burst that a consumer group reads along fills both networks: the producer is limited, the consumer is not', () => {
+  // clickstream sends 650 kB/s, core 150; the analytics group reads all 800 kB/s back out.
+  const readings = readingsOf([broker('0', 0.8 * MB, 0.8 * MB)], [
+    client('core-orders', 'produce', 150_000),
+    client('clickstream', 'produce', 650_000),
+    client('analytics', 'consume', 800_000),
+  ]);
+  const plan = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(plan.pressured, ['produce']);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.quotaKey, p.newValue]), [['client-id=clickstream', 'producer_byte_rate', 550_000]]);
 });
 
 test('each round checks the last round\'s models against what the brokers did; a broker whose model erred is bounded by its network alone', () => {
