@@ -11,7 +11,7 @@ import { selectInstant, uniqueAfterDrop, uniqueLabelsets } from './select.ts';
 import { histogramQuantile } from './histogram.ts';
 import { labelJoin, labelReplace } from './label-functions.ts';
 import { dropName } from './labels.ts';
-import { extrapolatedRate, instantRate, linearRegression, overTime, type RangeWindow } from './range-functions.ts';
+import { extrapolatedRate, holtWinters, instantRate, linearRegression, overTime, type RangeWindow } from './range-functions.ts';
 import { DATE_FUNCTIONS, MATH_FUNCTIONS } from './math-functions.ts';
 
 /** Evaluates a function call at `t`. */
@@ -74,7 +74,6 @@ export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
       return vector(mapValues(ctx.operands.vector(ctx, args[0]!, t), (x) => Math.floor(x * inverse + 0.5) / inverse));
     }
     case 'histogram_quantile':
-      // One sample per bucket set: unique by construction.
       return vector(histogramQuantile(ctx.operands.scalar(ctx, args[0]!, t), ctx.operands.vector(ctx, args[1]!, t)));
     case 'label_replace':
       return vector(uniqueLabelsets(labelReplace(ctx.operands.vector(ctx, args[0]!, t), ...(args.slice(1).map((a) => stringArg(ctx, a, t)) as [string, string, string, string]))));
@@ -90,9 +89,10 @@ export function evalCall(ctx: EvalContext, call: Call, t: number): EvalValue {
 function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
   const { name, args } = call;
   const rangeArg = name === 'quantile_over_time' ? args[1]! : args[0]!;
-  const param = name === 'quantile_over_time' ? ctx.operands.scalar(ctx, args[0]!, t) : name === 'predict_linear' ? ctx.operands.scalar(ctx, args[1]!, t) : NaN;
+  const param = name === 'quantile_over_time' ? ctx.operands.scalar(ctx, args[0]!, t) : name === 'predict_linear' || name === 'holt_winters' ? ctx.operands.scalar(ctx, args[1]!, t) : NaN;
+  const trend = name === 'holt_winters' ? ctx.operands.scalar(ctx, args[2]!, t) : NaN;
   const r = ctx.operands.range(ctx, rangeArg, t);
-  const fn = rangeFunction(name, r, t, param);
+  const fn = rangeFunction(name, r, t, param, trend);
   const out: VectorSample[] = [];
   for (const s of r.series) {
     const value = fn(s);
@@ -105,7 +105,7 @@ function rangeCall(ctx: EvalContext, call: Call, t: number): EvalValue {
 }
 
 /** The function of one series' window that `name` computes (chosen once, not per series). */
-function rangeFunction(name: string, w: RangeWindow, t: number, param: number): (s: RangeSeries) => number | undefined {
+function rangeFunction(name: string, w: RangeWindow, t: number, param: number, trend: number): (s: RangeSeries) => number | undefined {
   switch (name) {
     case 'rate': return (s) => extrapolatedRate(s, w, true, true);
     case 'increase': return (s) => extrapolatedRate(s, w, true, false);
@@ -119,9 +119,23 @@ function rangeFunction(name: string, w: RangeWindow, t: number, param: number): 
         const [slope, intercept] = linearRegression(s, t);
         return intercept + slope * param;
       };
+    case 'holt_winters':
+      return (s) => {
+        // As in Prometheus, the factors are checked for each series, so no series means no error.
+        if (!(param > 0 && param < 1)) throw evalError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(param)}`);
+        if (!(trend > 0 && trend < 1)) throw evalError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(trend)}`);
+        return holtWinters(s, param, trend);
+      };
     default:
       return (s) => overTime(name, s, param);
   }
+}
+
+/** A number as Go's `%f` writes it: six decimals, `+Inf`, `-Inf`, `NaN`. */
+function goFixed(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  return x.toFixed(6);
 }
 
 function vector(samples: VectorSample[]): EvalValue {
@@ -151,18 +165,21 @@ function timestamps(ctx: EvalContext, arg: Expr, t: number): VectorSample[] {
   return mapValues(ctx.operands.vector(ctx, arg, t), () => t / 1000);
 }
 
-/** The labels absent() reports: those set by `=` matchers of a selector argument, once each. */
+/**
+ * The labels absent() reports: those of a selector argument's `=` matchers, except a label that
+ * any other matcher also names (a second `=`, or `!=`, `=~`, `!~`), as in Prometheus.
+ */
 function absentLabels(arg: Expr): Record<string, string> {
   const inner = unwrapParens(arg);
   const sel = inner.type === 'vector' ? inner : inner.type === 'matrix' ? inner.selector : undefined;
   const out: Record<string, string> = {};
   if (sel === undefined) return out;
-  const repeated = new Set<string>();
+  const dropped = new Set<string>();
   for (const m of sel.matchers) {
-    if (m.type !== '=' || m.name === METRIC_NAME_LABEL) continue;
-    if (m.name in out) repeated.add(m.name);
-    out[m.name] = m.value;
+    if (m.name === METRIC_NAME_LABEL) continue;
+    if (m.type === '=' && !(m.name in out)) out[m.name] = m.value;
+    else dropped.add(m.name);
   }
-  for (const name of repeated) delete out[name];
+  for (const name of dropped) delete out[name];
   return out;
 }

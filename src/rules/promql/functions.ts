@@ -37,6 +37,7 @@ const SIGNATURES: Record<string, FunctionSignature> = {
   label_replace: sig([v, str, str, str, str]),
   label_join: sig([v, str, str, str], v, -1),
   predict_linear: sig([m, s]),
+  holt_winters: sig([m, s, s]),
   quantile_over_time: sig([s, m]),
 };
 for (const name of ['abs', 'ceil', 'floor', 'exp', 'ln', 'log2', 'log10', 'sqrt', 'sgn', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cos', 'cosh', 'sin', 'sinh', 'tan', 'tanh', 'deg', 'rad']) {

@@ -4,14 +4,20 @@
  * https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile
  */
 import type { VectorSample } from './context.ts';
-import { dropName, keepLabels, labelsKey } from './labels.ts';
+import { METRIC_NAME_LABEL } from '../../store/types.ts';
+import { keepLabels, labelsKey } from './labels.ts';
+import { uniqueLabelsets } from './select.ts';
 
 interface Bucket {
   upper: number;
   count: number;
 }
 
-/** One sample per bucket set (labels without `le` and `__name__`). */
+/**
+ * One sample per bucket set (labels without `le`), reported without `le` and `__name__`. As in
+ * Prometheus, bucket sets of different metric names are separate, and two of them with the same
+ * other labels are an error (SLUICE_ERR_PROMQL_EVAL).
+ */
 export function histogramQuantile(q: number, samples: readonly VectorSample[]): VectorSample[] {
   const groups = new Map<string, { metric: VectorSample['metric']; buckets: Bucket[] }>();
   for (const s of samples) {
@@ -19,15 +25,15 @@ export function histogramQuantile(q: number, samples: readonly VectorSample[]): 
     if (le === undefined) continue;
     const upper = parseBound(le);
     if (upper === undefined) continue;
-    const metric = keepLabels(dropName(s.metric), false, ['le']);
-    const key = labelsKey(metric);
+    const metric = keepLabels(s.metric, false, ['le']);
+    const key = `${s.metric[METRIC_NAME_LABEL] ?? ''}\u0000${labelsKey(metric)}`;
     let g = groups.get(key);
     if (g === undefined) groups.set(key, (g = { metric, buckets: [] }));
     g.buckets.push({ upper, count: s.value });
   }
   const out: VectorSample[] = [];
   for (const g of groups.values()) out.push({ metric: g.metric, value: bucketQuantile(q, g.buckets) });
-  return out;
+  return uniqueLabelsets(out);
 }
 
 /** A bucket bound as Go's strconv.ParseFloat reads it. */

@@ -13,7 +13,7 @@ import { PromQLError } from './errors.ts';
 import { parseDuration } from '../../duration.ts';
 import { parseNumber, unquote } from './literals.ts';
 import { CheckError, checkAggregate, checkBinary, checkCall, typeOf } from './check.ts';
-import { childNodes, matchesEmpty, reportSyntaxErrors, selectorKey } from './syntax.ts';
+import { childNodes, forGrammar, matchesEmpty, reportSyntaxErrors, selectorKey } from './syntax.ts';
 
 const BINARY_OPS: Record<string, BinaryOp> = {
   Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^', Atan2: 'atan2',
@@ -25,13 +25,24 @@ const MATCH_OPS: Record<string, MatchType> = { EqlSingle: '=', Neq: '!=', EqlReg
 
 /** Parses and checks a PromQL expression; throws PromQLError (SLUICE_ERR_PROMQL_PARSE) with `line:col:`. */
 export function parseExpr(text: string): Expr {
-  const tree = parser.parse(text);
+  // The tree is built over a same-length rewrite of the text (see forGrammar); the converter reads the original.
+  const tree = parser.parse(forGrammar(text));
   reportSyntaxErrors(text, tree.topNode);
   const top = childNodes(tree.topNode);
   if (top.length !== 1) throw new PromQLError(text, top[1]?.from ?? 0, top.length === 0 ? 'no expression found in input' : 'unexpected expression');
   const expr = new Converter(text).expr(top[0]!);
   typeOf(expr);
   return expr;
+}
+
+/** Binary operator precedence, loosest first, as in Prometheus's grammar; ^ is right-associative. */
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
+};
+
+/** True when `outer` written after `inner`'s right operand takes that operand: a + b * c, a ^ b ^ c. */
+function bindsTighter(outer: BinaryOp, inner: BinaryOp): boolean {
+  return PRECEDENCE[outer] > PRECEDENCE[inner] || (outer === '^' && inner === '^');
 }
 
 class Converter {
@@ -49,7 +60,7 @@ class Converter {
     const kids = childNodes(node);
     switch (node.name) {
       case 'NumberDurationLiteral': {
-        const value = parseNumber(this.src(node));
+        const value = parseNumber(this.number(node));
         if (value === undefined) this.fail(node, `bad number or duration syntax: ${JSON.stringify(this.src(node))}`);
         return { type: 'number', value, pos: node.from };
       }
@@ -83,6 +94,14 @@ class Converter {
       default:
         return this.fail(node, `unsupported expression ${JSON.stringify(this.src(node))}`);
     }
+  }
+
+  /**
+   * A number literal's text. The grammar takes a sign and the blanks after it into the literal
+   * (`- 1` in `- - - 1`); Prometheus reads a unary minus, which gives the same value.
+   */
+  private number(node: SyntaxNode): string {
+    return this.src(node).replace(/^([+-])(?:\s|#[^\n]*)+/, '$1');
   }
 
   private string(node: SyntaxNode): string {
@@ -256,7 +275,8 @@ class Converter {
   }
 
   private aggregate(node: SyntaxNode, kids: SyntaxNode[]): Expr {
-    const op = this.src(kids.find((k) => k.name === 'AggregateOp')!);
+    // Keywords are case-insensitive in PromQL: `SUM BY (job) (x)` is `sum by (job) (x)`.
+    const op = this.src(kids.find((k) => k.name === 'AggregateOp')!).toLowerCase();
     if (!AGGREGATE_OPS.has(op)) return this.fail(node, `unknown aggregation operator "${op}"`);
     const modifier = kids.find((k) => k.name === 'AggregateModifier');
     const body = kids.find((k) => k.name === 'FunctionCallBody');
@@ -288,7 +308,7 @@ class Converter {
       // The grammar reads `-2 ^ 2` as (-2) ^ 2; in PromQL the sign is a unary operator that binds
       // looser than ^, so it is -(2 ^ 2).
       const sign = this.src(first)[0] === '-' ? '-' : '+';
-      const magnitude = parseNumber(this.src(first).slice(1));
+      const magnitude = parseNumber(this.number(first).slice(1));
       if (magnitude === undefined) this.fail(first, `bad number syntax: ${JSON.stringify(this.src(first))}`);
       const pow = this.finishBinary(node, kids, { type: 'number', value: magnitude, pos: first.from + 1 });
       return { type: 'unary', op: sign, expr: pow, pos: first.from };
@@ -297,10 +317,26 @@ class Converter {
   }
 
   private finishBinary(node: SyntaxNode, kids: SyntaxNode[], lhs: Expr): Expr {
-    const rhs = this.expr(kids[kids.length - 1]!);
+    return this.join(node, kids, lhs, this.expr(kids[kids.length - 1]!));
+  }
+
+  /** `lhs <op> rhs` for the operator of `node`, re-associated where the grammar grouped wrongly. */
+  private join(node: SyntaxNode, kids: SyntaxNode[], lhs: Expr, rhs: Expr): Expr {
     const opNode = kids[1]!;
     const op = BINARY_OPS[opNode.name];
     if (op === undefined) return this.fail(opNode, `unsupported binary operator ${JSON.stringify(this.src(opNode))}`);
+    // The grammar applies a postfix `offset`, `@` or range to the whole binary expression on its
+    // left, so `a + b offset 1m * 2` arrives as (a + b offset 1m) * 2 once postfix() has moved the
+    // offset down to b. An operator binding tighter than the left operand's own goes down to that
+    // operand's right side: a + (b offset 1m * 2). (Without postfixes the grammar's grouping
+    // already follows precedence, and a parenthesised operand is a paren node, never moved into.)
+    if (lhs.type === 'binary' && bindsTighter(op, lhs.op)) {
+      const expr = { ...lhs, rhs: this.join(node, kids, lhs.rhs, rhs) };
+      this.check(() => checkBinary(expr), lhs.pos);
+      return expr;
+    }
+    // A unary sign binds looser than ^ only: -a offset 1m ^ 2 is -((a offset 1m) ^ 2).
+    if (lhs.type === 'unary' && op === '^') return { ...lhs, expr: this.join(node, kids, lhs.expr, rhs) };
     const returnBool = kids.some((k) => k.name === 'BoolModifier');
     const clause = kids.find((k) => k.name === 'MatchingModifierClause');
     if (kids.some((k) => k.name === 'FillModifier')) this.fail(node, 'fill modifiers are not supported');

@@ -1,6 +1,6 @@
 /**
  * Functions of a range vector: rate/increase/delta with Prometheus's extrapolation, irate/idelta,
- * deriv/predict_linear (least squares), resets, changes and the *_over_time family.
+ * deriv/predict_linear (least squares), holt_winters, resets, changes and the *_over_time family.
  * https://prometheus.io/docs/prometheus/latest/querying/functions/
  */
 import type { RangeSeries } from './context.ts';
@@ -101,6 +101,27 @@ export function linearRegression(s: RangeSeries, interceptMs: number): [number, 
   const varX = sumX2 - (sumX * sumX) / n;
   const slope = covXY / varX;
   return [slope, sumY / n - (slope * sumX) / n];
+}
+
+/**
+ * holt_winters: double exponential smoothing of one series' window with smoothing factor `sf` and
+ * trend factor `tf` (both in (0, 1), checked by the caller); undefined with fewer than two samples.
+ * The trend starts as the difference of the first two samples, as in Prometheus.
+ */
+export function holtWinters(s: RangeSeries, sf: number, tf: number): number | undefined {
+  const { values, lo, hi } = s;
+  if (hi - lo < 2) return undefined;
+  let s0 = 0;
+  let s1 = values[lo]!;
+  let b = values[lo + 1]! - values[lo]!;
+  for (let i = 1; i < hi - lo; i++) {
+    const x = sf * values[lo + i]!;
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
 }
 
 /** The *_over_time functions, resets and changes, on one series' window (never empty). */

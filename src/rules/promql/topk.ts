@@ -13,20 +13,26 @@ const topLess: Less = (a, b) => Number.isNaN(a.value) || a.value < b.value;
 /** Heap order of bottomk: NaN is largest. */
 const bottomLess: Less = (a, b) => Number.isNaN(a.value) || a.value > b.value;
 
-/** The k largest samples, largest first. */
+/** The k largest samples, largest first (NaN last). */
 export function topkHeap(samples: readonly VectorSample[], k: number): VectorSample[] {
   return select(samples, k, topLess, (root, s) => root.value < s.value || (Number.isNaN(root.value) && !Number.isNaN(s.value)), (a, b) => cmpDesc(a, b));
 }
 
-/** The k smallest samples, smallest first. */
+/** The k smallest samples, smallest first (NaN last, as in Prometheus). */
 export function bottomkHeap(samples: readonly VectorSample[], k: number): VectorSample[] {
-  return select(samples, k, bottomLess, (root, s) => root.value > s.value || (Number.isNaN(root.value) && !Number.isNaN(s.value)), (a, b) => -cmpDesc(a, b));
+  return select(samples, k, bottomLess, (root, s) => root.value > s.value || (Number.isNaN(root.value) && !Number.isNaN(s.value)), (a, b) => cmpAsc(a, b));
 }
 
 function cmpDesc(a: VectorSample, b: VectorSample): number {
   if (Number.isNaN(a.value)) return Number.isNaN(b.value) ? 0 : 1;
   if (Number.isNaN(b.value)) return -1;
   return b.value - a.value;
+}
+
+function cmpAsc(a: VectorSample, b: VectorSample): number {
+  if (Number.isNaN(a.value)) return Number.isNaN(b.value) ? 0 : 1;
+  if (Number.isNaN(b.value)) return -1;
+  return a.value - b.value;
 }
 
 function select(samples: readonly VectorSample[], k: number, less: Less, replaces: (root: VectorSample, s: VectorSample) => boolean, order: (a: VectorSample, b: VectorSample) => number): VectorSample[] {

@@ -155,6 +155,15 @@ describe('Engine', () => {
     }
   });
 
+  test('topk and bottomk give NaN last, after every number', async () => {
+    const order = async (expr: string) => {
+      const v = await new Engine().instant(expr, 0, inputSeriesSet());
+      return v.kind === 'vector' ? v.samples.map((s) => [s.metric.v, s.value]) : v;
+    };
+    assert.deepEqual(await order('bottomk(4, nan_metric)'), [['ninf', -Infinity], ['one', 1], ['inf', Infinity], ['nan', NaN]]);
+    assert.deepEqual(await order('topk(4, nan_metric)'), [['inf', Infinity], ['one', 1], ['ninf', -Infinity], ['nan', NaN]]);
+  });
+
   test('accepts a parsed expression', async () => {
     assert.deepEqual(await new Engine().instant(parseExpr('1 + 1'), 0, new SeriesSet()), { kind: 'scalar', value: 2 });
   });

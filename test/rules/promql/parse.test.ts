@@ -95,7 +95,9 @@ describe('parseExpr', () => {
     ['round(foo, 1, 2)', '1:1: expected at most 2 argument(s) in call to "round", got 3'],
     ['label_join(foo, "a")', '1:1: expected at least 3 argument(s) in call to "label_join", got 2'],
     ['time(1)', '1:1: expected 0 argument(s) in call to "time", got 1'],
-    ['holt_winters(foo[5m], 0.5, 0.5)', '1:1: unknown function "holt_winters"'],
+    ['double_exponential_smoothing(foo[5m], 0.5, 0.5)', '1:1: unknown function "double_exponential_smoothing"'],
+    ['holt_winters(foo[5m], 0.5)', '1:1: expected 3 argument(s) in call to "holt_winters", got 2'],
+    ['holt_winters(foo, 0.5, 0.5)', '1:14: expected type range vector in call to function "holt_winters", got instant vector'],
     ['1 > 2', '1:3: comparisons between scalars must use BOOL modifier'],
     ['foo + bool bar', '1:5: bool modifier can only be used on comparison operators'],
     ['foo and 1', '1:1: set operator "and" not allowed in binary scalar expression'],
@@ -142,6 +144,55 @@ describe('parseExpr', () => {
     assert.equal(formatExpr(parseExpr('foo - foo offset 1d')), 'foo - foo offset 1d');
     assert.equal(formatExpr(parseExpr('-foo @ 10')), '-foo @ 10.000');
     assert.equal(parseError('foo + bar[5m]').message, '1:7: binary expression must contain only scalar and instant vector types');
+  });
+
+  test('reads keywords in any case: aggregation operators, by/without, offset, bool, on, group_left, and/or/unless', () => {
+    const pairs: [string, string][] = [
+      ['SUM BY (job) (foo)', 'sum by (job) (foo)'],
+      ['Count_Values("v", foo)', 'count_values("v", foo)'],
+      ['TOPK(2, foo) WITHOUT (a)', 'topk without (a) (2, foo)'],
+      ['foo OFFSET 5m', 'foo offset 5m'],
+      ['foo == BOOL 1', 'foo == bool 1'],
+      ['foo + ON (a) GROUP_LEFT (b) bar', 'foo + on (a) group_left (b) bar'],
+      ['foo AND bar UNLESS baz', 'foo and bar unless baz'],
+    ];
+    assert.deepEqual(pairs.map(([text]) => [text, formatExpr(parseExpr(text))]), pairs);
+  });
+
+  test('reads numbers ending in a dot, as Go does: 2., 5./6., 1.e3', () => {
+    assert.deepEqual(shape(parseExpr('2.')), { type: 'number', value: 2 });
+    assert.deepEqual(shape(parseExpr('1.e3')), { type: 'number', value: 1000 });
+    assert.deepEqual(shape(parseExpr('2.E-1')), { type: 'number', value: 0.2 });
+    assert.deepEqual(shape(parseExpr('5./6.')), { type: 'binary', op: '/', lhs: { type: 'number', value: 5 }, rhs: { type: 'number', value: 6 }, returnBool: false });
+    assert.deepEqual(shape(parseExpr('foo @ 100.')), shape(parseExpr('foo @ 100')));
+    // Not inside strings, and not in a name.
+    assert.equal(formatExpr(parseExpr('foo{a="2."}')), 'foo{a="2."}');
+    assert.equal(parseError('a2. + 1').message, '1:3: unexpected "."');
+  });
+
+  test('reads a chain of unary minus signs before a number', () => {
+    assert.deepEqual(shape(parseExpr('- - - 1')), { type: 'unary', op: '-', expr: { type: 'unary', op: '-', expr: { type: 'number', value: -1 } } });
+    assert.deepEqual(shape(parseExpr('- 2 ^ 2')), shape(parseExpr('-2 ^ 2')));
+  });
+
+  test('reads holt_winters, a function of Prometheus 2 the grammar does not name, and keeps positions after it', () => {
+    assert.equal(formatExpr(parseExpr('holt_winters(foo[5m], 0.5, 0.1)')), 'holt_winters(foo[5m], 0.5, 0.1)');
+    // Without a call it is a metric name.
+    assert.deepEqual(selectorsOf(parseExpr('holt_winters')), [[{ name: '__name__', type: '=', value: 'holt_winters' }]]);
+    assert.equal(parseError('holt_winters(foo[5m], 0.5, 0.1) + bar[5m]').message, '1:35: binary expression must contain only scalar and instant vector types');
+  });
+
+  test('an operator after an offset or @ binds by precedence: a + b offset 1m * c is a + ((b offset 1m) * c)', () => {
+    const ops = (e: Expr): unknown => (e.type === 'binary' ? [ops(e.lhs), e.op, ops(e.rhs)] : e.type === 'unary' ? [e.op, ops(e.expr)] : e.type === 'vector' ? e.name : e.type);
+    assert.deepEqual(ops(parseExpr('a + b offset 1m * c')), ['a', '+', ['b', '*', 'c']]);
+    assert.deepEqual(ops(parseExpr('a + on(x) group_left(y) b @ 1 * 0')), ['a', '+', ['b', '*', 'number']]);
+    assert.deepEqual(ops(parseExpr('a or b offset 1m and c == bool d')), ['a', 'or', ['b', 'and', ['c', '==', 'd']]]);
+    assert.deepEqual(ops(parseExpr('a - b offset 1m ^ c offset 1m ^ d')), ['a', '-', ['b', '^', ['c', '^', 'd']]]);
+    assert.deepEqual(ops(parseExpr('-a offset 1m ^ 2')), ['-', ['a', '^', 'number']]);
+    assert.deepEqual(ops(parseExpr('a * b offset 1m + c')), [['a', '*', 'b'], '+', 'c']);
+    assert.deepEqual(ops(parseExpr('(a + b offset 1m) * c')), ['paren', '*', 'c']);
+    const bool = parseExpr('a == bool b offset 1m + 1');
+    assert.ok(bool.type === 'binary' && bool.op === '==' && bool.returnBool && bool.rhs.type === 'binary' && !bool.rhs.returnBool);
   });
 
   test('reads -2 ^ 2 as -(2 ^ 2)', () => {
@@ -211,10 +262,11 @@ describe('FUNCTION_NAMES', () => {
       'present_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time', 'quantile_over_time',
       'stddev_over_time', 'stdvar_over_time', 'clamp', 'clamp_min', 'clamp_max', 'abs', 'ceil', 'floor', 'round', 'exp', 'ln', 'log2', 'log10', 'sqrt',
       'sgn', 'time', 'timestamp', 'vector', 'scalar', 'label_replace', 'label_join', 'histogram_quantile', 'sort', 'sort_desc', 'day_of_week', 'hour',
-      'minute', 'month', 'year', 'days_in_month']) {
+      'minute', 'month', 'year', 'days_in_month', 'holt_winters']) {
       assert.ok(FUNCTION_NAMES.has(name), name);
     }
-    assert.equal(FUNCTION_NAMES.has('holt_winters'), false);
+    assert.equal(FUNCTION_NAMES.has('holt_winters'), true);
+    assert.equal(FUNCTION_NAMES.has('double_exponential_smoothing'), false);
     assert.equal(FUNCTION_NAMES.has('sum'), false);
   });
 });
