@@ -7,7 +7,11 @@
  *   broker's own traffic now (the cluster's, when the broker takes no produce);
  * - consumer fetches load only network out (and handlers).
  * Each resource the direction loads gives a bound, and the least is the capacity, with the
- * resource that set it, so that an explanation can name it.
+ * resource that set it, so that an explanation can name it. The handlers' bound counts only on a
+ * broker whose handlers are busier than its network now: where the network is the busier one,
+ * handler time includes waiting on it, and a fit over such a window takes that wait for a cost of
+ * the traffic itself (a saturated network made handlers look like the bottleneck at a third of
+ * the network's capacity).
  */
 import { resourcesAt, type LoadModel } from './model.ts';
 
@@ -51,7 +55,7 @@ export function amplificationOf(broker: BrokerTraffic, cluster: readonly BrokerT
  * `marginStd` residual standard deviations of the handler fit (default 2); 0 when it is over
  * already. The network bounds are identities and carry no margin.
  */
-export function clientCapacity(model: LoadModel, traffic: BrokerTraffic, direction: Direction, target: number, amp: Amplification, marginStd = 2): ClientCapacity {
+export function clientCapacity(model: LoadModel, traffic: BrokerTraffic, direction: Direction, target: number, amp: Amplification, handlersBusiest = true, marginStd = 2): ClientCapacity {
   const bounds: ClientCapacity[] = [];
   const P = traffic.clientIn;
   const C = traffic.clientOut;
@@ -62,7 +66,7 @@ export function clientCapacity(model: LoadModel, traffic: BrokerTraffic, directi
   } else {
     bounds.push({ bytesPerSec: target * net.bytesOutPerSec - amp.out * P, bound: 'network out' });
   }
-  if (model.kind === 'fit') {
+  if (model.kind === 'fit' && handlersBusiest) {
     // Handlers at this direction's traffic x, the other held: h(0) + slope·x.
     const zero = direction === 'produce'
       ? { bytesIn: 0, bytesOut: C, requests: traffic.requests }

@@ -144,7 +144,9 @@ export function pressuredDirections(brokers: readonly BrokerReading[], target: n
 
 /** The client capacity of one direction on one broker under its model (see capacity.ts). */
 export function brokerCapacity(model: LoadModel, broker: BrokerReading, direction: Direction, target: number, all: readonly BrokerReading[]): ClientCapacity {
-  return clientCapacity(model, broker, direction, target, amplificationOf(broker, all));
+  const handlers = broker.handlerIdle === undefined ? 0 : 1 - broker.handlerIdle;
+  const network = Math.max(broker.bytesIn / broker.capacityIn, broker.bytesOut / broker.capacityOut);
+  return clientCapacity(model, broker, direction, target, amplificationOf(broker, all), handlers > network);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Client capacity per direction: the network bound of each direction alone (not a sum),
- * replication bytes counted against produce, the handler bound with its margin, and the
- * resource that set the capacity named.
+ * replication bytes counted against produce, the handler bound with its margin where handlers
+ * are the busier resource, and the resource that set the capacity named.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -60,6 +60,9 @@ test('handlers bound a direction when they fill first, less two residual deviati
   const c = clientCapacity(slower, t, 'produce', 0.7, { in: 0, out: 0 });
   near(c.bytesPerSec, (0.7 - 0.02 - 0.1) / 4e-6);
   assert.equal(c.bound, 'handlers');
+  // On a broker whose network is busier than its handlers, handler time includes waiting on the
+  // network: the fit does not bound the traffic there, the network does.
+  assert.deepEqual(clientCapacity(slower, t, 'produce', 0.7, { in: 0, out: 0 }, false), { bytesPerSec: 0.7 * 400 * KIB, bound: 'network in' });
   // Consumers do not load these handlers: network out bounds them.
   assert.equal(clientCapacity(slower, t, 'consume', 0.7, { in: 0, out: 0 }).bound, 'network out');
   // Over already: 0, not negative.
