@@ -335,9 +335,12 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           proposed = a.quota;
           const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';
           reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
+        } else {
+          const why = m.reading.throttleMs > 0 ? `still throttled ${m.reading.throttleMs.toFixed(0)} ms at it` : held ? `running at ${((100 * demand) / m.current).toFixed(0)}% of it` : `its demand ${demand.toFixed(0)} B/s is over its allocation ${a.allocation.toFixed(0)} B/s`;
+          bound = `kept at ${m.current.toFixed(0)} B/s: ${why}, and the brokers have no more room for it (allocation with headroom ${a.quota.toFixed(0)} B/s)`;
         }
       }
-      if (bound !== undefined) notes.push(`${name} (${direction}) held: ${bound}`);
+      if (bound !== undefined) notes.push(`${name} (${direction}) ${bound.startsWith('kept') ? bound : `held: ${bound}`}`);
       if (proposed === undefined) return;
       const lastChangedAt = memory.lastChanged.get(memoryKey);
       const guarded = proposed === null

@@ -100,3 +100,15 @@ test('a quota comes off as soon as its client\'s rate falls, unthrottled, to wha
   assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=clickstream', 300_000, null]]);
   assert.equal(plan.proposals[0]!.reason, "steady: demand 90000 B/s (falling: mean 300000 → 90000 B/s over its last 3 samples against the 3 before) fits again: restoring the operator's unset quota");
 });
+
+test('a quota of Sluice\'s that stays where it is says why: its client still presses it and the brokers have no more room', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 200_000 } }];
+  const memory = fresh(steady, { baselines: new Map([['client-id=clickstream|producer_byte_rate', null]]), episodeChanges: new Map([['client-id=clickstream|producer_byte_rate', 1]]) });
+  // Core takes 520 of the 700 kB/s; clickstream, throttled 900 ms at 200 kB/s, could have 180.
+  const readings = readingsOf([broker('0', 0.65 * MB, 0.1 * MB)], [client('core-orders', 'produce', 520_000), client('clickstream', 'produce', 200_000, 900)]);
+  const plan = decide(readings, quotas, memory, config, options);
+  assert.deepEqual([plan.diagnosis.state, plan.proposals], ['steady', []]);
+  assert.deepEqual(plan.notes, ['client-id=clickstream (produce) kept at 200000 B/s: still throttled 900 ms at it, and the brokers have no more room for it (allocation with headroom 180000 B/s)']);
+  assert.equal(explainRound(plan, config), `steady, but no change; ${plan.notes[0]}`);
+});
