@@ -47,6 +47,8 @@ export interface ConsumerEnv {
 export interface GroupCounters {
   consumed: number;
   consumedBytes: number;
+  /** Value bytes read, by topic. */
+  readonly consumedBytesByTopic: Map<string, number>;
   errors: number;
 }
 
@@ -206,7 +208,9 @@ export class Member {
     const { counters, limiter, env } = this.#ctx;
     const key = `${message.topic}:${message.partition}`;
     counters.consumed++;
-    counters.consumedBytes += message.value?.length ?? 0;
+    const bytes = message.value?.length ?? 0;
+    counters.consumedBytes += bytes;
+    counters.consumedBytesByTopic.set(message.topic, (counters.consumedBytesByTopic.get(message.topic) ?? 0) + bytes);
     if (this.#assigned.has(key)) this.#pending.set(key, { topic: message.topic, partition: message.partition, offset: message.offset + 1n });
     const wait = limiter.take(env.now());
     const stream = this.#stream;

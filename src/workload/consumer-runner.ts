@@ -33,6 +33,8 @@ export interface ConsumerSnapshot {
   readonly consumed: number;
   /** Value bytes read. */
   readonly consumedBytes: number;
+  /** Value bytes read, by topic (topics read from so far). */
+  readonly consumedBytesByTopic: Readonly<Record<string, number>>;
   /** Members currently in the group. */
   readonly running: number;
   /** Rate cap in msgs/s; 0 when uncapped. */
@@ -48,7 +50,7 @@ export class ConsumerRunner {
   readonly #spec: ConsumerSpec;
   readonly #env: ConsumerEnv;
   readonly #limiter: RateLimiter;
-  readonly #counters: GroupCounters = { consumed: 0, consumedBytes: 0, errors: 0 };
+  readonly #counters: GroupCounters = { consumed: 0, consumedBytes: 0, consumedBytesByTopic: new Map(), errors: 0 };
   readonly #throttle = new ThrottleStats();
   readonly #memberContext: MemberContext;
   #members: Member[] = [];
@@ -136,6 +138,7 @@ export class ConsumerRunner {
       topics: this.#spec.topics,
       consumed: this.#counters.consumed,
       consumedBytes: this.#counters.consumedBytes,
+      consumedBytesByTopic: Object.fromEntries(this.#counters.consumedBytesByTopic),
       running: this.#members.length,
       rateCap: this.#limiter.rate,
       errors: this.#counters.errors,

@@ -7,6 +7,7 @@
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { describeError, hardenClient, type ClusterAccess } from './cluster.ts';
+import { LatencyHistogram, type LatencySnapshot } from './latency.ts';
 import { MessageFactory } from './messages.ts';
 import { Pacer, scheduledCount, type RatePlan } from './pacing.ts';
 import type { ProducerSpec } from './scenario.ts';
@@ -41,6 +42,8 @@ export interface ProducerSnapshot {
   /** Messages given up because sends fell behind the schedule. */
   readonly shortfall: number;
   readonly throttle: Readonly<ThrottleStats>;
+  /** Time from send to acknowledgement of every acknowledged message so far (a copy). */
+  readonly ackLatency: LatencySnapshot;
 }
 
 /** What a producer runner needs from the run. */
@@ -74,6 +77,7 @@ export class ProducerRunner {
   readonly #pacer: Pacer;
   readonly #messages: MessageFactory;
   readonly #throttle = new ThrottleStats();
+  readonly #ackLatency = new LatencyHistogram();
   readonly #batchMessages: number;
   #producer: Producer | undefined;
   #startedAt = 0;
@@ -149,6 +153,7 @@ export class ProducerRunner {
       failed: this.#failed,
       shortfall: this.#pacer.shortfall,
       throttle: this.#throttle,
+      ackLatency: this.#ackLatency.snapshot(),
     };
   }
 
@@ -171,9 +176,11 @@ export class ProducerRunner {
     this.#pacer.issue(count);
     const wallNow = Date.now();
     const messages = Array.from({ length: count }, (_, i) => this.#messages.build(first + i, wallNow));
+    const sentAt = this.#env.now();
     this.#inFlight++;
     producer.send({ messages }).then(
       () => {
+        this.#ackLatency.record(this.#env.now() - sentAt, count);
         this.#acked += count;
         this.#ackedBytes += count * this.#spec.size;
       },

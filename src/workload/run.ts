@@ -73,6 +73,11 @@ export interface WorkloadRun {
   readonly access: ClusterAccess;
   /** Resolves when the run has ended and every client is closed. */
   readonly done: Promise<RunSummary>;
+  /**
+   * Every client's counters now (asked counts up to the run's end at most), without the
+   * cluster's lag figures: nothing is asked of the cluster, so it may be called often.
+   */
+  counters(): StatusSample;
   /** Ends the run now (no drain); resolves like `done`. Idempotent. */
   stop(): Promise<RunSummary>;
 }
@@ -132,22 +137,25 @@ export async function startWorkload(scenario: Scenario, options: WorkloadOptions
     );
     return found;
   };
-  // Counters are read first, at the moment the sample is for; the lag queries may take a while.
-  const sample = async (elapsedMs: number): Promise<StatusSample> => {
-    const producerSamples = producers.map((p, i) => {
+  const countersAt = (elapsedMs: number): StatusSample => ({
+    elapsedMs,
+    timeScale: scenario.timeScale,
+    producers: producers.map((p, i) => {
       const s = p.snapshot(elapsedMs);
       return { ...s, askedBytes: s.asked * (scenario.producers[i]?.size ?? 0), throttle: throttleSample(s.throttle) };
-    });
-    const consumerSnapshots = consumers.map((c) => {
+    }),
+    consumers: consumers.map((c) => {
       const s = c.snapshot();
       return { ...s, throttle: throttleSample(s.throttle) };
-    });
+    }),
+  });
+  // Counters are read first, at the moment the sample is for; the lag queries may take a while.
+  const sample = async (elapsedMs: number): Promise<StatusSample> => {
+    const counters = countersAt(elapsedMs);
     const lag = await lags();
     return {
-      elapsedMs,
-      timeScale: scenario.timeScale,
-      producers: producerSamples,
-      consumers: consumerSnapshots.map((s) => {
+      ...counters,
+      consumers: counters.consumers.map((s) => {
         const groupLagNow = lag.get(s.id);
         return groupLagNow === undefined ? s : { ...s, lag: groupLagNow };
       }),
@@ -234,6 +242,7 @@ export async function startWorkload(scenario: Scenario, options: WorkloadOptions
     durationMs,
     access,
     done,
+    counters: () => countersAt(Math.min(now() - startedAt, durationMs)),
     stop: () => finish('stopped'),
   };
 }

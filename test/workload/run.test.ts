@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { RunningBroker } from '../../src/kafka/broker/options.ts';
+import { latencyQuantile } from '../../src/workload/latency.ts';
 import { ratePlan } from '../../src/workload/producer-runner.ts';
 import { parseScenario } from '../../src/workload/scenario.ts';
 import { scheduledCount } from '../../src/workload/pacing.ts';
@@ -45,8 +47,15 @@ describe('a 60 s run: paced producers and a consumer group', () => {
   test('each producer achieves its asked rate within 5% as the broker counts, and the group commits to the end', { timeout: 90_000 }, async (t) => {
     const { run, status, logs } = await runScenario(SCENARIO, { bootstrap: broker.bootstrap });
     assert.equal(run.durationMs, DURATION_MS);
+    // Counters can be read at any moment without asking the cluster; asked is the schedule's count then.
+    await sleep(10_000);
+    const mid = run.counters();
+    assert.ok(mid.elapsedMs >= 9_900 && mid.elapsedMs < 12_000, `counters at ${mid.elapsedMs} ms`);
+    assert.equal(mid.producers[0]?.asked, Math.floor((400 * mid.elapsedMs) / 1000));
+    assert.ok((mid.consumers[0]?.consumedBytes ?? 0) > 0);
     const summary = await run.done;
     assert.equal(summary.reason, 'finished');
+    assert.equal(run.counters().elapsedMs, DURATION_MS);
 
     const scenario = parseScenario(SCENARIO);
     const measured: Record<string, { asked: number; stored: number; ratio: number }> = {};
@@ -68,6 +77,10 @@ describe('a 60 s run: paced producers and a consumer group', () => {
       assert.equal(p.failed, 0, `${p.id} failed sends`);
       assert.equal(p.shortfall, 0, `${p.id} shortfall`);
       assert.equal(p.acked, measured[p.id]?.stored, `${p.id}: acknowledged = stored`);
+      // Every acknowledged message has its acknowledge latency; an unloaded broker answers in well under a second.
+      assert.equal(p.ackLatency.count, p.acked, `${p.id}: acknowledge latencies counted`);
+      const p99 = latencyQuantile(p.ackLatency, 0.99) ?? 0;
+      assert.ok(p99 > 0 && p99 < 1000, `${p.id}: acknowledge latency p99 ${p99} ms`);
     }
 
     // The group read everything and committed up to the log end of every partition.
@@ -78,6 +91,8 @@ describe('a 60 s run: paced producers and a consumer group', () => {
     }
     const billing = summary.sample.consumers[0];
     assert.equal(billing?.lag?.lag, 0);
+    assert.deepEqual(Object.keys(billing?.consumedBytesByTopic ?? {}).sort(), ['wl-clicks', 'wl-orders']);
+    assert.equal(Object.values(billing?.consumedBytesByTopic ?? {}).reduce((sum, b) => sum + b, 0), billing?.consumedBytes);
     const stored = Object.values(measured).reduce((sum, m) => sum + m.stored, 0);
     assert.ok((billing?.consumed ?? 0) >= stored, `billing consumed ${billing?.consumed} of ${stored}`);
 

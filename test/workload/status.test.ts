@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { EMPTY_LATENCY } from '../../src/workload/latency.ts';
 import { hashString, MessageFactory, payload } from '../../src/workload/messages.ts';
 import { lagOf } from '../../src/workload/offsets.ts';
 import {
@@ -16,11 +17,11 @@ import {
 const noThrottle = { responses: 0, throttled: 0, totalMs: 0, maxMs: 0 };
 
 function producer(overrides: Partial<ProducerSample>): ProducerSample {
-  return { id: 'orders', clientId: 'orders', asked: 0, askedBytes: 0, acked: 0, ackedBytes: 0, failed: 0, shortfall: 0, throttle: noThrottle, ...overrides };
+  return { id: 'orders', clientId: 'orders', asked: 0, askedBytes: 0, acked: 0, ackedBytes: 0, failed: 0, shortfall: 0, throttle: noThrottle, ackLatency: EMPTY_LATENCY, ...overrides };
 }
 
 function consumer(overrides: Partial<ConsumerSample>): ConsumerSample {
-  return { id: 'billing', group: 'billing', topics: ['orders'], consumed: 0, consumedBytes: 0, running: 1, rateCap: 0, errors: 0, throttle: noThrottle, ...overrides };
+  return { id: 'billing', group: 'billing', topics: ['orders'], consumed: 0, consumedBytes: 0, consumedBytesByTopic: {}, running: 1, rateCap: 0, errors: 0, throttle: noThrottle, ...overrides };
 }
 
 function sample(elapsedMs: number, producers: ProducerSample[], consumers: ConsumerSample[], timeScale = 1): StatusSample {
