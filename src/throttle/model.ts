@@ -6,14 +6,17 @@
  *   physical identities (the capacities are what the brokers export, or the configured nominal
  *   ones): nothing is fitted;
  * - request handlers: 1 − handler idle, fitted against bytes in, bytes out and requests per
- *   second over a recent window by non-negative least squares (ml-fcnnls): more traffic never
- *   frees a handler, so no coefficient, the intercept included, is below zero.
+ *   second over a recent window by least squares (ml-regression) under the constraint that no
+ *   coefficient, the intercept included, is below zero: more traffic never frees a handler. When
+ *   the unconstrained fit has a negative coefficient, the constrained one is solved by
+ *   non-negative least squares (ml-fcnnls); otherwise the two are the same fit.
  * When bytes in and bytes out moved together over the window (a consumer reading everything that
  * is produced) their separate effects cannot be told apart: the fit then has one coefficient for
  * their sum, and says so. When the data cannot support a fit (too few points, no varying traffic)
  * handlers are not modelled, the network alone bounds the traffic, and the model says why.
  */
 import { fcnnlsVector } from 'ml-fcnnls';
+import { MultivariateLinearRegression } from 'ml-regression';
 
 /** One observation of one broker. */
 export interface LoadPoint {
@@ -142,7 +145,7 @@ export function fitLoadModel(points: readonly LoadPoint[], network: NominalCapac
   const scale = columns.map((_, j) => Math.max(...raw.map((r) => Math.abs(r[j]!))) || 1);
   const x = raw.map((r) => [1, ...r.map((v, j) => v / scale[j]!)]);
   const y = good.map((p) => p.handlers);
-  const k = fcnnlsVector(x, y).K.to1DArray().map((v) => Math.max(0, v));
+  const k = nonNegativeFit(x, y);
   const coefficients = { bytesIn: 0, bytesOut: 0, requests: 0 };
   columns.forEach((ks, j) => { for (const key of ks) coefficients[key] = k[j + 1]! / scale[j]!; });
   const intercept = k[0]!;
@@ -164,6 +167,19 @@ export function fitLoadModel(points: readonly LoadPoint[], network: NominalCapac
     kind: 'fit', network, intercept, coefficients, r2, residualStd: Math.sqrt(ssRes / dof), samples: good.length, diversity,
     inOutCorrelation: rho, collinear, reason: notes.join('; '),
   };
+}
+
+/**
+ * Least squares of y on the columns of x (the first a column of ones), no coefficient below 0:
+ * the plain fit when it already keeps every coefficient at or above 0 (it is then the
+ * constrained optimum too), else the non-negative least-squares solution.
+ */
+function nonNegativeFit(x: readonly number[][], y: readonly number[]): number[] {
+  const plain = new MultivariateLinearRegression(x.map((r) => r.slice(1)), y.map((v) => [v]), { intercept: true }).weights.map((w) => w[0]!);
+  // ml-regression puts the intercept last.
+  const k = [plain.at(-1)!, ...plain.slice(0, -1)];
+  if (k.every((v) => Number.isFinite(v) && v >= 0)) return k;
+  return fcnnlsVector(x.map((r) => [...r]), [...y]).K.to1DArray().map((v) => Math.max(0, v));
 }
 
 /** Handler utilization the model gives at a traffic level. */
