@@ -287,7 +287,6 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
-      let bound: string | undefined;
       if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
         if (drop !== undefined) {
@@ -322,25 +321,25 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const held = m.reading.throttleMs > 0 || (state === 'steady' && demand >= 0.9 * m.current);
         const lastChange = changes >= maxChanges - 1;
+        const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
-          reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+          reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: ${restore}`;
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
-          reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+          reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;
         } else if (lastChange) {
-          bound = `${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom`;
+          notes.push(`${name} (${direction}) held: ${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom`);
         } else if (a.quota > m.current) {
           proposed = a.quota;
           const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';
           reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
         } else {
           const why = m.reading.throttleMs > 0 ? `still throttled ${m.reading.throttleMs.toFixed(0)} ms at it` : held ? `running at ${((100 * demand) / m.current).toFixed(0)}% of it` : `its demand ${demand.toFixed(0)} B/s is over its allocation ${a.allocation.toFixed(0)} B/s`;
-          bound = `kept at ${m.current.toFixed(0)} B/s: ${why}, and the brokers have no more room for it (allocation with headroom ${a.quota.toFixed(0)} B/s)`;
+          notes.push(`${name} (${direction}) kept at ${m.current.toFixed(0)} B/s: ${why}, and the brokers have no more room for it (allocation with headroom ${a.quota.toFixed(0)} B/s)`);
         }
       }
-      if (bound !== undefined) notes.push(`${name} (${direction}) ${bound.startsWith('kept') ? bound : `held: ${bound}`}`);
       if (proposed === undefined) return;
       const lastChangedAt = memory.lastChanged.get(memoryKey);
       const guarded = proposed === null
