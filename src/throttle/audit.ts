@@ -159,6 +159,17 @@ export class DecisionStore implements DecisionLog {
     return new Map(r.rows.map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, Number(x.n)]));
   }
 
+  async episodeDemand(cluster: string): Promise<Map<string, number>> {
+    const r = await this.db.query<{ entity_key: string; quota_key: string; demand: number | null }>(
+      `SELECT b.entity_key, b.quota_key, max((d.evidence->'demand'->>'demand')::float8) AS demand FROM quota_baselines b
+         JOIN quota_decisions d ON d.cluster = b.cluster AND md5(d.entity_key) = md5(b.entity_key) AND d.entity_key = b.entity_key
+          AND d.quota_key = b.quota_key AND d.status = 'applied' AND d.applied_at >= b.recorded_at
+        WHERE b.cluster = $1 GROUP BY 1, 2`,
+      [cluster],
+    );
+    return new Map(r.rows.filter((x) => x.demand !== null && Number.isFinite(Number(x.demand))).map((x) => [`${labelValueFromStore(x.entity_key)}|${x.quota_key}`, Number(x.demand)]));
+  }
+
   async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {
     const r = await this.db.query<{ entity_key: string; quota_key: string; entity: QuotaEntityComponent[]; value: number | null }>(
       `SELECT entity_key, quota_key, entity, value FROM quota_baselines WHERE cluster = $1`, [cluster]);

@@ -36,6 +36,8 @@ export interface LoopMemory {
   readonly baselines: ReadonlyMap<string, number | null>;
   /** `entityKey|quotaKey` → changes Sluice applied since it remembered the baseline (this episode). */
   readonly episodeChanges?: ReadonlyMap<string, number>;
+  /** `entityKey|quotaKey` → the highest demand recorded with this episode's applied changes, bytes/s. */
+  readonly episodeDemand?: ReadonlyMap<string, number>;
   /** The last round's models, per broker, to check against what the brokers did since. */
   readonly models?: ReadonlyMap<string, LoadModel>;
   /** The last rounds' one-round-ahead errors, per broker, oldest first. */
@@ -317,15 +319,26 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // at once. With one change left in the episode, the quota waits for headroom to come off.
         // A rate that is falling, unthrottled, is the load going: its recent mean is its demand,
         // not the p95 over a window that still holds the burst.
-        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
+        // The brokers' throttle time lags behind (it is an average over their quota window): a
+        // rate fallen well under the quota is not held back by it any more.
+        const drop = falling(m.reading, config.interval * 1000);
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
-        const held = m.reading.throttleMs > 0 || (state === 'steady' && demand >= 0.9 * m.current);
+        const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
+        const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);
         const lastChange = changes >= maxChanges - 1;
         const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+        // A client held at its quota may want more than its rate shows, but not more than it asked
+        // when this episode limited it: if that much fits in what the brokers have left at the
+        // target, beyond every client's demand, the quota can come off without taking them over.
+        const before = memory.episodeDemand?.get(memoryKey);
+        const spare = allocation.spare;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
           reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: ${restore}`;
+        } else if (held && before !== undefined && !a.limited && before - demand <= spare && (baseline === null || baseline >= before)) {
+          proposed = baseline;
+          reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${(before - demand).toFixed(0)} B/s over its demand now) fits in the ${spare.toFixed(0)} B/s per broker left at the target: ${restore}`;
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
           reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;

@@ -120,6 +120,11 @@ export interface DecisionLog {
    * the changes Sluice applied to it since the baseline was remembered, this episode's.
    */
   episodeChanges(cluster: string): Promise<Map<string, number>>;
+  /**
+   * Per `entityKey|quotaKey` with a baseline: the highest client demand recorded in the evidence
+   * of the changes applied this episode (bytes/s), what the client asked while it was limited.
+   */
+  episodeDemand(cluster: string): Promise<Map<string, number>>;
   /** Operators' baselines of one cluster, per `entityKey|quotaKey`. */
   baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>>;
   /** Stores a round's plan: records, expiries, supersedes and baselines together. */

@@ -144,11 +144,12 @@ export class ThrottleLoop {
       const baselines = await audit.baselines(cluster);
       const lastChanged = await audit.lastChanges(cluster);
       const episodeChanges = await audit.episodeChanges(cluster);
+      const episodeDemand = await audit.episodeDemand(cluster);
       const firingTrafficAlerts = this.options.firingTrafficAlerts?.() ?? [];
       const pending = await audit.list({ cluster, status: 'pending', limit: ALL_PENDING });
       const last = this.last;
       const planned = planRound(readings, quotas, {
-        previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])), episodeChanges,
+        previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])), episodeChanges, episodeDemand,
         ...(last === undefined ? {} : { models: last.plan.models, modelErrors: last.plan.modelErrors }),
         lastRound: last === undefined ? undefined : { diagnosis: last.plan.diagnosis, decisions: last.decisions }, pending,
       }, config, { cluster, now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts });

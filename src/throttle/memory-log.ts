@@ -81,6 +81,20 @@ export class MemoryDecisionLog implements DecisionLog {
     return out;
   }
 
+  async episodeDemand(cluster: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [k, b] of this.baselineRows) {
+      if (b.cluster !== cluster) continue;
+      const key = k.slice(cluster.length + 1);
+      const demands = this.rows
+        .filter((d) => d.cluster === cluster && d.status === 'applied' && d.appliedAt !== undefined && d.appliedAt >= b.at && `${d.entityKey}|${d.quotaKey}` === key)
+        .map((d) => (d.evidence as { demand?: { demand?: unknown } }).demand?.demand)
+        .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      if (demands.length > 0) out.set(key, Math.max(...demands));
+    }
+    return out;
+  }
+
   async baselines(cluster: string): Promise<Map<string, { entity: QuotaEntityComponent[]; value: number | null }>> {
     const out = new Map<string, { entity: QuotaEntityComponent[]; value: number | null }>();
     for (const [k, b] of this.baselineRows) if (b.cluster === cluster) out.set(k.slice(cluster.length + 1), { entity: b.entity, value: b.value });

@@ -87,35 +87,39 @@ forEachBackend((backend) => {
 });
 
 /**
- * A client's episode on a decision log: an applied change from an earlier episode, then two
- * rounds that change it (the first remembering its baseline); its episode counts two; given back
- * (baseline forgotten), it has no episode.
+ * A client's episode on a decision log: an applied change from an earlier episode (its demand
+ * 900 kB/s), then two rounds that change it (the first remembering its baseline, demands 300 and
+ * 250 kB/s; a rollback's evidence has none); its episode counts two changes and a demand of 300
+ * kB/s; given back (baseline forgotten), it has no episode.
  */
 async function episodeOf(log: DecisionLog): Promise<Map<string, number>[]> {
   const d = decision('clickstream');
   const key = `${d.entityKey}|producer_byte_rate`;
   const baseline = { cluster: 'c1', entity: d.entity, entityKey: d.entityKey, quotaKey: 'producer_byte_rate', value: null };
-  const round = async (at: number, baselines: typeof baseline[]) => {
-    const { ids } = await log.commit({ at, records: [{ ...d, ts: at, status: 'pending' }], expiries: [], supersedes: [], baselines });
+  const round = async (at: number, baselines: typeof baseline[], demand: number | undefined) => {
+    const evidence = demand === undefined ? { previous: 'steady' } : { group: 'batch', demand: { demand, basis: 'measured' } };
+    const { ids } = await log.commit({ at, records: [{ ...d, ts: at, status: 'pending', evidence }], expiries: [], supersedes: [], baselines });
     await log.recordPush({ at, by: 'sluice (auto)', ids, forget: [], remember: [] });
   };
-  await round(NOW - 600_000, []);
-  await round(NOW - 10_000, [baseline]);
-  await round(NOW, []);
+  await round(NOW - 600_000, [], 900_000);
+  await round(NOW - 10_000, [baseline], 300_000);
+  await round(NOW - 5_000, [], undefined);
+  await round(NOW, [], 250_000);
   const during = await log.episodeChanges('c1');
+  const demand = await log.episodeDemand('c1');
   await log.recordPush({ at: NOW + 5_000, by: 'sluice (auto)', ids: [], forget: [{ cluster: 'c1', entityKey: d.entityKey, quotaKey: 'producer_byte_rate' }], remember: [] });
   assert.deepEqual([...during.keys()], [key]);
-  return [during, await log.episodeChanges('c1')];
+  return [during, demand, await log.episodeChanges('c1'), await log.episodeDemand('c1')];
 }
 
 forEachBackend((backend) => {
-  test('episode changes: the changes applied since a quota\'s baseline was remembered, none once it is given back', async () => {
-    assert.deepEqual((await episodeOf(new DecisionStore(await backend.fresh()))).map((m) => [...m.values()]), [[2], []]);
+  test('episode changes and demand: the changes applied since a quota\'s baseline was remembered and the most its client asked in them, none once it is given back', async () => {
+    assert.deepEqual((await episodeOf(new DecisionStore(await backend.fresh()))).map((m) => [...m.values()]), [[3], [300_000], [], []]);
   });
 });
 
-test('episode changes: the memory log counts as the SQL one does', async () => {
-  assert.deepEqual((await episodeOf(new MemoryDecisionLog())).map((m) => [...m.values()]), [[2], []]);
+test('episode changes and demand: the memory log counts as the SQL one does', async () => {
+  assert.deepEqual((await episodeOf(new MemoryDecisionLog())).map((m) => [...m.values()]), [[3], [300_000], [], []]);
 });
 
 /** Rounds on a decision log: three that say the same are one run; one that differs begins another; an id with NUL is kept. */

@@ -112,3 +112,36 @@ test('a quota of Sluice\'s that stays where it is says why: its client still pre
   assert.deepEqual(plan.notes, ['client-id=clickstream (produce) kept at 200000 B/s: still throttled 900 ms at it, and the brokers have no more room for it (allocation with headroom 180000 B/s)']);
   assert.equal(explainRound(plan, config), `steady, but no change; ${plan.notes[0]}`);
 });
+
+test('a client held at its quota comes off once what it asked when limited fits in the room left at the target; a burst\'s demand does not', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'batch' }];
+  const key = 'client-id=batch|producer_byte_rate';
+  const quotas = [{ entity, values: { producer_byte_rate: 200_000 } }];
+  // Limited a little under its calm 210 kB/s; the brokers are half busy; it is still throttled 50 ms at its quota.
+  const readings = readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), client('batch', 'produce', 200_000, 50)]);
+  const memory = (asked: number) => fresh(steady, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]), episodeDemand: new Map([[key, asked]]) });
+  const calm = decide(readings, quotas, memory(210_000), config, options);
+  assert.equal(calm.diagnosis.state, 'steady');
+  const demand = calm.proposals[0]!.demand.demand;
+  assert.deepEqual(calm.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=batch', 200_000, null]]);
+  assert.equal(calm.proposals[0]!.reason, `steady: held at its quota, but its demand when limited (210000 B/s, ${(210_000 - demand).toFixed(0)} B/s over its demand now) fits in the ${(700_000 - 300_000 - demand).toFixed(0)} B/s per broker left at the target: restoring the operator's unset quota`);
+  // Limited in a burst of 900 kB/s: that would not fit; the quota is only raised toward the allocation.
+  const burst = decide(readings, quotas, memory(900_000), config, options);
+  assert.deepEqual(burst.proposals.map((p) => [p.entityKey, p.oldValue, p.proposed !== null && p.proposed > 200_000]), [['client-id=batch', 200_000, true]]);
+  assert.match(burst.proposals[0]!.reason, /^steady: raising toward the allocation \d+ B\/s \(still throttled 50 ms at its quota\)$/);
+});
+
+test('a rate fallen well under its quota is not held back by it, though the brokers still report throttle time from their quota window', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 300_000 } }];
+  const memory = fresh(steady, { baselines: new Map([['client-id=clickstream|producer_byte_rate', null]]), episodeChanges: new Map([['client-id=clickstream|producer_byte_rate', 2]]) });
+  const after = client('clickstream', 'produce', 60_000, 400, [...Array(10).fill(300_000), 150_000, 60_000, 60_000]);
+  const plan = decide(readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), after]), quotas, memory, config, options);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=clickstream', 300_000, null]]);
+  assert.equal(plan.proposals[0]!.reason, "steady: demand 90000 B/s (falling: mean 300000 → 90000 B/s over its last 3 samples against the 3 before) fits again: restoring the operator's unset quota");
+  // At its quota, throttled, the same client is held (its last change waits for headroom).
+  const pressing = client('clickstream', 'produce', 300_000, 400);
+  const held = decide(readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), pressing]), quotas, memory, config, options);
+  assert.deepEqual(held.proposals, []);
+  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom']);
+});
