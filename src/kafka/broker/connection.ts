@@ -2,8 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { APIS, ApiKey } from '../protocol/messages.ts';
 import { decode } from '../protocol/codec.ts';
-import { decodeRequestHeader, encodeBareError, encodeResponse, readRequestPrefix } from '../protocol/frames.ts';
-import { KafkaError } from '../protocol/error-codes.ts';
+import { decodeRequestHeader, encodeResponse, readRequestPrefix } from '../protocol/frames.ts';
 import type { Message } from '../protocol/codec.ts';
 
 /** Per-connection state a handler may read or change. */
@@ -173,17 +172,16 @@ export class Connection {
     const { apiKey, apiVersion, correlationId } = prefix;
     const api = APIS.get(apiKey);
     const range = this.host.supported(apiKey);
-    if (!api || !range) {
-      this.reply(encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
+    if (apiKey === ApiKey.ApiVersions && range && (apiVersion < range[0] || apiVersion > range[1])) {
+      // KIP-511: answer an unknown ApiVersions version in v0 format, listing what is supported.
+      this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state, frameBytes: frame.length, responseBytes: 0 }, { unsupported: true }));
       return;
     }
-    if (apiVersion < range[0] || apiVersion > range[1]) {
-      if (apiKey === ApiKey.ApiVersions) {
-        // KIP-511: answer an unknown ApiVersions version in v0 format, listing what is supported.
-        this.respond(correlationId, apiKey, 0, this.host.dispatch({ apiKey, apiVersion: 0, correlationId, clientId: '', conn: this.state, frameBytes: frame.length, responseBytes: 0 }, { unsupported: true }));
-      } else {
-        this.reply(encodeBareError(correlationId, KafkaError.UNSUPPORTED_VERSION));
-      }
+    if (!api || !range || apiVersion < range[0] || apiVersion > range[1]) {
+      // No response could have the format the client expects for a version the broker does not
+      // know; Kafka closes the connection, and so does the bundled broker.
+      this.host.logger.info({ conn: this.state.id, apiKey, apiVersion, supported: range ?? null }, 'request for an API key or version the broker does not serve; closing connection');
+      this.destroy();
       return;
     }
     if (this.state.principal === null && !PRE_AUTH_APIS.has(apiKey)) {
@@ -212,11 +210,6 @@ export class Connection {
       return;
     }
     this.respond(correlationId, apiKey, apiVersion, result);
-  }
-
-  private reply(frame: Buffer): void {
-    this.queue.push({ chunks: [frame], done: true, close: false });
-    this.flush();
   }
 
   private respond(correlationId: number, apiKey: number, apiVersion: number, result: Message | null | Promise<Message | null>): void {

@@ -37,6 +37,11 @@ export class PartitionLog {
     return this.batches.length - this.head;
   }
 
+  /** When the newest live batch was appended (a segment's last-modified time), or null when empty. */
+  get lastAppendedAt(): number | null {
+    return this.batchCount > 0 ? this.batches[this.batches.length - 1]!.appendedAt : null;
+  }
+
   /** Records a new leader epoch starting at the current log end. */
   beginEpoch(epoch: number): void {
     const last = this.epochs[this.epochs.length - 1];

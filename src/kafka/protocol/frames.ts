@@ -56,15 +56,6 @@ export function encodeResponse(api: ApiSchemas, apiVersion: number, correlationI
   return chunks;
 }
 
-/** A response frame carrying only the correlation id and an error code (for unknown APIs/versions). */
-export function encodeBareError(correlationId: number, errorCode: number): Buffer {
-  const b = Buffer.alloc(10);
-  b.writeInt32BE(6, 0);
-  b.writeInt32BE(correlationId, 4);
-  b.writeInt16BE(errorCode, 8);
-  return b;
-}
-
 /** Decodes a response frame body (after the size) for a known API and version (tests, internal clients). */
 export function decodeResponse(apiKey: number, apiVersion: number, frame: Buffer): { correlationId: number; body: Message } {
   const api = APIS.get(apiKey);

@@ -1,6 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { decodeRecords, batchInfo } from '../../protocol/records.ts';
+import { downConvert, fetchMagic } from '../../protocol/legacy-records.ts';
 import { quotaUser, type Handler, type BrokerNode } from '../node.ts';
 import type { Partition } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
@@ -53,7 +54,22 @@ function available(node: BrokerNode, targetsList: FetchTarget[], limit: number):
   return bytes;
 }
 
-function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number): Message[] {
+/**
+ * Stored batches as a fetch of `magic` reads them: unchanged for batches (v4+), converted to
+ * message sets for v0–3 (as Kafka down-converts), or null when a batch's codec cannot be read.
+ */
+function asMagic(batches: Buffer[], magic: 0 | 1 | 2, fetchOffset: number): Buffer[] | null {
+  if (magic === 2) return batches;
+  const out: Buffer[] = [];
+  for (const b of batches) {
+    const set = downConvert(batchInfo(b), magic, BigInt(fetchOffset));
+    if (set === null) return null;
+    if (set.length > 0) out.push(set);
+  }
+  return out;
+}
+
+function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number, magic: 0 | 1 | 2): Message[] {
   const byTopic = new Map<string, Message>();
   let budget = maxBytes;
   for (const t of targetsList) {
@@ -76,9 +92,15 @@ function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number)
       continue;
     }
     // KIP-74: the first batch is returned even when larger than the limits, so consumers progress.
-    const batches = budget > 0 && t.offset < p.highWatermark ? log.read(t.offset, Math.min(t.maxBytes, budget), p.highWatermark) : [];
+    const stored = budget > 0 && t.offset < p.highWatermark ? log.read(t.offset, Math.min(t.maxBytes, budget), p.highWatermark) : [];
     const counters = node.stats.topic(p.topic);
     counters.totalFetchRequests++;
+    const batches = asMagic(stored, magic, t.offset);
+    if (batches === null) {
+      node.logger.debug({ topic: p.topic, partition: p.index, magic }, 'fetch refused: a batch is compressed with a codec the broker cannot convert to messages');
+      topic.partitions.push({ ...common, errorCode: KafkaError.UNSUPPORTED_COMPRESSION_TYPE, records: null });
+      continue;
+    }
     for (const b of batches) budget -= b.length;
     // `counters` is not a wire field: the encoder ignores it; bytes out are counted once the
     // quota decision is known.
@@ -87,10 +109,13 @@ function respond(node: BrokerNode, targetsList: FetchTarget[], maxBytes: number)
   return [...byTopic.values()];
 }
 
-/** Fetch with long polling: waits up to max_wait_ms for min_bytes (read_uncommitted). */
+/**
+ * Fetch with long polling: waits up to max_wait_ms for min_bytes (read_uncommitted). v0–3
+ * clients read message sets (magic 0 for v0–1, 1 for v2–3), converted from the stored batches.
+ */
 export const fetch: Handler = {
   apiKey: ApiKey.Fetch,
-  versions: [4, 17],
+  versions: [0, 17],
   handle(node, ctx, req) {
     const v = ctx.apiVersion;
     const list = targets(node, req, v);
@@ -98,7 +123,7 @@ export const fetch: Handler = {
     // A fetch never returns more than the client's quota allows in one quota window (as Kafka bounds it).
     const maxBytes: number = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, node.quotaEnforcer.maxFetchBytes(user, ctx.clientId));
     const build = (): Message => {
-      const responses = respond(node, list, maxBytes);
+      const responses = respond(node, list, maxBytes, fetchMagic(v));
       let bytes = 0;
       for (const t of responses) for (const p of t.partitions) if (p.records) for (const b of p.records as Buffer[]) bytes += b.length;
       const { throttleMs: throttleTimeMs, send } = node.quotaEnforcer.recordFetch(user, ctx.clientId, bytes, Date.now());
@@ -134,23 +159,43 @@ export const fetch: Handler = {
   },
 };
 
-/** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or first offset at/after a timestamp. */
+/**
+ * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or first offset at/after a
+ * timestamp. v0 answers a list of at most max_num_offsets offsets, highest first.
+ */
 export const listOffsets: Handler = {
   apiKey: ApiKey.ListOffsets,
-  versions: [1, 10],
+  versions: [0, 10],
   handle(node, ctx, req) {
     const topics = (req.topics as Message[]).map((t) => ({
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
         const p = node.ledPartition(node.topics.get(t.name), pr.partitionIndex);
-        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: node.notLedError(t.name, pr.partitionIndex), timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        if (!p) return { partitionIndex: pr.partitionIndex, errorCode: node.notLedError(t.name, pr.partitionIndex), timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] };
         const found = offsetForTimestamp(p, pr.timestamp as bigint);
-        return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: p.leaderEpoch };
+        const oldStyleOffsets = ctx.apiVersion === 0 ? oldStyle(p, pr.timestamp as bigint, pr.maxNumOffsets as number) : [];
+        return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: p.leaderEpoch, oldStyleOffsets };
       }),
     }));
     return { throttleTimeMs: 0, topics };
   },
 };
+
+/**
+ * ListOffsets v0's answer, Kafka's "offsets before": the start offset of every segment last
+ * written at or before the timestamp, and the high watermark when it is "latest" (-1) or not in
+ * the past, highest first, at most `max`. The bundled log is one segment starting at the log
+ * start offset, last written when its newest batch was appended.
+ */
+function oldStyle(p: Partition, ts: bigint, max: number): bigint[] {
+  const start = BigInt(p.log.logStartOffset);
+  const lastWritten = p.log.lastAppendedAt;
+  let offsets: bigint[];
+  if (ts === -1n || ts >= BigInt(Date.now())) offsets = [BigInt(p.highWatermark), start];
+  else if (ts === -2n || lastWritten === null || BigInt(lastWritten) <= ts) offsets = [start];
+  else offsets = [];
+  return [...new Set(offsets)].slice(0, Math.max(max, 0));
+}
 
 /** Resolves a ListOffsets timestamp spec for one partition. */
 export function offsetForTimestamp(p: Partition, ts: bigint): { offset: bigint; timestamp: bigint } {

@@ -13,7 +13,7 @@ export const groupHandlers: readonly Handler[] = [
   { apiKey: ApiKey.DescribeGroups, versions: [0, 5], handle: (n, c, r) => n.groups.describeGroups(r, c.apiVersion) },
   { apiKey: ApiKey.ListGroups, versions: [0, 5], handle: (n, c, r) => n.groups.listGroups(r, c.apiVersion) },
   { apiKey: ApiKey.DeleteGroups, versions: [0, 2], handle: (n, c, r) => n.groups.deleteGroups(r, c.apiVersion) },
-  { apiKey: ApiKey.OffsetCommit, versions: [2, 9], handle: (n, c, r) => n.groups.offsetCommit(r, c.apiVersion) },
-  { apiKey: ApiKey.OffsetFetch, versions: [1, 9], handle: (n, c, r) => n.groups.offsetFetch(r, c.apiVersion) },
+  { apiKey: ApiKey.OffsetCommit, versions: [0, 9], handle: (n, c, r) => n.groups.offsetCommit(r, c.apiVersion) },
+  { apiKey: ApiKey.OffsetFetch, versions: [0, 9], handle: (n, c, r) => n.groups.offsetFetch(r, c.apiVersion) },
   { apiKey: ApiKey.OffsetDelete, versions: [0, 0], handle: (n, c, r) => n.groups.offsetDelete(r, c.apiVersion) },
 ];

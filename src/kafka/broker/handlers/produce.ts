@@ -1,6 +1,7 @@
 import { ApiKey } from '../../protocol/messages.ts';
 import { KafkaError } from '../../protocol/error-codes.ts';
 import { InvalidRecordsError, parseBatches, type BatchInfo } from '../../protocol/records.ts';
+import { upConvert } from '../../protocol/legacy-records.ts';
 import { quotaUser, type Handler, type BrokerNode } from '../node.ts';
 import type { Partition, Topic } from '../topics.ts';
 import type { Message } from '../../protocol/codec.ts';
@@ -19,13 +20,17 @@ function fail(errorCode: number, errorMessage: string | null = null): PartitionR
   return { errorCode, errorMessage, baseOffset: -1n, logStartOffset: -1n, lastOffset: -1 };
 }
 
-/** Validates and appends one partition's records on its leader; never throws for bad input. */
-export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, records: Buffer | null, acks: number): PartitionResult {
+/**
+ * Validates and appends one partition's records on its leader; never throws for bad input.
+ * `messageSets`: the records may be a message set (Produce v0–2), converted to a batch first.
+ */
+export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, records: Buffer | null, acks: number, messageSets = false): PartitionResult {
   if (records === null || records.length === 0) return fail(KafkaError.INVALID_RECORD, 'produce request carries no records');
   let batches: BatchInfo[];
   try {
     // Copy once: the log owns its bytes and must not pin the request frame.
-    batches = parseBatches(Buffer.from(records));
+    const own = Buffer.from(records);
+    batches = parseBatches(messageSets ? upConvert(own) : own);
   } catch (err) {
     if (err instanceof InvalidRecordsError) {
       node.logger.debug({ topic: p.topic, partition: p.index, reason: err.message }, 'produce refused');
@@ -69,10 +74,13 @@ export function appendRecords(node: BrokerNode, topic: Topic, p: Partition, reco
   return { errorCode: KafkaError.NONE, errorMessage: null, baseOffset: BigInt(baseOffset), logStartOffset: BigInt(p.log.logStartOffset), lastOffset };
 }
 
-/** Produce: acks 0 (no response), 1 (leader) and -1 (all in-sync replicas, honouring min.insync.replicas). */
+/**
+ * Produce: acks 0 (no response), 1 (leader) and -1 (all in-sync replicas, honouring
+ * min.insync.replicas). v0–2 carry message sets (magic 0 or 1), stored as batches.
+ */
 export const produce: Handler = {
   apiKey: ApiKey.Produce,
-  versions: [3, 11],
+  versions: [0, 11],
   handle(node, ctx, req) {
     const acks: number = req.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
@@ -86,7 +94,7 @@ export const produce: Handler = {
           if (!validAcks) return Object.assign(out, fail(KafkaError.INVALID_REQUIRED_ACKS));
           const p = topic && !topic.internal ? node.ledPartition(topic, pd.index) : undefined;
           if (!p) return Object.assign(out, fail(topic?.internal ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION : node.notLedError(t.name, pd.index)));
-          const r = appendRecords(node, topic!, p, pd.records, acks);
+          const r = appendRecords(node, topic!, p, pd.records, acks, ctx.apiVersion < 3);
           const counters = node.stats.topic(p.topic);
           counters.totalProduceRequests++;
           if (r.errorCode !== 0) counters.failedProduceRequests++;

@@ -9,18 +9,17 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Consumer, type Kafka as KafkaClient, type KafkaMessage } from 'kafkajs';
-import type { RunningBroker } from '../../../../src/kafka/broker/options.ts';
 import {
   REBALANCE_SETTLE_MS,
   assertReceived,
   countsByPartition,
   makeMessages,
-  startTestBroker,
   waitFor,
   type Header,
   type ReceivedMessage,
   type TestMessage,
 } from '../../../helpers/broker.ts';
+import { startCheckedBroker, type CheckedBroker } from '../../../helpers/wire-proxy.ts';
 
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, AssignerProtocol, logLevel } = kafkajs;
 CompressionCodecs[CompressionTypes.Snappy] = createRequire(import.meta.url)('kafkajs-snappy') as () => unknown;
@@ -84,12 +83,12 @@ class Member {
 }
 
 describe('kafkajs 2.2.4 against the bundled broker', () => {
-  let broker: RunningBroker;
+  let broker: CheckedBroker;
   let kafka: KafkaClient;
   let admin: Admin;
 
   before(async () => {
-    broker = await startTestBroker();
+    broker = await startCheckedBroker();
     kafka = new Kafka({
       clientId: 'sluice-kafkajs',
       brokers: [broker.bootstrap],
@@ -251,6 +250,16 @@ describe('kafkajs 2.2.4 against the bundled broker', () => {
       }
     });
   }
+
+  test('every response the broker sent decodes with Kafka\'s definition of its API and version', () => {
+    assert.deepEqual(broker.wire.problems, []);
+    // The requests this suite's clients are known to send (heartbeats depend on timing).
+    assert.deepEqual(broker.wire.missing([
+      'Produce v7', 'Fetch v11', 'ListOffsets v3', 'Metadata v6', 'OffsetCommit v5', 'OffsetFetch v4',
+      'FindCoordinator v2', 'JoinGroup v5', 'LeaveGroup v3', 'SyncGroup v3', 'DescribeGroups v2',
+      'ListGroups v2', 'ApiVersions v2', 'CreateTopics v3',
+    ]), []);
+  });
 });
 
 /** JSON.stringify replacer for bigint. */

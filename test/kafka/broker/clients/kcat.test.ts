@@ -12,18 +12,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin } from 'kafkajs';
-import type { RunningBroker } from '../../../../src/kafka/broker/options.ts';
 import {
   KCAT_DELIMITER_BYTES,
   REBALANCE_SETTLE_MS,
   assertReceived,
   countsByPartition,
   makeMessages,
-  startTestBroker,
   waitFor,
   type Header,
   type TestMessage,
 } from '../../../helpers/broker.ts';
+import { startCheckedBroker, type CheckedBroker } from '../../../helpers/wire-proxy.ts';
 import { KCAT_FAST_GROUP_ARGS, KCAT_FORMAT, KcatGroupMember, kcatProduce, parseKcatOutput, runKcat } from '../../../helpers/kcat.ts';
 
 const { Kafka, AssignerProtocol, logLevel } = kafkajs;
@@ -34,11 +33,11 @@ const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 const topicOf = (codec: string) => `kcat-${codec}`;
 
 describe('kcat (librdkafka) against the bundled broker', () => {
-  let broker: RunningBroker;
+  let broker: CheckedBroker;
   let admin: Admin;
 
   before(async () => {
-    broker = await startTestBroker({ topics: CODECS.map((codec) => ({ name: topicOf(codec), partitions: 4 })) });
+    broker = await startCheckedBroker({ topics: CODECS.map((codec) => ({ name: topicOf(codec), partitions: 4 })) });
     const kafka = new Kafka({ clientId: 'sluice-kcat-admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -194,4 +193,15 @@ describe('kcat (librdkafka) against the bundled broker', () => {
       }
     });
   }
+
+  test('every response the broker sent decodes with Kafka\'s definition of its API and version', () => {
+    assert.deepEqual(broker.wire.problems, []);
+    // The requests this suite's clients are known to send (heartbeats depend on timing).
+    assert.deepEqual(broker.wire.missing([
+      'Produce v7', 'Fetch v11', 'ListOffsets v2', 'ListOffsets v3', 'Metadata v4', 'Metadata v6',
+      'OffsetCommit v7', 'OffsetFetch v4', 'OffsetFetch v7', 'FindCoordinator v2', 'JoinGroup v5',
+      'LeaveGroup v1', 'SyncGroup v3', 'DescribeGroups v2', 'ListGroups v2', 'ApiVersions v2',
+      'ApiVersions v3',
+    ]), []);
+  });
 });

@@ -17,17 +17,16 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
-import type { RunningBroker } from '../../../../src/kafka/broker/options.ts';
 import {
   REBALANCE_SETTLE_MS,
   assertReceived,
   countsByPartition,
   makeMessages,
-  startTestBroker,
   waitFor,
   type ReceivedMessage,
   type TestMessage,
 } from '../../../helpers/broker.ts';
+import { startCheckedBroker, type CheckedBroker } from '../../../helpers/wire-proxy.ts';
 
 const MESSAGES = 10_000;
 const PARTITIONS = [0, 1, 2, 3];
@@ -104,11 +103,11 @@ class Member {
 }
 
 describe('@platformatic/kafka against the bundled broker', () => {
-  let broker: RunningBroker;
+  let broker: CheckedBroker;
   let admin: Admin;
 
   before(async () => {
-    broker = await startTestBroker();
+    broker = await startCheckedBroker();
     admin = new Admin({ clientId: CLIENT_ID, bootstrapBrokers: [broker.bootstrap], retries: 5, retryDelay: 100 });
   });
 
@@ -289,4 +288,14 @@ describe('@platformatic/kafka against the bundled broker', () => {
       }
     });
   }
+
+  test('every response the broker sent decodes with Kafka\'s definition of its API and version', () => {
+    assert.deepEqual(broker.wire.problems, []);
+    // The requests this suite's clients are known to send (heartbeats depend on timing).
+    assert.deepEqual(broker.wire.missing([
+      'Produce v11', 'Fetch v17', 'ListOffsets v9', 'Metadata v12', 'OffsetCommit v9', 'OffsetFetch v9',
+      'FindCoordinator v6', 'JoinGroup v9', 'LeaveGroup v5', 'SyncGroup v5', 'DescribeGroups v5',
+      'ListGroups v5', 'ApiVersions v3', 'CreateTopics v7',
+    ]), []);
+  });
 });
