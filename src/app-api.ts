@@ -15,11 +15,15 @@ import type { Logger } from './telemetry/logger.ts';
 import type { DecisionLog } from './throttle/decision-log.ts';
 import type { ThrottleLoop } from './throttle/loop.ts';
 import { buildApi, listenApi, type AuthHook } from './api/server.ts';
-import type { AlertsSource } from './api/types.ts';
+import type { AlertsSource, RulesSource } from './api/types.ts';
 import type { StatusSource } from './api/status-page/view.ts';
+import { federateRoutes } from './api/routes/federate.ts';
+import { graphRoutes } from './api/routes/graph.ts';
+import { prometheusRoutes } from './api/routes/prometheus/index.ts';
 import { replayRoutes } from './api/routes/replay.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { publicPath, type PublicPlace } from './public-paths.ts';
+import { Engine } from './rules/promql/index.ts';
 import { readinessChecks, type ServiceNotifier } from './app-parts.ts';
 
 /** The running parts the API serves. */
@@ -37,6 +41,8 @@ export interface ApiParts {
   readonly status: StatusSource;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** The service's clock, read by /federate and /graph; default the wall clock. */
+  readonly now?: () => number;
 }
 
 /** The API, listening; `close` stops it. */
@@ -51,15 +57,25 @@ export async function serveApi(parts: ApiParts): Promise<ServedApi> {
   // Rule files are shown relative to the configured entry they came from (`rules/host.yaml`).
   const rulePlaces = (parts.config.rules?.files ?? []).map((f): PublicPlace => [f, basename(resolve(f))]);
   const clusters = parts.collectors.filter((c) => c instanceof ClusterCollector);
+  const rulesSource: RulesSource | undefined = rules === undefined ? undefined : { groups: () => rules.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) };
   const app = await buildApi({
     registry: parts.registry, token: parts.api.token, logger: logger.child({ component: 'api' }),
     readiness: { checks: () => readinessChecks(store, scheduler, rules, clusters) },
     status: parts.status,
-    ...(rules === undefined || alerts === undefined ? {} : { rules: { groups: () => rules.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) }, alerts }),
+    ...(rulesSource === undefined || alerts === undefined ? {} : { rules: rulesSource, alerts }),
     ...(notifier?.silences === undefined ? {} : { silences: notifier.silences }),
     plugins: [
       ...(throttle.size === 0 || decisions === undefined ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: throttle, audit: decisions }, auth)]),
       (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth),
+      (app: FastifyInstance) => prometheusRoutes(app, {
+        source: store.querier, rules: rulesSource, maxTimeoutMs: parts.api.queryTimeout * 1000, maxSamples: parts.api.queryMaxSamples,
+        ...(parts.now === undefined ? {} : { now: parts.now }), logger: logger.child({ component: 'prometheus-api' }),
+      }),
+      (app: FastifyInstance) => federateRoutes(app, { querier: store.querier, externalLabels: parts.config.rules?.externalLabels ?? {}, ...(parts.now === undefined ? {} : { now: parts.now }) }),
+      (app: FastifyInstance) => graphRoutes(app, {
+        engine: new Engine({ maxSamples: parts.api.queryMaxSamples }), querier: store.querier, timeoutMs: parts.api.queryTimeout * 1000,
+        ...(parts.now === undefined ? {} : { now: parts.now }),
+      }),
     ],
   });
   try {

@@ -41,6 +41,10 @@ export const sluiceConfigSchema = z
       port: z.int().min(0).max(65_535).default(DEFAULT_API_PORT),
       host: z.string().min(1).default('127.0.0.1'),
       token: z.string().min(16).optional(),
+      /** Seconds a PromQL query of the Prometheus API may run at most; a request's `timeout` can only shorten it. */
+      queryTimeout: z.number().positive().default(120),
+      /** Most samples one PromQL query of the Prometheus API may hold at once. */
+      queryMaxSamples: z.int().min(1).default(50_000_000),
     }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     /** Prometheus-format rule files (or directories of *.yaml / *.yml), relative to this file; default the shipped packs. */
@@ -49,7 +53,7 @@ export const sluiceConfigSchema = z
       /** Seconds between evaluations of groups that set no interval. */
       interval: z.number().positive().default(30),
       externalLabels: z.record(z.string().regex(LABEL_NAME, 'expected a label name'), z.string()).default({}),
-      /** Base of alerts' generatorURL (default the API's own URL). */
+      /** Base of alerts' generatorURL, `<base>/graph?g0.expr=…` (default the API's own URL, whose /graph page answers it). */
       externalUrl: z.string().optional(),
     }).prefault({}),
     /** Where alerts go (Alertmanager's configuration format); none: alerts are evaluated and listed, not sent. */

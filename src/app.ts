@@ -235,7 +235,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         r.scheduler = scheduler;
         r.stops.push(() => scheduler.stop());
         if (config.api !== undefined) {
-          const api = await serveApi({ config, api: config.api, store, scheduler, collectors, rules: r.rules, notifier: r.notifier, alerts: r.alerts, throttle: r.throttle, decisions: r.decisions, status: statusOf(r), registry, logger });
+          const api = await serveApi({ config, api: config.api, store, scheduler, collectors, rules: r.rules, notifier: r.notifier, alerts: r.alerts, throttle: r.throttle, decisions: r.decisions, status: statusOf(r), registry, logger, now });
           r.stops.push(() => api.close());
           r.apiUrl = api.url;
         }

@@ -35,6 +35,7 @@ export const ERRORS = {
   SLUICE_ERR_COLLECT_SCRAPE: { message: 'A metrics endpoint could not be scraped', retryable: true },
   SLUICE_ERR_PROMQL_PARSE: { message: 'PromQL expression is invalid', retryable: false },
   SLUICE_ERR_PROMQL_EVAL: { message: 'PromQL expression could not be evaluated', retryable: false },
+  SLUICE_ERR_PROMQL_TIMEOUT: { message: 'PromQL query ran out of time', retryable: false },
   SLUICE_ERR_RULES_FILE: { message: 'Rule file is invalid', retryable: false },
   SLUICE_ERR_RULES_TEST_FILE: { message: 'Rule unit test file is invalid', retryable: false },
   SLUICE_ERR_RULES_TEMPLATE: { message: 'Alert template could not be expanded', retryable: false },

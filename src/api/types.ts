@@ -5,6 +5,7 @@
  * API takes from a stage as is (the rules stage owns it, as Prometheus's /api/v1/rules shows it).
  */
 import type { RuleGroupStatus, RuleStatusView } from '../rules/status.ts';
+import type { Matcher, Querier } from '../store/types.ts';
 
 /** One readiness check and its outcome. */
 export interface ReadinessCheck {
@@ -88,4 +89,14 @@ export type ApiRuleGroup = RuleGroupStatus;
 /** Where the API reads rule groups from. */
 export interface RulesSource {
   groups(): readonly ApiRuleGroup[];
+}
+
+/**
+ * Where the Prometheus-compatible API reads series: a Querier over any time range (the service
+ * hands in the store's, which reads the in-memory head and PostgreSQL for older ranges), and
+ * the label sets of matching series without their samples, for /series and the label look-ups.
+ */
+export interface SeriesSource extends Querier {
+  /** The labels (with `__name__`) of every series matching all `matchers` with a sample in [from, to] (ms; ±Infinity for open ends). */
+  series(matchers: readonly Matcher[], from: number, to: number): Promise<readonly Readonly<Record<string, string>>[]>;
 }

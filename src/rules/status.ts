@@ -16,6 +16,13 @@ export interface RuleStatusView {
   readonly lastError?: string;
   readonly lastEvaluation?: string;
   readonly evaluationMs?: number;
+  /** The rule's own labels (templates, for an alerting rule, as written). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Alerting rules: annotation templates as written, `for` and `keep_firing_for` in seconds, and their alerts. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly forSeconds?: number;
+  readonly keepFiringForSeconds?: number;
+  readonly alerts?: readonly ActiveAlert[];
 }
 
 /** One group's status, as the API shows it. */
@@ -23,6 +30,8 @@ export interface RuleGroupStatus {
   readonly name: string;
   readonly file: string;
   readonly intervalSeconds: number;
+  /** Most series a rule may return (0: no limit). */
+  readonly limit: number;
   readonly lastEvaluation?: string;
   readonly evaluationMs?: number;
   readonly rules: readonly RuleStatusView[];
@@ -36,6 +45,8 @@ export interface ActiveAlert {
   readonly activeAt: string;
   readonly firedAt?: string;
   readonly resolvedAt?: string;
+  /** Since when a `keep_firing_for` rule keeps it firing without its series. */
+  readonly keepFiringSince?: string;
   readonly value: number;
 }
 
@@ -47,6 +58,7 @@ export function groupStatus(group: RuleGroup): RuleGroupStatus {
     name: group.spec.name,
     file: group.spec.file,
     intervalSeconds: group.intervalMs / 1000,
+    limit: group.spec.limit,
     ...(group.lastEvaluation === undefined ? {} : { lastEvaluation: iso(group.lastEvaluation) }),
     ...(group.evaluationMs === undefined ? {} : { evaluationMs: group.evaluationMs }),
     rules: group.spec.rules.map((rule, i) => {
@@ -59,6 +71,10 @@ export function groupStatus(group: RuleGroup): RuleGroupStatus {
         ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
         ...(s.lastEvaluation === undefined ? {} : { lastEvaluation: iso(s.lastEvaluation) }),
         ...(s.evaluationMs === undefined ? {} : { evaluationMs: s.evaluationMs }),
+        labels: rule.labels,
+        ...(rule.kind === 'alerting'
+          ? { annotations: rule.annotations, forSeconds: rule.forMs / 1000, keepFiringForSeconds: rule.keepFiringForMs / 1000, alerts: [...group.alerts[i]!.values()].map(toActive) }
+          : {}),
       };
     }),
   };
@@ -66,15 +82,20 @@ export function groupStatus(group: RuleGroup): RuleGroupStatus {
 
 /** The alerts of `group`, resolved ones included while they are kept. */
 export function activeAlerts(group: RuleGroup): ActiveAlert[] {
-  return group.alerts.flatMap((m) => [...m.values()].map((a) => ({
+  return group.alerts.flatMap((m) => [...m.values()].map(toActive));
+}
+
+function toActive(a: Alert): ActiveAlert {
+  return {
     labels: a.labels,
     annotations: a.annotations,
-    state: a.state === 'inactive' ? 'resolved' as const : a.state,
+    state: a.state === 'inactive' ? 'resolved' : a.state,
     activeAt: iso(a.activeAt),
     ...(a.firedAt === undefined ? {} : { firedAt: iso(a.firedAt) }),
     ...(a.resolvedAt === undefined ? {} : { resolvedAt: iso(a.resolvedAt) }),
+    ...(a.keepFiringSince === undefined ? {} : { keepFiringSince: iso(a.keepFiringSince) }),
     value: a.value,
-  })));
+  };
 }
 
 /** Prometheus's link to the expression in its graph page, `…/graph?g0.expr=…&g0.tab=1`. */

@@ -134,6 +134,13 @@ export class Head implements WindowQuerier {
     return out;
   }
 
+  /** The labels (with `__name__`) of every matching series with a sample in [from, to]: no samples are copied. */
+  seriesLabels(matchers: readonly Matcher[], from: number, to: number): Readonly<Record<string, string>>[] {
+    const out: Readonly<Record<string, string>>[] = [];
+    this.each(matchers, from, to, (s, metric) => out.push(withName(s.ref, metric)));
+    return out;
+  }
+
   /** Calls `fn` for every matching series with samples in [from, to], with their index bounds. */
   private each(matchers: readonly Matcher[], from: number, to: number, fn: (s: HeadSeries, metric: string, lo: number, hi: number) => void): void {
     const compiled = compileMatchers(matchers);

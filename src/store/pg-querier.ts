@@ -45,6 +45,27 @@ export class PgQuerier implements Querier {
     }
     return out;
   }
+
+  /**
+   * The labels (with `__name__`) of every stored series that matches and has a sample with
+   * `from <= ts <= to`, ordered by id: one index probe per candidate series, no samples read.
+   */
+  async series(matchers: readonly Matcher[], from: number, to: number): Promise<Readonly<Record<string, string>>[]> {
+    const compiled = compileMatchers(matchers);
+    const params: unknown[] = [];
+    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
+    const recheck = where.length < matchers.length;
+    where.push(`EXISTS (SELECT 1 FROM samples s WHERE s.series_id = se.id AND s.ts >= $${params.push(toTimestamp(from))} AND s.ts <= $${params.push(toTimestamp(to))})`);
+    const found = await this.db.query<{ metric: string; labels: Record<string, string> }>(
+      `SELECT m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id WHERE ${where.join(' AND ')} ORDER BY se.id`,
+      params,
+    );
+    return found.rows.flatMap((row) => {
+      const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
+      const labels = escaped ? labelsFromStore(row.labels) : row.labels;
+      return recheck && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...labels, [METRIC_NAME_LABEL]: row.metric }];
+    });
+  }
 }
 
 /** The samples of `ids` with from <= ts <= to, per series id. */

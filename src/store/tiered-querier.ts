@@ -9,13 +9,15 @@
  * from it on (the head has the newest ones, which may not be written yet).
  */
 import type { Head } from './head.ts';
+import type { PgQuerier } from './pg-querier.ts';
 import { canonicalSeries } from './labels.ts';
-import type { Matcher, Querier, SeriesData, SeriesWindow, WindowQuerier } from './types.ts';
+import { METRIC_NAME_LABEL, type Matcher, type Querier, type SeriesData, type SeriesWindow, type WindowQuerier } from './types.ts';
 
 export class TieredQuerier implements WindowQuerier {
   constructor(
     private readonly head: Head,
-    private readonly history: Querier,
+    /** With `series` (PgQuerier has it), series look-ups read no samples; without, they select them. */
+    private readonly history: Querier & Partial<Pick<PgQuerier, 'series'>>,
     private readonly now: () => number,
   ) {}
 
@@ -54,6 +56,27 @@ export class TieredQuerier implements WindowQuerier {
     }
     return out;
   }
+
+  /**
+   * The labels (with `__name__`) of every matching series with a sample in [from, to], each
+   * once: from the head, and from PostgreSQL too when the range reaches back before the head's
+   * window. No samples are read.
+   */
+  async series(matchers: readonly Matcher[], from: number, to: number): Promise<Readonly<Record<string, string>>[]> {
+    const recent = this.head.seriesLabels(matchers, from, to);
+    if (from >= this.cut()) return recent;
+    const out: Readonly<Record<string, string>>[] = this.history.series !== undefined
+      ? await this.history.series(matchers, from, to)
+      : (await this.history.select(matchers, from, to)).map((s) => Object.freeze({ ...s.labels, [METRIC_NAME_LABEL]: s.metric }));
+    const seen = new Set(out.map(seriesKey));
+    for (const labels of recent) if (!seen.has(seriesKey(labels))) out.push(labels);
+    return out;
+  }
+}
+
+/** A label set's identity: its pairs in name order, with separators no name holds. */
+function seriesKey(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels).sort().map((k) => `${k}\u0000${labels[k]!}`).join('\u0001');
 }
 
 function concat(a: Float64Array, b: Float64Array): Float64Array {

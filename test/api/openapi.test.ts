@@ -62,7 +62,7 @@ test('every route behind the token is marked with security in the OpenAPI docume
 });
 
 test('the rules API names rule files relative to the configured entry they came from', async () => {
-  const res = await fetch(`${app.apiUrl}/api/v1/rules`);
+  const res = await fetch(`${app.apiUrl}/api/v1/sluice/rules`);
   const text = await res.text();
   const files = [...new Set((JSON.parse(text) as { groups: { file: string }[] }).groups.map((g) => g.file))].sort();
   assert.deepEqual(files, ['extra.yaml', 'rules/host.yaml', 'rules/kafka-consumer-lag.yaml', 'rules/kafka-governance.yaml', 'rules/kafka-leader-health.yaml', 'rules/kafka-throttling.yaml', 'rules/kafka-topic-traffic.yaml', 'rules/sluice-collectors.yaml']);

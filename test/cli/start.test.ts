@@ -58,9 +58,9 @@ describe('sluice.yaml', () => {
     assert.ok(Object.isFrozen(config.clusters[0]));
   });
 
-  test('defaults: api.port 8080, log.level info, PGlite store', () => {
+  test('defaults: api.port 8080, query limits as Prometheus\'s, log.level info, PGlite store', () => {
     const config = parseSluiceConfig({ clusters: [{ name: 'a', bootstrap: ['k:9092'] }] });
-    assert.deepEqual({ api: config.api, log: config.log, store: config.store }, { api: { port: 8080, host: '127.0.0.1' }, log: { level: 'info' }, store: {} });
+    assert.deepEqual({ api: config.api, log: config.log, store: config.store }, { api: { port: 8080, host: '127.0.0.1', queryTimeout: 120, queryMaxSamples: 50_000_000 }, log: { level: 'info' }, store: {} });
     assert.equal(config.clusters[0]?.intervals.cluster, 30);
   });
 
@@ -131,7 +131,7 @@ describe('sluice start (in-process)', () => {
       assert.equal(ready.status, 200);
       assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'database', ok: true }, { name: 'writes', ok: true }, { name: 'collectors', ok: true }, { name: 'rules', ok: true }, { name: 'clusters', ok: true }]);
       // The shipped rule packs are loaded by default.
-      const rules = (await (await fetch(`${apiUrl}/api/v1/rules`)).json()) as { groups: { file: string }[] };
+      const rules = (await (await fetch(`${apiUrl}/api/v1/sluice/rules`)).json()) as { groups: { file: string }[] };
       assert.deepEqual([...new Set(rules.groups.map((g) => basename(g.file)))].sort(), readdirSync(SHIPPED_RULES_DIR).filter((f) => f.endsWith('.yaml')).sort());
       assert.match(await (await fetch(`${apiUrl}/metrics`)).text(), /^# TYPE sluice_collector_duration_seconds histogram$/m);
       fake.shutdown('SIGTERM');

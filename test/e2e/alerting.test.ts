@@ -179,7 +179,7 @@ test('a silence made through the API keeps the next firing from being sent', asy
   consumer = undefined;
   // The alert fires (the API shows it, silenced) but nothing is sent.
   await waitFor(async () => {
-    const res = (await (await fetch(`${api}/api/v1/alerts?filter=alertname%3D%22E2EConsumerLag%22&state=firing`)).json()) as { alerts: { silencedBy: string[] }[] };
+    const res = (await (await fetch(`${api}/api/v1/sluice/alerts?filter=alertname%3D%22E2EConsumerLag%22&state=firing`)).json()) as { alerts: { silencedBy: string[] }[] };
     return res.alerts.length === 1 && res.alerts[0]!.silencedBy.includes(silenceID);
   }, 'the silenced alert to fire', 30_000);
   await new Promise((r) => setTimeout(r, 3000));
@@ -195,7 +195,7 @@ test('a broker down pages; the under-replicated alert it inhibits is not sent', 
     await waitFor(() => sent('E2EBrokerDown', 'firing'), 'the broker-down alert', 30_000);
     // URP is firing too (the API lists it, inhibited), yet no notification carries it.
     await waitFor(async () => {
-      const res = (await (await fetch(`${app.apiUrl}/api/v1/alerts?filter=alertname%3D%22E2EUnderReplicated%22`)).json()) as { alerts: { state: string; inhibitedBy: string[] }[] };
+      const res = (await (await fetch(`${app.apiUrl}/api/v1/sluice/alerts?filter=alertname%3D%22E2EUnderReplicated%22`)).json()) as { alerts: { state: string; inhibitedBy: string[] }[] };
       return res.alerts.some((a) => a.state === 'firing' && a.inhibitedBy.length > 0);
     }, 'the inhibited URP alert to fire', 30_000);
     await new Promise((r) => setTimeout(r, 2000));

@@ -74,4 +74,27 @@ forEachBackend((backend) => {
     await assert.rejects(engine.instant('count_over_time(jobs_total[3h])', NOW, querier), /connection refused/);
     assert.deepEqual(values(await engine.instant('count_over_time(jobs_total[30m])', NOW, querier)), [['a', 31], ['b', 31], ['new', 11]]);
   });
+
+  test('series look-ups: the label sets with a sample in the range, from the head and the database, no samples read', async () => {
+    const db = await backend.fresh();
+    const head = new Head({ windowMs: HOUR });
+    const writer = new Writer({ db, head, clock: new VirtualClock(NOW) });
+    await writer.write(SAMPLES);
+    await writer.close();
+    head.evict(NOW);
+    const pg = new PgQuerier(db);
+    const history = { ...counting(pg), series: pg.series.bind(pg) };
+    const querier = new TieredQuerier(head, history, () => NOW);
+    const pods = async (q: TieredQuerier, matchers: Matcher[], from: number, to: number) => (await q.series(matchers, from, to)).map((l) => `${l.__name__}/${l.cluster}/${l.pod}`).sort();
+    const jobs: Matcher = { name: '__name__', type: '=', value: 'jobs_total' };
+    // Two to three hours ago: only in the database; the new series had no sample then.
+    assert.deepEqual(await pods(querier, [jobs, { name: 'pod', type: '=~', value: 'a|new' }], NOW - 3 * HOUR, NOW - 2 * HOUR), ['jobs_total/c1/a']);
+    assert.deepEqual(await pods(querier, [jobs], -Infinity, Infinity), ['jobs_total/c1/a', 'jobs_total/c1/b', 'jobs_total/c1/new']);
+    assert.deepEqual(await pods(querier, [jobs], NOW - 5 * MINUTE, NOW), ['jobs_total/c1/a', 'jobs_total/c1/b', 'jobs_total/c1/new']);
+    assert.equal(history.calls, 0);
+    // A history without series look-ups answers them by selecting.
+    const plain = counting(pg);
+    assert.deepEqual(await pods(new TieredQuerier(head, plain, () => NOW), [jobs], NOW - 3 * HOUR, NOW - 2 * HOUR), ['jobs_total/c1/a', 'jobs_total/c1/b']);
+    assert.equal(plain.calls, 1);
+  });
 });

@@ -250,7 +250,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext): Promise<vo
       'sluice demo: running; Ctrl-C stops everything',
       `  status page: ${api}/`,
       `  api:        ${api}  (health ${api}/healthz, metrics ${api}/metrics, OpenAPI ${api}/api/v1/openapi.json)`,
-      `  alerts:     ${api}/api/v1/alerts  rules ${api}/api/v1/rules  decisions ${api}/api/v1/throttle/decisions`,
+      `  alerts:     ${api}/api/v1/sluice/alerts  rules ${api}/api/v1/sluice/rules  decisions ${api}/api/v1/throttle/decisions`,
       `  bootstrap:  ${cluster.bootstrap.join(',')}`,
       ...nodes.map((n) => `  broker ${n.nodeId}:   ${running.host}:${n.port}  metrics ${n.metricsPort === null ? 'off' : `http://${running.host}:${n.metricsPort}/metrics`}`),
       `  control:    ${control.url}`,

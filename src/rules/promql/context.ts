@@ -4,7 +4,7 @@
  * sample budget.
  */
 import type { AtModifier, Expr } from './ast.ts';
-import { evalError } from './errors.ts';
+import { evalError, timeoutError } from './errors.ts';
 import type { Labels } from './labels.ts';
 import { isStaleNaN } from './stale.ts';
 
@@ -66,6 +66,17 @@ export interface Operands {
 
 export class EvalContext {
   private samples = 0;
+  /**
+   * The time (ms on `now`) from which evaluation stops with a timeout error, checked each time
+   * samples are counted (every selector read, every subquery step); Infinity: none.
+   */
+  deadline = Infinity;
+  /** The time (ms on `now`) from which evaluation stops for holding the event loop too long at a stretch; Infinity: none. */
+  blockDeadline = Infinity;
+  /** What blocking past `blockDeadline` is called in the error, e.g. `5s`. */
+  blockLimit = '';
+  /** The clock the deadlines are read on. */
+  now: () => number = Date.now;
   /** Selectors (by key) read only as instant vectors at one time, answered whole by the querier. */
   readonly latest = new Map<string, LatestSamples>();
 
@@ -93,10 +104,19 @@ export class EvalContext {
     this.samples = 0;
   }
 
-  /** Counts samples held by one step; throws once the budget is spent. */
+  /** Counts samples held by one step; throws once the budget is spent, or the deadline has passed. */
   count(n: number): void {
     this.samples += n;
     if (this.samples > this.maxSamples) throw evalError('query processing would load too many samples into memory in query execution');
+    this.checkDeadline();
+  }
+
+  /** Throws SLUICE_ERR_PROMQL_TIMEOUT once a deadline has passed. */
+  checkDeadline(): void {
+    if (this.deadline === Infinity && this.blockDeadline === Infinity) return;
+    const now = this.now();
+    if (now >= this.deadline) throw timeoutError();
+    if (now >= this.blockDeadline) throw timeoutError(`evaluation ran ${this.blockLimit} without a break, the most one step of a query may; shorten its subquery ranges or lengthen their steps`);
   }
 }
 

@@ -6,6 +6,7 @@ import { isWindowQuerier, type Matcher, METRIC_NAME_LABEL, type Querier, type Wi
 import type { Expr } from './ast.ts';
 import { typeOf } from './check.ts';
 import { EvalContext, type EvalValue, type FetchedSeries, type LatestSamples, type VectorSample } from './context.ts';
+import { formatDuration } from '../../duration.ts';
 import { evalError } from './errors.ts';
 import { evaluate, OPERANDS } from './evaluate.ts';
 import { type Labels, labelsKey, withLabel } from './labels.ts';
@@ -36,6 +37,32 @@ export interface EngineOptions {
   readonly defaultSubqueryStepMs?: number;
 }
 
+/**
+ * Bounds of one query, for queries from outside (the HTTP API): rules and replay set none.
+ */
+export interface QueryBounds {
+  /**
+   * The time (ms on `now`) from which the query stops with SLUICE_ERR_PROMQL_TIMEOUT: checked
+   * after fetching, at every step of a range query, every time evaluation reads samples and at
+   * every subquery step.
+   */
+  readonly deadline?: number;
+  /**
+   * A range query hands the event loop back (setImmediate) between steps once it has evaluated
+   * this long (ms) since it last did, so that a long query does not hold up collection, rule
+   * evaluation or health checks.
+   */
+  readonly yieldAfterMs?: number;
+  /**
+   * The longest evaluation may run without handing the event loop back (ms): one step of a range
+   * query between yields, or a whole instant query. Longer stops with SLUICE_ERR_PROMQL_TIMEOUT,
+   * so that no query holds up the rest of the process for longer, whatever its deadline.
+   */
+  readonly maxBlockMs?: number;
+  /** The clock these are read on; default Date.now. */
+  readonly now?: () => number;
+}
+
 interface Fetch {
   readonly matchers: Matcher[];
   from: number;
@@ -61,9 +88,10 @@ export class Engine {
    * for bad text and SLUICE_ERR_PROMQL_EVAL for what Prometheus refuses at evaluation time, e.g.
    * many-to-many matching.
    */
-  async instant(expr: Expr | string, timeMs: number, source: Querier): Promise<Value> {
+  async instant(expr: Expr | string, timeMs: number, source: Querier, bounds: QueryBounds = {}): Promise<Value> {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
     const ctx = await this.prepare(e, timeMs, timeMs, source);
+    startClock(ctx, bounds);
     return toValue(evaluate(ctx, e, timeMs));
   }
 
@@ -71,15 +99,25 @@ export class Engine {
    * Range query (used by tests and replay): one value per step from start to end inclusive, each
    * step evaluated as an instant query would be; series that have no value at a step skip it.
    */
-  async range(expr: Expr | string, startMs: number, endMs: number, stepMs: number, source: Querier): Promise<MatrixSeries[]> {
+  async range(expr: Expr | string, startMs: number, endMs: number, stepMs: number, source: Querier, bounds: QueryBounds = {}): Promise<MatrixSeries[]> {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
     const type = typeOf(e);
     if (type !== 'vector' && type !== 'scalar') throw evalError(`invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be scalar or instant vector`);
     if (!(stepMs > 0)) throw evalError('zero or negative query resolution step widths are not accepted');
     if (endMs < startMs) throw evalError('end timestamp must not be before start time');
     const ctx = await this.prepare(e, startMs, endMs, source);
+    startClock(ctx, bounds);
+    const yieldAfterMs = bounds.yieldAfterMs ?? Infinity;
+    const now = bounds.now ?? Date.now;
+    let sliceStart = now();
     const byKey = new Map<string, { metric: Readonly<Record<string, string>>; ts: number[]; values: number[] }>();
     for (let t = startMs; t <= endMs; t += stepMs) {
+      if (yieldAfterMs !== Infinity && now() - sliceStart >= yieldAfterMs) {
+        await yieldToEventLoop();
+        sliceStart = now();
+        if (bounds.maxBlockMs !== undefined) ctx.blockDeadline = sliceStart + bounds.maxBlockMs;
+      }
+      ctx.checkDeadline();
       ctx.newStep();
       const v = evaluate(ctx, e, t);
       const samples: readonly VectorSample[] = v.kind === 'scalar' ? [{ metric: {}, value: v.value }] : v.kind === 'vector' ? v.samples : [];
@@ -173,6 +211,21 @@ export class Engine {
     );
     return ctx;
   }
+}
+
+/** Arms the context's deadlines; a query whose data took past one to fetch stops here. */
+function startClock(ctx: EvalContext, bounds: QueryBounds): void {
+  if (bounds.now !== undefined) ctx.now = bounds.now;
+  if (bounds.deadline !== undefined) ctx.deadline = bounds.deadline;
+  if (bounds.maxBlockMs !== undefined) {
+    ctx.blockDeadline = ctx.now() + bounds.maxBlockMs;
+    ctx.blockLimit = formatDuration(bounds.maxBlockMs);
+  }
+  ctx.checkDeadline();
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** An instant selector's answer from a WindowQuerier: staleness markers mean no sample. */

@@ -39,3 +39,8 @@ export function positionOf(text: string, offset: number): PromQLPosition {
 export function evalError(message: string): SluiceError {
   return new SluiceError('SLUICE_ERR_PROMQL_EVAL', message);
 }
+
+/** A SLUICE_ERR_PROMQL_TIMEOUT error, worded as Prometheus words it, with why when there is more to say. */
+export function timeoutError(why?: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_PROMQL_TIMEOUT', `query timed out in expression evaluation${why === undefined ? '' : `: ${why}`}`);
+}

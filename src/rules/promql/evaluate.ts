@@ -103,7 +103,11 @@ function evalSubquery(ctx: EvalContext, expr: Subquery, t: number): EvalValue {
   // Most steps hand over the same label-set objects: look those up by identity first.
   const byObject = new Map<VectorSample['metric'], Acc>();
   for (let ts = first; ts <= endMs; ts += step) {
-    for (const s of evaluateVector(ctx, expr.expr, ts)) {
+    const samples = evaluateVector(ctx, expr.expr, ts);
+    // The points a subquery holds count against the budget, as in Prometheus (and the count
+    // checks the deadline: an inner expression without selectors reads no samples).
+    ctx.count(samples.length);
+    for (const s of samples) {
       let acc = byObject.get(s.metric);
       if (acc === undefined) {
         const key = labelsKey(s.metric);

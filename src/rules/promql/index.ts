@@ -5,7 +5,8 @@
 export type { Expr } from './ast.ts';
 export { selectorsOf } from './ast.ts';
 export type { VectorSample } from './context.ts';
-export { Engine, type EngineOptions, type MatrixSeries, type Value } from './engine.ts';
+export { typeOf } from './check.ts';
+export { Engine, type EngineOptions, type MatrixSeries, type QueryBounds, type Value } from './engine.ts';
 export { PromQLError, type PromQLPosition } from './errors.ts';
 export { formatExpr } from './format.ts';
 export { FUNCTION_NAMES } from './functions.ts';
