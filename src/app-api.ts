@@ -7,7 +7,7 @@
 import { basename, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { ClusterCollector, type Collector, type CollectScheduler } from './collect/index.ts';
+import { ClusterCollector, TopicCollector, type Collector, type CollectScheduler } from './collect/index.ts';
 import type { SluiceConfig } from './app-config.ts';
 import type { RuleManager } from './rules/manager.ts';
 import type { Store } from './store/index.ts';
@@ -21,6 +21,8 @@ import { federateRoutes } from './api/routes/federate.ts';
 import { graphRoutes } from './api/routes/graph.ts';
 import { prometheusRoutes } from './api/routes/prometheus/index.ts';
 import { replayRoutes } from './api/routes/replay.ts';
+import { burrowRoutes } from './api/routes/burrow.ts';
+import { burrowCluster } from './api/burrow/source.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
 import { publicPath, type PublicPlace } from './public-paths.ts';
 import { Engine } from './rules/promql/index.ts';
@@ -57,6 +59,7 @@ export async function serveApi(parts: ApiParts): Promise<ServedApi> {
   // Rule files are shown relative to the configured entry they came from (`rules/host.yaml`).
   const rulePlaces = (parts.config.rules?.files ?? []).map((f): PublicPlace => [f, basename(resolve(f))]);
   const clusters = parts.collectors.filter((c) => c instanceof ClusterCollector);
+  const burrow = parts.collectors.filter((c) => c instanceof TopicCollector).map(burrowCluster);
   const rulesSource: RulesSource | undefined = rules === undefined ? undefined : { groups: () => rules.groups().map((g) => ({ ...g, file: publicPath(g.file, rulePlaces) })) };
   const app = await buildApi({
     registry: parts.registry, token: parts.api.token, logger: logger.child({ component: 'api' }),
@@ -67,6 +70,7 @@ export async function serveApi(parts: ApiParts): Promise<ServedApi> {
     plugins: [
       ...(throttle.size === 0 || decisions === undefined ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: throttle, audit: decisions }, auth)]),
       (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth),
+      (app: FastifyInstance) => burrowRoutes(app, { clusters: () => burrow, ...(parts.now === undefined ? {} : { now: parts.now }) }),
       (app: FastifyInstance) => prometheusRoutes(app, {
         source: store.querier, rules: rulesSource, maxTimeoutMs: parts.api.queryTimeout * 1000, maxSamples: parts.api.queryMaxSamples,
         ...(parts.now === undefined ? {} : { now: parts.now }), logger: logger.child({ component: 'prometheus-api' }),

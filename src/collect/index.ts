@@ -81,7 +81,8 @@ export function buildCollectors(config: CollectConfig, options: BuildCollectorsO
       new ClientCollector(cluster, admin, scrapes),
     ];
     if (cluster.hosts.length > 0) collectors.push(new HostCollector(cluster, scrapes));
-    // The admin client is shared: the first collector's close releases it.
+    // The admin client is shared: the first collector's close releases it, after the
+    // collector's own (the topic collector's __consumer_offsets reader).
     let closed = false;
     const closeAdmin = async (): Promise<void> => {
       if (!closed) {
@@ -89,7 +90,13 @@ export function buildCollectors(config: CollectConfig, options: BuildCollectorsO
         await admin.close();
       }
     };
-    for (const c of collectors) (c as { close?: () => Promise<void> }).close = closeAdmin;
+    for (const c of collectors) {
+      const own = c.close?.bind(c);
+      (c as { close?: () => Promise<void> }).close = async () => {
+        await own?.();
+        await closeAdmin();
+      };
+    }
     out.push(...collectors);
   }
   return out;

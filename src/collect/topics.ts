@@ -2,7 +2,9 @@
  * The topic/group collector: log start and end offsets of every partition (ListOffsets), and for
  * every consumer group (ListGroups, DescribeGroups, OffsetFetch) its lag, time lag and
  * Burrow-style status, computed by src/collect/lag from the offsets read this cycle and the
- * history kept in memory (offset/time tables, commit windows).
+ * history kept in memory (offset/time tables, commit windows). Commit windows are fed from
+ * `__consumer_offsets` where the cluster lets it be read, else from the polled offsets (see
+ * lag/commit-tracker.ts).
  *
  * Series (all with `cluster`): `kafka_partition_latest_offset` and
  * `kafka_partition_earliest_offset` `{topic, partition}` (kafka-lag-exporter's names); per topic
@@ -16,9 +18,11 @@ import type { KafkaAdmin, LogOffsets } from '../kafka/admin.ts';
 import type { Sample } from '../store/types.ts';
 import { computeLagSamples, type GroupCommittedOffsets, type LagFlag } from './lag/lag.ts';
 import { OffsetTimeTables, type OffsetTimeTableOptions } from './lag/time-lag.ts';
-import { CommitWindows, type CommitWindowOptions } from './lag/commit-window.ts';
+import type { CommitWindowOptions } from './lag/commit-window.ts';
+import { CommitTracker, type CommitReaderFactory } from './lag/commit-tracker.ts';
 import { evaluateGroup, statusSamples, type LagEvaluatorOptions } from './lag/burrow.ts';
-import type { ClusterConfig } from './config.ts';
+import { OffsetsTopicReader } from '../kafka/offsets-topic-reader.ts';
+import { adminOptionsOf, type ClusterConfig } from './config.ts';
 import { SHARED_READ_MS, type CollectContext, type CollectIssue, type CollectResult, type Collector } from './types.ts';
 import { LabelInterner } from './intern.ts';
 import type { LagSample } from './lag/series.ts';
@@ -28,7 +32,15 @@ export interface TopicCollectorOptions {
   readonly timeTables?: OffsetTimeTableOptions;
   readonly commitWindows?: CommitWindowOptions;
   readonly evaluator?: LagEvaluatorOptions;
+  /**
+   * Where commit windows come from: `auto` (default) reads `__consumer_offsets` and polls while
+   * it cannot; `polled` only polls.
+   */
+  readonly commits?: 'auto' | 'polled';
 }
+
+/** Cycles the `__consumer_offsets` reader may fail before polling takes over. */
+const READER_STALE_CYCLES = 3;
 
 /** The topic/group collector of one cluster. */
 export class TopicCollector implements Collector {
@@ -36,16 +48,23 @@ export class TopicCollector implements Collector {
   readonly cluster: string;
   readonly intervalMs: number;
   private readonly tables: OffsetTimeTables;
-  private readonly windows: CommitWindows;
+  /** Commit windows and where they come from. */
+  readonly commits: CommitTracker;
+  /** Evaluator settings of the statuses. */
+  readonly evaluator: LagEvaluatorOptions;
   /** Label sets of group series, and of partition and topic series, reused across cycles. */
   private readonly groupLabels: LabelInterner;
   private readonly logLabels: LabelInterner;
+  /** Why `__consumer_offsets` could not be read, as last reported. */
+  private pollReason: string | undefined;
 
-  constructor(config: ClusterConfig, private readonly admin: KafkaAdmin, private readonly options: TopicCollectorOptions = {}) {
+  constructor(readonly config: ClusterConfig, private readonly admin: KafkaAdmin, options: TopicCollectorOptions = {}) {
     this.cluster = config.name;
     this.intervalMs = config.intervals.topics * 1000;
     this.tables = new OffsetTimeTables(options.timeTables);
-    this.windows = new CommitWindows(options.commitWindows);
+    this.evaluator = options.evaluator ?? {};
+    const reader: CommitReaderFactory | undefined = options.commits === 'polled' ? undefined : (onRecord) => new OffsetsTopicReader({ ...adminOptionsOf(config), onRecord });
+    this.commits = new CommitTracker(options.commitWindows ?? {}, reader, READER_STALE_CYCLES * this.intervalMs);
     this.groupLabels = new LabelInterner(this.cluster, 'group', 'topic');
     this.logLabels = new LabelInterner(this.cluster, 'topic');
   }
@@ -54,6 +73,10 @@ export class TopicCollector implements Collector {
     const cluster = this.cluster;
     const samples: Sample[] = [];
     const errors: CollectIssue[] = [];
+    // Why commits are polled is said once, when the reason is new.
+    const reason = this.commits.beginCycle(Date.now()) === 'polled' ? this.commits.readerState?.error : undefined;
+    if (reason !== undefined && reason !== this.pollReason) errors.push({ op: 'readOffsetsTopic', message: `${reason}; commits are polled until it can be read` });
+    this.pollReason = reason;
     let meta;
     try {
       meta = await this.admin.metadata({ consumer: this, maxAgeMs: SHARED_READ_MS });
@@ -68,7 +91,7 @@ export class TopicCollector implements Collector {
     this.recordLogOffsets(offsets.value, nowMs, samples);
     if (offsets.errors.length === 0) {
       this.tables.retain(partitions);
-      this.windows.retainPartitions(partitions);
+      this.commits.retainPartitions(partitions);
     }
 
     const groups = listed.value.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.group);
@@ -83,15 +106,22 @@ export class TopicCollector implements Collector {
     stamp(lag.samples, nowMs, samples);
     errors.push(...lagErrors(lag.flags));
 
+    this.commits.observePolled(input, new Map(described.value.map((g) => [g.group, g.members.length])), nowMs);
     for (const g of committed.value) {
-      for (const o of g.offsets) this.windows.observeCommitted(g.group, o.topic, o.partition, o.offset, nowMs);
-      const evaluation = evaluateGroup(this.windows.groupWindows(g.group), nowMs, this.options.evaluator);
+      const evaluation = evaluateGroup(this.commits.windows.groupWindows(g.group), nowMs, this.evaluator);
       stamp(statusSamples(cluster, g.group, evaluation, this.groupLabels), nowMs, samples);
     }
-    if (listed.errors.length === 0) this.windows.retainGroups(groups);
+    if (listed.errors.length === 0) this.commits.retainGroups(groups);
+    // Read once log end offsets are known: Burrow too drops commits of partitions it has no log end for.
+    if (offsets.value.length > 0) this.commits.startReader();
     this.groupLabels.rotate();
     this.logLabels.rotate();
     return { samples, errors };
+  }
+
+  /** Stops reading `__consumer_offsets`. */
+  async close(): Promise<void> {
+    await this.commits.close();
   }
 
   private recordLogOffsets(offsets: readonly LogOffsets[], nowMs: number, samples: Sample[]): void {
@@ -102,7 +132,7 @@ export class TopicCollector implements Collector {
       samples.push({ metric: 'kafka_partition_latest_offset', labels, ts: nowMs, value: o.end });
       samples.push({ metric: 'kafka_partition_earliest_offset', labels, ts: nowMs, value: o.start });
       this.tables.append(o.topic, o.partition, o.end, nowMs);
-      this.windows.recordLogEnd(o.topic, o.partition, o.end);
+      this.commits.recordLogEnd(o.topic, o.partition, o.end);
       const t = perTopic.get(o.topic) ?? { total: 0, retained: 0 };
       t.total += o.end;
       t.retained += o.end - o.start;

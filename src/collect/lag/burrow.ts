@@ -1,23 +1,30 @@
 /**
  * Burrow-style consumer status: each partition a group commits is judged over a sliding window of
  * its last commits, without lag thresholds, and the group takes the worst partition status,
- * capped at ERR. The rules, their order and the status numbers follow LinkedIn Burrow
- * (core/internal/evaluator/caching.go and core/protocol/evaluator.go at
- * github.com/linkedin/Burrow; the wiki page "Consumer Lag Evaluation Rules"), rewritten from
- * their description. The windows come from CommitWindows (commit-window.ts).
+ * capped at ERR. The rules, their order and the status numbers are those of LinkedIn Burrow 1.2
+ * (core/internal/evaluator/caching.go and core/protocol/evaluator.go at tag v1.2.1 of
+ * github.com/linkedin/Burrow, the version Debian ships; the wiki page "Consumer Lag Evaluation
+ * Rules"), rewritten from their description. The windows come from CommitWindows
+ * (commit-window.ts).
  *
- * Partition status, first rule that applies wins (allowedLag defaults to 0):
+ * Partition status, first rule that applies wins (allowedLag defaults to 0, as in Burrow 1.2,
+ * which has no such setting):
  *   0. current lag <= allowedLag                                   -> OK (never in error)
- *   1. stopped: now - last commit > last commit - first commit, and
- *      no recent log end offset <= the last committed offset       -> STOP
- *   2. rewound: some commit is below the one before it, and no
- *      later commit got back to that previous offset               -> REWIND
- *   3. lag at commit > allowedLag for every commit in the window, and
- *      a. every commit has the same offset                         -> STALL
- *      b. the lag at commit never decreases along the window       -> WARN
- *   4. otherwise                                                   -> OK
- * Group status: NOTFOUND when no partition has commits; else the worst partition status, where
- * STOP, STALL and REWIND count as ERR.
+ *   1. stopped: now - last commit > last commit - first commit (now
+ *      in whole seconds, as Burrow reads it), and no recent log end
+ *      offset <= the last committed offset                         -> STOP
+ *   2. lag at commit > allowedLag for every commit in the window, and
+ *      a. some commit is below the one before it                   -> REWIND
+ *      b. every commit has the same offset                         -> STALL
+ *      c. the lag at commit never decreases along the window       -> WARN
+ *   3. otherwise                                                   -> OK
+ * A window with no commits (a partition of a consumed topic the group never committed) is OK with
+ * `complete` 0. Group status: NOTFOUND when the group is unknown; else the worst partition
+ * status, where STOP, STALL and REWIND count as ERR.
+ *
+ * Later Burrow releases changed rule 2a (a rewind is checked before the zero-lag test and
+ * forgiven once the group gets back to where it was); Sluice keeps 1.2's rules, so that its
+ * answers equal those of the Burrow users run.
  */
 import type { TopicPartition } from './time-lag.ts';
 import { GROUP_STATUS, PARTITION_STATUS, groupLabels, groupPartitionLabels, type LagSample } from './series.ts';
@@ -139,23 +146,24 @@ export function partitionStatus(
   // window. Recent log end offsets at or below the last commit mean the group was caught up a few
   // cycles ago and new messages just arrived, so it gets time to commit before being called stopped.
   if (isStopped(commits, nowMs) && !wasRecentlyCaughtUp(commits, logEndOffsets)) return 'STOP';
-  // Rule 2 before the zero-lag test: a group at zero lag that jumps back (e.g. to the earliest
-  // offset) has zero lag in its window, yet is rewound until it gets back to where it was.
-  const rewindAt = firstRewind(commits);
-  if (rewindAt > 0 && !recoveredFromRewind(commits, rewindAt)) return 'REWIND';
-  // Rule 3: any commit at zero lag (within allowedLag) in the window makes the window OK.
+  // Rule 2: any commit at zero lag (within allowedLag) in the window makes the window OK.
   if (lagNeverZero(commits, allowedLag)) {
+    if (offsetsRewind(commits)) return 'REWIND';
     if (offsetsNeverMove(commits)) return 'STALL';
     if (lagNeverDecreases(commits)) return 'WARN';
   }
   return 'OK';
 }
 
-/** Rule 1 (Burrow rule 3): the time since the last commit exceeds the window's own time span. */
+/**
+ * Rule 1 (Burrow rule 3): the time since the last commit exceeds the window's own time span.
+ * Burrow takes "now" in whole seconds (time.Now().Unix() * 1000), so a commit made within the
+ * current second is never late.
+ */
 function isStopped(commits: readonly CommitEntry[], nowMs: number): boolean {
   const first = commits[0].timestampMs;
   const last = commits[commits.length - 1].timestampMs;
-  return nowMs - last > last - first;
+  return Math.floor(nowMs / 1000) * 1000 - last > last - first;
 }
 
 /** Some recent log end offset was at or below the last committed offset (zero lag then). */
@@ -164,16 +172,9 @@ function wasRecentlyCaughtUp(commits: readonly CommitEntry[], logEndOffsets: rea
   return logEndOffsets.some((logEnd) => logEnd <= lastOffset);
 }
 
-/** Rule 2 (Burrow rule 2): index of the first commit below the one before it, or -1. */
-function firstRewind(commits: readonly CommitEntry[]): number {
-  for (let i = 1; i < commits.length; i++) if (commits[i].offset < commits[i - 1].offset) return i;
-  return -1;
-}
-
-/** Rule 2, part 2: a commit at or after `rewindAt` got back to the offset before the rewind. */
-function recoveredFromRewind(commits: readonly CommitEntry[], rewindAt: number): boolean {
-  const before = commits[rewindAt - 1].offset;
-  for (let i = rewindAt; i < commits.length; i++) if (commits[i].offset >= before) return true;
+/** Rule 2a (Burrow rule 2): some commit is below the one before it. */
+function offsetsRewind(commits: readonly CommitEntry[]): boolean {
+  for (let i = 1; i < commits.length; i++) if (commits[i].offset < commits[i - 1].offset) return true;
   return false;
 }
 
@@ -182,12 +183,12 @@ function lagNeverZero(commits: readonly CommitEntry[], allowedLag: number): bool
   return commits.every((c) => c.lag === undefined || c.lag > allowedLag);
 }
 
-/** Rule 3a (Burrow rule 4): every commit has the same offset. */
+/** Rule 2b (Burrow rule 4): every commit has the same offset. */
 function offsetsNeverMove(commits: readonly CommitEntry[]): boolean {
   return commits.every((c) => c.offset === commits[0].offset);
 }
 
-/** Rule 3b (Burrow rule 5): no known lag is below the known lag before it. */
+/** Rule 2c (Burrow rule 5): no known lag is below the known lag before it. */
 function lagNeverDecreases(commits: readonly CommitEntry[]): boolean {
   let previous: number | undefined;
   for (const { lag } of commits) {

@@ -14,9 +14,14 @@
  * - every log end reading is kept, changed or not (the evaluator's "recently caught up" test).
  *
  * Collectors that poll committed offsets (OffsetFetch) see no commit events: observeCommitted
- * turns a reading into a commit only when the offset changed, stamped with the reading's time.
- * A consumer that keeps committing the same offset then shows as STOP rather than STALL; both
- * make the group ERR.
+ * turns a reading into a commit, stamped with the reading's time, when the offset changed, or
+ * when it did not but the group has members (`committing`): live consumers commit on a timer
+ * (auto-commit) or after each batch, so a group with members whose offset stands still is
+ * re-committing it (STALL under the rules), while a group without members commits nothing and
+ * its window ages until it is STOP, as Burrow sees both through __consumer_offsets.
+ *
+ * Burrow lists every partition of a topic once a group commits any of them; groupWindows does
+ * the same, with an empty window for a partition the group has not committed.
  */
 import type { CommitEntry, GroupPartitionWindow, PartitionWindow } from './burrow.ts';
 import type { TopicPartition } from './time-lag.ts';
@@ -156,9 +161,9 @@ export class CommitWindows {
   }
 
   /**
-   * Turns a polled committed offset into a commit when it differs from the newest one held
-   * (`unchanged` otherwise), stamped `nowMs`. A negative offset (no commit: the broker has none
-   * or expired it) removes the partition's window, so that it is absent, as its lag is.
+   * Turns a polled committed offset into a commit, stamped `nowMs`, when it differs from the
+   * newest one held or the group is `committing` (has members); `unchanged` otherwise. A negative
+   * offset (no commit: the broker has none or expired it) removes the partition's window.
    */
   observeCommitted(
     group: string,
@@ -166,13 +171,15 @@ export class CommitWindows {
     partition: number,
     offset: number,
     nowMs: number,
+    committing = false,
   ): RecordCommitResult | 'unchanged' | 'no-commit' {
     if (offset < 0) {
-      this.forgetPartition(group, topic, partition);
+      this.forgetCommits(group, topic, partition);
       return 'no-commit';
     }
     const commits = this.groupsByName.get(group)?.topics.get(topic)?.get(partition);
-    if (commits !== undefined && commits.length > 0 && commits[commits.length - 1].offset === offset) return 'unchanged';
+    const unchanged = commits !== undefined && commits.length > 0 && commits[commits.length - 1].offset === offset;
+    if (unchanged && !committing) return 'unchanged';
     return this.recordCommit(group, topic, partition, { offset, timestampMs: nowMs, order: nowMs });
   }
 
@@ -183,17 +190,56 @@ export class CommitWindows {
     return this.windowOf(topic, partition, commits);
   }
 
-  /** Every partition window of a group, topics and partitions in first-seen order. */
+  /**
+   * Every partition window of a group: topics in first-seen order, and in each every partition
+   * with a known log end, in partition order, those the group has not committed with an empty
+   * window (as Burrow lists them).
+   */
   groupWindows(group: string): GroupPartitionWindow[] {
     const out: GroupPartitionWindow[] = [];
     const windows = this.groupsByName.get(group);
     if (windows === undefined) return out;
     for (const [topic, partitions] of windows.topics) {
-      for (const [partition, commits] of partitions) {
-        if (commits.length > 0) out.push({ topic, partition, window: this.windowOf(topic, partition, commits) });
+      const known = new Set(this.logEnds.get(topic)?.keys() ?? []);
+      for (const [partition, commits] of partitions) if (commits.length > 0) known.add(partition);
+      for (const partition of [...known].sort((a, b) => a - b)) {
+        const commits = partitions.get(partition) ?? [];
+        out.push({ topic, partition, window: this.windowOf(topic, partition, commits) });
       }
     }
     return out;
+  }
+
+  /** Topics with log end readings, in first-seen order. */
+  topics(): string[] {
+    return [...this.logEnds.keys()];
+  }
+
+  /**
+   * The newest log end offset of every partition of `topic`, by partition index (a partition
+   * without a reading reads 0), or undefined for a topic without readings.
+   */
+  latestLogEnds(topic: string): number[] | undefined {
+    const rings = this.logEnds.get(topic);
+    if (rings === undefined || rings.size === 0) return undefined;
+    const out = new Array<number>(Math.max(...rings.keys()) + 1).fill(0);
+    for (const [partition, ring] of rings) out[partition] = ring[ring.length - 1] ?? 0;
+    return out;
+  }
+
+  /** Groups holding a commit on some partition of `topic`. */
+  groupsOfTopic(topic: string): string[] {
+    const out: string[] = [];
+    for (const [group, windows] of this.groupsByName) {
+      const partitions = windows.topics.get(topic);
+      if (partitions !== undefined && [...partitions.values()].some((c) => c.length > 0)) out.push(group);
+    }
+    return out;
+  }
+
+  /** Drops every commit window, keeping log end readings (the commit source changed). */
+  clearCommits(): void {
+    this.groupsByName.clear();
   }
 
   /** Names of the groups held. */
@@ -270,7 +316,8 @@ export class CommitWindows {
     return dropped;
   }
 
-  private forgetPartition(group: string, topic: string, partition: number): void {
+  /** Drops a group's window of one partition (its commit was deleted); a group left with none is gone. */
+  forgetCommits(group: string, topic: string, partition: number): void {
     const windows = this.groupsByName.get(group);
     const partitions = windows?.topics.get(topic);
     if (windows === undefined || partitions === undefined) return;

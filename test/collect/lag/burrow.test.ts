@@ -1,6 +1,7 @@
 /**
- * Burrow-rule cases on hand-made windows: every status, rule order, options, group status as
- * the worst partition capped at ERR, and the status series.
+ * Burrow 1.2 rule cases on hand-made windows: every status, rule order, options, group status as
+ * the worst partition capped at ERR, and the status series. Expected statuses are those of
+ * core/internal/evaluator/caching.go at Burrow v1.2.1 for the same windows.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -99,14 +100,16 @@ describe('evaluatePartition: each status', () => {
     const lags = [100, 100, 100, 100, 100, 100, 100, 100, 100, 100];
     const window = win(tenCommits(MOVING, lags), [2100, 2200, 2300]);
     assert.equal(statusOf(window, LATE), 'STOP');
-    // Exactly the window's span since the last commit is not yet stopped (strictly greater).
+    // Exactly the window's span since the last commit is not yet stopped (strictly greater), and
+    // Burrow reads now in whole seconds: 540.999 s after the last commit is still 540 s.
     assert.equal(statusOf(window, 1080 * S), 'WARN');
+    assert.equal(statusOf(window, 1080 * S + 999), 'WARN');
   });
 
-  test('REWIND: the committed offset went back and has not returned', () => {
+  test('REWIND: the committed offset went back in a window that never had zero lag', () => {
     const offsets = [1000, 1100, 1200, 1300, 1400, 1500, 1200, 1250, 1300, 1350];
-    const lags = [0, 0, 0, 0, 0, 0, 300, 280, 260, 250];
-    assert.equal(statusOf(win(tenCommits(offsets, lags), [1600]), RECENT), 'REWIND');
+    const lags = [100, 100, 100, 100, 100, 100, 400, 380, 360, 350];
+    assert.equal(statusOf(win(tenCommits(offsets, lags), [1700]), RECENT), 'REWIND');
   });
 });
 
@@ -124,14 +127,14 @@ describe('evaluatePartition: rule order', () => {
 
   test('STOP comes before REWIND', () => {
     const offsets = [1000, 1100, 1200, 1300, 1400, 1500, 1200, 1250, 1300, 1350];
-    const lags = [0, 0, 0, 0, 0, 0, 300, 280, 260, 250];
-    assert.equal(statusOf(win(tenCommits(offsets, lags), [1600]), LATE), 'STOP');
+    const lags = [100, 100, 100, 100, 100, 100, 400, 380, 360, 350];
+    assert.equal(statusOf(win(tenCommits(offsets, lags), [1700]), LATE), 'STOP');
   });
 
-  test('REWIND comes before the zero-lag test (zero lag before the jump back does not make it OK)', () => {
+  test('zero lag anywhere in the window makes a rewind OK (1.2 looks for rewinds only in windows never at zero lag)', () => {
     const offsets = [1000, 1100, 1200, 1300, 1400, 1500, 100, 150, 200, 250];
     const lags = [0, 0, 0, 0, 0, 0, 1400, 1400, 1400, 1400];
-    assert.equal(statusOf(win(tenCommits(offsets, lags), [1650]), RECENT), 'REWIND');
+    assert.equal(statusOf(win(tenCommits(offsets, lags), [1650]), RECENT), 'OK');
   });
 
   test('REWIND comes before WARN', () => {
@@ -140,11 +143,13 @@ describe('evaluatePartition: rule order', () => {
     assert.equal(statusOf(win(tenCommits(offsets, lags), [1850]), RECENT), 'REWIND');
   });
 
-  test('a rewind the group recovered from falls through to the other rules', () => {
+  test('a rewind counts until it leaves the window, even once the group is past where it was', () => {
     const offsets = [1000, 1100, 1200, 1300, 1400, 1500, 1200, 1400, 1600, 1700];
-    assert.equal(statusOf(win(tenCommits(offsets, [0, 0, 0, 0, 0, 0, 300, 200, 100, 50]), [1750]), RECENT), 'OK');
     const rising = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
-    assert.equal(statusOf(win(tenCommits(offsets, rising), [1800]), RECENT), 'WARN');
+    assert.equal(statusOf(win(tenCommits(offsets, rising), [1800]), RECENT), 'REWIND');
+    // Ten commits later the jump back is out of the window: the same pace is WARN.
+    const later = [1800, 1900, 2000, 2100, 2200, 2300, 2400, 2500, 2600, 2700];
+    assert.equal(statusOf(win(tenCommits(later, rising), [2800]), RECENT), 'WARN');
   });
 
   test('STALL comes before WARN (a stall has non-decreasing lag too)', () => {
@@ -220,8 +225,8 @@ describe('evaluateGroup', () => {
     [2100, 2200, 2500],
   );
   const rewind = win(
-    tenCommits([1000, 1100, 1200, 1300, 1400, 1500, 1200, 1250, 1300, 1350], [0, 0, 0, 0, 0, 0, 300, 280, 260, 250]),
-    [1600],
+    tenCommits([1000, 1100, 1200, 1300, 1400, 1500, 1200, 1250, 1300, 1350], [100, 100, 100, 100, 100, 100, 400, 380, 360, 350]),
+    [1700],
   );
   const idle = win(tenCommits(Array(10).fill(500), Array(10).fill(0)), [500]);
   const partial = win([[700, 500, 0]], [700]);
@@ -252,6 +257,16 @@ describe('evaluateGroup', () => {
       result.partitions.map((p) => p.status),
       ['OK', 'WARN', 'STALL', 'REWIND', 'OK'],
     );
+  });
+
+  test('a partition the group never committed is OK with complete 0, and counts against the group\'s complete', () => {
+    const uncommitted = win([], [300]);
+    const result = evaluateGroup(group(ok, uncommitted), RECENT);
+    assert.equal(result.status, 'OK');
+    assert.equal(result.complete, 0.5);
+    assert.equal(result.totalLag, 100);
+    assert.deepEqual(result.partitions[1], { topic: 'orders', partition: 1, status: 'OK', complete: 0, currentLag: 0 });
+    assert.equal(evaluateGroup(group(uncommitted, stall), RECENT).status, 'ERR');
   });
 
   test('a group with no partition windows is NOTFOUND', () => {

@@ -127,9 +127,13 @@ describe('CommitWindows.observeCommitted', () => {
     windows.observeCommitted('g', 'orders', 0, 40, 10 * S);
     windows.observeCommitted('g', 'orders', 1, 40, 10 * S);
     assert.equal(windows.observeCommitted('g', 'orders', 0, -1, 20 * S), 'no-commit');
+    // Burrow still lists the partition, with an empty window, while the group commits the topic.
     assert.deepEqual(
-      windows.groupWindows('g').map((w) => w.partition),
-      [1],
+      windows.groupWindows('g').map((w) => [w.partition, w.window.commits.length]),
+      [
+        [0, 0],
+        [1, 1],
+      ],
     );
     windows.observeCommitted('g', 'orders', 1, -1, 20 * S);
     assert.deepEqual(windows.groups(), []);
@@ -216,9 +220,75 @@ describe('polled cycles through the evaluator', () => {
     assert.equal(result.status, 'ERR');
   });
 
-  test('a group reset to an earlier offset is REWIND until it gets back', () => {
+  test('a lagging group reset to an earlier offset is REWIND while the jump back is in its window', () => {
     const windows = new CommitWindows();
-    const now = run(windows, 12, (i) => i * 300 + 300, (i) => (i < 10 ? i * 300 + 300 : 600 + (i - 10) * 100));
+    // 300 behind for ten cycles, then back to 600 and on to 700.
+    const now = run(windows, 12, (i) => i * 300 + 300, (i) => (i < 10 ? i * 300 : 600 + (i - 10) * 100));
     assert.equal(evaluateGroup(windows.groupWindows('g'), now).partitions[0].status, 'REWIND');
+  });
+
+  test('a group with members whose offset stands still behind the log end is STALL; without members, STOP', () => {
+    // Five cycles of progress, then the offset stays at 1_200 while the log grows 300 a cycle.
+    const cycle = (windows: CommitWindows, i: number, members: boolean) => {
+      windows.recordLogEnd('orders', 0, i * 300 + 300);
+      windows.observeCommitted('g', 'orders', 0, Math.min(i, 4) * 300, i * 30 * S, members);
+    };
+    const live = new CommitWindows();
+    for (let i = 0; i < 15; i++) cycle(live, i, true);
+    const stalled = evaluateGroup(live.groupWindows('g'), 14 * 30 * S);
+    assert.equal(stalled.partitions[0].status, 'STALL');
+    assert.equal(stalled.partitions[0].currentLag, 15 * 300 - 1200);
+    assert.equal(stalled.status, 'ERR');
+
+    const empty = new CommitWindows();
+    for (let i = 0; i < 15; i++) cycle(empty, i, false);
+    // Five commits 30 s apart (0 s .. 120 s), each 300 behind: WARN until the 120 s span has
+    // passed since the last one, at 241 s (not 240 s); STOP from then on.
+    assert.equal(evaluateGroup(empty.groupWindows('g'), 240 * S).partitions[0].status, 'WARN');
+    assert.equal(evaluateGroup(empty.groupWindows('g'), 241 * S).partitions[0].status, 'STOP');
+    assert.equal(evaluateGroup(empty.groupWindows('g'), 14 * 30 * S).status, 'ERR');
+  });
+});
+
+describe('CommitWindows views', () => {
+  function cluster(): CommitWindows {
+    const windows = new CommitWindows({ intervals: 3 });
+    for (const [topic, partition, end] of [['orders', 2, 30], ['orders', 0, 10], ['orders', 1, 20], ['payments', 0, 7]] as const) {
+      windows.recordLogEnd(topic, partition, end - 1);
+      windows.recordLogEnd(topic, partition, end);
+    }
+    windows.recordCommit('billing', 'orders', 1, { offset: 15, timestampMs: 1 * S });
+    windows.recordCommit('audit', 'payments', 0, { offset: 7, timestampMs: 2 * S });
+    return windows;
+  }
+
+  test('topics and the newest log end of each partition, by partition index', () => {
+    const windows = cluster();
+    assert.deepEqual(windows.topics(), ['orders', 'payments']);
+    assert.deepEqual(windows.latestLogEnds('orders'), [10, 20, 30]);
+    assert.deepEqual(windows.latestLogEnds('payments'), [7]);
+    assert.equal(windows.latestLogEnds('missing'), undefined);
+  });
+
+  test('a group lists every partition of a topic it commits, in partition order', () => {
+    const windows = cluster();
+    assert.deepEqual(
+      windows.groupWindows('billing').map((w) => [w.topic, w.partition, w.window.commits.map((c) => c.offset), w.window.logEndOffsets]),
+      [
+        ['orders', 0, [], [9, 10]],
+        ['orders', 1, [15], [19, 20]],
+        ['orders', 2, [], [29, 30]],
+      ],
+    );
+    assert.deepEqual(windows.groupsOfTopic('orders'), ['billing']);
+    assert.deepEqual(windows.groupsOfTopic('payments'), ['audit']);
+  });
+
+  test('clearCommits drops every window and keeps the log ends', () => {
+    const windows = cluster();
+    windows.clearCommits();
+    assert.deepEqual(windows.groups(), []);
+    assert.deepEqual(windows.latestLogEnds('orders'), [10, 20, 30]);
+    assert.equal(windows.recordCommit('billing', 'orders', 2, { offset: 30, timestampMs: 3 * S }), 'appended');
   });
 });
