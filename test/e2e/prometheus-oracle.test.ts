@@ -321,4 +321,21 @@ describe('Prometheus 2.42 scraping /federate answers Kafka queries as Sluice doe
     });
     assert.deepEqual(problems.flat().slice(0, 20), []);
   });
+
+  test('promtool query series and labels: the same series and label values from both over the compared span', async () => {
+    const span = [`--start=${seconds(firstScrape + WINDOW_MS)}`, `--end=${seconds(lastTs)}`];
+    const series = async (url: string, match: string) => ((await promtool(['series', url, `--match=${match}`, ...span])) as Record<string, string>[]).map(keyOf).sort();
+    const values = async (url: string, name: string) => ((await promtool(['labels', url, name, ...span])) as string[]).sort();
+    for (const match of ['{__name__=~"kafka_consumergroup_.*"}', 'kafka_server_brokertopicmetrics_bytesin_total{topic!=""}', '{__name__=~"kafka_log_.*", topic="orders"}']) {
+      const [want, got] = await Promise.all([series(promUrl, match), series(sluiceUrl, match)]);
+      assert.ok(want.length > 0, `Prometheus has no series for ${match}`);
+      assert.deepEqual(got, want, match);
+    }
+    // Prometheus's own scrape series (up, scrape_*) carry job and instance; the Kafka labels are Sluice's alone.
+    for (const name of ['topic', 'group', 'broker', 'cluster']) {
+      const [want, got] = await Promise.all([values(promUrl, name), values(sluiceUrl, name)]);
+      assert.ok(want.length > 0, `Prometheus has no values of ${name}`);
+      assert.deepEqual(got, want, name);
+    }
+  });
 });
