@@ -134,8 +134,10 @@ describe('the narrator', () => {
       round: undefined as undefined | { at: number; decisions: Decision[]; rolledBack: Decision[] },
     };
     const view = (): StatusView => ({
-      at: new Date(state.now).toISOString(), windowSeconds: 300,
-      clusters: [{ name: 'demo', brokersUp: 3, brokers: ['0', '1', '2'].map((id) => ({ id, up: true, utilization: 0.3, series: [] })), topClients: [
+      at: new Date(state.now).toISOString(), windowSeconds: 300, stepSeconds: 5, refreshSeconds: 3,
+      clusters: [{ name: 'demo', brokersUp: 3, brokers: ['0', '1', '2'].map((id) => ({
+        id, up: true, utilization: 0.3, series: [], bytesInPerSec: null, bytesOutPerSec: null, bytesIn: [], bytesOut: [], capacityIn: null, capacityOut: null, handlerBusy: null, leaders: null, replicas: null,
+      })), groups: { shown: [], total: 0, byStatus: {} }, topClients: [
         { user: '', clientId: 'clickstream', direction: 'produce', bytesPerSec: 1, throttleMs: 0, series: [] },
         { user: '', clientId: 'analytics', direction: 'consume', bytesPerSec: 1, throttleMs: 0, series: [] },
       ], throttle: null }],
@@ -145,7 +147,7 @@ describe('the narrator', () => {
     const narrator = new Narrator({
       rules: { alerts: () => state.alerts } as unknown as RuleManager,
       throttle: { get lastRound() { return state.round; } } as unknown as ThrottleLoop,
-      status: { status: async () => view() },
+      status: { status: async () => view(), group: () => Promise.reject(new Error('the narrator reads no group page')) },
       acts: DEMO_ACTS,
       scenario: undefined,
       startedAtMs: 1_000_000,

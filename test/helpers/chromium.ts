@@ -21,12 +21,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium with a new user data dir. */
-export async function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium with a new user data dir; `javaScriptEnabled: false` turns scripts off. */
+export async function launchChromium(options: { readonly javaScriptEnabled?: boolean } = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'sluice-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     timeout: 30_000,
   });
