@@ -214,6 +214,15 @@ test('Grafana gets the provisioning, the boards where the provider looks, and th
   assert.equal(grafana.depends_on?.postgres?.condition, 'service_healthy');
 });
 
+test('Grafana gets the Prometheus variant of the boards, reading Sluice\'s Prometheus API on the port Sluice serves it', async () => {
+  const provider = (parse(await readFile(join(root, 'dashboards/provisioning/dashboards/sluice-prometheus.yaml'), 'utf8')) as { providers: { options: { path: string } }[] }).providers[0]!;
+  assert.equal(mountOf('grafana', './dashboards/json-prometheus'), provider.options.path);
+  const datasource = await readFile(join(root, 'dashboards/provisioning/datasources/sluice-prometheus.yaml'), 'utf8');
+  assert.deepEqual([...new Set([...datasource.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))], ['SLUICE_API_URL']);
+  assert.equal(services.grafana!.environment!.SLUICE_API_URL, `http://sluice:${config.api.port}`);
+  assert.equal(config.api.host, '0.0.0.0');
+});
+
 function mountSource(service: string, target: string): string {
   const m = mounts(services[service]!).find((x) => x.target === target);
   assert.ok(m !== undefined, `${service} mounts nothing at ${target}`);

@@ -1,7 +1,8 @@
 /**
  * Every board, in the order Grafana lists them, and the JSON each is written to. The JSON files
- * under dashboards/json/ are generated from these sources by `npm run gen:dashboards`: edit
- * the sources, not the JSON.
+ * under dashboards/json/ (PostgreSQL data source) and dashboards/json-prometheus/ (Sluice's
+ * Prometheus API) are generated from these sources by `npm run gen:dashboards`: edit the
+ * sources, not the JSON.
  */
 import type { Dashboard } from '@grafana/schema';
 import { alerts_ } from './boards/alerts.ts';
@@ -12,9 +13,16 @@ import { groups_ } from './boards/groups.ts';
 import { throttling } from './boards/throttling.ts';
 import { topics_ } from './boards/topics.ts';
 import { dashboard, type Board } from './panels.ts';
+import * as prom from './prometheus/index.ts';
 
-/** The boards with their file names. */
-export const BOARDS: readonly { readonly file: string; readonly board: Board }[] = [
+/** A board with the file it is written to. */
+export interface BoardFile {
+  readonly file: string;
+  readonly board: Board;
+}
+
+/** The boards reading the PostgreSQL store, with their file names. */
+export const BOARDS: readonly BoardFile[] = [
   { file: 'fleet-overview.json', board: fleet },
   { file: 'brokers-and-hosts.json', board: brokers_ },
   { file: 'topics.json', board: topics_ },
@@ -24,9 +32,29 @@ export const BOARDS: readonly { readonly file: string; readonly board: Board }[]
   { file: 'alerts.json', board: alerts_ },
 ];
 
-/** The dashboard JSON of every board, by file name. */
-export function buildDashboards(): Map<string, Dashboard> {
-  return new Map(BOARDS.map(({ file, board }) => [file, dashboard(board)]));
+/**
+ * The boards reading Sluice's Prometheus API, with their file names: the same boards but
+ * Throttling, whose every panel but one (broker utilization, on the brokers board) reads the
+ * quota loop's decisions in the database.
+ */
+export const PROM_BOARDS: readonly BoardFile[] = [
+  { file: 'fleet-overview.json', board: prom.fleet },
+  { file: 'brokers-and-hosts.json', board: prom.brokers_ },
+  { file: 'topics.json', board: prom.topics_ },
+  { file: 'consumer-groups.json', board: prom.groups_ },
+  { file: 'clients-and-quotas.json', board: prom.clients_ },
+  { file: 'alerts.json', board: prom.alerts_ },
+];
+
+/** Each set of boards and the folder under dashboards/ its JSON is written to (Grafana loads each folder as one provider). */
+export const BOARD_SETS: readonly { readonly dir: string; readonly boards: readonly BoardFile[] }[] = [
+  { dir: 'json', boards: BOARDS },
+  { dir: 'json-prometheus', boards: PROM_BOARDS },
+];
+
+/** The dashboard JSON of every board of a set (default the PostgreSQL boards), by file name. */
+export function buildDashboards(boards: readonly BoardFile[] = BOARDS): Map<string, Dashboard> {
+  return new Map(boards.map(({ file, board }) => [file, dashboard(board)]));
 }
 
 /** The text of a generated file: the JSON, two-space indented, with a final newline. */

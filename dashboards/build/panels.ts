@@ -10,6 +10,7 @@ import {
   type AnnotationQuery, type Dashboard, type DataSourceRef, type FieldConfigSource, type Panel, type RowPanel, type ValueMapping, type VariableModel,
 } from '@grafana/schema';
 import { ALL, oneOf } from './sql.ts';
+import { PROM_ALL } from './promql.ts';
 import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen';
 import type { FieldConfig as TableFieldConfig, Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen';
 import type { FieldConfig as TimeSeriesFieldConfig, Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
@@ -22,19 +23,50 @@ export const DATASOURCE_TYPE = 'grafana-postgresql-datasource';
 /** The dashboard schema version the boards are written in. */
 export const SCHEMA_VERSION = 41;
 
-/** The data source every panel and variable reads. */
+/** The data source every panel and variable of the PostgreSQL boards reads. */
 export const datasource: DataSourceRef = { type: DATASOURCE_TYPE, uid: DATASOURCE_UID };
 
+/** Uid of the provisioned Prometheus data source: Sluice's Prometheus API (dashboards/provisioning/datasources/sluice-prometheus.yaml). */
+export const PROM_DATASOURCE_UID = 'sluice-prometheus';
+/** The data source every panel, variable and annotation of the Prometheus boards reads. */
+export const promDatasource: DataSourceRef = { type: 'prometheus', uid: PROM_DATASOURCE_UID };
+
 /** One SQL query of a panel. */
-export interface Query {
+export interface SqlQuery {
   readonly sql: string;
   readonly format?: 'time_series' | 'table';
 }
 
+/** One PromQL query of a panel. */
+export interface PromQuery {
+  readonly expr: string;
+  /** Grafana's legend format: `{{label}}` stands for the series' label value. */
+  readonly legend?: string;
+  /** Evaluated once at the end of the range (stat and table panels) instead of over it. */
+  readonly instant?: boolean;
+  readonly format?: 'time_series' | 'table';
+}
+
+/** A panel's query: SQL for the PostgreSQL boards, PromQL for the Prometheus boards. */
+export type Query = SqlQuery | PromQuery;
+
+/** The data source of a panel's queries; one panel reads one data source. */
+function sourceOf(queries: readonly Query[]): DataSourceRef {
+  const prom = queries.filter((q) => 'expr' in q).length;
+  if (prom !== 0 && prom !== queries.length) throw new Error('a panel mixes SQL and PromQL queries');
+  return prom === 0 ? datasource : promDatasource;
+}
+
 function targets(queries: readonly Query[]): Record<string, unknown>[] {
-  return queries.map((q, i) => ({
-    refId: String.fromCharCode(65 + i), datasource, editorMode: 'code', format: q.format ?? 'time_series', rawQuery: true, rawSql: q.sql,
-  }));
+  return queries.map((q, i) => {
+    const refId = String.fromCharCode(65 + i);
+    if ('sql' in q) return { refId, datasource, editorMode: 'code', format: q.format ?? 'time_series', rawQuery: true, rawSql: q.sql };
+    const instant = q.instant === true;
+    return {
+      refId, datasource: promDatasource, editorMode: 'code', expr: q.expr, legendFormat: q.legend ?? '__auto', range: !instant, instant,
+      format: q.format ?? 'time_series',
+    };
+  });
 }
 
 /** What every panel takes besides its queries. */
@@ -94,7 +126,7 @@ export function timeseries(base: PanelBase & { readonly stack?: boolean; readonl
     tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending },
   };
   const panel: Panel<TimeSeriesOptions, TimeSeriesFieldConfig> = {
-    type: 'timeseries', title: base.title, description: base.description, datasource, targets: targets(queries),
+    type: 'timeseries', title: base.title, description: base.description, datasource: sourceOf(queries), targets: targets(queries),
     fieldConfig: fieldDefaults(base, custom), options: { ...options },
   };
   return { w: base.w, h: base.h, panel: panel as Panel };
@@ -114,22 +146,56 @@ export function stat(base: PanelBase, ...queries: Query[]): Unplaced {
     wideLayout: true,
   };
   const panel: Panel<StatOptions> = {
-    type: 'stat', title: base.title, description: base.description, datasource, targets: targets(queries),
+    type: 'stat', title: base.title, description: base.description, datasource: sourceOf(queries), targets: targets(queries.map((q) => ('expr' in q ? { ...q, instant: true } : q))),
     fieldConfig: fieldDefaults(base, {}, FieldColorModeId.Thresholds), options: { ...options },
   };
   return { w: base.w, h: base.h, panel: panel as Panel };
 }
 
-/** A table panel of table-format queries. */
-export function table(base: PanelBase & { readonly sortBy?: string; readonly desc?: boolean }, ...queries: Query[]): Unplaced {
+/** A column of a Prometheus table: the field the queries give (a label, or `Value #A` of query A), shown as `name`. */
+export interface Column {
+  readonly field: string;
+  readonly name: string;
+  readonly unit?: string;
+  readonly mappings?: readonly ValueMapping[];
+}
+
+/**
+ * A table panel of table-format queries. PromQL queries run instant, one frame each, merged into
+ * one row per label set; `columns` names, orders and formats what is shown (Time left out).
+ */
+export function table(base: PanelBase & { readonly sortBy?: string; readonly desc?: boolean; readonly columns?: readonly Column[] }, ...queries: Query[]): Unplaced {
   const options: TableOptions = {
     frameIndex: 0, showHeader: true, cellHeight: TableCellHeight.Sm,
     ...(base.sortBy === undefined ? {} : { sortBy: [{ displayName: base.sortBy, desc: base.desc ?? true }] }),
   };
   const custom: TableFieldConfig = { align: 'auto', cellOptions: { type: TableCellDisplayMode.Auto }, inspect: false };
+  const fieldConfig = fieldDefaults(base, custom, FieldColorModeId.Thresholds);
+  const columns = base.columns ?? [];
   const panel: Panel<TableOptions, TableFieldConfig> = {
-    type: 'table', title: base.title, description: base.description, datasource, targets: targets(queries.map((q) => ({ ...q, format: 'table' }))),
-    fieldConfig: fieldDefaults(base, custom, FieldColorModeId.Thresholds), options: { ...options },
+    type: 'table', title: base.title, description: base.description, datasource: sourceOf(queries),
+    targets: targets(queries.map((q) => ('expr' in q ? { ...q, instant: true, format: 'table' as const } : { ...q, format: 'table' as const }))),
+    fieldConfig: {
+      ...fieldConfig,
+      overrides: columns.filter((c) => c.unit !== undefined || c.mappings !== undefined).map((c) => ({
+        matcher: { id: 'byName', options: c.name },
+        properties: [...(c.unit === undefined ? [] : [{ id: 'unit', value: c.unit }]), ...(c.mappings === undefined ? [] : [{ id: 'mappings', value: [...c.mappings] }])],
+      })),
+    },
+    options: { ...options },
+    ...(columns.length === 0 ? {} : {
+      transformations: [
+        ...(queries.length > 1 ? [{ id: 'merge', options: {} }] : []),
+        {
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true },
+            indexByName: Object.fromEntries(columns.map((c, i) => [c.field, i])),
+            renameByName: Object.fromEntries(columns.filter((c) => c.field !== c.name).map((c) => [c.field, c.name])),
+          },
+        },
+      ],
+    }),
   };
   return { w: base.w, h: base.h, panel: panel as unknown as Panel };
 }
@@ -143,7 +209,7 @@ export function stateTimeline(base: PanelBase, ...queries: Query[]): Unplaced {
     tooltip: { mode: TooltipDisplayMode.Single, sort: SortOrder.None },
   };
   const panel: Panel<StateTimelineOptions, StateTimelineFieldConfig> = {
-    type: 'state-timeline', title: base.title, description: base.description, datasource, targets: targets(queries),
+    type: 'state-timeline', title: base.title, description: base.description, datasource: sourceOf(queries), targets: targets(queries),
     fieldConfig: fieldDefaults(base, custom, FieldColorModeId.Thresholds), options: { ...options },
   };
   return { w: base.w, h: base.h, panel: panel as Panel };
@@ -194,44 +260,73 @@ export function variable(name: string, label: string, query: string, description
   };
 }
 
+/**
+ * A Prometheus query variable (`label_values(selector, label)`): multi-value, Grafana writing the
+ * picked values as a regex alternation; All is the regex `allValue` (promql.ts), not every value listed.
+ */
+export function promVariable(name: string, label: string, query: string, description: string, allValue: string = PROM_ALL): VariableModel {
+  return {
+    type: 'query', name, label, description, datasource: promDatasource, query,
+    refresh: VariableRefresh.onTimeRangeChanged, sort: VariableSort.alphabeticalAsc, multi: true, includeAll: true, allValue,
+    current: { selected: true, text: ['All'], value: ['$__all'] }, options: [], hide: VariableHide.dontHide,
+  };
+}
+
 /** What a board is made of. */
 export interface Board {
   readonly uid: string;
   readonly title: string;
   readonly description: string;
+  /** The first tag names the board's set: the board links to the boards sharing it. */
   readonly tags: readonly string[];
   readonly variables: readonly VariableModel[];
   readonly panels: readonly Unplaced[];
+  /** Annotations besides Grafana's own; default the cluster events of the store. */
+  readonly annotations?: readonly AnnotationQuery[];
   /** Default range, e.g. `now-6h`. */
   readonly from?: string;
 }
 
-/** Annotations every board shows: cluster events (broker down/up, leader moves, quota changes) from the store. */
-function annotations(): AnnotationQuery[] {
-  return [
-    {
-      builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts',
-      type: 'dashboard',
-    },
-    {
-      name: 'Cluster events', datasource, enable: true, iconColor: 'orange',
-      target: {
-        refId: 'Anno', datasource, editorMode: 'code', format: 'table', rawQuery: true,
-        rawSql: `SELECT ts AS "time", kind || ': ' || subject AS text, kind AS tags FROM events WHERE $__timeFilter(ts) AND ${oneOf('cluster', 'cluster')} ORDER BY ts`,
-      } as AnnotationQuery['target'],
-    },
-  ];
+/** Grafana's own annotations (alerts and annotations made in Grafana), on every board. */
+const BUILT_IN: AnnotationQuery = {
+  builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts',
+  type: 'dashboard',
+};
+
+/** The cluster events (broker down/up, leader moves, quota changes) from the store. */
+const CLUSTER_EVENTS: AnnotationQuery = {
+  name: 'Cluster events', datasource, enable: true, iconColor: 'orange',
+  target: {
+    refId: 'Anno', datasource, editorMode: 'code', format: 'table', rawQuery: true,
+    rawSql: `SELECT ts AS "time", kind || ': ' || subject AS text, kind AS tags FROM events WHERE $__timeFilter(ts) AND ${oneOf('cluster', 'cluster')} ORDER BY ts`,
+  } as AnnotationQuery['target'],
+};
+
+/**
+ * An annotation of the Prometheus data source: a region wherever a series of `expr` has a
+ * positive value, evaluated every `step`, titled by `title` (`{{label}}` templates) and tagged
+ * with the values of `tagKeys`. The title, text and tag keys sit beside the target, where
+ * Grafana's Prometheus annotation support reads them.
+ */
+export function promAnnotation(name: string, expr: string, title: string, tagKeys: readonly string[], step: string): AnnotationQuery {
+  const annotation = {
+    name, datasource: promDatasource, enable: true, iconColor: 'red',
+    target: { refId: 'Anno', datasource: promDatasource, editorMode: 'code', expr, interval: step, range: true, instant: false } as AnnotationQuery['target'],
+    titleFormat: title, textFormat: '', tagKeys: tagKeys.join(','), useValueForTime: false,
+  };
+  return annotation;
 }
 
 /** The dashboard JSON of a board. */
 export function dashboard(board: Board): Dashboard {
+  const set = board.tags[0] ?? 'sluice';
   return {
     uid: board.uid, title: board.title, description: board.description, tags: [...board.tags],
     editable: true, graphTooltip: 1, schemaVersion: SCHEMA_VERSION, version: 1, refresh: '30s', timezone: 'utc', fiscalYearStartMonth: 0, liveNow: false,
     time: { from: board.from ?? 'now-6h', to: 'now' },
     timepicker: {},
-    links: [{ title: 'Sluice', type: 'dashboards', tags: ['sluice'], asDropdown: true, includeVars: true, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
-    annotations: { list: annotations() },
+    links: [{ title: 'Sluice', type: 'dashboards', tags: [set], asDropdown: true, includeVars: true, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
+    annotations: { list: [BUILT_IN, ...(board.annotations ?? [CLUSTER_EVENTS])] },
     templating: { list: [...board.variables] },
     panels: place(board.panels),
   };

@@ -49,6 +49,12 @@ export function oneOf(expr: string, variable: string): string {
   return `(${expr} IN ($${variable}) OR ${ALL} IN ($${variable}))`;
 }
 
+/**
+ * The series' topic is not one of Kafka's internal topics (`__consumer_offsets`,
+ * `__transaction_state`): the topic variable and the panels it filters leave them out.
+ */
+export const NOT_INTERNAL_TOPIC = `${label('topic')} !~ '^__'`;
+
 /** The series' label is one of the variable's selected values (or All). */
 export function inVar(labelName: string, variable: string, alias = 's'): string {
   return oneOf(label(labelName, alias), variable);

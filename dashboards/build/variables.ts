@@ -5,7 +5,7 @@
  */
 import type { VariableModel } from '@grafana/schema';
 import { variable } from './panels.ts';
-import { inVar, labelValues } from './sql.ts';
+import { inVar, labelValues, NOT_INTERNAL_TOPIC } from './sql.ts';
 
 const inCluster = [inVar('cluster', 'cluster')];
 
@@ -18,8 +18,8 @@ export const broker: VariableModel = variable('broker', 'broker', labelValues('b
 /** Hosts (node_exporter endpoints) of the chosen clusters. */
 export const instance: VariableModel = variable('instance', 'host', labelValues('instance', ['node_load1', 'sluice_host_cpu_utilization'], inCluster), 'Broker hosts (node_exporter endpoints, host:port)');
 
-/** Topics of the chosen clusters (internal topics included, as the cluster collector counts them). */
-export const topic: VariableModel = variable('topic', 'topic', labelValues('topic', ['sluice_topic_partitions'], inCluster), 'Topics of the chosen clusters');
+/** Topics of the chosen clusters, Kafka's internal topics left out. */
+export const topic: VariableModel = variable('topic', 'topic', labelValues('topic', ['sluice_topic_partitions'], [...inCluster, NOT_INTERNAL_TOPIC]), 'Topics of the chosen clusters (internal topics left out)');
 
 /** Consumer groups of the chosen clusters. */
 export const group: VariableModel = variable('group', 'group', labelValues('group', ['sluice_consumergroup_members', 'kafka_consumergroup_group_sum_lag'], inCluster), 'Consumer groups of the chosen clusters');

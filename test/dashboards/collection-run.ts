@@ -61,6 +61,8 @@ const RULES = `groups:
 export interface CollectionRun {
   /** A connection to the run's schema (search_path set), as Grafana's data source would have. */
   readonly client: pg.Client;
+  /** The PostgreSQL schema the run stored into, for a service reading it afterwards. */
+  readonly schema: string;
   /** First and last sample times of the run, ms. */
   readonly startedAt: number;
   readonly endedAt: number;
@@ -142,7 +144,7 @@ export async function collectionRun(url: string, seconds: number): Promise<Colle
       counts[table] = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
     }
     return {
-      client, startedAt, endedAt, counts,
+      client, schema, startedAt, endedAt, counts,
       async close() {
         await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
         await client.end();

@@ -14,6 +14,7 @@ import { openStore } from '../../src/store/store.ts';
 import type { Matcher, Sample, SeriesData } from '../../src/store/types.ts';
 import { warmHead } from '../../src/store/warm.ts';
 import { Writer } from '../../src/store/writer.ts';
+import { isStaleNaN, STALE_NAN } from '../../src/rules/promql/stale.ts';
 import { DATABASE_URL, forEachBackend, HOUR, MINUTE, NOW, sortKeys, uniqueSchema } from './support.ts';
 import { VirtualClock } from '../../src/clock.ts';
 
@@ -75,6 +76,18 @@ forEachBackend((backend) => {
     await again.close();
     assert.equal(again.stats().dropped.duplicate, 1);
     assert.equal(again.stats().written, 1);
+  });
+
+  test('warming keeps staleness markers: a series that ended stays ended after a restart', async () => {
+    const db = await backend.fresh();
+    const writer = new Writer({ db, clock: new VirtualClock(NOW) });
+    const labels = { cluster: 'c1', alertname: 'Resolved' };
+    await writer.write([{ metric: 'ALERTS', labels, ts: NOW - 2 * MINUTE, value: 1 }, { metric: 'ALERTS', labels, ts: NOW - MINUTE, value: STALE_NAN }]);
+    await writer.close();
+    const head = new Head();
+    assert.deepEqual(await warmHead(db, head, new SeriesCache(), NOW), { series: 1, samples: 2 });
+    const [series] = head.selectSync([{ name: '__name__', type: '=', value: 'ALERTS' }], 0, Infinity);
+    assert.deepEqual([...series!.values].map((v) => (isStaleNaN(v) ? 'stale' : v)), [1, 'stale']);
   });
 
   test('events are stored and listed by time, cluster and kind, and deleted by age', async () => {

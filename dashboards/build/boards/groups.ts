@@ -1,7 +1,7 @@
 /** Consumer groups: lag in messages and seconds, Burrow-style status, the groups furthest behind. */
 import { type Board, codes, stateTimeline, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latestCte, latestCtes, series } from '../sql.ts';
+import { inVar, label, latestCte, latestCtes, NOT_INTERNAL_TOPIC, series } from '../sql.ts';
 
 const groups = [inVar('cluster', 'cluster'), inVar('group', 'group')];
 const groupLegend = `${label('cluster')} || ' ' || ${label('group')}`;
@@ -23,7 +23,7 @@ export const groups_: Board = {
     stateTimeline({ title: 'Status', description: 'Burrow-style evaluation of each group\'s commits over its window: OK, WARN (lag growing), ERR (stopped, stalled or rewound partitions)', w: 24, h: 6, mappings: STATUS },
       { sql: series({ metric: 'sluice_consumergroup_status', where: groups, legend: groupLegend, within: 'max', combine: 'max' }) }),
     timeseries({ title: 'Lag by topic', description: 'Messages behind per group and topic (kafka_consumergroup_group_topic_sum_lag)', w: 12, h: 8, unit: 'short' },
-      { sql: series({ metric: 'kafka_consumergroup_group_topic_sum_lag', where: [...groups, inVar('topic', 'topic')], legend: `${groupLegend} || ' ' || ${label('topic')}` }) }),
+      { sql: series({ metric: 'kafka_consumergroup_group_topic_sum_lag', where: [...groups, inVar('topic', 'topic'), NOT_INTERNAL_TOPIC], legend: `${groupLegend} || ' ' || ${label('topic')}` }) }),
     timeseries({ title: 'Members', description: 'Members of each group (DescribeGroups)', w: 12, h: 8, unit: 'short', decimals: 0 },
       { sql: series({ metric: 'sluice_consumergroup_members', where: groups, legend: groupLegend, combine: 'max' }) }),
     table({ title: 'Top laggards', description: 'The ten groups furthest behind at the end of the range, with time lag and status', w: 24, h: 8, sortBy: 'lag', desc: true }, {

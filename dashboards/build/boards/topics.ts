@@ -1,10 +1,10 @@
 /** Topics: traffic in and out, spikes against the usual rate, size and partition skew. */
 import { type Board, table, timeseries } from '../panels.ts';
 import * as v from '../variables.ts';
-import { inVar, label, latestCte, ratio, series } from '../sql.ts';
+import { inVar, label, latestCte, NOT_INTERNAL_TOPIC, ratio, series } from '../sql.ts';
 
-/** Per-topic series only: BrokerTopicMetrics also has each broker's total, without a topic label. */
-const topics = [inVar('cluster', 'cluster'), `s.labels ? 'topic'`, inVar('topic', 'topic')];
+/** Per-topic series only (BrokerTopicMetrics also has each broker's total, without a topic label), internal topics left out. */
+const topics = [inVar('cluster', 'cluster'), `s.labels ? 'topic'`, inVar('topic', 'topic'), NOT_INTERNAL_TOPIC];
 const topicLegend = `${label('cluster')} || ' ' || ${label('topic')}`;
 
 /** The topics board. */
