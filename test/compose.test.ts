@@ -295,6 +295,8 @@ const KAFKA_MBEANS: readonly [string, [string, string][], string][] = [
   ])),
   ['kafka.server', [['type', 'Request'], ['user', 'alice'], ['client-id', 'etl']], 'request-time'],
   ['kafka.server', [['type', 'Request'], ['user', 'alice'], ['client-id', 'etl']], 'throttle-time'],
+  ['kafka.server', [['type', 'LeaderReplication']], 'byte-rate'],
+  ['kafka.server', [['type', 'FollowerReplication']], 'byte-rate'],
 ];
 
 let bundled: RunningCluster;

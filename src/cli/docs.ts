@@ -51,6 +51,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'clusters[].intervals.topics': 'Topic offsets, consumer group offsets and lag.',
   'clusters[].intervals.clients': 'Per-client rates, throttle times and quota utilization.',
   'clusters[].forgetRemovedBrokersAfter': 'Seconds a known broker keeps reading as down once the cluster neither lists it nor assigns it a replica (drained and removed); a broker that is down while it holds replicas is never forgotten. `sluice brokers forget` drops one at once.',
+  'clusters[].timeLag': 'How lag in seconds (`kafka_consumergroup_group_lag_seconds`) is found: read from the message at each committed offset that is behind the log end, else interpolated (docs/consumer-lag.md).',
+  'clusters[].timeLag.recordReadsPerCycle': 'Most messages read per topics cycle (one small Fetch each) for their timestamps (default 1000); partitions beyond it are interpolated that cycle and read first the next. 0: always interpolate.',
   'clusters[].timeouts': 'Timeouts, ms.',
   'clusters[].timeouts.requestMs': 'Kafka request timeout.',
   'clusters[].timeouts.connectMs': 'Kafka connect timeout.',

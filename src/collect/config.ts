@@ -37,6 +37,11 @@ export const clusterConfigSchema = z.strictObject({
    * forget` drops a removed one at once. 0 forgets a drained broker as soon as it leaves.
    */
   forgetRemovedBrokersAfter: z.number().int().min(0).max(30 * 86_400).default(86_400),
+  /** How lag in seconds is found (see docs/consumer-lag.md). */
+  timeLag: z.strictObject({
+    /** Most records read a topics cycle (one small Fetch each) for lag in seconds; default 1000. */
+    recordReadsPerCycle: z.number().int().min(0).max(100_000).optional(),
+  }).optional(),
   /** Kafka request and connect timeouts, and metrics scrape timeout, in ms. */
   timeouts: z.strictObject({
     requestMs: z.number().int().positive().default(10_000),

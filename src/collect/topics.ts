@@ -4,19 +4,26 @@
  * Burrow-style status, computed by src/collect/lag from the offsets read this cycle and the
  * history kept in memory (offset/time tables, commit windows). Commit windows are fed from
  * `__consumer_offsets` where the cluster lets it be read, else from the polled offsets (see
- * lag/commit-tracker.ts).
+ * lag/commit-tracker.ts). Time lag is read from the record at each committed offset that is
+ * behind the log end, within a budget of reads per cycle, and interpolated from the offset/time
+ * tables beyond it (lag/record-times.ts).
  *
  * Series (all with `cluster`): `kafka_partition_latest_offset` and
  * `kafka_partition_earliest_offset` `{topic, partition}` (kafka-lag-exporter's names); per topic
  * `sluice_topic_messages_total` (sum of log end offsets: messages ever appended) and
  * `sluice_topic_retained_messages` (sum of end - start); per group
- * `sluice_consumergroup_members` and the lag series of src/collect/lag/series.ts. Per-topic
+ * `sluice_consumergroup_members` and the lag series of src/collect/lag/series.ts; per cycle
+ * `sluice_lag_seconds_sources{source}` (group partitions behind the log end whose lag in
+ * seconds was read from the record, `record`, interpolated, `interpolated`, or not known,
+ * `unknown`), `sluice_lag_seconds_record_reads` (records read) and
+ * `sluice_lag_seconds_reads_deferred` (reads left to later cycles by the budget). Per-topic
  * bytes in/out are the exporter's `kafka_server_brokertopicmetrics_bytes{in,out}_total`, stored by
  * the cluster collector. Internal topics are left out.
  */
-import type { KafkaAdmin, LogOffsets } from '../kafka/admin.ts';
+import type { ClusterMetadata, KafkaAdmin, LogOffsets, RecordTimeTarget } from '../kafka/admin.ts';
 import type { Sample } from '../store/types.ts';
 import { computeLagSamples, type GroupCommittedOffsets, type LagFlag } from './lag/lag.ts';
+import { CycleTimeLag, RecordTimes, type RecordReadPlan } from './lag/record-times.ts';
 import { OffsetTimeTables, type OffsetTimeTableOptions } from './lag/time-lag.ts';
 import type { CommitWindowOptions } from './lag/commit-window.ts';
 import { CommitTracker, type CommitReaderFactory } from './lag/commit-tracker.ts';
@@ -37,6 +44,8 @@ export interface TopicCollectorOptions {
    * it cannot; `polled` only polls.
    */
   readonly commits?: 'auto' | 'polled';
+  /** Most record reads for time lag a cycle; default the cluster's `timeLag.recordReadsPerCycle`, else 1000. */
+  readonly recordReadsPerCycle?: number;
 }
 
 /** Cycles the `__consumer_offsets` reader may fail before polling takes over. */
@@ -48,6 +57,8 @@ export class TopicCollector implements Collector {
   readonly cluster: string;
   readonly intervalMs: number;
   private readonly tables: OffsetTimeTables;
+  /** Timestamps of the records groups are behind on, and the planning of their reads. */
+  readonly recordTimes: RecordTimes;
   /** Commit windows and where they come from. */
   readonly commits: CommitTracker;
   /** Evaluator settings of the statuses. */
@@ -62,6 +73,8 @@ export class TopicCollector implements Collector {
     this.cluster = config.name;
     this.intervalMs = config.intervals.topics * 1000;
     this.tables = new OffsetTimeTables(options.timeTables);
+    const reads = options.recordReadsPerCycle ?? config.timeLag?.recordReadsPerCycle;
+    this.recordTimes = new RecordTimes(reads === undefined ? {} : { recordReadsPerCycle: reads });
     this.evaluator = options.evaluator ?? {};
     const reader: CommitReaderFactory | undefined = options.commits === 'polled' ? undefined : (onRecord) => new OffsetsTopicReader({ ...adminOptionsOf(config), onRecord });
     this.commits = new CommitTracker(options.commitWindows ?? {}, reader, READER_STALE_CYCLES * this.intervalMs);
@@ -84,6 +97,7 @@ export class TopicCollector implements Collector {
       return { samples, errors: [{ op: 'metadata', message: (err as Error).message }] };
     }
     const partitions = [...meta.topics.values()].filter((t) => !t.internal).flatMap((t) => t.partitions);
+    this.recordTimes.retainTopics(new Map([...meta.topics].filter(([, t]) => !t.internal).map(([name, t]) => [name, t.id])));
 
     // Log offsets and the group listing are independent: ask for both at once.
     const [offsets, listed] = await Promise.all([this.admin.listOffsets(partitions), this.admin.listGroups()]);
@@ -102,9 +116,15 @@ export class TopicCollector implements Collector {
     for (const g of described.value) samples.push({ metric: 'sluice_consumergroup_members', labels: { cluster, group: g.group }, ts: nowMs, value: g.members.length });
 
     const input: GroupCommittedOffsets[] = committed.value.map((g) => ({ group: g.group, offsets: g.offsets }));
-    const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag: this.tables, labels: this.groupLabels });
+    const plan = this.recordTimes.plan(input, offsets.value);
+    const fetches = await this.readRecords(plan, meta, errors);
+    const timeLag = new CycleTimeLag(this.recordTimes, this.tables, offsets.value);
+    const lag = computeLagSamples({ cluster, nowMs, groups: input, logOffsets: offsets.value, timeLag, labels: this.groupLabels });
     stamp(lag.samples, nowMs, samples);
     errors.push(...lagErrors(lag.flags));
+    for (const [source, value] of Object.entries(timeLag.counts)) samples.push({ metric: 'sluice_lag_seconds_sources', labels: { cluster, source }, ts: nowMs, value });
+    samples.push({ metric: 'sluice_lag_seconds_record_reads', labels: { cluster }, ts: nowMs, value: fetches });
+    samples.push({ metric: 'sluice_lag_seconds_reads_deferred', labels: { cluster }, ts: nowMs, value: plan.deferred });
 
     this.commits.observePolled(input, new Map(described.value.map((g) => [g.group, g.members.length])), nowMs);
     for (const g of committed.value) {
@@ -124,6 +144,29 @@ export class TopicCollector implements Collector {
     await this.commits.close();
   }
 
+  /**
+   * Reads the records of `plan` and keeps their timestamps; returns the Fetches sent. Failed
+   * reads are reported as one issue: their partitions are interpolated this cycle and read again
+   * in a later one.
+   */
+  private async readRecords(plan: RecordReadPlan, meta: ClusterMetadata, errors: CollectIssue[]): Promise<number> {
+    const targets: RecordTimeTarget[] = [];
+    for (const read of plan.reads) {
+      const topic = meta.topics.get(read.topic);
+      const info = topic?.partitions[read.partition]?.partition === read.partition ? topic.partitions[read.partition] : topic?.partitions.find((p) => p.partition === read.partition);
+      if (topic === undefined || info === undefined || info.leader < 0) continue;
+      targets.push({ ...read, topicId: topic.id, leader: info.leader, leaderEpoch: info.leaderEpoch });
+    }
+    if (targets.length === 0) return 0;
+    const got = await this.admin.readRecordTimes(targets);
+    for (const r of got.value) this.recordTimes.store(r.topic, r.partition, r.offset, r.timestampMs);
+    const first = got.errors[0];
+    if (first !== undefined) {
+      errors.push({ op: 'readRecordTimes', subject: first.subject, message: `${got.errors.length} of ${targets.length} record reads failed (this one: ${first.message}); their lag in seconds is interpolated this cycle` });
+    }
+    return got.fetches;
+  }
+
   private recordLogOffsets(offsets: readonly LogOffsets[], nowMs: number, samples: Sample[]): void {
     const cluster = this.cluster;
     const perTopic = new Map<string, { total: number; retained: number }>();
@@ -131,7 +174,8 @@ export class TopicCollector implements Collector {
       const labels = this.logLabels.onePartition(o.topic, o.partition);
       samples.push({ metric: 'kafka_partition_latest_offset', labels, ts: nowMs, value: o.end });
       samples.push({ metric: 'kafka_partition_earliest_offset', labels, ts: nowMs, value: o.start });
-      this.tables.append(o.topic, o.partition, o.end, nowMs);
+      // A log end gone backwards: the topic was recreated or its log truncated.
+      if (this.tables.append(o.topic, o.partition, o.end, nowMs) === 'reset') this.recordTimes.forgetPartition(o.topic, o.partition);
       this.commits.recordLogEnd(o.topic, o.partition, o.end);
       const t = perTopic.get(o.topic) ?? { total: 0, retained: 0 };
       t.total += o.end;

@@ -15,6 +15,7 @@ import type { ConnectionPool, Connection, metadataV12 } from '@platformatic/kafk
 import { SluiceError } from '../errors.ts';
 import { KafkaError } from './protocol/error-codes.ts';
 import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry } from './quota.ts';
+import { recordTimeAt, type TimedBatch } from './record-time.ts';
 
 /** How to reach a cluster. */
 export interface KafkaAdminOptions {
@@ -37,6 +38,25 @@ export interface AdminIssue {
   /** What it was about: a topic-partition, a group, a topic. */
   readonly subject?: string;
   readonly message: string;
+  /** The Kafka error code the broker answered with, when it answered with one. */
+  readonly code?: number;
+}
+
+/** A replica reassignment in progress (KIP-455), as ListPartitionReassignments reports it. */
+export interface PartitionReassignment {
+  readonly topic: string;
+  readonly partition: number;
+  /** Every replica while it runs: the target, then the replicas being removed. */
+  readonly replicas: readonly number[];
+  readonly adding: readonly number[];
+  readonly removing: readonly number[];
+}
+
+/** A partition's target replicas for AlterPartitionReassignments; null cancels its reassignment. */
+export interface ReassignmentTarget {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[] | null;
 }
 
 /** A value and the issues met while getting it. */
@@ -64,8 +84,8 @@ export interface ClusterMetadata {
   readonly clusterId: string | null;
   readonly controller: number;
   readonly brokers: readonly BrokerInfo[];
-  /** Topics by name (internal ones included), partitions in index order. */
-  readonly topics: ReadonlyMap<string, { readonly internal: boolean; readonly partitions: readonly PartitionInfo[] }>;
+  /** Topics by name (internal ones included) with their ids, partitions in index order. */
+  readonly topics: ReadonlyMap<string, { readonly internal: boolean; readonly id: string; readonly partitions: readonly PartitionInfo[] }>;
 }
 
 /** A partition's log start and log end offsets (ListOffsets earliest and latest). */
@@ -81,6 +101,29 @@ export interface GroupDescription {
   readonly protocolType: string;
   readonly protocol: string;
   readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly clientHost: string }[];
+}
+
+/** A partition and an offset whose record's timestamp is wanted, and where the partition lives. */
+export interface RecordTimeTarget {
+  readonly topic: string;
+  /** The topic's id, as Metadata gives it (Fetch v13+ names topics by id). */
+  readonly topicId: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  /** The record read is the first data record at or after this offset. */
+  readonly offset: number;
+}
+
+/** The record found for a target: its offset and timestamp (null: it has none). */
+export interface RecordTime {
+  readonly topic: string;
+  readonly partition: number;
+  /** The target's offset. */
+  readonly offset: number;
+  readonly recordOffset: number;
+  readonly timestampMs: number | null;
+  readonly type: 'create' | 'log-append';
 }
 
 /** The committed offsets of a group (-1: no commit). */
@@ -103,6 +146,8 @@ function kafkaLibrary(): Promise<typeof Kafka> {
 const CODE_NAMES = new Map<number, string>(Object.entries(KafkaError).map(([name, code]) => [code, name]));
 const EARLIEST = -2n;
 const LATEST = -1n;
+/** Fetch versions readRecordTimes speaks, newest first (v12 names topics, later ones use ids). */
+const FETCH: Candidates = (k) => [k.fetchV17.api, k.fetchV16.api, k.fetchV15.api, k.fetchV14.api, k.fetchV13.api, k.fetchV12.api];
 /** Groups per OffsetFetch/DescribeGroups request, so that no response grows without bound. */
 const GROUPS_PER_REQUEST = 500;
 
@@ -158,8 +203,16 @@ export class KafkaAdmin {
     })));
   }
 
-  /** Calls the newest API version in `candidates` (newest first) that the broker supports. */
+  /**
+   * Calls the newest API version in `candidates` (newest first) that the broker supports; `args`
+   * may depend on the version picked (see callVersioned).
+   */
   private async call<R>(broker: { host: string; port: number }, pick: Candidates, ...args: unknown[]): Promise<R> {
+    return this.callVersioned<R>(broker, pick, () => args);
+  }
+
+  /** `call` with arguments made for the version picked. */
+  private async callVersioned<R>(broker: { host: string; port: number }, pick: Candidates, argsOf: (version: number) => unknown[]): Promise<R> {
     const kafka = await kafkaLibrary();
     const candidates = pick(kafka);
     const conn = await (await this.connections()).get({ host: broker.host, port: broker.port });
@@ -173,7 +226,7 @@ export class KafkaAdmin {
     const range = ranges.get(candidates[0]!.key);
     const api = candidates.find((c) => range !== undefined && c.version >= range[0] && c.version <= range[1]);
     if (api === undefined) throw new Error(`broker ${key} supports no version of API ${candidates[0]!.key} this client speaks`);
-    return (await api.async(conn, ...args)) as R;
+    return (await api.async(conn, ...argsOf(api.version))) as R;
   }
 
   /** Tries known brokers, then the bootstrap list, until one answers. */
@@ -224,7 +277,7 @@ export class KafkaAdmin {
         .catch((err: unknown) => responseOf<MetadataResponse>(err) ?? Promise.reject(err)));
     const brokers: BrokerInfo[] = res.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }));
     this.brokers = new Map(brokers.map((b) => [b.id, b]));
-    const topics = new Map<string, { internal: boolean; partitions: PartitionInfo[] }>();
+    const topics = new Map<string, { internal: boolean; id: string; partitions: PartitionInfo[] }>();
     for (const t of res.topics) {
       const name = t.name;
       if (typeof name !== 'string') continue;
@@ -232,7 +285,7 @@ export class KafkaAdmin {
         topic: name, partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch,
         replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas,
       })).sort((a, b) => a.partition - b.partition);
-      topics.set(name, { internal: t.isInternal, partitions });
+      topics.set(name, { internal: t.isInternal, id: t.topicId, partitions });
     }
     return { clusterId: res.clusterId ?? null, controller: res.controllerId, brokers, topics };
   }
@@ -400,6 +453,53 @@ export class KafkaAdmin {
     }, coordinators);
   }
 
+  /**
+   * Timestamps of the records at `targets` (see record-time.ts): one Fetch per target to its
+   * leader, read uncommitted and asking for one byte, so that the broker returns just the batch
+   * holding the offset (a fetch's first batch comes whatever the limit, KIP-74). A target on
+   * transaction markers is read on past them, up to `fetchesPerTarget` Fetches (default 3).
+   * `concurrency` requests (default 32) are in flight at once. A target with nothing to read
+   * (at the high watermark) has no result; `fetches` counts the requests sent.
+   */
+  async readRecordTimes(targets: readonly RecordTimeTarget[], options: { readonly concurrency?: number; readonly fetchesPerTarget?: number } = {}): Promise<AdminResult<RecordTime[]> & { fetches: number }> {
+    type Res = { responses: { partitions: { errorCode: number; records?: TimedBatch[] }[] }[] };
+    const errors: AdminIssue[] = [];
+    const value: RecordTime[] = [];
+    const perTarget = options.fetchesPerTarget ?? 3;
+    let fetches = 0;
+    const read = async (t: RecordTimeTarget): Promise<void> => {
+      let offset = t.offset;
+      try {
+        const broker = this.brokerAddress(t.leader);
+        for (let i = 0; i < perTarget; i++) {
+          fetches++;
+          const partitions = [{ partition: t.partition, currentLeaderEpoch: t.leaderEpoch, fetchOffset: BigInt(offset), lastFetchedEpoch: -1, partitionMaxBytes: 1 }];
+          // max wait 0, min bytes 1, max bytes 1, read uncommitted, no fetch session.
+          const res = await this.callVersioned<Res>(broker, FETCH, (version) => [0, 1, 1, 0, 0, -1, [{ topicId: version >= 13 ? t.topicId : t.topic, partitions }], [], ''])
+            .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+          const p = res.responses[0]?.partitions[0];
+          if (p === undefined) throw new Error('the broker answered without the partition');
+          if (p.errorCode !== 0) throw new Error(kafkaErrorName(p.errorCode));
+          const found = recordTimeAt(p.records ?? [], offset);
+          if (found.kind === 'empty') return;
+          if (found.kind === 'found') {
+            value.push({ topic: t.topic, partition: t.partition, offset: t.offset, recordOffset: found.offset, timestampMs: found.timestampMs, type: found.type });
+            return;
+          }
+          offset = found.offset;
+        }
+      } catch (err) {
+        errors.push({ op: 'readRecordTimes', broker: t.leader, subject: `${t.topic}-${t.partition}@${offset}`, message: describe(err) });
+      }
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < targets.length) await read(targets[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, targets.length) }, worker));
+    return { value, errors, fetches };
+  }
+
   /** Commits offsets for a group outside any generation (OffsetCommit with generation -1), as admin tools do. */
   async commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<AdminResult<number>> {
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }[]>();
@@ -467,6 +567,77 @@ export class KafkaAdmin {
       return { value: res.entries.length - errors.length, errors };
     } catch (err) {
       return { value: 0, errors: [{ op: 'alterClientQuotas', message: describe(err) }] };
+    }
+  }
+
+  /** The active controller's address when metadata names one the client knows, else undefined. */
+  private async controllerAddress(): Promise<BrokerInfo | undefined> {
+    try {
+      const meta = await this.metadata();
+      return this.brokers.get(meta.controller);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * AlterPartitionReassignments (KIP-455), sent to the controller: starts, changes or (with null
+   * replicas) cancels each partition's reassignment. The value is how many the cluster accepted;
+   * each refused partition is an issue with its Kafka error code.
+   */
+  async alterPartitionReassignments(targets: readonly ReassignmentTarget[], timeoutMs = 30_000): Promise<AdminResult<number>> {
+    type Res = { errorCode: number; errorMessage: string | null; responses: { name: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[] };
+    if (targets.length === 0) return { value: 0, errors: [] };
+    const byTopic = new Map<string, { partitionIndex: number; replicas: number[] | null }[]>();
+    for (const t of targets) byTopic.set(t.topic, [...(byTopic.get(t.topic) ?? []), { partitionIndex: t.partition, replicas: t.replicas === null ? null : [...t.replicas] }]);
+    const send = (b: { host: string; port: number }) => this.call<Res>(b, (k) => [k.alterPartitionReassignmentsV0.api], timeoutMs, true, [...byTopic].map(([name, partitions]) => ({ name, partitions })))
+      .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+    try {
+      const controller = await this.controllerAddress();
+      const res = controller !== undefined ? await send(controller) : await this.anyBroker('alterPartitionReassignments', send);
+      if (res.errorCode !== 0) {
+        return { value: 0, errors: [{ op: 'alterPartitionReassignments', code: res.errorCode, message: res.errorMessage ?? kafkaErrorName(res.errorCode) }] };
+      }
+      const errors: AdminIssue[] = [];
+      let accepted = 0;
+      for (const t of res.responses) {
+        for (const p of t.partitions) {
+          if (p.errorCode === 0) accepted++;
+          else errors.push({ op: 'alterPartitionReassignments', subject: `${t.name}-${p.partitionIndex}`, code: p.errorCode, message: `${kafkaErrorName(p.errorCode)}${p.errorMessage ? `: ${p.errorMessage}` : ''}` });
+        }
+      }
+      return { value: accepted, errors };
+    } catch (err) {
+      return { value: 0, errors: [{ op: 'alterPartitionReassignments', message: describe(err) }] };
+    }
+  }
+
+  /**
+   * ListPartitionReassignments: the reassignments in progress, of every partition or of the
+   * named ones, ordered by topic then partition.
+   */
+  async listPartitionReassignments(partitions?: readonly { topic: string; partition: number }[], timeoutMs = 30_000): Promise<AdminResult<PartitionReassignment[]>> {
+    type Res = { errorCode: number; errorMessage: string | null; topics: { name: string; partitions: { partitionIndex: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[] }[] };
+    let topics: { name: string; partitionIndexes: number[] }[] | null = null;
+    if (partitions !== undefined) {
+      const byTopic = new Map<string, number[]>();
+      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+      topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    }
+    const send = (b: { host: string; port: number }) => this.call<Res>(b, (k) => [k.listPartitionReassignmentsV0.api], timeoutMs, topics)
+      .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err));
+    try {
+      const controller = await this.controllerAddress();
+      const res = controller !== undefined ? await send(controller) : await this.anyBroker('listPartitionReassignments', send);
+      if (res.errorCode !== 0) {
+        return { value: [], errors: [{ op: 'listPartitionReassignments', code: res.errorCode, message: res.errorMessage ?? kafkaErrorName(res.errorCode) }] };
+      }
+      const value = res.topics.flatMap((t) => t.partitions.map((p) => ({
+        topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas,
+      }))).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+      return { value, errors: [] };
+    } catch (err) {
+      return { value: [], errors: [{ op: 'listPartitionReassignments', message: describe(err) }] };
     }
   }
 

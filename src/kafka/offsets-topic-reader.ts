@@ -234,14 +234,16 @@ export class OffsetsTopicReader {
    */
   private async round(kafka: typeof Kafka, call: Call, layout: Layout): Promise<string | undefined> {
     if (layout.byLeader.size === 0) throw new Error(`no partition of ${CONSUMER_OFFSETS_TOPIC} has a leader that answers`);
-    const fetches = [kafka.fetchV17.api, kafka.fetchV16.api, kafka.fetchV15.api, kafka.fetchV14.api, kafka.fetchV13.api, kafka.fetchV12.api];
+    const byId = [kafka.fetchV17.api, kafka.fetchV16.api, kafka.fetchV15.api, kafka.fetchV14.api, kafka.fetchV13.api];
     const results = await Promise.all([...layout.byLeader].map(async ([node, partitions]) => {
-      // `topic` as well as `topicId`: Fetch v12 names topics, later versions use ids.
-      const topics = [{
-        topicId: layout.topicId, topic: CONSUMER_OFFSETS_TOPIC,
-        partitions: partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, fetchOffset: this.positions.get(p.partition)!, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 })),
-      }];
-      const response = await call<FetchResponse>(layout.brokers.get(node)!, fetches, this.options.maxWaitMs ?? 500, 1, 16 << 20, 0, 0, -1, topics, [], '');
+      const broker = layout.brokers.get(node)!;
+      const parts = partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, fetchOffset: this.positions.get(p.partition)!, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 }));
+      const args = (topicId: string) => [this.options.maxWaitMs ?? 500, 1, 16 << 20, 0, 0, -1, [{ topicId, topic: CONSUMER_OFFSETS_TOPIC, partitions: parts }], [], ''];
+      // Fetch v13 on names topics by id; v12 (Kafka 2.7 to 3.0) by name, in the same field.
+      const response = await call<FetchResponse>(broker, byId, ...args(layout.topicId)).catch((err: unknown) => {
+        if (!(err instanceof Error) || !err.message.includes('supports no version')) throw err;
+        return call<FetchResponse>(broker, [kafka.fetchV12.api], ...args(CONSUMER_OFFSETS_TOPIC));
+      });
       return this.take(response);
     }));
     return results.find((r) => r !== undefined);

@@ -49,3 +49,14 @@ test('an unreachable bootstrap is one error naming the path', async () => {
     return true;
   });
 });
+
+test('a negative or fractional record read budget is one error naming its path', () => {
+  assert.equal(parseCollectConfig({ clusters: [{ ...good.clusters[0], timeLag: { recordReadsPerCycle: 0 } }] }).clusters[0]!.timeLag?.recordReadsPerCycle, 0);
+  for (const bad of [-1, 2.5]) {
+    assert.throws(() => parseCollectConfig({ clusters: [{ ...good.clusters[0], timeLag: { recordReadsPerCycle: bad } }] }), (err: unknown) => {
+      assert.ok(isSluiceError(err, 'SLUICE_ERR_CONFIG_INVALID'));
+      assert.equal(err.path, 'clusters[0].timeLag.recordReadsPerCycle');
+      return true;
+    });
+  }
+});

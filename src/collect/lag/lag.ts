@@ -48,8 +48,10 @@ export interface LagCycleInput {
   readonly groups: readonly GroupCommittedOffsets[];
   readonly logOffsets: readonly PartitionLogOffsets[];
   /**
-   * Time-lag tables, already holding this cycle's log end offsets (append them first: then a
-   * group at the log end has time lag 0, as it has offset lag 0).
+   * Where time lag comes from: the cycle's record timestamps with the tables as fallback
+   * (record-times.ts CycleTimeLag), or the tables alone, already holding this cycle's log end
+   * offsets (append them first: then a group at the log end has time lag 0, as it has offset
+   * lag 0).
    */
   readonly timeLag: TimeLagLookup;
   /** Where label sets are reused from cycle to cycle (see groupLabels); none: made afresh. */

@@ -2,6 +2,9 @@
  * Time lag: how long ago the first message a group has not consumed was produced, estimated by
  * interpolating a per-partition table of (log end offset, time) points appended each collection
  * cycle, as kafka-lag-exporter does (its LookupTable, https://github.com/seglo/kafka-lag-exporter).
+ * The collector reads the message's own timestamp where it can (record-times.ts); this estimate
+ * is the fallback for partitions not read in a cycle. Its error is at most the time between the
+ * two readings around the message: one cycle when no reading was missed, more across a gap.
  *
  * Convention. A committed offset C is the offset of the next message the group will read, so the
  * first unconsumed message is message C. The estimate is the time at which the log end offset was

@@ -58,7 +58,7 @@ export class Cluster implements NodeCluster {
       partitions: () => this.allPartitions(),
       isAlive: (b) => this.nodes[b]?.alive === true,
       fetching: (b) => this.nodes[b]?.alive === true && !this.nodes[b]!.replicationCut,
-      budget: (p, follower, leader) => Math.min(this.nodes[follower]!.throttleBudget('follower', p, follower), this.nodes[leader]!.throttleBudget('leader', p, leader)),
+      budget: (p, follower, leader) => this.replicationBudget(p, follower, leader),
       charge: (p, follower, leader, bytes) => this.chargeReplication(p, follower, leader, bytes),
       onIsrExpand: (p, b) => this.onIsrChange(p, 'expand', b),
       sweep: (p, now) => {
@@ -175,10 +175,22 @@ export class Cluster implements NodeCluster {
     for (const t of this.topics.all()) yield* t.partitions;
   }
 
-  /** Charges copied bytes to the throttles and the capacity model of both brokers. */
+  /**
+   * Bytes `follower` may copy of `p` from `leader` now: the smaller of the follower's and the
+   * leader's replication quota budgets (KIP-73); a follower in the ISR is never held back.
+   */
+  private replicationBudget(p: Partition, follower: number, leader: number): number {
+    const inSync = p.isr.includes(follower);
+    const now = Date.now();
+    return Math.min(this.nodes[follower]!.replicationBudget('follower', p, inSync, now), this.nodes[leader]!.replicationBudget('leader', p, inSync, now));
+  }
+
+  /** Charges copied bytes to the replication quotas and the capacity model of both brokers. */
   private chargeReplication(p: Partition, follower: number, leader: number, bytes: number): void {
-    this.nodes[follower]!.chargeThrottle('follower', p, follower, bytes);
-    this.nodes[leader]!.chargeThrottle('leader', p, leader, bytes);
+    const inSync = p.isr.includes(follower);
+    const now = Date.now();
+    this.nodes[follower]!.recordReplicationQuota('follower', p, inSync, bytes, now);
+    this.nodes[leader]!.recordReplicationQuota('leader', p, inSync, bytes, now);
     this.nodes[follower]!.recordReplication('in', bytes);
     this.nodes[leader]!.recordReplication('out', bytes);
   }

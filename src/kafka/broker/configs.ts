@@ -1,3 +1,5 @@
+import { replicasConfig, validateReplicaList } from './replication-quota.ts';
+
 /**
  * Topic and broker configuration keys the bundled broker knows, with Kafka's defaults.
  * Values are strings on the wire; validation turns bad values into INVALID_CONFIG.
@@ -48,6 +50,7 @@ export function validateTopicConfig(name: string, value: string | null): string 
   const def = TOPIC_CONFIGS[name];
   if (!def) return `Unknown topic config name: ${name}`;
   if (value === null) return null;
+  if (name === replicasConfig('leader') || name === replicasConfig('follower')) return validateReplicaList(name, value);
   if (def.oneOf && !def.oneOf.includes(value)) return `Invalid value ${value} for configuration ${name}: must be one of ${def.oneOf.join(', ')}`;
   if (def.type === 'INT' || def.type === 'LONG' || def.type === 'SHORT') {
     if (!/^-?\d+$/.test(value)) return `Invalid value ${value} for configuration ${name}: Not a number of type ${def.type}`;

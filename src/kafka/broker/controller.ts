@@ -111,10 +111,20 @@ export class Controller {
     return moved;
   }
 
+  /** Every broker of the cluster, live or not (what a replica assignment may name). */
+  brokerIds(): ReadonlySet<number> {
+    return this.host.brokers().all;
+  }
+
   /** Starts (or, with null, cancels) a reassignment to `target` (KIP-455). Returns a Kafka error code. */
   reassign(p: Partition, target: number[] | null): number {
     const { code, change, replicate } = decide.reassign(p, target, this.host.brokers().all);
-    if (change) this.assign(p, change);
+    if (change) {
+      this.assign(p, change);
+      // Cancelling (or retargeting) can leave out a leader elected among the added replicas.
+      if (p.leader >= 0 && !p.replicas.includes(p.leader)) this.electLeader(p, 'reassignment cancelled');
+      else p.updateHighWatermark();
+    }
     if (replicate) this.host.scheduleReplication(p);
     return code;
   }

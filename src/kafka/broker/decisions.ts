@@ -112,26 +112,32 @@ export function reassign(p: PartitionState, target: readonly number[] | null, br
   if (target.length === 0 || new Set(target).size !== target.length || target.some((b) => !brokers.has(b))) {
     return { code: KafkaError.INVALID_REPLICA_ASSIGNMENT, change: null, replicate: false };
   }
+  // A new target replaces one in progress: it is measured against the original replicas, and
+  // replicas added by the previous target that the new one drops lose their copies.
   const original = p.replicas.filter((b) => !p.adding.includes(b));
   const adding = target.filter((b) => !original.includes(b));
   const removing = original.filter((b) => !target.includes(b));
   const moves = adding.length > 0 || removing.length > 0;
+  const replicas = moves ? [...target, ...removing] : [...target];
   const change: AssignmentChange = {
-    replicas: moves ? [...target, ...removing] : [...target],
-    isr: [...p.isr],
+    replicas,
+    isr: p.isr.filter((b) => replicas.includes(b)),
     adding,
     removing,
     createCopies: adding.filter((b) => !p.copies.has(b)),
-    dropCopies: [],
+    dropCopies: [...p.copies.keys()].filter((b) => !replicas.includes(b)),
   };
   return { code: KafkaError.NONE, change, replicate: moves };
 }
 
-/** Completes a reassignment once every new replica is in the ISR: the removed replicas leave. */
+/**
+ * Completes a reassignment once every target replica (added or kept) is in the ISR, as Kafka's
+ * controller does: the removed replicas leave the replicas and the ISR.
+ */
 export function completeReassignment(p: PartitionState): ReassignmentCompletion | null {
   if (p.adding.length === 0 && p.removing.length === 0) return null;
-  if (!p.adding.every((b) => p.isr.includes(b))) return null;
   const target = p.replicas.filter((b) => !p.removing.includes(b));
+  if (!target.every((b) => p.isr.includes(b))) return null;
   const change: AssignmentChange = {
     replicas: target,
     isr: p.isr.filter((b) => target.includes(b)),

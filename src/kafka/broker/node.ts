@@ -11,6 +11,7 @@ import { KafkaError } from '../protocol/error-codes.ts';
 import { CapacityModel } from './capacity.ts';
 import { QuotaEnforcer } from './quota-enforcer.ts';
 import { BrokerStats } from './stats.ts';
+import { ReplicationQuota, listsReplica, rateConfig, replicasConfig, type ReplicationSide } from './replication-quota.ts';
 
 /** Wall-clock ms with sub-millisecond precision. */
 export function nowMs(): number {
@@ -71,23 +72,6 @@ export interface Listener {
 /** Broker configs that can be changed at run time (IncrementalAlterConfigs on a broker resource). */
 export const DYNAMIC_BROKER_CONFIGS = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
 
-/** A token bucket refilled continuously at `rate` bytes/s, holding at most one second. */
-class ByteBucket {
-  private tokens: number;
-  private last = Date.now();
-  constructor(public rate: number) {
-    this.tokens = rate;
-  }
-  available(now: number): number {
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    return this.tokens;
-  }
-  take(bytes: number): void {
-    this.tokens -= bytes;
-  }
-}
-
 let nextProducerId = 1000n;
 
 /**
@@ -118,7 +102,8 @@ export class BrokerNode {
   readonly quotaEnforcer: QuotaEnforcer;
   private readonly handlers = new Map<number, Handler>();
   private usedBytesCache = { at: 0, bytes: 0 };
-  private readonly buckets = new Map<string, ByteBucket>();
+  /** Replication quotas (KIP-73) of this broker as a leader and as a follower. */
+  readonly replicationQuotas: Readonly<Record<ReplicationSide, ReplicationQuota>> = { leader: new ReplicationQuota(), follower: new ReplicationQuota() };
 
   constructor(readonly cluster: NodeCluster, readonly nodeId: number, handlers: readonly Handler[]) {
     this.port = cluster.options.port === 0 ? 0 : cluster.options.port + (nodeId - cluster.options.firstNodeId);
@@ -210,30 +195,26 @@ export class BrokerNode {
     return nextProducerId++;
   }
 
-  /** Whether a replica of `p` on `broker` is listed in the topic's throttled-replicas config. */
-  private throttled(kind: 'leader' | 'follower', p: Partition, broker: number): boolean {
+  /** Whether this broker's replica of `p` is listed in the topic's throttled replicas of `side`. */
+  replicationThrottled(side: ReplicationSide, p: Partition): boolean {
     const t = this.topics.get(p.topic);
-    if (!t) return false;
-    const list = this.topics.config(t, `${kind}.replication.throttled.replicas`);
-    if (list === '') return false;
-    if (list.trim() === '*') return true;
-    return list.split(',').some((e) => e.trim() === `${p.index}:${broker}`);
+    return t !== undefined && listsReplica(this.topics.config(t, replicasConfig(side)), p.index, this.nodeId);
   }
 
-  /** Bytes this broker may still replicate for `p` now (Infinity when not throttled). */
-  throttleBudget(kind: 'leader' | 'follower', p: Partition, broker: number): number {
-    const rate = Number(this.dynamicConfigs.get(`${kind}.replication.throttled.rate`) ?? NaN);
-    if (!(rate > 0) || !this.throttled(kind, p, broker)) return Infinity;
-    let bucket = this.buckets.get(kind);
-    if (!bucket) this.buckets.set(kind, (bucket = new ByteBucket(rate)));
-    bucket.rate = rate;
-    return bucket.available(Date.now());
+  /**
+   * Bytes this broker may replicate now for its replica of `p` on `side`, for a follower that is
+   * in the ISR or not (Infinity when not limited: in sync, not throttled, or no rate set).
+   */
+  replicationBudget(side: ReplicationSide, p: Partition, inSync: boolean, now: number): number {
+    if (inSync || !this.replicationThrottled(side, p)) return Infinity;
+    return this.replicationQuotas[side].budget(Number(this.dynamicConfigs.get(rateConfig(side)) ?? NaN), now);
   }
 
-  /** Charges replicated bytes to this broker's throttle. */
-  chargeThrottle(kind: 'leader' | 'follower', p: Partition, broker: number, bytes: number): void {
-    if (this.throttleBudget(kind, p, broker) === Infinity) return;
-    this.buckets.get(kind)?.take(bytes);
+  /** Records replicated bytes against this broker's quota of `side` when `p` is throttled here. */
+  recordReplicationQuota(side: ReplicationSide, p: Partition, inSync: boolean, bytes: number, now: number): void {
+    if (!this.replicationThrottled(side, p)) return;
+    const rate = Number(this.dynamicConfigs.get(rateConfig(side)) ?? NaN);
+    this.replicationQuotas[side].record(bytes, !inSync && rate >= 0, now);
   }
 
   /** The (in-memory) log dir name reported by DescribeLogDirs and the metrics. */

@@ -72,8 +72,10 @@ export function replicatePartition(host: ReplicationHost, p: Partition, now: num
   const leader = p.leaderReplica();
   if (!leader || !host.isAlive(p.leader)) return false;
   let behind = false;
-  for (const [brokerId, r] of p.copies) {
-    if (brokerId === p.leader) continue;
+  // The follower furthest behind copies first: followers sharing a leader's throttle take turns.
+  const followers = [...p.copies].filter(([b]) => b !== p.leader);
+  if (followers.length > 1) followers.sort(([, a], [, b]) => a.log.logEndOffset - b.log.logEndOffset);
+  for (const [brokerId, r] of followers) {
     replicateTo(host, p, r, leader, now);
     if (host.isAlive(brokerId) && !p.isr.includes(brokerId) && r.log.logEndOffset >= p.highWatermark && r.log.logEndOffset >= leader.log.logEndOffset && r.followingEpoch === p.leaderEpoch) {
       p.isr.push(brokerId);

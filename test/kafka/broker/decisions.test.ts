@@ -129,7 +129,7 @@ test('reassign: invalid targets and cancelling', () => {
   });
 });
 
-test('completeReassignment: waits for every added replica in the ISR, then drops the removed ones and re-elects a removed leader', () => {
+test('completeReassignment: waits for every target replica in the ISR, then drops the removed ones and re-elects a removed leader', () => {
   const moving = part({ replicas: [3, 1, 0, 2], isr: [0, 1, 2], adding: [3], removing: [2], leader: 2 });
   assert.equal(completeReassignment(moving), null);
   assert.equal(completeReassignment(part({ replicas: [0, 1] })), null);
@@ -138,5 +138,7 @@ test('completeReassignment: waits for every added replica in the ISR, then drops
     removed: [2],
     elect: true,
   });
-  assert.equal(completeReassignment({ ...moving, isr: [2, 3, 0], leader: 0 })!.elect, false);
+  assert.equal(completeReassignment({ ...moving, isr: [3, 1, 0], leader: 0 })!.elect, false);
+  // A kept replica out of the ISR holds the move too: every target replica must be in sync.
+  assert.equal(completeReassignment({ ...moving, isr: [2, 3, 0] }), null);
 });

@@ -45,8 +45,11 @@ function describeBroker(node: BrokerNode, name: string, keys: string[] | null): 
   return { errorCode: KafkaError.NONE, errorMessage: null, resourceType: ResourceType.BROKER, resourceName: name, configs };
 }
 
-/** Applies dynamic broker config changes (replication throttle rates); all or nothing. */
-function alterBroker(node: BrokerNode, name: string, changes: Change[], validateOnly: boolean): { errorCode: number; errorMessage: string | null } {
+/**
+ * Applies dynamic broker config changes (replication throttle rates); all or nothing. With
+ * `replace` (legacy AlterConfigs), the changes are the broker's whole dynamic config set.
+ */
+function alterBroker(node: BrokerNode, name: string, changes: Change[], replace: boolean, validateOnly: boolean): { errorCode: number; errorMessage: string | null } {
   const targets = name === '' ? node.cluster.nodes.filter((n) => n !== undefined) : [brokerNamed(node, name)].filter((n) => n !== undefined);
   if (targets.length === 0) return { errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}` };
   for (const c of changes) {
@@ -56,6 +59,7 @@ function alterBroker(node: BrokerNode, name: string, changes: Change[], validate
   }
   if (validateOnly) return { errorCode: KafkaError.NONE, errorMessage: null };
   for (const t of targets) {
+    if (replace) t.dynamicConfigs.clear();
     for (const c of changes) {
       if (c.op === Op.SET) t.dynamicConfigs.set(c.name, c.value!);
       else t.dynamicConfigs.delete(c.name);
@@ -116,7 +120,7 @@ function alter(node: BrokerNode, req: Message, incremental: boolean): Message {
   const responses = (req.resources as Message[]).map((r) => {
     const head = { resourceType: r.resourceType, resourceName: r.resourceName };
     const changes: Change[] = (r.configs as Message[]).map((c) => ({ name: c.name, op: incremental ? c.configOperation : Op.SET, value: c.value }));
-    if (r.resourceType === ResourceType.BROKER) return { ...head, ...alterBroker(node, r.resourceName, changes, req.validateOnly === true) };
+    if (r.resourceType === ResourceType.BROKER) return { ...head, ...alterBroker(node, r.resourceName, changes, !incremental, req.validateOnly === true) };
     if (r.resourceType !== ResourceType.TOPIC) {
       return { ...head, errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` };
     }

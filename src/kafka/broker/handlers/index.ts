@@ -8,11 +8,12 @@ import { describeClientQuotas, alterClientQuotas } from './quotas.ts';
 import { saslHandshake, saslAuthenticate } from './sasl.ts';
 import { groupHandlers } from './groups.ts';
 import { electLeaders, alterPartitionReassignments, listPartitionReassignments } from './leadership.ts';
+import { describeTopicPartitions } from './describe-topic-partitions.ts';
 
 /** Every API the bundled broker serves. */
 export const HANDLERS: readonly Handler[] = [
   produce, fetch, listOffsets, offsetForLeaderEpoch, deleteRecords,
-  apiVersions, metadata, describeCluster, findCoordinator, initProducerId,
+  apiVersions, metadata, describeTopicPartitions, describeCluster, findCoordinator, initProducerId,
   createTopics, deleteTopics, createPartitions, describeLogDirs,
   describeConfigs, alterConfigs, incrementalAlterConfigs,
   describeClientQuotas, alterClientQuotas,

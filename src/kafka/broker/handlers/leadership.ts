@@ -49,7 +49,21 @@ export const electLeaders: Handler = {
   },
 };
 
-/** AlterPartitionReassignments (KIP-455): start or cancel moving replicas. */
+/**
+ * Why Kafka's controller refuses a target replica list (validateManualPartitionAssignment), in
+ * its words: empty, a broker not registered, a broker twice (checked in broker id order).
+ */
+export function invalidAssignmentMessage(target: readonly number[], brokers: ReadonlySet<number>): string {
+  if (target.length === 0) return 'The manual partition assignment includes an empty replica list.';
+  const sorted = [...target].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i++) {
+    if (!brokers.has(sorted[i]!)) return `The manual partition assignment includes broker ${sorted[i]}, but no such broker is registered.`;
+    if (i > 0 && sorted[i] === sorted[i - 1]) return `The manual partition assignment includes the broker ${sorted[i]} more than once.`;
+  }
+  return 'Invalid replica assignment.';
+}
+
+/** AlterPartitionReassignments (KIP-455): start, change or (null replicas) cancel moving replicas. */
 export const alterPartitionReassignments: Handler = {
   apiKey: ApiKey.AlterPartitionReassignments,
   versions: [0, 0],
@@ -57,12 +71,19 @@ export const alterPartitionReassignments: Handler = {
     const responses = (req.topics as Message[]).map((t) => ({
       name: t.name,
       partitions: (t.partitions as Message[]).map((pr) => {
+        const target = pr.replicas as number[] | null;
         const p = node.topics.partition(t.name, pr.partitionIndex);
-        const code = p ? node.cluster.controller.reassign(p, pr.replicas) : KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
-        const message = code === KafkaError.INVALID_REPLICA_ASSIGNMENT ? 'Replica assignment must name existing brokers, without duplicates'
-          : code === KafkaError.NO_REASSIGNMENT_IN_PROGRESS ? 'No reassignment in progress to cancel' : null;
-        if (code === 0) node.logger.info({ topic: t.name, partition: pr.partitionIndex, target: pr.replicas }, pr.replicas === null ? 'reassignment cancelled' : 'reassignment started');
-        return { partitionIndex: pr.partitionIndex, errorCode: code, errorMessage: message };
+        if (!p) {
+          const errorMessage = node.topics.get(t.name) ? `Unable to find partition ${t.name}:${pr.partitionIndex}.` : `Unable to find a topic named ${t.name}.`;
+          return { partitionIndex: pr.partitionIndex, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION, errorMessage };
+        }
+        const code = node.cluster.controller.reassign(p, target);
+        const errorMessage = code === KafkaError.INVALID_REPLICA_ASSIGNMENT ? invalidAssignmentMessage(target ?? [], node.cluster.controller.brokerIds())
+          : code === KafkaError.NO_REASSIGNMENT_IN_PROGRESS ? 'No partition reassignment is in progress.' : null;
+        if (code === KafkaError.NONE) {
+          node.logger.info({ topic: t.name, partition: pr.partitionIndex, target, replicas: p.replicas, adding: p.adding, removing: p.removing }, target === null ? 'reassignment cancelled' : 'reassignment started');
+        }
+        return { partitionIndex: pr.partitionIndex, errorCode: code, errorMessage };
       }),
     }));
     return { throttleTimeMs: 0, errorCode: KafkaError.NONE, errorMessage: null, responses };

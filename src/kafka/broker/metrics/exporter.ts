@@ -122,6 +122,8 @@ export function brokerRegistry(node: BrokerNode): Registry {
   counter(reg, 'kafka_server_brokertopicmetrics_replicationbytesin_total', 'Bytes replicated into this broker as a follower', [], () => [[{}, node.stats.replicationBytesIn]]);
   counter(reg, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Bytes replicated out of this broker as a leader', [], () => [[{}, node.stats.replicationBytesOut]]);
 
+  gauge(reg, 'kafka_server_leaderreplication_byte_rate', 'Bytes/s this broker served as a leader to throttled replicas (KIP-73), over the quota window', [], () => [[{}, node.replicationQuotas.leader.byteRate(Date.now())]]);
+  gauge(reg, 'kafka_server_followerreplication_byte_rate', 'Bytes/s this broker fetched as a follower for throttled replicas (KIP-73), over the quota window', [], () => [[{}, node.replicationQuotas.follower.byteRate(Date.now())]]);
   gauge(reg, 'kafka_server_replicamanager_underreplicatedpartitions', 'Partitions led here whose ISR is smaller than the replica set', [], () => [[{}, partitions().underReplicated]]);
   gauge(reg, 'kafka_server_replicamanager_partitioncount', 'Replicas hosted by this broker', [], () => [[{}, partitions().hosted]]);
   gauge(reg, 'kafka_server_replicamanager_leadercount', 'Partitions led by this broker', [], () => [[{}, partitions().led]]);
