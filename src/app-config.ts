@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { clusterConfigSchema } from './collect/config.ts';
 import { notifyConfigSchema } from './notify/config.ts';
 import { throttleConfigSchema } from './throttle/config.ts';
+import { balanceConfigSchema } from './balance/config.ts';
 import { storeOptionsSchema } from './store/options.ts';
 import { LOG_LEVELS } from './telemetry/logger.ts';
 import { deepFreeze, type DeepReadonly } from './config/freeze.ts';
@@ -60,6 +61,8 @@ export const sluiceConfigSchema = z
     notify: notifyConfigSchema.optional(),
     /** The closed-loop quota tuning of every cluster. */
     throttle: throttleConfigSchema.prefault({}),
+    /** Partition balancing within resource groups (plans only). */
+    balance: balanceConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

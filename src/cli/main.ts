@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.ts';
+import { registerBalanceCommand } from './commands/balance.ts';
 import { registerBrokerCommand } from './commands/broker.ts';
 import { registerBrokersCommand } from './commands/brokers.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   // its subcommand.
   program.enablePositionalOptions();
   // Subcommands inherit the exit and output settings above, so register them after.
+  registerBalanceCommand(program, ctx);
   registerBrokerCommand(program, ctx);
   registerBrokersCommand(program, ctx);
   registerDemoCommand(program, ctx);

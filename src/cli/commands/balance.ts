@@ -1,0 +1,93 @@
+/**
+ * `sluice balance plan --config sluice.yaml [--cluster NAME] [--mode full|incremental|add|drain|leaders]
+ * [--max-moves N] [--brokers 1,2] [--from-cluster] [--json]`: an explained partition reassignment
+ * plan from the load the store recorded (src/balance). It changes nothing.
+ */
+import type { Command } from 'commander';
+import { loadSluiceConfig } from '../../app-config.ts';
+import { peakWindowMs } from '../../balance/config.ts';
+import { explainPlan } from '../../balance/explain.ts';
+import { readClusterModel, type PartitionPlacement } from '../../balance/load-reader.ts';
+import { PLAN_MODES, planBalance, type PlanMode } from '../../balance/plan.ts';
+import { adminOptionsOf } from '../../collect/config.ts';
+import { SluiceError } from '../../errors.ts';
+import { KafkaAdmin } from '../../kafka/admin.ts';
+import { openDb, PgQuerier } from '../../store/index.ts';
+import type { CliContext } from '../context.ts';
+import { pickCluster } from './quotas.ts';
+
+/** Flags of `sluice balance plan`. */
+interface PlanFlags {
+  readonly config: string;
+  readonly cluster?: string;
+  readonly mode: string;
+  readonly maxMoves?: string;
+  readonly brokers?: string;
+  readonly fromCluster?: boolean;
+  readonly json?: boolean;
+}
+
+function argumentError(message: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_CLI_ARGUMENT', message);
+}
+
+/** `--brokers 1,2,3` as ids. */
+function parseBrokers(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((s) => !/^\d{1,9}$/.test(s))) throw argumentError(`--brokers: expected broker ids separated by commas such as 1,2, got "${text}"`);
+  return ids.map(Number);
+}
+
+/** Adds `sluice balance` to `program`. */
+export function registerBalanceCommand(program: Command, ctx: CliContext): void {
+  const balance = program.command('balance').description('partition balancing within resource groups');
+  balance
+    .command('plan')
+    .description('print an explained reassignment plan made from the recorded load (changes nothing)')
+    .requiredOption('--config <file>', 'the service config (sluice.yaml)')
+    .option('--cluster <name>', 'which configured cluster (needed when there are several)')
+    .option('--mode <mode>', `one of ${PLAN_MODES.join(', ')}`, 'full')
+    .option('--max-moves <n>', 'most actions in the plan (default balance.budget.maxMoves; incremental: 1)')
+    .option('--brokers <ids>', 'brokers to add (add) or drain (drain), comma-separated')
+    .option('--from-cluster', 'read placement, leaders, ISR and racks from the cluster\'s Metadata instead of the store')
+    .option('--json', 'print the plan as JSON')
+    .action(async (flags: PlanFlags) => {
+      if (!PLAN_MODES.includes(flags.mode as PlanMode)) throw argumentError(`--mode: expected one of ${PLAN_MODES.join(', ')}, got "${flags.mode}"`);
+      const maxMoves = flags.maxMoves === undefined ? undefined : Number(flags.maxMoves);
+      if (maxMoves !== undefined && !(Number.isInteger(maxMoves) && maxMoves >= 1)) throw argumentError(`--max-moves: expected a positive integer, got "${flags.maxMoves}"`);
+      const brokers = parseBrokers(flags.brokers);
+      const config = await loadSluiceConfig(flags.config);
+      const cluster = pickCluster(config, flags.cluster);
+      let placement: PartitionPlacement[] | undefined;
+      let brokerSpecs: { id: number; rack: string | null }[] | undefined;
+      if (flags.fromCluster === true) {
+        const admin = new KafkaAdmin({ ...adminOptionsOf(cluster), clientId: 'sluice-balance' });
+        try {
+          const meta = await admin.metadata();
+          brokerSpecs = meta.brokers.map((b) => ({ id: b.id, rack: b.rack }));
+          placement = [...meta.topics.values()].filter((t) => !t.internal).flatMap((t) => t.partitions.map((p) => ({ topic: p.topic, partition: p.partition, replicas: p.replicas, leader: p.leader, isr: p.isr })));
+        } finally {
+          await admin.close();
+        }
+      }
+      const db = await openDb({ ...config.store, logger: ctx.logger.child({ component: 'store' }) });
+      try {
+        const { windowMs, stepMs } = peakWindowMs(config.balance);
+        const model = await readClusterModel(new PgQuerier(db), {
+          cluster: cluster.name, to: Date.now(), windowMs, stepMs, statistic: config.balance.peak.statistic,
+          ...(placement === undefined ? {} : { placement }), ...(brokerSpecs === undefined ? {} : { brokers: brokerSpecs }),
+        });
+        let plan;
+        try {
+          plan = planBalance(model, config.balance, { mode: flags.mode as PlanMode, ...(maxMoves === undefined ? {} : { maxMoves }), ...(brokers === undefined ? {} : { brokers }) });
+        } catch (err) {
+          if (err instanceof RangeError) throw argumentError(`--${err.message.replace(/^maxMoves/, 'max-moves')}`);
+          throw err;
+        }
+        ctx.stdout(flags.json === true ? `${JSON.stringify(plan, null, 2)}\n` : explainPlan(plan));
+      } finally {
+        await db.close();
+      }
+    });
+}
