@@ -45,6 +45,8 @@ const COLLECT_S = 3;
 const RUN_MS = 18_000;
 /** The longest range in QUERIES: instants are compared from this long after Prometheus's first scrape. */
 const WINDOW_MS = 9_000;
+/** The written request time histogram: upper bound, and requests a second at or under it. */
+const HISTOGRAM_BUCKETS: readonly [string, number][] = [['0.005', 3], ['0.01', 7], ['0.025', 12], ['0.05', 15], ['0.1', 16], ['+Inf', 17]];
 const SELECTORS = ['{__name__=~"kafka_.*"}', '{__name__=~"sluice_.*"}'];
 const ALL = '{__name__=~"kafka_.*|sluice_.*"}';
 /** A label value the text format must escape, and HTML would not like either. */
@@ -86,6 +88,8 @@ const QUERIES: readonly { readonly expr: string; readonly empty?: true }[] = [
   { expr: 'absent(kafka_consumergroup_group_lag{group="nonexistent"})' },
   { expr: 'absent(kafka_consumergroup_group_lag{group="billing"})', empty: true },
   { expr: 'sluice_test_label_escaping' },
+  { expr: 'histogram_quantile(0.99, sum by (le) (rate(sluice_test_request_time_seconds_bucket[9s])))' },
+  { expr: 'histogram_quantile(0.5, sum by (le, request) (rate(sluice_test_request_time_seconds_bucket{request="Produce"}[9s])))' },
 ];
 
 let cluster: RunningCluster;
@@ -242,9 +246,15 @@ describe('Prometheus 2.42 scraping /federate answers Kafka queries as Sluice doe
     startedAt = Date.now();
     await app.start();
     workload = await startWorkload(parseScenario(SCENARIO, 'oracle.yaml'), { bootstrap: [cluster.bootstrap.split(',')[0]!], statusIntervalMs: 60_000 }, { logger: silentLogger(), status: () => {} });
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, RUN_MS / 3));
-      await app.store.writer.write([{ metric: 'sluice_test_label_escaping', labels: { cluster: 'oracle', text: AWKWARD }, ts: Date.now(), value: i + 0.5 }]);
+    // Kafka's request times come as quantile gauges (the JMX exporter's summaries), so a request
+    // time histogram for histogram_quantile is written beside them: cumulative bucket counts each second.
+    const runSeconds = Math.floor(RUN_MS / 1000);
+    for (let i = 1; i <= runSeconds; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const ts = Date.now();
+      const buckets = HISTOGRAM_BUCKETS.map(([le, perSecond]) => ({ metric: 'sluice_test_request_time_seconds_bucket', labels: { cluster: 'oracle', request: 'Produce', le }, ts, value: perSecond * i + (i % 3) * (le === '+Inf' ? 2 : 0) }));
+      const escaping = i % Math.max(1, Math.floor(runSeconds / 3)) === 0 ? [{ metric: 'sluice_test_label_escaping', labels: { cluster: 'oracle', text: AWKWARD }, ts, value: i + 0.5 }] : [];
+      await app.store.writer.write([...buckets, ...escaping]);
     }
     await app.scheduler.stop();
     // Two scrapes after the last collection: Prometheus then holds every sample up to the last.
