@@ -7,11 +7,13 @@
  */
 import { ESCAPED_PREFIX, labelsFromStore, storedLabelValue } from './labels.ts';
 import { compileMatchers, matchesSeries } from './matchers.ts';
-import { msOf, toTimestamp } from './sql.ts';
+import { toTimestamp } from './sql.ts';
 import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable, type SeriesData } from './types.ts';
 
 /** Series whose samples are fetched per query. */
 const SERIES_PER_QUERY = 1000;
+/** Sample queries one select has running at once (connections of the pool). */
+const QUERIES_IN_FLIGHT = 2;
 
 /** Reads series from the `series`, `metric` and `samples` tables. */
 export class PgQuerier implements Querier {
@@ -34,12 +36,27 @@ export class PgQuerier implements Querier {
       const labels = escaped ? labelsFromStore(row.labels) : row.labels;
       return recheck && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...row, labels }];
     });
+    const chunks: (typeof rows)[] = [];
+    for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) chunks.push(rows.slice(i, i + SERIES_PER_QUERY));
+    // QUERIES_IN_FLIGHT chunks at a time: the server reads one while this process decodes another.
+    const fetched: Map<number, { ts: Float64Array; values: Float64Array }>[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const i = next++;
+        try {
+          fetched[i] = await fetchSamples(this.db, chunks[i]!.map((row) => row.id), from, to);
+        } catch (err) {
+          next = chunks.length; // the select fails: ask for no more
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(QUERIES_IN_FLIGHT, chunks.length) }, worker));
     const out: SeriesData[] = [];
-    for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) {
-      const chunk = rows.slice(i, i + SERIES_PER_QUERY);
-      const samples = await fetchSamples(this.db, chunk.map((row) => row.id), from, to);
+    for (const [i, chunk] of chunks.entries()) {
       for (const row of chunk) {
-        const data = samples.get(row.id);
+        const data = fetched[i]!.get(row.id);
         if (data !== undefined) out.push({ metric: row.metric, labels: sortedLabels(row.labels), ...data });
       }
     }
@@ -68,19 +85,52 @@ export class PgQuerier implements Querier {
   }
 }
 
-/** The samples of `ids` with from <= ts <= to, per series id. */
+/**
+ * The samples of `ids` with from <= ts <= to, per series id. Each series' times and values come as
+ * one bytea each (`timestamptz_send`: µs since 2000-01-01, and `float8send`, big-endian), which
+ * costs a fraction of what parsing float8[] text does, and without an aggregate ORDER BY, which
+ * sorts every group again: the rows come in index order, which `decodeSamples` checks (and puts
+ * right, should a plan ever read them otherwise). Both aggregates of a group see its rows in the
+ * same order, so times and values stay paired.
+ */
 export async function fetchSamples(
   db: Queryable,
   ids: readonly number[],
   from: number,
   to: number,
 ): Promise<Map<number, { ts: Float64Array; values: Float64Array }>> {
-  const result = await db.query<{ id: number; ts: number[]; values: number[] }>(
-    `SELECT series_id AS id, array_agg(${msOf('ts')} ORDER BY ts) AS ts, array_agg(value ORDER BY ts) AS values
+  const result = await db.query<{ id: number; ts: Uint8Array; values: Uint8Array }>(
+    `SELECT series_id AS id, string_agg(timestamptz_send(ts), ''::bytea) AS ts, string_agg(float8send(value), ''::bytea) AS values
      FROM samples WHERE series_id = ANY($1::int4[]) AND ts >= $2 AND ts <= $3 GROUP BY series_id`,
     [ids, toTimestamp(from), toTimestamp(to)],
   );
-  return new Map(result.rows.map((row) => [row.id, { ts: Float64Array.from(row.ts), values: Float64Array.from(row.values) }]));
+  return new Map(result.rows.map((row) => [row.id, decodeSamples(row.ts, row.values)]));
+}
+
+/** PostgreSQL's epoch (2000-01-01) in µs since the Unix epoch. */
+const PG_EPOCH_US = 946_684_800_000_000;
+
+/**
+ * One series' samples from `timestamptz_send` and `float8send` bytes, in time order: times in ms
+ * (µs / 1000, as `msOf` reads them), values as stored.
+ */
+export function decodeSamples(tsBytes: Uint8Array, valueBytes: Uint8Array): { ts: Float64Array; values: Float64Array } {
+  const n = tsBytes.byteLength / 8;
+  const tsView = new DataView(tsBytes.buffer, tsBytes.byteOffset, tsBytes.byteLength);
+  const valueView = new DataView(valueBytes.buffer, valueBytes.byteOffset, valueBytes.byteLength);
+  const ts = new Float64Array(n);
+  const values = new Float64Array(n);
+  let ordered = true;
+  for (let i = 0; i < n; i++) {
+    // The int64 in two halves: exact while |µs| < 2^53 (until the year 287,396).
+    const us = tsView.getInt32(i * 8) * 4_294_967_296 + tsView.getUint32(i * 8 + 4);
+    ts[i] = (us + PG_EPOCH_US) / 1000;
+    values[i] = valueView.getFloat64(i * 8);
+    if (i > 0 && ts[i]! < ts[i - 1]!) ordered = false;
+  }
+  if (ordered) return { ts, values };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]!);
+  return { ts: Float64Array.from(order, (i) => ts[i]!), values: Float64Array.from(order, (i) => values[i]!) };
 }
 
 /**

@@ -29,6 +29,20 @@ interface Group {
 
 const COLLECTING = new Set<Aggregate['op']>(['topk', 'bottomk', 'quantile', 'count_values']);
 
+/** What an aggregation node remembers from one step to the next (see evalAggregate). */
+interface GroupMemo {
+  /** Group numbers by group key, and each group's labels by number. */
+  readonly idOf: Map<string, number>;
+  readonly labels: Labels[];
+  /** By input position: the label set last seen there, and its group's number. */
+  readonly metrics: Labels[];
+  readonly ids: number[];
+}
+
+function newMemo(): GroupMemo {
+  return { idOf: new Map(), labels: [], metrics: [], ids: [] };
+}
+
 /** Evaluates an aggregation at `t`. */
 export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): EvalValue {
   const input = ctx.operands.vector(ctx, expr.expr, t);
@@ -49,17 +63,40 @@ export function evalAggregate(ctx: EvalContext, expr: Aggregate, t: number): Eva
   }
   const groupOf = groupFn(on, grouping);
   const collect = COLLECTING.has(op);
-  const groups = new Map<string, Group>();
-  for (const s of input) {
+  // A range query hands this node the same series in the same order step after step: each group
+  // gets a number for the whole evaluation, and each input position remembers the label set it
+  // last held and that label set's group, so that the group is looked up only when the label set
+  // there changes (count_values makes new label sets every time: its memo lasts one call).
+  const memo = op === 'count_values' ? newMemo() : ctx.state(expr, newMemo);
+  const byId = new Array<Group | undefined>(memo.labels.length);
+  // Groups in the order they are first seen at this step.
+  const groups: Group[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const s = input[i]!;
     const metric = op === 'count_values' ? withLabel(s.metric, valueLabel, formatValue(s.value)) : s.metric;
-    const { sig, labels } = groupOf(metric);
-    let g = groups.get(sig);
-    if (g === undefined) groups.set(sig, (g = { labels, samples: collect ? [] : undefined, n: 0, a: 0, b: 0 }));
+    let id: number;
+    if (memo.metrics[i] === metric) id = memo.ids[i]!;
+    else {
+      const { sig, labels } = groupOf(metric);
+      let known = memo.idOf.get(sig);
+      if (known === undefined) {
+        memo.idOf.set(sig, (known = memo.labels.length));
+        memo.labels.push(labels);
+      }
+      id = known;
+      memo.metrics[i] = metric;
+      memo.ids[i] = id;
+    }
+    let g = byId[id];
+    if (g === undefined) {
+      byId[id] = g = { labels: memo.labels[id]!, samples: collect ? [] : undefined, n: 0, a: 0, b: 0 };
+      groups.push(g);
+    }
     if (collect) g.samples!.push(s);
     else fold(op, g, s.value);
   }
   const out: VectorSample[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     switch (op) {
       case 'topk':
       case 'bottomk': {

@@ -79,6 +79,8 @@ export class EvalContext {
   now: () => number = Date.now;
   /** Selectors (by key) read only as instant vectors at one time, answered whole by the querier. */
   readonly latest = new Map<string, LatestSamples>();
+  /** What expression nodes carry from one step of a range query to the next (see `state`). */
+  private readonly states = new Map<object, unknown>();
 
   constructor(
     readonly data: ReadonlyMap<string, FetchedSeries[]>,
@@ -109,6 +111,42 @@ export class EvalContext {
     this.samples += n;
     if (this.samples > this.maxSamples) throw evalError('query processing would load too many samples into memory in query execution');
     this.checkDeadline();
+  }
+
+  /**
+   * The state `node` keeps for this evaluation, made by `make` the first time: what a range
+   * query's steps hand on to the next one (each node keeps one kind of state).
+   */
+  state<T>(node: object, make: () => T): T {
+    if (this.states.has(node)) return this.states.get(node) as T;
+    const made = make();
+    this.states.set(node, made);
+    return made;
+  }
+
+  /**
+   * The cursor of `node` (a selector) over its `n` series for a read of [from, to], or undefined
+   * at its first read (most selectors of an instant query are read once: no cursor is made for
+   * them). A range query reads each selector at rising times, so each read goes on from where the
+   * last one ended (a step or two on) instead of searching each series' samples again, which
+   * touches memory all over the series' arrays; a read earlier than the last one (a subquery's
+   * next step) starts over.
+   */
+  cursor(node: object, n: number, from: number, to: number): SeriesCursor | undefined {
+    const seen = this.states.get(node) as SeriesCursor | null | undefined;
+    if (seen === undefined) {
+      this.states.set(node, null);
+      return undefined;
+    }
+    const c = seen ?? { from, to, lo: new Int32Array(n).fill(-1), hi: new Int32Array(n).fill(-1) };
+    if (seen === null) this.states.set(node, c);
+    else if (from < c.from || to < c.to) {
+      c.lo.fill(-1);
+      c.hi.fill(-1);
+    }
+    c.from = from;
+    c.to = to;
+    return c;
   }
 
   /** Throws SLUICE_ERR_PROMQL_TIMEOUT once a deadline has passed. */
@@ -150,6 +188,29 @@ export function rangeArrays(s: FetchedSeries): [Float64Array, Float64Array, numb
     }
   }
   return [s.rangeTs, s.rangeValues, s.rangeLo!, s.rangeHi!];
+}
+
+/**
+ * Where a selector's series were last read: per series (in fetched order), the first index at or
+ * after the last read's `from` and the first after its `to`; -1 where none was sought yet.
+ */
+export interface SeriesCursor {
+  from: number;
+  to: number;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+}
+
+/**
+ * `lowerBound` from `from`, a position known to be at or before the answer: a few steps forward
+ * first (a range query's next step is usually one or two samples on), then a binary search.
+ */
+export function seek(ts: Float64Array, from: number, hi: number, t: number, after: boolean): number {
+  let i = from;
+  for (let n = 0; n < 4; n++, i++) {
+    if (i >= hi || (after ? ts[i]! > t : ts[i]! >= t)) return i;
+  }
+  return lowerBound(ts, i, hi, t, after);
 }
 
 /** The first index in [lo, hi) whose time is >= t (> t when `after`); `hi` when none is. */

@@ -9,7 +9,7 @@ import { evalAggregate } from './aggregate.ts';
 import { evalBinary } from './binary.ts';
 import { evalCall } from './call.ts';
 import type { EvalContext, EvalValue, Operands, RangeSeries, VectorSample } from './context.ts';
-import { lowerBound, rangeArrays } from './context.ts';
+import { lowerBound, rangeArrays, seek } from './context.ts';
 import { evalError } from './errors.ts';
 import { dropName, labelsKey } from './labels.ts';
 import { selectInstant, uniqueAfterDrop } from './select.ts';
@@ -76,10 +76,19 @@ function selectRange(ctx: EvalContext, expr: MatrixSelector, t: number): EvalVal
   const startMs = endMs - expr.rangeMs;
   const series: RangeSeries[] = [];
   let n = 0;
-  for (const s of ctx.data.get(sel.key) ?? []) {
+  const fetched = ctx.data.get(sel.key) ?? [];
+  const cursor = ctx.cursor(expr, fetched.length, startMs, endMs);
+  for (let k = 0; k < fetched.length; k++) {
+    const s = fetched[k]!;
     const [ts, values, from, to] = rangeArrays(s);
-    const lo = lowerBound(ts, from, to, startMs);
-    const hi = lowerBound(ts, lo, to, endMs, true);
+    const lastLo = cursor === undefined ? -1 : cursor.lo[k]!;
+    const lo = lastLo < 0 ? lowerBound(ts, from, to, startMs) : seek(ts, lastLo, to, startMs, false);
+    const lastHi = cursor === undefined ? -1 : cursor.hi[k]!;
+    const hi = lastHi < lo ? lowerBound(ts, lo, to, endMs, true) : seek(ts, lastHi, to, endMs, true);
+    if (cursor !== undefined) {
+      cursor.lo[k] = lo;
+      cursor.hi[k] = hi;
+    }
     if (hi === lo) continue;
     series.push({ metric: s.metric, ts, values, lo, hi });
     n += hi - lo;

@@ -5,7 +5,7 @@
  */
 import { METRIC_NAME_LABEL } from '../../store/types.ts';
 import type { VectorSelector } from './ast.ts';
-import { type EvalContext, lowerBound, type VectorSample } from './context.ts';
+import { type EvalContext, lowerBound, seek, type VectorSample } from './context.ts';
 import { evalError } from './errors.ts';
 import { labelsKey } from './labels.ts';
 import { isStaleNaN } from './stale.ts';
@@ -22,8 +22,14 @@ export function selectInstant(ctx: EvalContext, sel: VectorSelector, t: number, 
     return latest.samples.slice();
   }
   const out: VectorSample[] = [];
-  for (const s of ctx.data.get(sel.key) ?? []) {
-    const i = lowerBound(s.ts, s.lo, s.hi, ref, true) - 1;
+  const series = ctx.data.get(sel.key) ?? [];
+  const next = ctx.cursor(sel, series.length, ref, ref)?.hi;
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k]!;
+    const j = next === undefined ? -1 : next[k]!;
+    const after = j < 0 ? lowerBound(s.ts, s.lo, s.hi, ref, true) : seek(s.ts, j, s.hi, ref, true);
+    if (next !== undefined) next[k] = after;
+    const i = after - 1;
     if (i < s.lo || s.ts[i]! < ref - ctx.lookbackMs) continue;
     const value = s.values[i]!;
     if (value !== value && isStaleNaN(value)) continue;
