@@ -135,26 +135,40 @@ describe('time lag under a 10× spike, live', () => {
       // A first cycle connects and loads the client library; the timed ones follow.
       await collector.collect({ nowMs: Date.now() });
       // 12 cycles: 4 steady intervals, 4 in the spike, 4 steady again.
-      const cycles: { ts: number; committed: number }[] = [];
+      // The group commits on while a cycle runs: its committed offset is read with the real
+      // client just before and just after each cycle, and the one the cycle saw lies between.
+      const cycles: { ts: number; before: number; after: number }[] = [];
       const start = Date.now();
       for (let k = 0; k < 12; k++) {
         await sleep(Math.max(0, start + k * INTERVAL_MS - Date.now()));
+        const before = await committed();
         const [{ result }] = await scheduler.runOnce();
+        const after = await committed();
         assert.deepEqual(result?.errors, [], `cycle ${k}`);
         const ts = result!.samples.find((s) => s.metric === 'kafka_consumergroup_group_lag_seconds')?.ts;
         assert.ok(ts !== undefined, `cycle ${k} wrote no lag in seconds`);
-        cycles.push({ ts, committed: await committed() });
+        cycles.push({ ts, before, after });
         // Until the next sample: the spike after samples 4 to 7.
         perTick = k >= 4 && k < 8 ? 10 : 1;
       }
       producing = false;
       await pump;
-      await waitUntil(() => cycles.every((c) => truth.has(c.committed)), 10_000, 'the truth reader to reach every committed offset');
-
       const labels = { cluster: 'test', group: 'lagging', topic: 'spike', partition: '0' };
       const lagSeconds = await stored(store, 'kafka_consumergroup_group_lag_seconds', labels);
       assert.deepEqual(lagSeconds.map((p) => p.ts), cycles.map((c) => c.ts));
-      const diffs = lagSeconds.map((p, k) => p.value - (p.ts - truth.get(cycles[k]!.committed)!) / 1000);
+      // The committed offset each cycle saw: its log end less its offset lag, as stored.
+      const ends = await stored(store, 'kafka_partition_latest_offset', { cluster: 'test', topic: 'spike', partition: '0' });
+      const lags = await stored(store, 'kafka_consumergroup_group_lag', labels);
+      const seen = cycles.map((c, k) => {
+        const end = ends.find((p) => p.ts === c.ts)?.value;
+        const lag = lags.find((p) => p.ts === c.ts)?.value;
+        assert.ok(end !== undefined && lag !== undefined, `cycle ${k}: no log end or offset lag stored at ${c.ts}`);
+        const offset = end - lag;
+        assert.ok(offset >= c.before && offset <= c.after, `cycle ${k}: Sluice saw committed offset ${offset}, the group had ${c.before} before the cycle and ${c.after} after`);
+        return offset;
+      });
+      await waitUntil(() => seen.every((o) => truth.has(o)), 10_000, 'the truth reader to reach every committed offset');
+      const diffs = lagSeconds.map((p, k) => p.value - (p.ts - truth.get(seen[k]!)!) / 1000);
       for (const [k, diff] of diffs.entries()) {
         assert.ok(Math.abs(diff) <= INTERVAL_MS / 1000, `sample ${k}: Sluice ${lagSeconds[k]!.value} s, true age ${(lagSeconds[k]!.value - diff).toFixed(3)} s`);
       }
@@ -163,8 +177,7 @@ describe('time lag under a 10× spike, live', () => {
       assert.deepEqual(await sources('record'), cycles.map(() => 1));
       assert.deepEqual(await sources('interpolated'), cycles.map(() => 0));
       // The spike happened: the log grew several times faster in its cycles than in steady ones.
-      const ends = (await stored(store, 'kafka_partition_latest_offset', { cluster: 'test', topic: 'spike', partition: '0' })).map((p) => p.value);
-      const grown = (from: number, to: number) => ends[to]! - ends[from]!;
+      const grown = (from: number, to: number) => ends[to]!.value - ends[from]!.value;
       assert.ok(grown(4, 8) > 5 * grown(0, 4), `log end per phase: ${grown(0, 4)} steady, ${grown(4, 8)} spike`);
       t.diagnostic(`largest |Sluice - true age|: ${Math.max(...diffs.map(Math.abs)).toFixed(3)} s over ${diffs.length} samples`);
     } finally {
