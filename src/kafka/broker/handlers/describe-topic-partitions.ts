@@ -3,6 +3,7 @@ import { ZERO_UUID } from '../../protocol/reader.ts';
 import { topicNameError, type Topic } from '../topics.ts';
 import type { Handler, BrokerNode } from '../node.ts';
 import type { Message } from '../../protocol/codec.ts';
+import { partitionState } from './metadata.ts';
 
 /**
  * DescribeTopicPartitions (KIP-966), as Kafka's DescribeTopicPartitionsRequestHandler answers
@@ -23,17 +24,7 @@ type Cursor = { topicName: string; partitionIndex: number } | null;
 /** Partitions of `t` from `start`, at most `limit`; the index to continue from, or -1. */
 function describePartitions(node: BrokerNode, t: Topic, start: number, limit: number): { partitions: Message[]; next: number } {
   const end = Math.min(t.partitions.length, start + limit);
-  const partitions = t.partitions.slice(start, end).map((p) => ({
-    errorCode: p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NONE,
-    partitionIndex: p.index,
-    leaderId: p.leader,
-    leaderEpoch: p.leaderEpoch,
-    replicaNodes: p.replicas,
-    isrNodes: p.isr,
-    eligibleLeaderReplicas: [],
-    lastKnownElr: [],
-    offlineReplicas: p.replicas.filter((b) => !node.cluster.nodes[b]?.alive),
-  }));
+  const partitions = t.partitions.slice(start, end).map((p) => ({ ...partitionState(node, p), eligibleLeaderReplicas: [], lastKnownElr: [] }));
   return { partitions, next: end < t.partitions.length ? end : -1 };
 }
 

@@ -27,23 +27,27 @@ export const apiVersions: Handler = {
   },
 };
 
+/** A partition's leader, replicas, ISR and offline replicas as Metadata and DescribeTopicPartitions give them. */
+export function partitionState(node: BrokerNode, p: Topic['partitions'][number]): Message {
+  return {
+    errorCode: p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NONE,
+    partitionIndex: p.index,
+    leaderId: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: p.replicas,
+    isrNodes: p.isr,
+    offlineReplicas: p.replicas.filter((b) => !node.cluster.nodes[b]?.alive),
+  };
+}
+
 /** Describes one topic for Metadata. */
 function describeTopic(node: BrokerNode, t: Topic): Message {
-  const nodes = node.cluster.nodes;
   return {
     errorCode: KafkaError.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
-    partitions: t.partitions.map((p) => ({
-      errorCode: p.leader < 0 ? KafkaError.LEADER_NOT_AVAILABLE : KafkaError.NONE,
-      partitionIndex: p.index,
-      leaderId: p.leader,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas,
-      isrNodes: p.isr,
-      offlineReplicas: p.replicas.filter((b) => !nodes[b]?.alive),
-    })),
+    partitions: t.partitions.map((p) => partitionState(node, p)),
     topicAuthorizedOperations: AUTH_OPS_OMITTED,
   };
 }
