@@ -79,9 +79,17 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-function accepts(port: number): Promise<boolean> {
+/**
+ * Whether ZooKeeper serves (not only listens): it answers its `srvr` command, the one four-letter
+ * command it allows by default, with its mode. Burrow connecting to a port that accepts but does
+ * not serve yet fails ("cannot create root path") and never retries.
+ */
+function zooKeeperServes(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write('srvr'));
+    socket.on('data', (chunk: Buffer) => { answer += chunk.toString(); });
+    socket.on('end', () => resolve(/^Mode: /m.test(answer)));
     socket.on('error', () => resolve(false));
   });
 }
@@ -152,7 +160,7 @@ expire-cache=1
 [httpserver.default]
 address="127.0.0.1:${burrowPort}"
 `);
-  await waitFor(() => accepts(zkPort!), 20_000, 'ZooKeeper to listen');
+  await waitFor(() => zooKeeperServes(zkPort!), 20_000, 'ZooKeeper to serve');
   burrow = spawn(BURROW, ['--config-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [burrow.stdout!, burrow.stderr!]) stream.on('data', (chunk: Buffer) => { burrowLog += chunk.toString(); });
   process.once('exit', () => burrow?.kill('SIGKILL'));
