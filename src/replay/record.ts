@@ -8,7 +8,7 @@ import { SluiceError } from '../errors.ts';
 import { parseExpr, PromQLError } from '../rules/promql/index.ts';
 import { listEvents } from '../store/events.ts';
 import { PgQuerier } from '../store/pg-querier.ts';
-import { METRIC_NAME_LABEL, type Matcher, type Querier, type Queryable } from '../store/types.ts';
+import { METRIC_NAME_LABEL, type Db, type Matcher, type Querier, type Queryable } from '../store/types.ts';
 import { seriesKey, sortSeries, type Fixture, type FixtureEvent, type FixtureSeries, type FixtureSource } from './format.ts';
 
 /** What to record. */
@@ -97,6 +97,6 @@ export async function recordFixture(querier: Querier, db: Queryable | undefined,
 }
 
 /** Records from the store in `db` (PostgreSQL or PGlite). */
-export function recordFromDb(db: Queryable, options: RecordOptions): Promise<Fixture> {
+export function recordFromDb(db: Db, options: RecordOptions): Promise<Fixture> {
   return recordFixture(new PgQuerier(db), db, options);
 }

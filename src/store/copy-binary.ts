@@ -38,3 +38,37 @@ export function encodeSamplesBinary(rows: SampleColumns, start = 0, end = rows.s
   buf.writeInt16BE(-1, p);
   return buf;
 }
+
+/**
+ * The rows of a binary COPY stream (as `Db.copyOut` returns it): each row's fields as views into
+ * `bytes`, null for SQL NULL. Throws, naming the byte offset, on anything that is not a whole
+ * stream in that format.
+ */
+export function readCopyRows(bytes: Uint8Array): (Uint8Array | null)[][] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const broken = (at: number, what: string): Error => new Error(`binary COPY data, byte ${at} of ${bytes.byteLength}: ${what}`);
+  if (bytes.byteLength < HEADER.length + 2) throw broken(0, 'too short for a header and a trailer');
+  for (let i = 0; i < 11; i++) if (bytes[i] !== HEADER[i]) throw broken(i, 'not the PGCOPY signature');
+  let p = 15 + 4 + view.getInt32(15); // flags, then the header extension's length and bytes
+  const rows: (Uint8Array | null)[][] = [];
+  for (;;) {
+    if (p + 2 > bytes.byteLength) throw broken(p, 'ends without the trailer (-1)');
+    const fields = view.getInt16(p);
+    p += 2;
+    if (fields === -1) return rows;
+    const row: (Uint8Array | null)[] = [];
+    for (let f = 0; f < fields; f++) {
+      if (p + 4 > bytes.byteLength) throw broken(p, `ends inside field ${f + 1} of ${fields}`);
+      const length = view.getInt32(p);
+      p += 4;
+      if (length === -1) {
+        row.push(null);
+        continue;
+      }
+      if (length < 0 || p + length > bytes.byteLength) throw broken(p, `field ${f + 1} of ${fields} claims ${length} bytes`);
+      row.push(bytes.subarray(p, p + length));
+      p += length;
+    }
+    rows.push(row);
+  }
+}

@@ -1,12 +1,13 @@
 /**
  * The `Db` backend for a real PostgreSQL server: a `pg` Pool, with bulk loads streamed through
- * COPY FROM STDIN (pg-copy-streams) in PostgreSQL's binary format.
+ * COPY FROM STDIN (pg-copy-streams) in PostgreSQL's binary format, and large reads through
+ * COPY TO STDOUT in the same format.
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SluiceError } from '../errors.ts';
 import { redactUrl, redactUrlIn } from '../redact.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -120,6 +121,22 @@ class PgDb implements Db {
       throw err;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      client.release(broken === undefined ? undefined : (broken as Error));
+    }
+  }
+
+  async copyOut(select: string): Promise<Uint8Array> {
+    const client = await checkout(this.pool);
+    let broken: unknown;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT binary)`))) chunks.push(chunk as Buffer);
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    } catch (err) {
+      // A statement the server refused leaves the connection usable; anything else may not.
+      broken = hasSqlState(err) ? undefined : err;
+      throw err;
+    } finally {
       client.release(broken === undefined ? undefined : (broken as Error));
     }
   }

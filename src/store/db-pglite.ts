@@ -3,7 +3,7 @@
  * through its own API: its socket server serves one session and cannot take COPY FROM STDIN.
  * Bulk loads go through its in-process COPY from a blob (`/dev/blob`) in binary format, which
  * measured 1.1–1.7× faster than `INSERT … SELECT FROM unnest(…)` on the same rows (the ingest
- * bench prints both).
+ * bench prints both); large reads come back the same way, COPY to a blob.
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { encodeSamplesBinary } from './copy-binary.ts';
@@ -66,6 +66,12 @@ class PgliteDb implements Db {
       const inserted = await tx.query(`INSERT INTO samples ${COPY_COLUMNS} SELECT series_id, ts, value FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`);
       return inserted.affectedRows ?? 0;
     });
+  }
+
+  async copyOut(select: string): Promise<Uint8Array> {
+    const result = await this.lite.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT binary)`);
+    if (result.blob === undefined) throw new Error('PGlite returned no data for COPY TO /dev/blob');
+    return new Uint8Array(await result.blob.arrayBuffer());
   }
 
   async close(): Promise<void> {

@@ -143,6 +143,12 @@ export interface Db extends Queryable {
    * inserted. The partitions for the rows' days must exist.
    */
   copySamples(rows: SampleColumns, options?: CopyOptions): Promise<number>;
+  /**
+   * The rows of `select` (a query without parameters: COPY takes none) in PostgreSQL's binary
+   * COPY format, as the server sends them: for reads too large to pay for text (bytea as hex
+   * text, each field a string) on either side. Read with `copy-binary.ts`' `readCopyRows`.
+   */
+  copyOut(select: string): Promise<Uint8Array>;
   /** Closes every connection; the Db is unusable afterwards. */
   close(): Promise<void>;
 }

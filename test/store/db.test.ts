@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readCopyRows } from '../../src/store/copy-binary.ts';
 import { createPartition } from '../../src/store/partitions.ts';
 import { sqlState } from '../../src/store/sql.ts';
 import { countRows, DAY, forEachBackend, NOW } from './support.ts';
@@ -65,4 +66,32 @@ forEachBackend((backend) => {
     await createPartition(db, 'samples', NOW);
     await assert.rejects(db.copySamples(rows([1], [NOW + DAY], [1])), (err) => sqlState(err) === '23514');
   });
+
+  test('copyOut gives a query\'s rows in binary COPY format: int4, bytea and NULL fields as sent, a refused query as the server\'s error', async () => {
+    const db = await backend.fresh();
+    const data = await db.copyOut(`SELECT i, CASE WHEN i = 2 THEN NULL ELSE decode(repeat('ff00', i), 'hex') END FROM generate_series(1, 3) i`);
+    const rows = readCopyRows(data).map((row) => row.map((f) => (f === null ? null : [...f])));
+    assert.deepEqual(rows, [
+      [[0, 0, 0, 1], [0xff, 0]],
+      [[0, 0, 0, 2], null],
+      [[0, 0, 0, 3], [0xff, 0, 0xff, 0, 0xff, 0]],
+    ]);
+    assert.deepEqual(readCopyRows(await db.copyOut('SELECT 1 WHERE false')), []);
+    await assert.rejects(db.copyOut('SELECT no_such_column FROM samples'), (err) => sqlState(err) === '42703');
+    // The connection a refused COPY used serves the next statement.
+    assert.equal(readCopyRows(await db.copyOut('SELECT 7::int4')).length, 1);
+  });
+});
+
+test('readCopyRows names the byte where data stops being a binary COPY stream', () => {
+  const header = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+  const stream = (...bytes: number[]) => Uint8Array.from([...header, ...bytes]);
+  assert.deepEqual(readCopyRows(stream(0, 1, 0, 0, 0, 1, 42, 0xff, 0xff)).map((r) => r.map((f) => [...f!])), [[[42]]]);
+  assert.throws(() => readCopyRows(Uint8Array.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])), {
+    message: 'binary COPY data, byte 10 of 21: not the PGCOPY signature',
+  });
+  assert.throws(() => readCopyRows(stream(0, 1, 0, 0, 0, 1, 42)), { message: 'binary COPY data, byte 26 of 26: ends without the trailer (-1)' });
+  assert.throws(() => readCopyRows(stream(0, 1, 0, 0, 0, 9, 42, 0xff, 0xff)), { message: 'binary COPY data, byte 25 of 28: field 1 of 1 claims 9 bytes' });
+  assert.throws(() => readCopyRows(stream(0, 2, 0, 0, 0, 1, 42, 0xff)), { message: 'binary COPY data, byte 26 of 27: ends inside field 2 of 2' });
+  assert.throws(() => readCopyRows(Uint8Array.from(header)), { message: 'binary COPY data, byte 0 of 19: too short for a header and a trailer' });
 });

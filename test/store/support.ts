@@ -37,6 +37,7 @@ function keepOpen(db: Db): Db {
     exec: (sql) => db.exec(sql),
     tx: (fn) => db.tx(fn),
     copySamples: (rows, options) => db.copySamples(rows, options),
+    copyOut: (select) => db.copyOut(select),
     close: async () => undefined,
   };
 }
