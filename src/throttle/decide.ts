@@ -160,10 +160,13 @@ function modelsOf(readings: Readings, errors: ReadonlyMap<string, readonly numbe
   for (const b of readings.brokers) {
     const network = { bytesInPerSec: b.capacityIn, bytesOutPerSec: b.capacityOut };
     const fit = fitLoadModel(readings.history.get(b.broker) ?? [], network);
+    // The worst of the recent errors, not their mean: rounds the network alone explains (the
+    // fit is then right by construction) would dilute a fit that was far off in the rounds that
+    // mattered, and it is in those that a fit sets the capacity.
     const recent = errors.get(b.broker) ?? [];
-    const meanError = recent.length === 0 ? 0 : recent.reduce((s, e) => s + e, 0) / recent.length;
-    models.set(b.broker, fit.kind === 'fit' && meanError > maxError
-      ? fixedModel(network, fit.samples, fit.diversity, `mean one-round-ahead error ${(100 * meanError).toFixed(1)} points over the last ${recent.length} round(s), over ${(100 * maxError).toFixed(1)}: the handler fit is not used, the network bounds traffic`, fit.inOutCorrelation)
+    const worst = recent.length === 0 ? 0 : Math.max(...recent);
+    models.set(b.broker, fit.kind === 'fit' && worst > maxError
+      ? fixedModel(network, fit.samples, fit.diversity, `one-round-ahead error up to ${(100 * worst).toFixed(1)} points over the last ${recent.length} round(s), over ${(100 * maxError).toFixed(1)}: the handler fit is not used, the network bounds traffic`, fit.inOutCorrelation)
       : fit);
   }
   return models;
@@ -255,6 +258,11 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     ? `warming up: ${Math.round(readings.historyMs / 1000)} s of broker history, ${Math.round(warmupMs / 1000)} s (two rate windows) before any change`
     : undefined;
   const pressured = pressuredDirections(readings.brokers, target);
+  // Tightening needs this round to show the load. A state held by hysteresis keeps quotas from
+  // coming up on one quiet round, but does not cut anyone on a round that is within the target:
+  // the quotas already set are working (a throttled client's rate swings around its quota over
+  // the brokers' quota window), and demand may have dropped.
+  const loadSeen = diagnosis.observed === 'pressured' || diagnosis.observed === 'overloaded';
   const limits: GuardrailOptions = {
     cooldownMs: config.guardrails.cooldown * 1000, maxDecreaseFactor: config.guardrails.maxDecrease, maxIncreaseFactor: config.guardrails.maxIncrease,
     minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
@@ -281,6 +289,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     allocations[direction] = allocation;
     const protectedDemand = mine.filter((m) => isProtected(m.group)).reduce((s, m) => s + m.demand.demand, 0);
     const state = diagnosis.state;
+    let notLimited = 0;
     mine.forEach((m, i) => {
       const a = allocation.clients[i]!;
       const memoryKey = `${m.key}|${quotaKey}`;
@@ -289,7 +298,9 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
-      if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
+      if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
+        if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
+      } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
         if (drop !== undefined) {
           notes.push(`${name} (${direction}) not limited: its rate is falling (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) and no quota holds it back`);
@@ -364,6 +375,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         reason, demand: m.demand, allocation: a.allocation,
       });
     });
+    if (notLimited > 0) notes.push(`${notLimited} ${direction} client(s) over their allocation not limited: the cluster is held ${state}, but this round shows ${diagnosis.observed}, within the target`);
   }
   return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale };
 }
