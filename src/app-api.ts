@@ -24,6 +24,8 @@ import { replayRoutes } from './api/routes/replay.ts';
 import { burrowRoutes } from './api/routes/burrow.ts';
 import { burrowCluster } from './api/burrow/source.ts';
 import { throttleRoutes } from './api/routes/throttle.ts';
+import { balanceRoutes } from './api/routes/balance.ts';
+import type { BalanceService } from './balance/execute/service.ts';
 import { publicPath, type PublicPlace } from './public-paths.ts';
 import { Engine } from './rules/promql/index.ts';
 import { readinessChecks, type ServiceNotifier } from './app-parts.ts';
@@ -40,6 +42,8 @@ export interface ApiParts {
   readonly alerts: AlertsSource | undefined;
   readonly throttle: ReadonlyMap<string, ThrottleLoop>;
   readonly decisions: DecisionLog | undefined;
+  /** The balancing of each cluster, when on. */
+  readonly balance?: ReadonlyMap<string, BalanceService>;
   readonly status: StatusSource;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -69,6 +73,7 @@ export async function serveApi(parts: ApiParts): Promise<ServedApi> {
     ...(notifier?.silences === undefined ? {} : { silences: notifier.silences }),
     plugins: [
       ...(throttle.size === 0 || decisions === undefined ? [] : [(app: FastifyInstance, auth: AuthHook) => throttleRoutes(app, { loops: throttle, audit: decisions }, auth)]),
+      ...(parts.balance === undefined || parts.balance.size === 0 ? [] : [(app: FastifyInstance, auth: AuthHook) => balanceRoutes(app, { services: parts.balance! }, auth)]),
       (app: FastifyInstance, auth: AuthHook) => replayRoutes(app, { logger: logger.child({ component: 'replay' }) }, auth),
       (app: FastifyInstance) => burrowRoutes(app, { clusters: () => burrow, ...(parts.now === undefined ? {} : { now: parts.now }) }),
       (app: FastifyInstance) => prometheusRoutes(app, {

@@ -61,7 +61,7 @@ export const sluiceConfigSchema = z
     notify: notifyConfigSchema.optional(),
     /** The closed-loop quota tuning of every cluster. */
     throttle: throttleConfigSchema.prefault({}),
-    /** Partition balancing within resource groups (plans only). */
+    /** Partition balancing within resource groups: plans and their execution. */
     balance: balanceConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {

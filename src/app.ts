@@ -31,6 +31,7 @@ import { KafkaQuotaActuator, type QuotaActuator } from './throttle/actuator.ts';
 import { DecisionStore } from './throttle/audit.ts';
 import type { DecisionLog } from './throttle/decision-log.ts';
 import { ThrottleLoop } from './throttle/loop.ts';
+import { BalanceService } from './balance/execute/service.ts';
 import type { AlertsSource } from './api/types.ts';
 import { statusSource, type StatusSource } from './api/status-page/view.ts';
 import { alertsSource, firingAlertsNamed, type ServiceNotifier } from './app-parts.ts';
@@ -82,7 +83,7 @@ export interface AppDeps {
  * The config parts the app reads: the store and the clusters always; the API, rules,
  * notifications and throttle when given (the throttle loop also needs rules for its alerts).
  */
-export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'> & Partial<Pick<SluiceConfig, 'api' | 'rules' | 'notify' | 'throttle'>>;
+export type AppConfig = Pick<SluiceConfig, 'store' | 'clusters'> & Partial<Pick<SluiceConfig, 'api' | 'rules' | 'notify' | 'throttle' | 'balance'>>;
 
 /** A running (or startable) service. */
 export interface App {
@@ -102,6 +103,8 @@ export interface App {
   readonly throttle: ReadonlyMap<string, ThrottleLoop>;
   /** The throttle loops' decision log. */
   readonly decisions: DecisionLog;
+  /** The balancing of each cluster (plans and their execution), when balance is configured and not off. */
+  readonly balance: ReadonlyMap<string, BalanceService>;
   /** Active alerts with what mutes them, as the API lists them; undefined without rules. */
   readonly alerts: AlertsSource | undefined;
   /** The status page's data, listing `topClients` clients per cluster (default 5). */
@@ -128,6 +131,7 @@ interface Running {
   rules?: RuleManager;
   notifier?: ServiceNotifier;
   throttle: Map<string, ThrottleLoop>;
+  balance: Map<string, BalanceService>;
   alerts?: AlertsSource;
   apiUrl?: string;
   stops: (() => Promise<void>)[];
@@ -169,7 +173,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     // Receivers first: the store must accept samples before any collector sends one.
     const store = deps.samples === undefined ? await openStore(config.store, { registry, logger: logger.child({ component: 'store' }), clock }) : undefined;
     const samples: SampleSource = deps.samples ?? { querier: store!.querier, sink: store!.writer };
-    const r: Running = { samples, throttle: new Map(), stops: store === undefined ? [] : [() => store.close()] };
+    const r: Running = { samples, throttle: new Map(), balance: new Map(), stops: store === undefined ? [] : [() => store.close()] };
     if (store !== undefined) r.store = store;
     try {
       if (config.notify !== undefined) {
@@ -215,6 +219,18 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
           r.stops.push(() => loop.stop());
         }
       }
+      const balance = config.balance;
+      if (balance !== undefined && balance.mode !== 'off' && store !== undefined) {
+        // Started before the collectors: what a stopped process left running is taken over first.
+        for (const cluster of config.clusters) {
+          const admin = new KafkaAdmin({ ...adminOptionsOf(cluster), clientId: `sluice-balance-${cluster.name}` });
+          r.stops.push(() => admin.close());
+          const service = new BalanceService({ cluster: cluster.name, config: balance, db: store.db, querier: samples.querier, admin, clock, logger: logger.child({ component: 'balance', cluster: cluster.name }) });
+          service.start();
+          r.balance.set(cluster.name, service);
+          r.stops.push(() => service.stop());
+        }
+      }
       const rules = r.rules;
       if (rules !== undefined) {
         if (deps.rulesStartAt === undefined) rules.start();
@@ -235,7 +251,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
         r.scheduler = scheduler;
         r.stops.push(() => scheduler.stop());
         if (config.api !== undefined) {
-          const api = await serveApi({ config, api: config.api, store, scheduler, collectors, rules: r.rules, notifier: r.notifier, alerts: r.alerts, throttle: r.throttle, decisions: r.decisions, status: statusOf(r), registry, logger, now });
+          const api = await serveApi({ config, api: config.api, store, scheduler, collectors, rules: r.rules, notifier: r.notifier, alerts: r.alerts, throttle: r.throttle, decisions: r.decisions, balance: r.balance, status: statusOf(r), registry, logger, now });
           r.stops.push(() => api.close());
           r.apiUrl = api.url;
         }
@@ -271,6 +287,9 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}): App {
     },
     get decisions(): DecisionLog {
       return present(need().decisions, 'the app keeps no decision log');
+    },
+    get balance(): ReadonlyMap<string, BalanceService> {
+      return need().balance;
     },
     get alerts(): AlertsSource | undefined {
       return need().alerts;

@@ -58,6 +58,10 @@ export const ERRORS = {
   SLUICE_ERR_THROTTLE_EXPIRED: { message: 'The quota recommendation expired: its evidence is old', retryable: false },
   SLUICE_ERR_THROTTLE_UNDER_FLOOR: { message: 'The recommended quota is under its group floor', retryable: false },
   SLUICE_ERR_THROTTLE_REFUSED: { message: 'The cluster refused the quota change; it is recorded as failed', retryable: false },
+  SLUICE_ERR_BALANCE_NOT_FOUND: { message: 'No such balance plan or execution for the cluster', retryable: false },
+  SLUICE_ERR_BALANCE_BUSY: { message: 'An execution is already running on the cluster', retryable: true },
+  SLUICE_ERR_BALANCE_STATE: { message: 'The plan or execution is not in a state that allows this', retryable: false },
+  SLUICE_ERR_BALANCE_OFF: { message: 'Balancing is off (balance.mode: off)', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the catalog. */

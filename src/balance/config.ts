@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { DeepReadonly } from '../config/freeze.ts';
 import { parseDuration } from '../duration.ts';
 import { compileRegex, type Regex } from '../regex.ts';
+import { executionConfigSchema } from './execute/config.ts';
 
 /** `p95`, `p99.9`, `max` or `mean`: how a partition's load over the window is reduced to one number. */
 export const PEAK_STATISTIC = /^(?:p(?:[1-9]?\d(?:\.\d+)?)|max|mean)$/;
@@ -20,7 +21,11 @@ export const resourceGroupSchema = z.strictObject({
 
 /** The balancing planner's settings. */
 export const balanceConfigSchema = z.strictObject({
-  /** off: no planning; recommend: plan and explain, move nothing; auto: reserved for execution (plans only for now). */
+  /**
+   * off: no planning or execution; recommend: plans are made and explained, and executed when a
+   * person asks (`sluice balance execute`, the API); auto: the service also executes stored plans
+   * by itself.
+   */
   mode: z.enum(['off', 'recommend', 'auto']).default('recommend'),
   /** Resource groups; brokers in none form the group `default`, which holds the topics no group names. */
   groups: z.array(resourceGroupSchema).default([]),
@@ -47,6 +52,8 @@ export const balanceConfigSchema = z.strictObject({
   balancedRatio: z.number().gt(1).default(1.1),
   /** Replication throttle rate per broker, bytes/s, the expected duration of a plan is computed at. */
   throttleBytesPerSec: z.number().positive().default(50 * 2 ** 20),
+  /** How plans are executed (batches, guardrails, the replication throttle). */
+  execution: executionConfigSchema,
 }).superRefine((config, ctx) => {
   const groupNames = new Map<string, number>();
   const brokerGroup = new Map<number, number>();

@@ -134,7 +134,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'throttle.guardrails.maxChangesPerEpisode': 'Changes to one client\'s quota from its first change until the operator\'s setting is back; the last is kept for taking the quota off, which happens once the cluster has headroom.',
   'throttle.guardrails.maxModelError': 'A broker\'s fitted handler model is not used while its mean one-round-ahead error over the last 5 rounds is above this (utilization, 0..1); the network alone bounds that broker.',
   balance: 'Partition balancing within resource groups: `sluice balance plan` makes an explained reassignment plan from the measured per-partition load.',
-  'balance.mode': '`off`: no planning; `recommend`: plan and explain, move nothing; `auto`: reserved for execution (plans only for now).',
+  'balance.mode': '`off`: no planning or execution; `recommend`: plans are made and explained, and executed when a person asks (`sluice balance execute`, the API); `auto`: the service also executes stored plans by itself.',
   'balance.groups': 'Resource groups: brokers reserved for some topics. Placement never crosses groups; brokers in no group form the group `default`, which holds the topics no group names.',
   'balance.groups[].name': 'The group\'s name (lowercase; not `default`).',
   'balance.groups[].brokers': 'Broker ids of the group; a broker is in one group at most.',
@@ -153,6 +153,19 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'balance.budget.maxBytes': 'Bytes copied per plan (default no limit).',
   'balance.balancedRatio': 'A group is balanced on a byte resource when max/min per broker is at most this (default 1.1).',
   'balance.throttleBytesPerSec': 'Replication throttle rate per broker, bytes/s, at which a plan\'s expected duration is computed (default 50 MiB/s).',
+  'balance.execution': 'How plans are executed: batches, guardrails, the replication throttle (docs/balance.md).',
+  'balance.execution.perBroker': 'Moves in flight that copy from or to one broker (its leader replica or a new replica) (default 2).',
+  'balance.execution.maxInFlight': 'Moves in flight in all (default 20).',
+  'balance.execution.maxMovesPerHour': 'Moves started in any hour, at most (default 120).',
+  'balance.execution.blackout': 'Times no batch starts, in UTC: `HH:MM-HH:MM` or a five-field cron expression such as `* 9-17 * * 1-5`.',
+  'balance.execution.pollInterval': 'Seconds between rounds of an execution (default 5).',
+  'balance.execution.throttle': 'The replication throttle: each broker\'s headroom (capacity × utilization − measured client traffic) within floor and ceiling.',
+  'balance.execution.throttle.ceiling': 'Most bytes/s a broker\'s throttle is set to (default 100 MiB/s).',
+  'balance.execution.throttle.floor': 'Least bytes/s, so that a move always progresses (default 1 MiB/s).',
+  'balance.execution.throttle.rateWindow': 'Seconds of client traffic the headroom is measured over (default 300).',
+  'balance.execution.electLeaders': 'Elect the moved partitions\' preferred leaders once every move is done (default true).',
+  'balance.execution.onRecovery': 'What a process that takes over an execution left by a stopped one does: `continue` (default) or `cancel`.',
+  'balance.execution.takeOverAfter': 'Seconds without a heartbeat from the process running an execution after which another takes it over (default 60).',
 };
 
 interface JsonSchema {

@@ -132,7 +132,7 @@ export interface GroupOffsets { readonly group: string; readonly offsets: { topi
 type MetadataResponse = metadataV12.MetadataResponse;
 type AnyApi = { async: (conn: Connection, ...args: any[]) => Promise<any>; key: number; version: number };
 /** The versions of one API this client speaks, newest first, picked from the loaded library. */
-type Candidates = (kafka: typeof Kafka) => readonly AnyApi[];
+export type Candidates = (kafka: typeof Kafka) => readonly AnyApi[];
 
 let library: Promise<typeof Kafka> | undefined;
 /**
@@ -161,7 +161,8 @@ function parseHostPort(item: string): { host: string; port: number } {
   return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
 }
 
-function describe(err: unknown): string {
+/** An error as one line, with the first inner error of an aggregate. */
+export function describe(err: unknown): string {
   if (err instanceof Error) {
     const inner = (err as { errors?: unknown[] }).errors;
     const first = Array.isArray(inner) && inner[0] instanceof Error ? `: ${inner[0].message}` : '';
@@ -171,7 +172,7 @@ function describe(err: unknown): string {
 }
 
 /** A response carried by the library's ResponseError (per-entry error codes), if any. */
-function responseOf<T>(err: unknown): T | undefined {
+export function responseOf<T>(err: unknown): T | undefined {
   return (err as { response?: T } | null)?.response;
 }
 
@@ -568,6 +569,23 @@ export class KafkaAdmin {
     } catch (err) {
       return { value: 0, errors: [{ op: 'alterClientQuotas', message: describe(err) }] };
     }
+  }
+
+  /**
+   * One request in the newest version of `pick` the broker speaks, sent to the active controller
+   * (any broker when metadata names none), to any live broker, or to the broker with that id; for
+   * the admin calls kept beside this class (admin-reassign.ts). A response with per-entry error
+   * codes resolves (the caller reads the codes); it rejects when no response came, with
+   * SLUICE_ERR_KAFKA_UNREACHABLE when no broker answered.
+   */
+  async request<R>(to: 'controller' | 'any' | number, op: string, pick: Candidates, ...args: unknown[]): Promise<R> {
+    const send = (b: { host: string; port: number }): Promise<R> => this.call<R>(b, pick, ...args).catch((err: unknown) => responseOf<R>(err) ?? Promise.reject(err));
+    if (typeof to === 'number') {
+      if (!this.brokers.has(to)) await this.metadata().catch(() => undefined);
+      return send(this.brokerAddress(to));
+    }
+    const controller = to === 'controller' ? await this.controllerAddress() : undefined;
+    return controller !== undefined ? send(controller) : this.anyBroker(op, send);
   }
 
   /** The active controller's address when metadata names one the client knows, else undefined. */

@@ -46,7 +46,7 @@ forEachBackend((backend) => {
        AND c.relkind IN ('r', 'p') ORDER BY 1`,
     );
     assert.deepEqual(tables.rows.map((r) => r.name), [
-      'alert_state', 'cluster_brokers', 'events', 'metric', 'notify_alerts', 'notify_log', 'notify_outbox', 'notify_silences', 'quota_baselines', 'quota_decisions',
+      'alert_state', 'balance_executions', 'balance_moves', 'balance_plans', 'cluster_brokers', 'events', 'metric', 'notify_alerts', 'notify_log', 'notify_outbox', 'notify_silences', 'quota_baselines', 'quota_decisions',
       'rollup_state', 'samples', 'samples_1h', 'samples_1m', 'schema_migrations', 'series', 'throttle_rounds',
     ]);
     const defaults = await db.query(`SELECT 1 FROM pg_partitioned_table WHERE partdefid <> 0 AND partrelid = 'samples'::regclass`);

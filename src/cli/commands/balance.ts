@@ -1,7 +1,9 @@
 /**
  * `sluice balance plan --config sluice.yaml [--cluster NAME] [--mode full|incremental|add|drain|leaders]
- * [--max-moves N] [--brokers 1,2] [--from-cluster] [--json]`: an explained partition reassignment
- * plan from the load the store recorded (src/balance). It changes nothing.
+ * [--max-moves N] [--brokers 1,2] [--from-cluster] [--save] [--json]`: an explained partition
+ * reassignment plan from the load the store recorded (src/balance). It changes nothing in the
+ * cluster; `--save` stores it (placement read from the cluster) for `sluice balance execute`
+ * (balance-execute.ts, which adds the execution commands).
  */
 import type { Command } from 'commander';
 import { loadSluiceConfig } from '../../app-config.ts';
@@ -15,6 +17,10 @@ import { KafkaAdmin } from '../../kafka/admin.ts';
 import { openDb, PgQuerier } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
 import { pickCluster } from './quotas.ts';
+import { registerBalanceExecution } from './balance-execute.ts';
+import { makePlan } from '../../balance/execute/make-plan.ts';
+import { BalanceStore } from '../../balance/execute/store.ts';
+import { migrate } from '../../store/index.ts';
 
 /** Flags of `sluice balance plan`. */
 interface PlanFlags {
@@ -24,6 +30,7 @@ interface PlanFlags {
   readonly maxMoves?: string;
   readonly brokers?: string;
   readonly fromCluster?: boolean;
+  readonly save?: boolean;
   readonly json?: boolean;
 }
 
@@ -51,6 +58,7 @@ export function registerBalanceCommand(program: Command, ctx: CliContext): void 
     .option('--max-moves <n>', 'most actions in the plan (default balance.budget.maxMoves; incremental: 1)')
     .option('--brokers <ids>', 'brokers to add (add) or drain (drain), comma-separated')
     .option('--from-cluster', 'read placement, leaders, ISR and racks from the cluster\'s Metadata instead of the store')
+    .option('--save', 'store the plan (placement read from the cluster) for `sluice balance execute`')
     .option('--json', 'print the plan as JSON')
     .action(async (flags: PlanFlags) => {
       if (!PLAN_MODES.includes(flags.mode as PlanMode)) throw argumentError(`--mode: expected one of ${PLAN_MODES.join(', ')}, got "${flags.mode}"`);
@@ -59,6 +67,28 @@ export function registerBalanceCommand(program: Command, ctx: CliContext): void 
       const brokers = parseBrokers(flags.brokers);
       const config = await loadSluiceConfig(flags.config);
       const cluster = pickCluster(config, flags.cluster);
+      if (flags.save === true) {
+        const request = { mode: flags.mode as PlanMode, ...(maxMoves === undefined ? {} : { maxMoves }), ...(brokers === undefined ? {} : { brokers }) };
+        const admin = new KafkaAdmin({ ...adminOptionsOf(cluster), clientId: 'sluice-balance' });
+        const db = await openDb({ ...config.store, logger: ctx.logger.child({ component: 'store' }) });
+        try {
+          await migrate(db);
+          const now = Date.now();
+          let made;
+          try {
+            made = await makePlan(new PgQuerier(db), admin, config.balance, cluster.name, request, now);
+          } catch (err) {
+            if (err instanceof RangeError) throw argumentError(`--${err.message.replace(/^maxMoves/, 'max-moves')}`);
+            throw err;
+          }
+          const id = await new BalanceStore(db).savePlan({ cluster: cluster.name, createdAt: now, createdBy: 'cli', mode: flags.mode, ...made });
+          ctx.stdout(flags.json === true ? `${JSON.stringify({ id, ...made.plan }, null, 2)}\n` : `${made.explanation}plan ${id} stored; execute it with: sluice balance execute --config ${flags.config} --plan ${id}\n`);
+        } finally {
+          await db.close();
+          await admin.close();
+        }
+        return;
+      }
       let placement: PartitionPlacement[] | undefined;
       let brokerSpecs: { id: number; rack: string | null }[] | undefined;
       if (flags.fromCluster === true) {
@@ -90,4 +120,5 @@ export function registerBalanceCommand(program: Command, ctx: CliContext): void 
         await db.close();
       }
     });
+  registerBalanceExecution(balance, ctx);
 }

@@ -1,0 +1,81 @@
+/**
+ * Brings the cluster's replication throttle to what an execution's moves in flight need: sizes
+ * it (sizeFor), reads the rate configs of brokers about to be throttled (to restore them at the
+ * end), records what may be set before sending anything (so a crash never loses a throttle), then
+ * sends the broker and topic config changes and deletes the throttled-replicas lists left empty.
+ */
+import { KafkaError } from '../../kafka/protocol/error-codes.ts';
+import type { BalanceConfig } from '../config.ts';
+import type { ReassignActuator } from './actuator.ts';
+import type { BalanceStore } from './store.ts';
+import { desiredThrottle, FOLLOWER_RATE, LEADER_RATE, movedBrokers, sizeThrottle, throttleChanges, withBrokers } from './throttle.ts';
+import type { TrafficSource } from './traffic.ts';
+import type { AppliedThrottle, ExecutionRecord, MoveRecord, ThrottleSizing } from './types.ts';
+
+const UNKNOWN_TOPIC = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+
+/** A sizing is kept this long before it is made again from fresh traffic (unless the override changed). */
+export const RESIZE_MS = 60_000;
+
+/** Where the changes go and are recorded. */
+export interface ThrottleContext {
+  readonly actuator: ReassignActuator;
+  readonly store: BalanceStore;
+  readonly id: number;
+  readonly owner: string;
+  readonly now: number;
+}
+
+/** The throttle sizing of an execution's round: the last one while fresh, else made anew. */
+export async function sizeFor(e: ExecutionRecord, moves: readonly MoveRecord[], config: Pick<BalanceConfig, 'capacity' | 'execution'>, traffic: TrafficSource | undefined, now: number): Promise<ThrottleSizing> {
+  const last = e.sizing;
+  if (last !== null && last.override === e.throttleOverride && now - last.at < RESIZE_MS) return last;
+  const brokers = new Set<number>();
+  for (const m of moves) {
+    const { sources, destinations } = movedBrokers(m);
+    if (destinations.length === 0) continue;
+    for (const b of [...sources, ...destinations]) brokers.add(b);
+  }
+  let measured = new Map<number, { in: number; out: number }>();
+  let note: string | undefined;
+  if (traffic !== undefined && e.throttleOverride === null) {
+    try {
+      measured = await traffic(now);
+    } catch (err) {
+      note = `client traffic could not be read (${(err as Error).message}): taken as 0`;
+    }
+  }
+  const t = config.execution.throttle;
+  const sizing = sizeThrottle({ at: now, brokers: [...brokers], capacity: config.capacity, traffic: measured, floor: t.floor, ceiling: t.ceiling, override: e.throttleOverride });
+  return note === undefined ? sizing : { ...sizing, explanation: [note, ...sizing.explanation] };
+}
+
+/** What applyThrottle left: what is (or may be) set, and whether every change went through. */
+export type ThrottleOutcome = { readonly ok: true; readonly applied: AppliedThrottle } | { readonly ok: false; readonly applied: AppliedThrottle; readonly error: string };
+
+/** Sets the throttle `inFlight` needs and removes what they no longer need; with `full`, sends every setting again. */
+export async function applyThrottle(ctx: ThrottleContext, applied: AppliedThrottle, inFlight: readonly MoveRecord[], sizing: ThrottleSizing, full: boolean): Promise<ThrottleOutcome> {
+  const desired = desiredThrottle(inFlight, sizing);
+  const known = new Set(applied.brokers.map((b) => b.broker));
+  const fresh = desired.brokers.map((b) => b.broker).filter((b) => !known.has(b));
+  let base = applied;
+  if (fresh.length > 0) {
+    const previous = await ctx.actuator.brokerConfigs(fresh, [LEADER_RATE, FOLLOWER_RATE]);
+    if (previous.errors.length > 0) return { ok: false, applied, error: `reading the throttle rates of brokers ${fresh.join(',')}: ${previous.errors.map((e) => e.message).join('; ')}` };
+    base = withBrokers(applied, previous.value);
+  }
+  const ch = throttleChanges(base, desired, full);
+  if (ch.brokers.length === 0 && ch.topics.length === 0 && ch.emptied.length === 0) return { ok: true, applied: ch.after };
+  if (!(await ctx.store.record(ctx.id, ctx.owner, ctx.now, { applied: ch.during }))) throw new Error(`execution ${ctx.id} is run by another process now`);
+  const [brokers, topics] = await Promise.all([ctx.actuator.alterBrokerConfigs(ch.brokers), ctx.actuator.alterTopicConfigs(ch.topics)]);
+  // A topic deleted meanwhile holds no throttle any more.
+  const errors = [...brokers.errors, ...topics.errors.filter((e) => e.code !== UNKNOWN_TOPIC)].map((e) => `${e.op}${e.broker === undefined ? '' : ` broker ${e.broker}`}${e.subject === undefined ? '' : ` ${e.subject}`}: ${e.message}`);
+  if (ch.emptied.length > 0 && errors.length === 0) {
+    const names = [...new Set(ch.emptied.flatMap((t) => t.names))];
+    const lists = await ctx.actuator.topicConfigs(ch.emptied.map((t) => t.topic), names);
+    const deletes = ch.emptied.map((t) => ({ topic: t.topic, changes: t.names.filter((n) => lists.value.get(t.topic)?.[n] === '').map((name) => ({ name, op: 'delete' as const })) })).filter((t) => t.changes.length > 0);
+    const deleted = await ctx.actuator.alterTopicConfigs(deletes);
+    errors.push(...deleted.errors.filter((e) => e.code !== UNKNOWN_TOPIC).map((e) => `${e.op} ${e.subject ?? ''}: ${e.message}`));
+  }
+  return errors.length === 0 ? { ok: true, applied: ch.after } : { ok: false, applied: ch.during, error: `throttle configs: ${errors.join('; ')}` };
+}

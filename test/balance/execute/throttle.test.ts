@@ -1,0 +1,94 @@
+/** The throttle of an execution, pure: sizing from headroom, the configs moves need, and the changes from what is set. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { desiredThrottle, sizeThrottle, throttleChanges, withBrokers } from '../../../src/balance/execute/throttle.ts';
+import type { MoveRecord } from '../../../src/balance/execute/types.ts';
+import { counterRate, ratesByBroker } from '../../../src/balance/execute/traffic.ts';
+
+const MIB = 2 ** 20;
+const capacity = { bytesInPerSec: 100 * MIB, bytesOutPerSec: 200 * MIB, utilization: 0.8 };
+
+function inFlight(topic: string, partition: number, before: number[], after: number[]): MoveRecord {
+  return { seq: partition, topic, partition, replicasBefore: before, replicasAfter: after, leaderBefore: before[0]!, bytes: 0, state: 'in-flight', startedAt: 0, finishedAt: null, error: null };
+}
+
+test('sizing: capacity × utilization minus measured clients, within floor and ceiling, explained per broker', () => {
+  const s = sizeThrottle({
+    at: 5, brokers: [3, 1, 2], capacity, floor: 10 * MIB, ceiling: 100 * MIB, override: null,
+    traffic: new Map([[1, { in: 30 * MIB, out: 50 * MIB }], [2, { in: 75 * MIB, out: 10 * MIB }]]),
+  });
+  assert.deepEqual(s.brokers, [
+    { broker: 1, leaderRate: 100 * MIB, followerRate: 50 * MIB, clientIn: 30 * MIB, clientOut: 50 * MIB },
+    { broker: 2, leaderRate: 100 * MIB, followerRate: 10 * MIB, clientIn: 75 * MIB, clientOut: 10 * MIB },
+    { broker: 3, leaderRate: 100 * MIB, followerRate: 80 * MIB, clientIn: null, clientOut: null },
+  ]);
+  assert.deepEqual(s.explanation, [
+    'broker 1: clients 30.0 MiB/s in, 50.0 MiB/s out; leader 100.0 MiB/s = out 200.0 MiB/s × 0.8 − clients, held to the ceiling 100.0 MiB/s; follower 50.0 MiB/s = in 100.0 MiB/s × 0.8 − clients',
+    'broker 2: clients 75.0 MiB/s in, 10.0 MiB/s out; leader 100.0 MiB/s = out 200.0 MiB/s × 0.8 − clients, held to the ceiling 100.0 MiB/s; follower 10.0 MiB/s = in 100.0 MiB/s × 0.8 − clients, raised to the floor 10.0 MiB/s',
+    'broker 3: no client traffic recorded (taken as 0); leader 100.0 MiB/s = out 200.0 MiB/s × 0.8 − clients, held to the ceiling 100.0 MiB/s; follower 80.0 MiB/s = in 100.0 MiB/s × 0.8 − clients',
+  ]);
+  const o = sizeThrottle({ at: 5, brokers: [1], capacity, floor: 10 * MIB, ceiling: 100 * MIB, override: 1234, traffic: new Map() });
+  assert.deepEqual([o.brokers, o.explanation], [[{ broker: 1, leaderRate: 1234, followerRate: 1234, clientIn: null, clientOut: null }], ['rate set by an operator: 1.2 KiB/s on every broker, leader and follower side']]);
+});
+
+test('desired: leader rate on every current replica, follower rate on new ones, lists per topic sorted; a reorder needs nothing', () => {
+  const sizing = sizeThrottle({ at: 0, brokers: [0, 1, 2, 3], capacity, floor: 1, ceiling: 1000, override: null, traffic: new Map([[2, { in: 0, out: 0 }]]) });
+  const d = desiredThrottle([inFlight('b', 3, [0, 1], [1, 2]), inFlight('a', 10, [2], [3]), inFlight('a', 2, [1, 0], [0, 1])], sizing);
+  assert.deepEqual(d, {
+    brokers: [
+      { broker: 0, leaderRate: 1000, followerRate: null },
+      { broker: 1, leaderRate: 1000, followerRate: null },
+      { broker: 2, leaderRate: 1000, followerRate: 1000 },
+      { broker: 3, leaderRate: null, followerRate: 1000 },
+    ],
+    topics: [{ topic: 'a', leader: ['10:2'], follower: ['10:3'] }, { topic: 'b', leader: ['3:0', '3:1'], follower: ['3:2'] }],
+  });
+});
+
+test('changes: set what is new, append new items, subtract and restore what is no longer needed, keep previous values', () => {
+  const applied = withBrokers({
+    brokers: [{ broker: 0, leaderRate: 500, followerRate: null, previous: {} }, { broker: 1, leaderRate: null, followerRate: 500, previous: { 'follower.replication.throttled.rate': '77' } }],
+    topics: [{ topic: 't', leader: ['0:0'], follower: ['0:1'] }],
+  }, new Map([[2, {}]]));
+  const desired = { brokers: [{ broker: 0, leaderRate: 600, followerRate: null }, { broker: 2, leaderRate: null, followerRate: 600 }], topics: [{ topic: 't', leader: ['0:0', '1:0'], follower: ['1:2'] }] };
+  const ch = throttleChanges(applied, desired, false);
+  assert.deepEqual(ch.brokers, [
+    { broker: 0, changes: [{ name: 'leader.replication.throttled.rate', op: 'set', value: '600' }] },
+    { broker: 1, changes: [{ name: 'follower.replication.throttled.rate', op: 'set', value: '77' }] },
+    { broker: 2, changes: [{ name: 'follower.replication.throttled.rate', op: 'set', value: '600' }] },
+  ]);
+  assert.deepEqual(ch.topics, [{ topic: 't', changes: [
+    { name: 'leader.replication.throttled.replicas', op: 'append', value: '1:0' },
+    { name: 'follower.replication.throttled.replicas', op: 'append', value: '1:2' },
+    { name: 'follower.replication.throttled.replicas', op: 'subtract', value: '0:1' },
+  ] }]);
+  assert.deepEqual(ch.emptied, []);
+  assert.deepEqual(ch.during.topics, [{ topic: 't', leader: ['0:0', '1:0'], follower: ['0:1', '1:2'] }], 'during: the union');
+  assert.deepEqual(ch.during.brokers.map((b) => [b.broker, b.leaderRate, b.followerRate]), [[0, 600, null], [1, null, 500], [2, null, 600]]);
+  assert.deepEqual(ch.after, {
+    brokers: [{ broker: 0, leaderRate: 600, followerRate: null, previous: {} }, { broker: 2, leaderRate: null, followerRate: 600, previous: {} }],
+    topics: [{ topic: 't', leader: ['0:0', '1:0'], follower: ['1:2'] }],
+  });
+
+  const end = throttleChanges(ch.after, { brokers: [], topics: [] }, false);
+  assert.deepEqual(end.brokers, [
+    { broker: 0, changes: [{ name: 'leader.replication.throttled.rate', op: 'delete' }] },
+    { broker: 2, changes: [{ name: 'follower.replication.throttled.rate', op: 'delete' }] },
+  ]);
+  assert.deepEqual(end.topics, [{ topic: 't', changes: [
+    { name: 'leader.replication.throttled.replicas', op: 'subtract', value: '0:0,1:0' },
+    { name: 'follower.replication.throttled.replicas', op: 'subtract', value: '1:2' },
+  ] }]);
+  assert.deepEqual(end.emptied, [{ topic: 't', names: ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'] }]);
+  assert.deepEqual(end.after, { brokers: [], topics: [] });
+  assert.equal(throttleChanges(ch.after, desired, false).brokers.length, 0, 'nothing to send when the cluster holds what is needed');
+  assert.deepEqual(throttleChanges(ch.after, desired, true).brokers.map((b) => b.broker), [0, 2], 'full: everything needed is sent again');
+});
+
+test('client traffic: counter increases per second, resets counted from zero, summed per broker', () => {
+  const series = (broker: string, ts: number[], values: number[]) => ({ metric: 'kafka_server_brokertopicmetrics_bytesin_total', labels: { broker, cluster: 'c1', topic: '' }, ts: Float64Array.from(ts), values: Float64Array.from(values) });
+  assert.equal(counterRate(series('1', [0, 1000, 2000], [100, 300, 500])), 200);
+  assert.equal(counterRate(series('1', [0, 1000, 2000], [100, 300, 50])), 125, 'a reset: 200 then 50 from zero, over 2 s');
+  assert.equal(counterRate(series('1', [0], [100])), undefined);
+  assert.deepEqual(ratesByBroker([series('1', [0, 1000], [0, 10]), series('1', [0, 2000], [0, 10]), series('2', [0, 1000], [0, 4]), series('x', [0, 1000], [0, 4])]), new Map([[1, 15], [2, 4]]));
+});
