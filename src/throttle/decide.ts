@@ -271,6 +271,9 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
 
   const proposals: Proposal[] = [];
   const notes: string[] = [];
+  for (const b of readings.brokers) {
+    if (b.reassignIn > 0 || b.reassignOut > 0) notes.push(`broker ${b.broker} copies ${b.reassignIn.toFixed(0)} B/s in and ${b.reassignOut.toFixed(0)} B/s out for partition reassignments: not counted as load (the move's replication throttle is sized from the room clients leave, so the move yields, not the clients)`);
+  }
   const allocations = {} as { produce: AllocationResult; consume: AllocationResult };
   for (const direction of ['produce', 'consume'] as const) {
     const quotaKey = QUOTA_KEY[direction];

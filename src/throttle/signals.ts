@@ -20,10 +20,18 @@ export interface BrokerReading {
   readonly clientIn: number;
   /** Bytes/s fetched by consumers. */
   readonly clientOut: number;
-  /** Bytes/s fetched by this broker as a follower. */
+  /** Bytes/s fetched by this broker as a follower, the copying of reassigned partitions not included. */
   readonly replicationIn: number;
-  /** Bytes/s fetched from this broker by followers. */
+  /** Bytes/s fetched from this broker by followers, the copying of reassigned partitions not included. */
   readonly replicationOut: number;
+  /**
+   * Bytes/s this broker copies in and out for partition reassignments (see `reassignmentTraffic`):
+   * not load the loop limits clients for. A move runs under a replication throttle its executor
+   * sizes from the room clients leave, so when clients need the room the move slows down, not the
+   * clients. Not part of bytesIn, bytesOut or utilization.
+   */
+  readonly reassignIn: number;
+  readonly reassignOut: number;
   readonly requests: number;
   readonly handlerIdle: number | undefined;
   readonly capacityIn: number;
@@ -87,6 +95,10 @@ export function signalQueries(cluster: string, rateWindowSec = 60): Record<strin
     replicationIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[${w}]))`,
     clientOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[${w}]))`,
     replicationOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[${w}]))`,
+    // KIP-73's byte rates of throttled replicas (Kafka's FollowerReplication / LeaderReplication
+    // byte-rate), over the brokers' replication quota window.
+    reassignIn: `max by (broker) (kafka_server_followerreplication_byte_rate{${c}})`,
+    reassignOut: `max by (broker) (kafka_server_leaderreplication_byte_rate{${c}})`,
     requests: `sum by (broker) (rate(kafka_network_requestmetrics_requests_total{${c}}[${w}]))`,
     handlerIdle: `max by (broker) (kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{${c}})`,
     capacityIn: `max by (broker) (sluice_broker_network_capacity_bytes_per_second{${c},direction="in"})`,
@@ -134,13 +146,32 @@ function valueAt(series: MatrixSeries | undefined, t: number): number | undefine
   return undefined;
 }
 
+/**
+ * The bytes/s each broker copies for reassignments, from the byte rates of throttled replicas.
+ * A reassignment throttles the new replicas on the follower side (their brokers' fetches are
+ * the copying, bytes in) and every replica of the moving partitions on the leader side, so the
+ * leaders' throttled rate also holds what in-sync followers of those partitions fetch as usual:
+ * the copying out is the followers' total, shared among the leaders in proportion to their
+ * throttled rates.
+ */
+export function reassignmentTraffic(followers: ReadonlyMap<string, number>, leaders: ReadonlyMap<string, number>): { in: Map<string, number>; out: Map<string, number> } {
+  const positive = (m: ReadonlyMap<string, number>) => new Map([...m].filter(([b, v]) => b !== '' && v > 0));
+  const into = positive(followers);
+  const from = positive(leaders);
+  const copied = [...into.values()].reduce((a, b) => a + b, 0);
+  const led = [...from.values()].reduce((a, b) => a + b, 0);
+  const out = new Map([...from].map(([b, v]) => [b, Math.min(v, led > 0 ? (copied * v) / led : 0)]));
+  return { in: into, out };
+}
+
 /** Reads one round's signals at `now`. */
 export async function readSignals(engine: Engine, source: Querier, now: number, options: ReadOptions): Promise<Readings> {
   const q = signalQueries(options.cluster, options.rateWindowSec);
   const instant = (name: string) => engine.instant(q[name]!, now, source);
-  const [cIn, rIn, cOut, rOut, requests, idle, capIn, capOut, newest, queue, latency] = await Promise.all(
-    ['clientIn', 'replicationIn', 'clientOut', 'replicationOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99'].map(instant),
+  const [cIn, rIn, cOut, rOut, requests, idle, capIn, capOut, newest, queue, latency, mIn, mOut] = await Promise.all(
+    ['clientIn', 'replicationIn', 'clientOut', 'replicationOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99', 'reassignIn', 'reassignOut'].map(instant),
   );
+  const moving = reassignmentTraffic(byLabel(mIn!, 'broker'), byLabel(mOut!, 'broker'));
   const [cInBy, rInBy, cOutBy, rOutBy] = [cIn!, rIn!, cOut!, rOut!].map((v) => byLabel(v, 'broker'));
   const reqBy = byLabel(requests!, 'broker');
   const idleBy = byLabel(idle!, 'broker');
@@ -151,15 +182,17 @@ export async function readSignals(engine: Engine, source: Querier, now: number, 
     const capacityIn = capInBy.get(broker) ?? options.nominal.bytesInPerSec;
     const capacityOut = capOutBy.get(broker) ?? options.nominal.bytesOutPerSec;
     const clientIn = cInBy!.get(broker) ?? 0;
-    const replicationIn = rInBy!.get(broker) ?? 0;
+    const reassignIn = Math.min(moving.in.get(broker) ?? 0, rInBy!.get(broker) ?? 0);
+    const reassignOut = Math.min(moving.out.get(broker) ?? 0, rOutBy!.get(broker) ?? 0);
+    const replicationIn = (rInBy!.get(broker) ?? 0) - reassignIn;
     const clientOut = cOutBy!.get(broker) ?? 0;
-    const replicationOut = rOutBy!.get(broker) ?? 0;
+    const replicationOut = (rOutBy!.get(broker) ?? 0) - reassignOut;
     const bi = clientIn + replicationIn;
     const bo = clientOut + replicationOut;
     const handlerIdle = idleBy.get(broker);
     const utilization = Math.max(handlerIdle === undefined ? 0 : 1 - handlerIdle, bi / capacityIn, bo / capacityOut);
     return {
-      broker, bytesIn: bi, bytesOut: bo, clientIn, clientOut, replicationIn, replicationOut,
+      broker, bytesIn: bi, bytesOut: bo, clientIn, clientOut, replicationIn, replicationOut, reassignIn, reassignOut,
       requests: reqBy.get(broker) ?? 0, handlerIdle, capacityIn, capacityOut, utilization,
     };
   });

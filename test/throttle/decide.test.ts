@@ -13,7 +13,8 @@ import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { brokerCapacity, decide, entityOf, pressuredDirections, type LoopMemory } from '../../src/throttle/decide.ts';
 import type { Diagnosis } from '../../src/throttle/diagnose.ts';
 import { fitLoadModel } from '../../src/throttle/model.ts';
-import { readSignals } from '../../src/throttle/signals.ts';
+import { readSignals, reassignmentTraffic } from '../../src/throttle/signals.ts';
+import { SeriesSet } from '../../src/rules/promql/series-set.ts';
 
 const config = throttleConfigSchema.parse({
   mode: 'auto',
@@ -239,4 +240,48 @@ test('just after start nothing moves: two rate windows of broker history first, 
   ]);
   const later = decide({ ...readings, historyMs: 120_000 }, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
   assert.deepEqual(later.proposals.map((p) => [p.entityKey, p.guarded.apply]), [['client-id=replay', true]]);
+});
+
+test('the copying of a partition reassignment is not load the loop limits clients for: the move yields, not the clients', async () => {
+  // Followers' throttled fetches are the copying in; leaders' throttled rates also hold in-sync
+  // followers' usual fetches of the moving partitions, so the copying out is shared in proportion.
+  const traffic = reassignmentTraffic(new Map([['2', 300_000], ['3', 100_000], ['', 5]]), new Map([['0', 450_000], ['1', 150_000], ['2', 0]]));
+  assert.deepEqual([...traffic.in], [['2', 300_000], ['3', 100_000]]);
+  assert.deepEqual([...traffic.out], [['0', 300_000], ['1', 100_000]]);
+
+  // Broker 1 of 1 MB/s each way: 500 kB/s produced, 50 kB/s of usual replication, and 400 kB/s
+  // copied in for a move under its follower throttle: 95% of its network in, 55% without the move.
+  const engine = new Engine();
+  const set = new SeriesSet();
+  const c = { cluster: 'east' };
+  const at = NOW;
+  for (const broker of ['0', '1']) {
+    for (let t = NOW - 5 * 60_000; t <= at; t += STEP) {
+      const s = (t - (NOW - 5 * 60_000)) / 1000;
+      const copied = broker === '1' ? 400_000 : 0;
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesin_total', ...c, broker }, t, s * 500_000);
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_bytesout_total', ...c, broker }, t, s * 100_000);
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesin_total', ...c, broker }, t, s * (50_000 + copied));
+      set.add({ __name__: 'kafka_server_brokertopicmetrics_replicationbytesout_total', ...c, broker }, t, s * (50_000 + (broker === '0' ? 400_000 : 0)));
+      set.add({ __name__: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', ...c, broker }, t, 0.8);
+      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'in' }, t, MB);
+      set.add({ __name__: 'sluice_broker_network_capacity_bytes_per_second', ...c, broker, direction: 'out' }, t, MB);
+      set.add({ __name__: 'kafka_server_followerreplication_byte_rate', ...c, broker }, t, copied);
+      set.add({ __name__: 'kafka_server_leaderreplication_byte_rate', ...c, broker }, t, broker === '0' ? 400_000 : 0);
+      set.add({ __name__: 'kafka_server_produce_byte_rate', ...c, broker, user: '', client_id: 'feed' }, t, 500_000);
+      set.add({ __name__: 'kafka_server_produce_throttle_time', ...c, broker, user: '', client_id: 'feed' }, t, 0);
+    }
+  }
+  const readings = await readSignals(engine, set, at, { ...readOptions, rateWindowSec: 60 });
+  assert.deepEqual(readings.brokers.map((b) => [b.broker, b.bytesIn, b.bytesOut, b.replicationIn, b.replicationOut, b.reassignIn, b.reassignOut, b.utilization]), [
+    ['0', 550_000, 150_000, 50_000, 50_000, 0, 400_000, 0.55],
+    ['1', 550_000, 150_000, 50_000, 50_000, 400_000, 0, 0.55],
+  ]);
+  const plan = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: at, staleAfterMs: 60_000 });
+  assert.equal(plan.diagnosis.observed, 'steady');
+  assert.deepEqual(plan.proposals, []);
+  assert.deepEqual(plan.notes, [
+    "broker 0 copies 0 B/s in and 400000 B/s out for partition reassignments: not counted as load (the move's replication throttle is sized from the room clients leave, so the move yields, not the clients)",
+    "broker 1 copies 400000 B/s in and 0 B/s out for partition reassignments: not counted as load (the move's replication throttle is sized from the room clients leave, so the move yields, not the clients)",
+  ]);
 });

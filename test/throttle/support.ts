@@ -80,7 +80,7 @@ export function constantSeries(options: { brokerInMB: number; loaderMB: number; 
  */
 export function brokerReading(id: string, bytesIn: number, bytesOut: number, capacity = MB): BrokerReading {
   return {
-    broker: id, bytesIn, bytesOut, clientIn: bytesIn, clientOut: bytesOut, replicationIn: 0, replicationOut: 0,
+    broker: id, bytesIn, bytesOut, clientIn: bytesIn, clientOut: bytesOut, replicationIn: 0, replicationOut: 0, reassignIn: 0, reassignOut: 0,
     requests: 100, handlerIdle: 0.9, capacityIn: capacity, capacityOut: capacity, utilization: Math.max(0.1, bytesIn / capacity, bytesOut / capacity),
   };
 }
