@@ -31,6 +31,10 @@ const EMPTY_IN_SHORT_RUN: Readonly<Record<string, string>> = {
   'sluice-topics / Bytes in vs baseline / B': 'the baseline is the mean of the hour ending 15 minutes ago',
   'sluice-topics / Spike ratio / A': 'the baseline is the mean of the hour ending 15 minutes ago',
   'sluice-alerts / Failed and retried notifications / A': 'the demo\'s mailbox and webhook log accept every notification',
+  'sluice-balance / Latest plan / A': 'the demo makes no balance plan',
+  'sluice-balance / Per-broker load: before and predicted after / A': 'the demo makes no balance plan',
+  'sluice-balance / Current execution / A': 'the demo executes no balance plan',
+  'sluice-balance / Moves of the current execution / A': 'the demo executes no balance plan',
 };
 
 const schema = `demo_dash_${Date.now().toString(36)}`;

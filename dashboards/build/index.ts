@@ -6,6 +6,7 @@
  */
 import type { Dashboard } from '@grafana/schema';
 import { alerts_ } from './boards/alerts.ts';
+import { balance } from './boards/balance.ts';
 import { brokers_ } from './boards/brokers.ts';
 import { clients_ } from './boards/clients.ts';
 import { fleet } from './boards/fleet.ts';
@@ -29,13 +30,14 @@ export const BOARDS: readonly BoardFile[] = [
   { file: 'consumer-groups.json', board: groups_ },
   { file: 'clients-and-quotas.json', board: clients_ },
   { file: 'throttling.json', board: throttling },
+  { file: 'balance.json', board: balance },
   { file: 'alerts.json', board: alerts_ },
 ];
 
 /**
  * The boards reading Sluice's Prometheus API, with their file names: the same boards but
  * Throttling, whose every panel but one (broker utilization, on the brokers board) reads the
- * quota loop's decisions in the database.
+ * quota loop's decisions in the database, and Balance, whose plans and executions are tables too.
  */
 export const PROM_BOARDS: readonly BoardFile[] = [
   { file: 'fleet-overview.json', board: prom.fleet },

@@ -23,6 +23,11 @@ const DAY = 86_400_000;
 const EMPTY_IN_SHORT_RUN: Readonly<Record<string, string>> = {
   'sluice-topics / Bytes in vs baseline / B': 'the baseline is the mean of the hour ending 15 minutes ago',
   'sluice-topics / Spike ratio / A': 'the baseline is the mean of the hour ending 15 minutes ago',
+  // Balance plans and executions are filled by test/dashboards/balance.test.ts.
+  'sluice-balance / Latest plan / A': 'the run makes no balance plan',
+  'sluice-balance / Per-broker load: before and predicted after / A': 'the run makes no balance plan',
+  'sluice-balance / Current execution / A': 'the run executes no balance plan',
+  'sluice-balance / Moves of the current execution / A': 'the run executes no balance plan',
 };
 
 interface Target { readonly refId: string; readonly rawSql: string; readonly format: string }

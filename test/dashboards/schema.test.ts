@@ -75,10 +75,11 @@ test('the Prometheus boards: fixed uids of their own, the PostgreSQL boards\' va
   assert.deepEqual([ds.uid, ds.type], ['sluice-prometheus', 'prometheus']);
 });
 
-test('boards have the fixed uids, the seven boards, and the template variables', async () => {
+test('boards have the fixed uids, the eight boards, and the template variables', async () => {
   const boards = [...(await committed()).values()];
   assert.deepEqual(boards.map((d) => [d.uid, d.title]).sort(), [
     ['sluice-alerts', 'Sluice / Alerts'],
+    ['sluice-balance', 'Sluice / Balance'],
     ['sluice-brokers', 'Sluice / Brokers and hosts'],
     ['sluice-clients', 'Sluice / Clients and quotas'],
     ['sluice-consumer-groups', 'Sluice / Consumer groups'],

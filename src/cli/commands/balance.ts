@@ -3,7 +3,8 @@
  * [--max-moves N] [--brokers 1,2] [--from-cluster] [--save] [--json]`: an explained partition
  * reassignment plan from the load the store recorded (src/balance). It changes nothing in the
  * cluster; `--save` stores it (placement read from the cluster) for `sluice balance execute`
- * (balance-execute.ts, which adds the execution commands).
+ * (balance-execute.ts, which adds the execution commands). `--fixture FIXTURE` makes the same plan
+ * on a recorded fixture instead of the store (balance-fixture.ts).
  */
 import type { Command } from 'commander';
 import { loadSluiceConfig } from '../../app-config.ts';
@@ -18,13 +19,16 @@ import { openDb, PgQuerier } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
 import { pickCluster } from './quotas.ts';
 import { registerBalanceExecution } from './balance-execute.ts';
+import { runFixturePlan } from './balance-fixture.ts';
 import { makePlan } from '../../balance/execute/make-plan.ts';
 import { BalanceStore } from '../../balance/execute/store.ts';
 import { migrate } from '../../store/index.ts';
 
 /** Flags of `sluice balance plan`. */
 interface PlanFlags {
-  readonly config: string;
+  readonly config?: string;
+  readonly fixture?: string;
+  readonly at?: string;
   readonly cluster?: string;
   readonly mode: string;
   readonly maxMoves?: string;
@@ -52,7 +56,9 @@ export function registerBalanceCommand(program: Command, ctx: CliContext): void 
   balance
     .command('plan')
     .description('print an explained reassignment plan made from the recorded load (changes nothing)')
-    .requiredOption('--config <file>', 'the service config (sluice.yaml)')
+    .option('--config <file>', 'the service config (sluice.yaml); with --fixture, only its balance: section is used (without it, the default balance settings)')
+    .option('--fixture <fixture>', 'what-if: plan on a recorded incident fixture (a directory, or a name under fixtures/incidents) instead of the store')
+    .option('--at <time>', 'with --fixture: the end of the load window (ISO 8601, Unix seconds or +DURATION from the fixture start; default its end)')
     .option('--cluster <name>', 'which configured cluster (needed when there are several)')
     .option('--mode <mode>', `one of ${PLAN_MODES.join(', ')}`, 'full')
     .option('--max-moves <n>', 'most actions in the plan (default balance.budget.maxMoves; incremental: 1)')
@@ -65,6 +71,12 @@ export function registerBalanceCommand(program: Command, ctx: CliContext): void 
       const maxMoves = flags.maxMoves === undefined ? undefined : Number(flags.maxMoves);
       if (maxMoves !== undefined && !(Number.isInteger(maxMoves) && maxMoves >= 1)) throw argumentError(`--max-moves: expected a positive integer, got "${flags.maxMoves}"`);
       const brokers = parseBrokers(flags.brokers);
+      if (flags.fixture !== undefined) {
+        await runFixturePlan({ ...flags, fixture: flags.fixture }, { mode: flags.mode as PlanMode, ...(maxMoves === undefined ? {} : { maxMoves }), ...(brokers === undefined ? {} : { brokers }) }, ctx);
+        return;
+      }
+      if (flags.at !== undefined) throw argumentError('--at: only with --fixture (a live plan reads the load up to now)');
+      if (flags.config === undefined) throw argumentError('--config: name the service config (sluice.yaml), or give --fixture to plan on a recorded fixture');
       const config = await loadSluiceConfig(flags.config);
       const cluster = pickCluster(config, flags.cluster);
       if (flags.save === true) {
