@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
-import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { alterBrokerConfigs, alterTopicConfigs, describeBrokerDynamicConfigs, electPreferredLeaders } from '../../src/kafka/admin-reassign.ts';
 import { KafkaError } from '../../src/kafka/protocol/error-codes.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { withReassignCluster } from '../helpers/reassign-cluster.ts';
 import { waitFor } from '../helpers/broker.ts';
 
 /**
@@ -17,19 +16,6 @@ import { waitFor } from '../helpers/broker.ts';
 const RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
 const LISTS = ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'];
 
-async function withCluster(fn: (c: RunningCluster, admin: KafkaAdmin, raw: RawClient) => Promise<void>): Promise<void> {
-  const c = await startCluster({ host: '127.0.0.1', port: 0, brokers: 3, autoLeaderRebalance: false });
-  const admin = new KafkaAdmin({ bootstrap: [c.address(0)], requestTimeoutMs: 5000 });
-  const raw = await RawClient.connect(c.cluster.nodes[0]!.port);
-  try {
-    await fn(c, admin, raw);
-  } finally {
-    raw.close();
-    await admin.close();
-    await c.stop();
-  }
-}
-
 async function createTopic(raw: RawClient, name: string, assignment: number[][]): Promise<void> {
   const res = await raw.request(19, 5, {
     topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: assignment.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] }],
@@ -39,7 +25,7 @@ async function createTopic(raw: RawClient, name: string, assignment: number[][])
 }
 
 test('broker throttle rates are set on the brokers named, described per broker, refused with the Kafka error, and deleted', async () => {
-  await withCluster(async (c, admin) => {
+  await withReassignCluster(async (c, admin) => {
     const set = await alterBrokerConfigs(admin, [
       { broker: 1, changes: [{ name: RATES[0]!, op: 'set', value: '1000' }, { name: RATES[1]!, op: 'set', value: '2000' }] },
       { broker: 2, changes: [{ name: RATES[1]!, op: 'set', value: '3000' }] },
@@ -66,7 +52,7 @@ test('broker throttle rates are set on the brokers named, described per broker, 
 });
 
 test('throttled-replicas lists grow by APPEND and shrink by SUBTRACT item by item; DELETE removes them; an unknown topic is an issue', async () => {
-  await withCluster(async (_c, admin, raw) => {
+  await withReassignCluster(async (_c, admin, raw) => {
     await createTopic(raw, 'listed', [[0, 1], [1, 2]]);
     assert.deepEqual(await alterTopicConfigs(admin, [{ topic: 'listed', changes: [{ name: LISTS[0]!, op: 'append', value: '0:0,0:1' }, { name: LISTS[1]!, op: 'append', value: '0:2' }] }]), { value: 1, errors: [] });
     assert.deepEqual(await alterTopicConfigs(admin, [{ topic: 'listed', changes: [{ name: LISTS[0]!, op: 'append', value: '1:1,0:1' }] }]), { value: 1, errors: [] });
@@ -85,7 +71,7 @@ test('throttled-replicas lists grow by APPEND and shrink by SUBTRACT item by ite
 });
 
 test('a preferred leader election moves leadership to the first replica; a second one is not needed; an unknown partition is an issue', async () => {
-  await withCluster(async (c, admin, raw) => {
+  await withReassignCluster(async (c, admin, raw) => {
     await createTopic(raw, 'led', [[0, 1], [2, 0]]);
     // Reordering the replicas keeps the current leader, which is then not the preferred one.
     assert.deepEqual(await admin.alterPartitionReassignments([{ topic: 'led', partition: 0, replicas: [1, 0] }]), { value: 1, errors: [] });

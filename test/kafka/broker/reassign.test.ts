@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { startCluster, type RunningCluster } from '../../../src/kafka/broker/index.ts';
-import { KafkaAdmin, type AdminIssue } from '../../../src/kafka/admin.ts';
+import type { AdminIssue } from '../../../src/kafka/admin.ts';
 import { KafkaError } from '../../../src/kafka/protocol/error-codes.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
+import { withReassignCluster } from '../../helpers/reassign-cluster.ts';
 import { runKcat } from '../../helpers/kcat.ts';
 import { waitFor } from '../../helpers/broker.ts';
 
@@ -43,21 +43,8 @@ function codes(errors: readonly AdminIssue[]): Record<string, number | undefined
   return Object.fromEntries(errors.map((e) => [e.subject ?? '', e.code]));
 }
 
-async function withCluster(fn: (c: RunningCluster, admin: KafkaAdmin, raw: RawClient) => Promise<void>): Promise<void> {
-  const c = await startCluster({ host: '127.0.0.1', port: 0, brokers: 3, autoLeaderRebalance: false });
-  const admin = new KafkaAdmin({ bootstrap: [c.address(0)], requestTimeoutMs: 5000 });
-  const raw = await RawClient.connect(c.cluster.nodes[0]!.port);
-  try {
-    await fn(c, admin, raw);
-  } finally {
-    raw.close();
-    await admin.close();
-    await c.stop();
-  }
-}
-
 test('a partition moves from [0] to [1,2] under a producer: List shows it while it runs, nothing acknowledged is lost, metadata shows the new replicas and leader', async () => {
-  await withCluster(async (c, admin, raw) => {
+  await withReassignCluster(async (c, admin, raw) => {
     await createTopic(raw, 'moving', [[0]]);
     await createTopic(raw, 'kept', [[0, 1]]);
     const kafka = new Kafka({ clientId: 'reassign-test', brokers: [c.address(0)], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 } });
@@ -124,7 +111,7 @@ test('a partition moves from [0] to [1,2] under a producer: List shows it while 
 });
 
 test('cancelling reverts to the original replicas and drops the copies made; a new target replaces one in progress', async () => {
-  await withCluster(async (c, admin, raw) => {
+  await withReassignCluster(async (c, admin, raw) => {
     await createTopic(raw, 'held', [[0]]);
     c.cluster.nodes[1]!.replicationCut = true;
     c.cluster.nodes[2]!.replicationCut = true;
@@ -149,7 +136,7 @@ test('cancelling reverts to the original replicas and drops the copies made; a n
 });
 
 test('bad reassignments get the error codes and messages Kafka gives, per partition, and change nothing', async () => {
-  await withCluster(async (c, admin, raw) => {
+  await withReassignCluster(async (c, admin, raw) => {
     await createTopic(raw, 'fixed', [[0], [1], [2], [0], [1]]);
     const res = await admin.alterPartitionReassignments([
       { topic: 'fixed', partition: 0, replicas: [] },
