@@ -7,57 +7,12 @@
  * spread each reaches. BENCH_PARTITIONS and BENCH_MAX_MOVES override the size and the budgets.
  */
 import { performance } from 'node:perf_hooks';
-import { balanceConfigSchema } from '../src/balance/config.ts';
-import type { ClusterModel, PartitionModel } from '../src/balance/model.ts';
 import { planBalance, type PlanRequest } from '../src/balance/plan.ts';
+import { SYNTHETIC_BROKERS as BROKERS, SYNTHETIC_RF as RF, syntheticConfig as configWith, syntheticModel } from './balance/synthetic.ts';
 
-const BROKERS = 100;
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 100_000);
-const RF = 2;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function syntheticModel(): ClusterModel {
-  const rnd = random(42);
-  const half = BROKERS / 2;
-  const partitions: PartitionModel[] = [];
-  for (let i = 0; i < PARTITIONS; i++) {
-    const core = i % 2 === 0;
-    const base = core ? 0 : half;
-    const pick = (): number => (rnd() < 0.25 ? base + Math.floor(rnd() * (half / 10)) : base + Math.floor(rnd() * half));
-    // Replicas on distinct racks (rack = id % 3), as Kafka places them.
-    const replicas: number[] = [];
-    while (replicas.length < RF) {
-      const b = pick();
-      if (!replicas.some((r) => r % 3 === b % 3)) replicas.push(b);
-    }
-    const bytesIn = 1024 * (1 / (1 - rnd() * 0.99)); // heavy tail: key skew
-    partitions.push({ topic: `${core ? 'core' : 'batch'}-${Math.floor(i / 100)}`, partition: i % 100, replicas, leader: replicas[0]!, bytesIn, bytesOut: bytesIn * 2, diskBytes: bytesIn * 3600 });
-  }
-  return { brokers: Array.from({ length: BROKERS }, (_, id) => ({ id, rack: `r${id % 3}` })), partitions };
-}
-
-/** Resource groups of half the brokers each, and a budget of `maxMoves`. */
-function configWith(maxMoves: number) {
-  return balanceConfigSchema.parse({
-    groups: [
-      { name: 'core', brokers: Array.from({ length: BROKERS / 2 }, (_, i) => i), topics: ['core-*'] },
-      { name: 'batch', brokers: Array.from({ length: BROKERS / 2 }, (_, i) => i + BROKERS / 2), topics: ['batch-*'] },
-    ],
-    budget: { maxMoves },
-  });
-}
-
-const model = syntheticModel();
+const model = syntheticModel(PARTITIONS);
 const runs: { label: string; request: PlanRequest; maxMoves: number }[] = [
   { label: 'full, default budget (200 moves)', request: { mode: 'full' }, maxMoves: 200 },
   { label: 'full, unlimited budget (complete rebalance)', request: { mode: 'full' }, maxMoves: 1_000_000 },

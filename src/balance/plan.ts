@@ -5,7 +5,8 @@
  * their replicas to the least loaded eligible broker (and, where leadership matters, handing
  * leadership to another replica), and applies the move with the best improvement per byte moved.
  * A goal is pursued until met, stuck, or the budget is spent, one move at a time in whichever
- * group needs it most. Deterministic: ties go to the lower
+ * group needs it most; when no single move improves a balance goal, a swap of two replicas is
+ * tried (swaps.ts). Deterministic: ties go to the lower
  * broker and partition index.
  */
 import type { BalanceConfig } from './config.ts';
@@ -15,6 +16,7 @@ import { drainBrokers, hardNotes, isolateGroups, spreadRacks, type HardOutcome }
 import { RESOURCES, type ClusterModel, type Resource } from './model.ts';
 import { applyLeaderMove, applyReplicaMove, Budget, budgetNote, canMoveFrom, canReceive, type PlanContext } from './moves.ts';
 import { summarize, type Plan } from './result.ts';
+import { bestSwap } from './swaps.ts';
 import { LIMITED, PlanState } from './state.ts';
 
 /** What kind of plan to make. */
@@ -231,6 +233,28 @@ function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly 
         }
       }
       if (best !== null) break;
+    }
+    if (best === null && goal.kind === 'balance' && !refusedByBudget) {
+      // No single move improves the goal: a swap of two replicas may (their net amount fits the gap).
+      const swap = bestSwap(ctx, {
+        group: g, resource: r, mean: spread.mean, sources, dests: dests.slice(0, DESTINATIONS_PER_REPLICA), replicas: replicaMoves, cost,
+        keeps: (s, d, net) => guards.every(({ resource, extremes }) => {
+          const x = net(resource);
+          return x === 0 || extremes.keeps(s, d, st.loads[resource][s]! - x, st.loads[resource][d]! + x);
+        }),
+      });
+      if (swap !== null) {
+        const name = (p: number): string => `${st.topic[p]}-${st.partition[p]}`;
+        const detail = `swapped: ${name(swap.p)} ${st.brokerIds[swap.s]} → ${st.brokerIds[swap.d]} and ${name(swap.q)} ${st.brokerIds[swap.d]} → ${st.brokerIds[swap.s]}, as no single move improves it`;
+        if (swap.leader) {
+          applyLeaderMove(ctx, swap.p, swap.d, goal, spread.mean);
+          applyLeaderMove(ctx, swap.q, swap.s, goal, spread.mean);
+        } else {
+          applyReplicaMove(ctx, swap.p, swap.s, swap.d, goal, spread.mean, detail);
+          applyReplicaMove(ctx, swap.q, swap.d, swap.s, goal, spread.mean, detail);
+        }
+        return 'moved';
+      }
     }
     if (best === null) return refusedByBudget ? 'budget' : 'stuck';
     if (best.leader) applyLeaderMove(ctx, best.p, best.d, goal, spread.mean);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { explainPlan } from '../../src/balance/explain.ts';
 import { partitionLoad } from '../../src/balance/load.ts';
 import { brokerLoads, type ClusterModel } from '../../src/balance/model.ts';
 import { planBalance } from '../../src/balance/plan.ts';
@@ -169,4 +170,34 @@ test('the byte budget stops a plan and says so', () => {
   const plan = planBalance(skewedSixBrokers(), c, { mode: 'full' });
   assert.equal(plan.bytesMoved, 1500 * MIB);
   assert.equal(plan.unmet[0], 'balance of bytes in within group core: max/min 1.66× after the plan, target 1.1× (the budget is spent: 2 of 200 moves, 1.5 GiB of 1.5 GiB)');
+});
+
+test('a swap balances what no single move can: 16 vs 12 MiB/s, replicas of 10 and 6 against 8 and 4', () => {
+  // Any single move from broker 0 (10 or 6 MiB/s) to broker 1 overshoots the 4 MiB/s gap; swapping
+  // the 6 for the 4 (or the 10 for the 8) moves 2 net and leaves both at 14; the first pair holds
+  // half the bytes, so it is the one chosen.
+  const model: ClusterModel = {
+    brokers: brokers(0, 1),
+    partitions: [part('t', 0, [0], 10, 0, 100), part('t', 1, [0], 6, 0, 50), part('t', 2, [1], 8, 0, 100), part('t', 3, [1], 4, 0, 50)],
+  };
+  const plan = planBalance(model, config(), { mode: 'full' });
+  assert.deepEqual(plan.reassignments.map((r) => [`${r.topic}-${r.partition}`, r.replicasBefore, r.replicasAfter]), [['t-1', [0], [1]], ['t-3', [1], [0]]]);
+  assert.deepEqual(plan.brokers.map((b) => [b.id, b.before.bytesIn / MIB, b.after.bytesIn / MIB]), [[0, 16, 14], [1, 12, 14]]);
+  assert.equal(plan.bytesMoved, 100 * MIB);
+  assert.deepEqual(plan.unmet, []);
+  assert.match(explainPlan(plan), /t-1: replica 0 → 1 \(balance of bytes in within group default\): swapped: t-1 0 → 1 and t-3 1 → 0, as no single move improves it/);
+});
+
+test('a leadership swap balances bytes out without copying: leaders of 10 and 6 against 8 and 4', () => {
+  // Both brokers hold every partition (bytes in are equal); broker 0 leads 16 MiB/s out, broker 1
+  // 12. Handing either of broker 0's leaderships over overshoots the gap; swapping the leaderships
+  // of the 6 and the 4 leaves 14 each, and copies nothing.
+  const model: ClusterModel = {
+    brokers: brokers(0, 1),
+    partitions: [part('t', 0, [0, 1], 0, 10, 100), part('t', 1, [0, 1], 0, 6, 50), part('t', 2, [1, 0], 0, 8, 100), part('t', 3, [1, 0], 0, 4, 50)],
+  };
+  const plan = planBalance(model, config(), { mode: 'leaders' });
+  assert.deepEqual(plan.moves.map((m) => [m.kind, `${m.topic}-${m.partition}`, m.from, m.to]), [['leader', 't-0', 0, 1], ['leader', 't-2', 1, 0]]);
+  assert.deepEqual(plan.brokers.map((b) => [b.id, b.before.bytesOut / MIB, b.after.bytesOut / MIB]), [[0, 16, 14], [1, 12, 14]]);
+  assert.equal(plan.bytesMoved, 0);
 });
