@@ -58,7 +58,11 @@ test('every route behind the token is marked with security in the OpenAPI docume
     }
   }
   assert.deepEqual(mismatches, []);
-  assert.deepEqual(protectedRoutes.sort(), ['DELETE /api/v1/silences/{id}', 'POST /api/v1/replay', 'POST /api/v1/silences', 'POST /api/v1/throttle/apply']);
+  assert.deepEqual(protectedRoutes.sort(), [
+    'DELETE /api/v1/silences/{id}',
+    'POST /api/v1/balance/cancel', 'POST /api/v1/balance/execute', 'POST /api/v1/balance/pause', 'POST /api/v1/balance/plan', 'POST /api/v1/balance/resume', 'POST /api/v1/balance/throttle',
+    'POST /api/v1/replay', 'POST /api/v1/silences', 'POST /api/v1/throttle/apply',
+  ]);
 });
 
 test('the rules API names rule files relative to the configured entry they came from', async () => {
