@@ -27,23 +27,17 @@ test('capacity model, pure: handlers queue behind a saturated network, idle fall
   assert.equal(Math.round(d.localMs * 100) / 100, 200.02);
 });
 
-/** Connections the load is spread over: a broker handles one request per connection at a time, as Kafka does. */
-const CONNECTIONS = 8;
-
-/**
- * Produces `REQUEST_VALUE`-byte batches every `everyMs` for `ms`, open loop (no waiting for
- * responses), round-robin over `CONNECTIONS` connections, so that the handlers (4) can all be busy.
- */
+/** Produces `REQUEST_VALUE`-byte batches every `everyMs` for `ms`, open loop (no waiting for responses). */
 async function offer(everyMs: number, ms: number): Promise<{ idle: number; p99: number; requests: number }> {
   const c = await startCluster({ port: 0, capacity: { networkInBytesPerSec: CAPACITY, requestHandlers: 4 }, topics: [{ name: 'load', partitions: 1 }] });
-  const raws = await Promise.all(Array.from({ length: CONNECTIONS }, () => RawClient.connect(c.port)));
+  const raw = await RawClient.connect(c.port);
   try {
     const records = buildBatch([{ value: Buffer.alloc(REQUEST_VALUE, 1) }]);
     const start = Date.now();
     let n = 0;
     while (Date.now() - start < ms) {
       if (n * everyMs <= Date.now() - start) {
-        raws[n % CONNECTIONS]!.write(encodeRequest(0, 7, n, 'load', { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'load', partitionData: [{ index: 0, records }] }] }));
+        raw.write(encodeRequest(0, 7, n, 'load', { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'load', partitionData: [{ index: 0, records }] }] }));
         n++;
       } else await sleep(1);
     }
@@ -53,7 +47,7 @@ async function offer(everyMs: number, ms: number): Promise<{ idle: number; p99: 
     await sleep(50);
     return { idle: node.model.handlerIdle(now), p99: node.stats.requests.get('Produce')!.totalTime.quantiles([0.99], Date.now())[0]!, requests: n };
   } finally {
-    for (const raw of raws) raw.close();
+    raw.close();
     await c.stop();
   }
 }
