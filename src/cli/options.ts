@@ -149,6 +149,11 @@ function splitList(text: string): string[] | undefined {
   return text.trim() === '' ? undefined : text.split(',').map((item) => item.trim());
 }
 
+/** A command-line argument refused: the message names the flag and what was expected. */
+export function argumentError(message: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_CLI_ARGUMENT', message);
+}
+
 function fail(problem: string): { ok: false; problem: string } {
   return { ok: false, problem };
 }

@@ -10,7 +10,7 @@
  * the issues met, naming the broker or topic and the Kafka error code.
  */
 import type * as Kafka from '@platformatic/kafka';
-import { describe, kafkaErrorName, type AdminIssue, type AdminResult, type KafkaAdmin } from './admin.ts';
+import { describe, errorText, kafkaErrorName, type AdminIssue, type AdminResult, type KafkaAdmin } from './admin.ts';
 import { KafkaError } from './protocol/error-codes.ts';
 
 /** How an IncrementalAlterConfigs entry changes a config. */
@@ -55,7 +55,7 @@ async function incrementalAlter(admin: KafkaAdmin, to: 'any' | number, resources
     const res = await admin.request<AlterRes>(to, op, (k) => [k.incrementalAlterConfigsV1.api], resources, validateOnly);
     const errors: AdminIssue[] = res.responses.filter((r) => r.errorCode !== 0).map((r) => ({
       op, ...(typeof to === 'number' ? { broker: to } : {}), subject: r.resourceName, code: r.errorCode,
-      message: `${kafkaErrorName(r.errorCode)}${r.errorMessage ? `: ${r.errorMessage}` : ''}`,
+      message: errorText(r.errorCode, r.errorMessage),
     }));
     return { value: res.responses.length - errors.length, errors };
   } catch (err) {
@@ -147,7 +147,7 @@ export async function electPreferredLeaders(admin: KafkaAdmin, partitions: reado
       for (const p of t.partitionResult) {
         value.push({ topic: t.topic, partition: p.partitionId, code: p.errorCode });
         if (p.errorCode !== 0 && p.errorCode !== KafkaError.ELECTION_NOT_NEEDED) {
-          errors.push({ op: 'electLeaders', subject: `${t.topic}-${p.partitionId}`, code: p.errorCode, message: `${kafkaErrorName(p.errorCode)}${p.errorMessage ? `: ${p.errorMessage}` : ''}` });
+          errors.push({ op: 'electLeaders', subject: `${t.topic}-${p.partitionId}`, code: p.errorCode, message: errorText(p.errorCode, p.errorMessage) });
         }
       }
     }

@@ -156,6 +156,11 @@ export function kafkaErrorName(code: number): string {
   return `${CODE_NAMES.get(code) ?? 'UNKNOWN'} (${code})`;
 }
 
+/** A Kafka error code as a line: its name, then the broker's message when it sent one. */
+export function errorText(code: number, message: string | null | undefined): string {
+  return `${kafkaErrorName(code)}${message ? `: ${message}` : ''}`;
+}
+
 function parseHostPort(item: string): { host: string; port: number } {
   const at = item.lastIndexOf(':');
   return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
@@ -621,7 +626,7 @@ export class KafkaAdmin {
       for (const t of res.responses) {
         for (const p of t.partitions) {
           if (p.errorCode === 0) accepted++;
-          else errors.push({ op: 'alterPartitionReassignments', subject: `${t.name}-${p.partitionIndex}`, code: p.errorCode, message: `${kafkaErrorName(p.errorCode)}${p.errorMessage ? `: ${p.errorMessage}` : ''}` });
+          else errors.push({ op: 'alterPartitionReassignments', subject: `${t.name}-${p.partitionIndex}`, code: p.errorCode, message: errorText(p.errorCode, p.errorMessage) });
         }
       }
       return { value: accepted, errors };

@@ -8,7 +8,7 @@
 import { loadSluiceConfig } from '../../app-config.ts';
 import { balanceConfigSchema, type BalanceConfig } from '../../balance/config.ts';
 import type { PlanRequest } from '../../balance/plan.ts';
-import { SluiceError } from '../../errors.ts';
+import { argumentError } from '../options.ts';
 import { fixturePlanJson, fixturePlanText, planOnFixture } from '../../replay/balance.ts';
 import { loadFixture } from '../../replay/load.ts';
 import { fixturePath } from '../../replay/run.ts';
@@ -24,10 +24,6 @@ export interface FixturePlanFlags {
   readonly fromCluster?: boolean;
   readonly save?: boolean;
   readonly json?: boolean;
-}
-
-function argumentError(message: string): SluiceError {
-  return new SluiceError('SLUICE_ERR_CLI_ARGUMENT', message);
 }
 
 /** Plans on the fixture the flags name and prints the plan. */

@@ -13,7 +13,7 @@ import { explainPlan } from '../../balance/explain.ts';
 import { readClusterModel, type PartitionPlacement } from '../../balance/load-reader.ts';
 import { PLAN_MODES, planBalance, type PlanMode } from '../../balance/plan.ts';
 import { adminOptionsOf } from '../../collect/config.ts';
-import { SluiceError } from '../../errors.ts';
+import { argumentError } from '../options.ts';
 import { KafkaAdmin } from '../../kafka/admin.ts';
 import { openDb, PgQuerier } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
@@ -36,10 +36,6 @@ interface PlanFlags {
   readonly fromCluster?: boolean;
   readonly save?: boolean;
   readonly json?: boolean;
-}
-
-function argumentError(message: string): SluiceError {
-  return new SluiceError('SLUICE_ERR_CLI_ARGUMENT', message);
 }
 
 /** `--brokers 1,2,3` as ids. */
