@@ -24,8 +24,7 @@ import { readClusterModel } from '../../src/balance/load-reader.ts';
 import type { ClusterModel } from '../../src/balance/model.ts';
 import { planBalance, type Plan } from '../../src/balance/plan.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
-import { openDb } from '../../src/store/db.ts';
-import { quoteIdent } from '../../src/store/sql.ts';
+import { dropSchema } from '../../src/store/db.ts';
 import { latencyQuantile } from './clients.ts';
 import { startClientsProcess, type ClientsProcess } from './clients-process.ts';
 import { startClusterProcess, type ClusterProcess } from './cluster-process.ts';
@@ -176,13 +175,6 @@ export async function runLive(timing: Timing, log: (line: string) => void, trace
     await admin?.close();
     await app?.stop();
     await cluster?.stop();
-    if (schema !== undefined) {
-      const db = await openDb({ url: process.env.DATABASE_URL! });
-      try {
-        await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-      } finally {
-        await db.close();
-      }
-    }
+    if (schema !== undefined) await dropSchema(process.env.DATABASE_URL!, schema);
   }
 }

@@ -24,7 +24,7 @@ import { prometheusRoutes } from '../../src/api/routes/prometheus/index.ts';
 import { buildApi, listenApi } from '../../src/api/server.ts';
 import type { SeriesSource } from '../../src/api/types.ts';
 import { wallClock, type Clock } from '../../src/clock.ts';
-import { openDb } from '../../src/store/db.ts';
+import { dropSchema } from '../../src/store/db.ts';
 import { Head } from '../../src/store/head.ts';
 import { SeriesCache } from '../../src/store/series-cache.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -75,9 +75,7 @@ async function shutdown(code: number): Promise<never> {
   await Promise.allSettled(apps.map((a) => a.close()));
   await store.close({ timeoutMs: 5000 }).catch(() => undefined);
   if (args.url !== undefined) {
-    const admin = await openDb({ url: args.url });
-    await admin.exec(`DROP SCHEMA IF EXISTS ${args.schema!} CASCADE`).catch(() => undefined);
-    await admin.close();
+    await dropSchema(args.url, args.schema!).catch(() => undefined);
   } else if (args.dataDir !== undefined && args.dataDir !== 'memory') {
     await rm(args.dataDir, { recursive: true, force: true });
   }

@@ -13,8 +13,7 @@ import { buildApp, type App } from '../../src/app.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import type { ClientQuotaEntry } from '../../src/kafka/quota.ts';
-import { openDb } from '../../src/store/db.ts';
-import { quoteIdent } from '../../src/store/sql.ts';
+import { dropSchema } from '../../src/store/db.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { KafkaQuotaActuator } from '../../src/throttle/actuator.ts';
 import { startWorkload, type RunSummary } from '../../src/workload/run.ts';
@@ -190,13 +189,6 @@ export async function runOnce(shape: Shape, mode: Mode, options: RunOptions): Pr
   } finally {
     await app?.stop();
     await cluster?.stop();
-    if (schema !== undefined) {
-      const db = await openDb({ url: process.env.DATABASE_URL! });
-      try {
-        await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-      } finally {
-        await db.close();
-      }
-    }
+    if (schema !== undefined) await dropSchema(process.env.DATABASE_URL!, schema);
   }
 }

@@ -20,7 +20,7 @@ import { parseSluiceConfig } from '../app-config.ts';
 import { startControlServer } from '../kafka/broker/control.ts';
 import { startCluster } from '../kafka/broker/index.ts';
 import type { ActiveAlert } from '../rules/status.ts';
-import { openDb } from '../store/db.ts';
+import { dropSchema } from '../store/db.ts';
 import { createLogger, silentLogger, type Logger } from '../telemetry/logger.ts';
 import { startWorkload } from '../workload/run.ts';
 import { loadScenario } from '../workload/scenario.ts';
@@ -168,9 +168,7 @@ export async function recordWorkload(options: WorkloadRecordOptions): Promise<{ 
     await control.stop();
     await running.stop();
     if (url !== undefined) {
-      const admin = await openDb({ url });
-      await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-      await admin.close();
+      await dropSchema(url, schema).catch(() => undefined);
     }
   }
 }

@@ -6,6 +6,7 @@
 import type { Logger } from '../telemetry/logger.ts';
 import { openPgDb } from './db-pg.ts';
 import { openPgliteDb } from './db-pglite.ts';
+import { quoteIdent } from './sql.ts';
 import type { Db } from './types.ts';
 
 /** Which database to open. */
@@ -35,4 +36,14 @@ export function openDb(options: DbOptions = {}): Promise<Db> {
     });
   }
   return openPgliteDb({ dataDir: options.dataDir ?? 'memory', ...(options.schema === undefined ? {} : { schema: options.schema }) });
+}
+
+/** Drops `schema` and everything in it on the PostgreSQL server at `url` (a run's own schema, when it ends). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const db = await openDb({ url });
+  try {
+    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  } finally {
+    await db.close();
+  }
 }
