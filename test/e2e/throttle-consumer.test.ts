@@ -145,13 +145,13 @@ test('auto: a catching-up consumer is limited by consumer_byte_rate within two i
 
   // Lag is collected every 2 s over the whole run: at least 15 samples, not a lucky few.
   assert.ok(lagSamples !== undefined && lagSamples >= 15, `${lagSamples} lag samples`);
-  // Core keeps up: committing once a second leaves ~1 s of lag at rest; a fetch waits behind at
-  // most one 1 MiB response of the catching-up consumer in a broker's network queue (2 s at
-  // 512 KiB/s); 8 s leaves room for collection timing and a busy machine. The backlog the other
-  // group reads is 30+ s of the brokers' network time.
-  assert.ok(maxLagS !== undefined && maxLagS <= 8, `core lag reached ${maxLagS} s`);
-  // 8 s of the 50 messages/s each partition receives.
-  assert.ok(maxLag !== undefined && maxLag <= 400, `core lag reached ${maxLag} messages`);
+  // Core keeps up: committing once a second leaves ~1 s of lag at rest, and its small fetches
+  // share the brokers' network out with the catching-up consumer's 1 MiB responses rather than
+  // waiting behind them (they would add 2 s at 512 KiB/s); 3 s leaves room for collection timing
+  // and a busy machine. The backlog the other group reads is 30+ s of the brokers' network time.
+  assert.ok(maxLagS !== undefined && maxLagS <= 3, `core lag reached ${maxLagS} s`);
+  // 3 s of the 50 messages/s each partition receives.
+  assert.ok(maxLag !== undefined && maxLag <= 150, `core lag reached ${maxLag} messages`);
   assert.equal(coreSummary.throttle.throttled, 0, 'the core consumer was never throttled');
   assert.ok(replay.throttle.throttled > 0, 'the brokers throttled the catching-up consumer\'s fetches');
   assert.ok(replay.consumed < BACKLOG_MESSAGES, `the catch-up lasted the run: ${replay.consumed} of ${BACKLOG_MESSAGES} read`);

@@ -1,11 +1,15 @@
 /**
  * The capacity model of a bundled broker: a pool of request handlers in front of the broker's
- * network (in and out, each moving `networkIn`/`networkOut` bytes/s, first come first served).
- * A request takes a free handler (or queues for one), then moves its bytes through the network,
- * holding the handler meanwhile, as a Kafka handler thread is held while it appends or reads.
- * Offered load beyond capacity therefore shows up honestly: the network queue grows, handlers
- * stay busy, queue and total times rise, and clients slow down because responses come later.
- * Below capacity handlers are mostly idle and a request costs little more than its transfer.
+ * network (in and out, each moving `networkIn`/`networkOut` bytes/s). A request takes a free
+ * handler (or queues for one), then moves its bytes through the network, holding the handler
+ * meanwhile, as a Kafka handler thread is held while it appends or reads. Offered load beyond
+ * capacity therefore shows up honestly: the network queue grows, handlers stay busy, queue and
+ * total times rise, and clients slow down because responses come later. Below capacity handlers
+ * are mostly idle and a request costs little more than its transfer.
+ *
+ * A link is shared by its connections as a network shares it among flows (each gets its share
+ * while it has bytes to send), not first come first served: a 100-byte response does not wait
+ * behind another client's 1 MiB one. See `Link`.
  */
 
 /** Fixed handler cost of any request, in ms (header parsing, bookkeeping). */
@@ -41,21 +45,56 @@ class BusyWindow {
   }
 }
 
+/**
+ * One direction of a broker's network. Every transfer adds its bytes to the link's backlog (so
+ * the link never moves more than its capacity), and a transfer of b bytes finishes after the
+ * whole backlog (first come first served) or after its fair share, whichever is sooner: with k
+ * transfers still in flight, processor sharing sends at most b of each of them before b of the
+ * new one is through, so (k + 1)·b at the link's rate bounds its time. Transfers of similar size
+ * therefore queue as before; a small one passes a large backlog at once, as on a real network.
+ */
+class Link {
+  private freeAt = 0;
+  /** When the transfers still in flight finish. */
+  private inFlight: number[] = [];
+
+  constructor(private bytesPerSec: number) {}
+
+  setRate(bytesPerSec: number): void {
+    this.bytesPerSec = bytesPerSec;
+  }
+
+  /** Moves `bytes` starting at `t` (ms); returns when the link had started on them and when they are through. */
+  transfer(t: number, bytes: number): { from: number; ms: number; done: number } {
+    const ms = (1000 * bytes) / this.bytesPerSec;
+    const from = Math.max(t, this.freeAt);
+    this.freeAt = from + ms;
+    this.inFlight = this.inFlight.filter((d) => d > t);
+    const done = Math.min(from + ms, t + (this.inFlight.length + 1) * ms);
+    this.inFlight.push(done);
+    return { from, ms, done };
+  }
+}
+
 /** One broker's capacity model. */
 export class CapacityModel {
   private freeAt: number[] = [];
-  private inFreeAt = 0;
-  private outFreeAt = 0;
+  private readonly netIn: Link;
+  private readonly netOut: Link;
   private readonly handlerBusy = new BusyWindow();
   private readonly netBusy = new BusyWindow();
 
   constructor(private capacity: { networkInBytesPerSec: number; networkOutBytesPerSec: number; requestHandlers: number }) {
+    this.netIn = new Link(capacity.networkInBytesPerSec);
+    this.netOut = new Link(capacity.networkOutBytesPerSec);
     this.resize();
   }
 
   /** Applies new capacities (fault control). */
   update(capacity: { networkInBytesPerSec: number; networkOutBytesPerSec: number; requestHandlers: number }): void {
     this.capacity = capacity;
+    this.netIn.setRate(capacity.networkInBytesPerSec);
+    this.netOut.setRate(capacity.networkOutBytesPerSec);
     this.resize();
   }
 
@@ -74,17 +113,11 @@ export class CapacityModel {
     for (let i = 1; i < this.freeAt.length; i++) if (this.freeAt[i]! < this.freeAt[h]!) h = i;
     const start = Math.max(now, this.freeAt[h]!);
     let t = start;
-    if (bytesIn > 0) {
-      const transfer = (1000 * bytesIn) / this.capacity.networkInBytesPerSec;
-      const from = Math.max(t, this.inFreeAt);
-      t = this.inFreeAt = from + transfer;
-      this.netBusy.add(from, transfer);
-    }
-    if (bytesOut > 0) {
-      const transfer = (1000 * bytesOut) / this.capacity.networkOutBytesPerSec;
-      const from = Math.max(t, this.outFreeAt);
-      t = this.outFreeAt = from + transfer;
-      this.netBusy.add(from, transfer);
+    for (const [link, bytes] of [[this.netIn, bytesIn], [this.netOut, bytesOut]] as const) {
+      if (bytes <= 0) continue;
+      const moved = link.transfer(t, bytes);
+      this.netBusy.add(moved.from, moved.ms);
+      t = moved.done;
     }
     const end = t + OVERHEAD_MS;
     this.freeAt[h] = end;

@@ -27,17 +27,36 @@ test('capacity model, pure: handlers queue behind a saturated network, idle fall
   assert.equal(Math.round(d.localMs * 100) / 100, 200.02);
 });
 
-/** Produces `REQUEST_VALUE`-byte batches every `everyMs` for `ms`, open loop (no waiting for responses). */
+test('capacity model, pure: a small response passes a large backlog at its fair share; large ones still queue', () => {
+  const m = new CapacityModel({ networkInBytesPerSec: 1000, networkOutBytesPerSec: 1000, requestHandlers: 4 });
+  // 1,000 bytes out = 1 s of the link.
+  assert.equal(Math.round(m.schedule(0, 0, 1000).doneAt * 100) / 100, 1000.02);
+  // 10 bytes beside one transfer in flight: two flows share the link, 2 × 10 ms, not 1,010 ms.
+  assert.equal(Math.round(m.schedule(0, 0, 10).doneAt * 100) / 100, 20.02);
+  // Another 1,000 bytes finishes after everything before it (the small one's bytes included):
+  // the link never moves more than its capacity.
+  assert.equal(Math.round(m.schedule(0, 0, 1000).doneAt * 100) / 100, 2010.02);
+  // The busy time counts every byte: 2,010 ms of the 10 s window.
+  assert.equal(Math.round(m.networkIdle(2010) * 1000) / 1000, 0.799);
+});
+
+/** Connections the load is spread over: a broker handles one request per connection at a time, as Kafka does. */
+const CONNECTIONS = 8;
+
+/**
+ * Produces `REQUEST_VALUE`-byte batches every `everyMs` for `ms`, open loop (no waiting for
+ * responses), round-robin over `CONNECTIONS` connections, so that the handlers (4) can all be busy.
+ */
 async function offer(everyMs: number, ms: number): Promise<{ idle: number; p99: number; requests: number }> {
   const c = await startCluster({ port: 0, capacity: { networkInBytesPerSec: CAPACITY, requestHandlers: 4 }, topics: [{ name: 'load', partitions: 1 }] });
-  const raw = await RawClient.connect(c.port);
+  const raws = await Promise.all(Array.from({ length: CONNECTIONS }, () => RawClient.connect(c.port)));
   try {
     const records = buildBatch([{ value: Buffer.alloc(REQUEST_VALUE, 1) }]);
     const start = Date.now();
     let n = 0;
     while (Date.now() - start < ms) {
       if (n * everyMs <= Date.now() - start) {
-        raw.write(encodeRequest(0, 7, n, 'load', { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'load', partitionData: [{ index: 0, records }] }] }));
+        raws[n % CONNECTIONS]!.write(encodeRequest(0, 7, n, 'load', { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'load', partitionData: [{ index: 0, records }] }] }));
         n++;
       } else await sleep(1);
     }
@@ -47,7 +66,7 @@ async function offer(everyMs: number, ms: number): Promise<{ idle: number; p99: 
     await sleep(50);
     return { idle: node.model.handlerIdle(now), p99: node.stats.requests.get('Produce')!.totalTime.quantiles([0.99], Date.now())[0]!, requests: n };
   } finally {
-    raw.close();
+    for (const raw of raws) raw.close();
     await c.stop();
   }
 }
