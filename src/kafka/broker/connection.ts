@@ -57,8 +57,12 @@ let nextConnectionId = 1;
 
 /**
  * One client connection: frames the byte stream (4-byte size prefix, refused above the frame
- * limit before the body is read), decodes headers, dispatches requests concurrently, and writes
- * responses strictly in request order, as Kafka guarantees per connection.
+ * limit before the body is read), decodes headers and handles one request at a time, as Kafka's
+ * network layer does: after a request is read the channel is muted until its response is sent
+ * (or, for a request without one, until it is handled), so requests a client pipelines wait in
+ * the socket, and a throttled response's mute (KIP-219) holds back every request behind it.
+ * Handling them concurrently would let a client's pipelined produce requests through its quota
+ * while the first one's throttle is being worked out.
  */
 export class Connection {
   readonly state: ConnectionState;
@@ -70,6 +74,10 @@ export class Connection {
   /** Until when reading is paused because a response was throttled (KIP-219). */
   private mutedUntil = 0;
   private muteTimer: NodeJS.Timeout | null = null;
+  /** A request is being handled: the next is not read until its response is written. */
+  private handling = false;
+  /** Inside onData's loop (so that a response written meanwhile does not re-enter it). */
+  private reading = false;
   private closed = false;
 
   constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
@@ -104,8 +112,17 @@ export class Connection {
       this.chunks.push(data);
       this.buffered += data.length;
     }
+    this.reading = true;
+    try {
+      this.readFrames();
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private readFrames(): void {
     for (;;) {
-      if (this.closed || this.mutedUntil > 0) return;
+      if (this.closed || this.mutedUntil > 0 || this.handling) return;
       if (this.expected < 0) {
         if (this.buffered < 4) return;
         const size = this.take(4).readInt32BE(0);
@@ -119,6 +136,7 @@ export class Connection {
       if (this.buffered < this.expected) return;
       const frame = this.take(this.expected);
       this.expected = -1;
+      this.handling = true;
       this.onFrame(frame);
     }
   }
@@ -278,6 +296,11 @@ export class Connection {
     if (wrote) {
       this.socket.uncork();
       if (this.socket.writableLength > MAX_PENDING_WRITE) this.socket.pause();
+    }
+    if (this.handling && this.queue.length === 0) {
+      this.handling = false;
+      // Answered later than it was read (a handler that waited): read what the client sent meanwhile.
+      if (!this.reading) this.onData(Buffer.alloc(0));
     }
   }
 }
