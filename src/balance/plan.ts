@@ -14,8 +14,9 @@ import { balanceDelta, excessDelta, Extremes, goalName, isBalanced, ratioOf, spr
 import { formatAmount } from './format.ts';
 import { drainBrokers, hardNotes, isolateGroups, spreadRacks, type HardOutcome } from './hard.ts';
 import { RESOURCES, type ClusterModel, type Resource } from './model.ts';
-import { applyLeaderMove, applyReplicaMove, Budget, budgetNote, canMoveFrom, canReceive, type PlanContext } from './moves.ts';
+import { applyLeaderMove, applyReplicaMove, Budget, budgetNote, canReceive, type PlanContext } from './moves.ts';
 import { summarize, type Plan } from './result.ts';
+import { boundMoves } from './candidates.ts';
 import { bestSwap } from './swaps.ts';
 import { LIMITED, PlanState } from './state.ts';
 
@@ -45,19 +46,34 @@ const MAX_EXACT_CHECKS = 256;
 /** Candidates ranked by a first selection pass; four times as many are ranked whenever these run out. */
 const TOP_BOUNDS = 16;
 
-/** Indices of the `k` highest `bounds`, highest first (lower index first on ties). */
-function topByBound(bounds: readonly number[], k: number): number[] {
-  if (k >= bounds.length) return bounds.map((_, i) => i).sort((a, b) => bounds[b]! - bounds[a]! || a - b);
+/** Indices of the `k` highest of the first `n` `bounds`, highest first (lower index first on ties). */
+function topByBound(bounds: Float64Array, n: number, k: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i).sort((a, b) => bounds[b]! - bounds[a]! || a - b);
   const top: number[] = [];
-  for (let j = 0; j < bounds.length; j++) {
+  let floor = -Infinity;
+  for (let j = 0; j < n; j++) {
     const b = bounds[j]!;
-    if (top.length === k && b <= bounds[top[k - 1]!]!) continue;
+    if (top.length === k && b <= floor) continue;
     let at = top.length;
     while (at > 0 && bounds[top[at - 1]!]! < b) at--;
     top.splice(at, 0, j);
     if (top.length > k) top.pop();
+    if (top.length === k) floor = bounds[top[k - 1]!]!;
   }
   return top;
+}
+
+/** Scratch arrays for a source's candidates (reused across steps: a step scans thousands). */
+class Scratch {
+  partitions = new Int32Array(1024);
+  bounds = new Float64Array(1024);
+  /** Room for `n` candidates. */
+  fit(n: number): void {
+    if (n <= this.partitions.length) return;
+    const size = Math.max(n, this.partitions.length * 2);
+    this.partitions = new Int32Array(size);
+    this.bounds = new Float64Array(size);
+  }
 }
 
 /** The goals a mode pursues after its hard goals, in priority order. */
@@ -104,6 +120,7 @@ export function planBalance(model: ClusterModel, config: BalanceConfig, request:
   const unmet = hardNotes(ctx, hard);
   const goals = softGoals(request.mode);
   const cost = moveCost(state);
+  const scratch = new Scratch();
   goals.forEach((goal, i) => {
     const guards = goals.slice(0, i).filter((e) => e.kind === 'balance').map((e) => e.resource);
     // Each move goes to the group that needs it most (highest max/mean on the goal's resource),
@@ -112,7 +129,7 @@ export function planBalance(model: ClusterModel, config: BalanceConfig, request:
     const notes = new Map<number, string>();
     while (active.length > 0) {
       const g = neediest(state, goal.resource, active);
-      const outcome = step(ctx, goal, g, guards, request.mode !== 'leaders', cost, config.balancedRatio);
+      const outcome = step(ctx, goal, g, guards, request.mode !== 'leaders', cost, config.balancedRatio, scratch);
       if (outcome === 'moved') continue;
       active.splice(active.indexOf(g), 1);
       if (outcome !== 'met') notes.set(g, unmetNote(ctx, goal, g, outcome, config.balancedRatio));
@@ -154,7 +171,7 @@ function unmetNote(ctx: PlanContext, goal: Goal, g: number, outcome: 'stuck' | '
 }
 
 /** One step of one goal in one group: the best move applied, or why there is none. */
-function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly Resource[], replicaMoves: boolean, cost: number, ratio: number): 'moved' | 'met' | 'stuck' | 'budget' {
+function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly Resource[], replicaMoves: boolean, cost: number, ratio: number, scratch: Scratch): 'moved' | 'met' | 'stuck' | 'budget' {
   const st = ctx.state;
   const r = goal.resource;
   const loads = st.loads[r];
@@ -177,24 +194,27 @@ function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly 
     let best: { score: number; p: number; s: number; d: number; leader: boolean } | null = null;
     let refusedByBudget = false;
     const coldestLoad = dests.length > 0 ? loads[dests[0]!]! : Infinity;
+    // Whether leadership moves any of `r`.
+    const byLeader = r === 'bytesOut' || r === 'leaders';
     // Sources in turn, most loaded first, until one has a move: the hottest broker is relieved
     // whenever it can be, and a round costs one broker's replicas, not the group's.
     for (const s of sources) {
       // Pass 1: leadership changes exactly (few replicas each); replica moves by an upper bound,
       // their score were the coldest destination to take them.
-      const candP: number[] = [];
-      const bounds: number[] = [];
-      for (const p of st.hosted[s]!) {
-        if (st.partitionGroup[p] !== g || !canMoveFrom(ctx, p, s)) continue;
-        if (replicaMoves) {
-          const x = st.replicaAmount(p, s, r);
-          const dl = x > 0 ? delta(loads[s]!, coldestLoad, x) : 0;
-          if (dl < -1e-12) {
-            candP.push(p);
-            bounds.push(-dl / (st.disk[p]! + cost));
-          }
-        }
-        const lx = st.leader[p] === s ? st.leaderAmount(p, r) : 0;
+      scratch.fit(st.movableFrom.length(s));
+      const { partitions: candP, bounds } = scratch;
+      const count = !replicaMoves ? 0 : boundMoves(st.movableFrom, s, {
+        group: g, from: loads[s]!, coldest: coldestLoad, mean: goal.kind === 'balance' ? spread.mean : null, limit, cost,
+        amounts: r === 'bytesIn' ? st.movableFrom.bytesInOf(s) : r === 'disk' ? st.movableFrom.diskOf(s) : null,
+        amountOf: (p) => st.replicaAmount(p, s, r), balanceDelta, excessDelta,
+      }, candP, bounds);
+      // Leadership changes, exactly, for the partitions `s` leads (canMoveFrom).
+      const movable = st.movableFrom.of(s);
+      for (let i = 0, n = byLeader ? st.movableFrom.length(s) : 0; i < n; i++) {
+        const p = movable[i]!;
+        if (p < 0 || st.partitionGroup[p] !== g) continue;
+        if (st.leader[p] !== s) continue;
+        const lx = st.leaderAmount(p, r);
         if (lx > 0) {
           for (const d of st.replicas[p]!) {
             if (d === s || st.brokerGroup[d] !== g || st.excluded[d] === 1 || (ctx.onlyTo !== null && !ctx.onlyTo.has(d))) continue;
@@ -208,11 +228,11 @@ function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly 
         }
       }
       // Pass 2: replica moves in order of their bound, exactly, until no bound can beat the best.
-      let order = topByBound(bounds, TOP_BOUNDS);
+      let order = topByBound(bounds, count, TOP_BOUNDS);
       for (let k = 0; k < MAX_EXACT_CHECKS; k++) {
         if (k === order.length) {
-          if (order.length === bounds.length) break;
-          order = topByBound(bounds, order.length * 4);
+          if (order.length === count) break;
+          order = topByBound(bounds, count, order.length * 4);
         }
         const i = order[k]!;
         if (!(bounds[i]! > (best?.score ?? 0))) break;

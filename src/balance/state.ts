@@ -4,6 +4,7 @@
  * hosts. Pure and in memory; plan.ts decides, this applies.
  */
 import { DEFAULT_GROUP, groupOfBroker, groupOfTopic, type BalanceConfig } from './config.ts';
+import { MovableReplicas } from './candidates.ts';
 import { leaderBytesOut, RESOURCES, type ClusterModel, type Resource } from './model.ts';
 
 /** Resources with a capacity limit. */
@@ -41,6 +42,8 @@ export class PlanState {
   readonly hosted: Set<number>[];
   /** Brokers no replica may be moved to (drained). */
   readonly excluded: Uint8Array;
+  /** The replicas each broker may still move away (hosted at the start, ISR whole, not moved yet). */
+  readonly movableFrom: MovableReplicas;
 
   constructor(model: ClusterModel, config: BalanceConfig, extraBrokers: readonly number[] = []) {
     const ids = new Set<number>();
@@ -109,6 +112,7 @@ export class PlanState {
         this.loads.leaders[leader]! += 1;
       }
     });
+    this.movableFrom = new MovableReplicas(this.hosted, this.movable, { group: this.partitionGroup, bytesIn: this.bytesIn, disk: this.disk });
   }
 
   /** How much of `resource` moves with partition `p`'s replica on `from` (a leader takes its leadership along). */
@@ -171,6 +175,7 @@ export class PlanState {
     if (this.leader[p] === from) this.leader[p] = to;
     this.hosted[from]!.delete(p);
     this.hosted[to]!.add(p);
+    this.movableFrom.remove(from, p);
   }
 
   /** Makes `to` (a replica of `p`) its leader and first (preferred) replica. */
