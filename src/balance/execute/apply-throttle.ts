@@ -14,8 +14,13 @@ import type { AppliedThrottle, ExecutionRecord, MoveRecord, ThrottleSizing } fro
 
 const UNKNOWN_TOPIC = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
 
-/** A sizing is kept this long before it is made again from fresh traffic (unless the override changed). */
+/**
+ * A sizing is kept this long before the move is given more room from fresh traffic (unless the
+ * override changed); one that gives clients more room is taken at once (see `yields`).
+ */
 export const RESIZE_MS = 60_000;
+/** A broker's rate falling below this share of the sizing in force makes the move yield at once. */
+const YIELD_BELOW = 0.9;
 
 /** Where the changes go and are recorded. */
 export interface ThrottleContext {
@@ -26,10 +31,30 @@ export interface ThrottleContext {
   readonly now: number;
 }
 
-/** The throttle sizing of an execution's round: the last one while fresh, else made anew. */
+/** Whether `next` leaves clients clearly more room than `last` on some broker (a rate under 90% of the one in force). */
+export function yields(last: ThrottleSizing, next: ThrottleSizing): boolean {
+  const before = new Map(last.brokers.map((b) => [b.broker, b]));
+  return next.brokers.some((b) => {
+    const was = before.get(b.broker);
+    return was !== undefined && (b.leaderRate < YIELD_BELOW * was.leaderRate || b.followerRate < YIELD_BELOW * was.followerRate);
+  });
+}
+
+/**
+ * The throttle sizing of an execution's round: made anew when there is none, the override
+ * changed or the last is RESIZE_MS old; in between, made anew from fresh traffic each round but
+ * taken only when clients need room (the move slows down, not the clients).
+ */
 export async function sizeFor(e: ExecutionRecord, moves: readonly MoveRecord[], config: Pick<BalanceConfig, 'capacity' | 'execution'>, traffic: TrafficSource | undefined, now: number): Promise<ThrottleSizing> {
   const last = e.sizing;
-  if (last !== null && last.override === e.throttleOverride && now - last.at < RESIZE_MS) return last;
+  const stale = last === null || last.override !== e.throttleOverride || now - last.at >= RESIZE_MS;
+  if (!stale && (e.throttleOverride !== null || traffic === undefined)) return last;
+  const next = await sizeAnew(e, moves, config, traffic, now);
+  if (stale) return next;
+  return yields(last, next) ? { ...next, explanation: ['clients need room: the throttle is lowered at once, before its next regular sizing', ...next.explanation] } : last;
+}
+
+async function sizeAnew(e: ExecutionRecord, moves: readonly MoveRecord[], config: Pick<BalanceConfig, 'capacity' | 'execution'>, traffic: TrafficSource | undefined, now: number): Promise<ThrottleSizing> {
   const brokers = new Set<number>();
   for (const m of moves) {
     const { sources, destinations } = movedBrokers(m);

@@ -3,7 +3,8 @@
  * flight on any one broker and `maxInFlight` in all; no batch starts in a blackout window, past
  * `maxMovesPerHour`, or while any partition is under-replicated or offline. The replication
  * throttle is sized from each broker's headroom (balance.capacity × utilization minus the client
- * traffic measured over `throttle.rateWindow`), between `throttle.floor` and `throttle.ceiling`.
+ * traffic measured over `throttle.rateWindow`, or over the last `throttle.surgeWindow` when that is
+ * higher), between `throttle.floor` and `throttle.ceiling`.
  */
 import * as z from 'zod';
 import { parseBlackout } from './windows.ts';
@@ -30,7 +31,14 @@ export const executionConfigSchema = z.strictObject({
     floor: z.number().positive().default(2 ** 20),
     /** Seconds of client traffic the headroom is measured over. */
     rateWindow: z.number().positive().default(300),
-  }).prefault({}).refine((t) => t.ceiling >= t.floor, { message: 'the ceiling is below the floor', path: ['ceiling'] }),
+    /**
+     * Seconds of the most recent client traffic also measured: a broker's traffic is the higher of
+     * the two rates, so a surge lowers the throttle at the next poll (the move yields at once), while
+     * room is taken back only as the longer window shows it.
+     */
+    surgeWindow: z.number().positive().default(30),
+  }).prefault({}).refine((t) => t.ceiling >= t.floor, { message: 'the ceiling is below the floor', path: ['ceiling'] })
+    .refine((t) => t.surgeWindow <= t.rateWindow, { message: 'the surge window is longer than the rate window', path: ['surgeWindow'] }),
   /** Elect each moved partition's preferred leader once every move is done. */
   electLeaders: z.boolean().default(true),
   /** What a process that finds an execution left running by a stopped process does with it. */

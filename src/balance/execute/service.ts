@@ -43,7 +43,7 @@ export class BalanceService {
     this.store = new BalanceStore(o.db);
     this.executor = new BalanceExecutor({
       cluster: o.cluster, actuator: o.actuator ?? new KafkaReassignActuator(o.admin), store: this.store, config: o.config, clock: o.clock,
-      traffic: querierTraffic(o.querier, o.cluster, o.config.execution.throttle.rateWindow * 1000), logger: o.logger,
+      traffic: querierTraffic(o.querier, o.cluster, o.config.execution.throttle.rateWindow * 1000, o.config.execution.throttle.surgeWindow * 1000), logger: o.logger,
       ...(o.owner === undefined ? {} : { owner: o.owner }),
     });
   }

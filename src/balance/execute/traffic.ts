@@ -1,8 +1,8 @@
 /**
  * Client traffic per broker, bytes/s, from the series the collectors record: the brokers'
  * `kafka_server_brokertopicmetrics_bytesin_total` / `bytesout_total` totals (`topic=""`, the
- * JMX exporter's all-topics series), as increases over a window. What the throttle sizing takes
- * off each broker's capacity.
+ * JMX exporter's all-topics series), as increases over a window, or over its most recent part
+ * when that is higher. What the throttle sizing takes off each broker's capacity.
  */
 import type { Matcher, Querier, SeriesData } from '../../store/types.ts';
 
@@ -21,20 +21,32 @@ export function counterRate(s: Pick<SeriesData, 'ts' | 'values'>): number | unde
   return (increase * 1000) / (s.ts[n - 1]! - s.ts[0]!);
 }
 
-/** Sums the rates of `series` by their `broker` label. */
-export function ratesByBroker(series: readonly SeriesData[]): Map<number, number> {
+/** The samples of `s` from `from` (ms) on. */
+function since(s: Pick<SeriesData, 'ts' | 'values'>, from: number): Pick<SeriesData, 'ts' | 'values'> {
+  let i = 0;
+  while (i < s.ts.length && s.ts[i]! < from) i++;
+  return { ts: s.ts.slice(i), values: s.values.slice(i) };
+}
+
+/**
+ * Sums the rates of `series` by their `broker` label; with `recentFrom`, each series' rate is the
+ * higher of its whole window's and that of its samples from `recentFrom` (ms) on.
+ */
+export function ratesByBroker(series: readonly SeriesData[], recentFrom?: number): Map<number, number> {
   const out = new Map<number, number>();
   for (const s of series) {
     const broker = Number(s.labels['broker']);
-    const r = counterRate(s);
+    const whole = counterRate(s);
+    const recent = recentFrom === undefined ? undefined : counterRate(since(s, recentFrom));
+    const r = whole === undefined ? recent : recent === undefined ? whole : Math.max(whole, recent);
     if (!Number.isInteger(broker) || r === undefined) continue;
     out.set(broker, (out.get(broker) ?? 0) + r);
   }
   return out;
 }
 
-/** Client traffic of `cluster` over the `windowMs` before each call's `now`. */
-export function querierTraffic(q: Querier, cluster: string, windowMs: number): TrafficSource {
+/** Client traffic of `cluster` over the `windowMs` before each call's `now`, or over the last `recentMs` when higher. */
+export function querierTraffic(q: Querier, cluster: string, windowMs: number, recentMs = windowMs): TrafficSource {
   const sel = (name: string): Matcher[] => [
     { name: '__name__', type: '=', value: name }, { name: 'cluster', type: '=', value: cluster }, { name: 'topic', type: '=', value: '' },
   ];
@@ -43,8 +55,9 @@ export function querierTraffic(q: Querier, cluster: string, windowMs: number): T
       q.select(sel('kafka_server_brokertopicmetrics_bytesin_total'), now - windowMs, now),
       q.select(sel('kafka_server_brokertopicmetrics_bytesout_total'), now - windowMs, now),
     ]);
-    const rin = ratesByBroker(ins);
-    const rout = ratesByBroker(outs);
+    const recentFrom = recentMs < windowMs ? now - recentMs : undefined;
+    const rin = ratesByBroker(ins, recentFrom);
+    const rout = ratesByBroker(outs, recentFrom);
     const out = new Map<number, { in: number; out: number }>();
     for (const b of new Set([...rin.keys(), ...rout.keys()])) out.set(b, { in: rin.get(b) ?? 0, out: rout.get(b) ?? 0 });
     return out;

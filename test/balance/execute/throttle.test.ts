@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { desiredThrottle, sizeThrottle, throttleChanges, withBrokers } from '../../../src/balance/execute/throttle.ts';
-import type { MoveRecord } from '../../../src/balance/execute/types.ts';
+import type { ExecutionRecord, MoveRecord, ThrottleSizing } from '../../../src/balance/execute/types.ts';
+import { RESIZE_MS, sizeFor } from '../../../src/balance/execute/apply-throttle.ts';
+import { executionConfigSchema } from '../../../src/balance/execute/config.ts';
 import { counterRate, ratesByBroker } from '../../../src/balance/execute/traffic.ts';
 
 const MIB = 2 ** 20;
@@ -91,4 +93,45 @@ test('client traffic: counter increases per second, resets counted from zero, su
   assert.equal(counterRate(series('1', [0, 1000, 2000], [100, 300, 50])), 125, 'a reset: 200 then 50 from zero, over 2 s');
   assert.equal(counterRate(series('1', [0], [100])), undefined);
   assert.deepEqual(ratesByBroker([series('1', [0, 1000], [0, 10]), series('1', [0, 2000], [0, 10]), series('2', [0, 1000], [0, 4]), series('x', [0, 1000], [0, 4])]), new Map([[1, 15], [2, 4]]));
+});
+
+test('client traffic: with a recent window, each series counts at the higher of its whole window\'s rate and its recent samples\'', () => {
+  const series = (broker: string, ts: number[], values: number[]) => ({ metric: 'kafka_server_brokertopicmetrics_bytesin_total', labels: { broker, cluster: 'c1', topic: '' }, ts: Float64Array.from(ts), values: Float64Array.from(values) });
+  // 10 B/s for 240 s, then 100 B/s for the last 60 s: 14 B/s over the window, 100 over the last 60 s.
+  const surge = series('1', [0, 240_000, 270_000, 300_000], [0, 2400, 5400, 8400]);
+  // 50 B/s, then quiet for the last 60 s: the window's 40 B/s counts, not the recent 0.
+  const calm = series('2', [0, 240_000, 270_000, 300_000], [0, 12_000, 12_000, 12_000]);
+  assert.deepEqual(ratesByBroker([surge, calm]), new Map([[1, 28], [2, 40]]));
+  assert.deepEqual(ratesByBroker([surge, calm], 240_000), new Map([[1, 100], [2, 40]]));
+  // Fewer than two recent samples: the window's rate alone.
+  assert.deepEqual(ratesByBroker([surge], 280_000), new Map([[1, 28]]));
+});
+
+test('sizeFor: the move yields at once when clients need room, takes room back only at the next regular sizing', async () => {
+  const config = { capacity: { ...capacity, diskBytes: 1000 * MIB }, execution: executionConfigSchema.parse({ throttle: { floor: 1 * MIB, ceiling: 100 * MIB } }) };
+  const moves = [inFlight('t', 0, [1], [2])];
+  let clients = new Map([[1, { in: 10 * MIB, out: 40 * MIB }], [2, { in: 20 * MIB, out: 10 * MIB }]]);
+  const traffic = async (): Promise<Map<number, { in: number; out: number }>> => clients;
+  const record = (sizing: ThrottleSizing | null, throttleOverride: number | null = null): ExecutionRecord => ({
+    id: 1, planId: 1, cluster: 'c1', state: 'running', requested: null, startedBy: 'test', startedAt: 0, updatedAt: 0, finishedAt: null,
+    owner: null, heartbeatAt: null, throttleOverride, sizing, applied: { brokers: [], topics: [] }, blocked: null, error: null, moves,
+  });
+  const rates = (s: ThrottleSizing) => s.brokers.map((b) => [b.broker, b.leaderRate / MIB, b.followerRate / MIB]);
+  const first = await sizeFor(record(null), moves, config, traffic, 1000);
+  assert.deepEqual(rates(first), [[1, 100, 70], [2, 100, 60]]);
+  // Clients on broker 2 take 30 MiB/s more in: its follower rate would fall from 60 to 30 MiB/s, taken at once.
+  clients = new Map([[1, { in: 10 * MIB, out: 40 * MIB }], [2, { in: 50 * MIB, out: 10 * MIB }]]);
+  const surge = await sizeFor(record(first), moves, config, traffic, 6000);
+  assert.deepEqual([surge.at, rates(surge), surge.explanation[0]], [6000, [[1, 100, 70], [2, 100, 30]], 'clients need room: the throttle is lowered at once, before its next regular sizing']);
+  // A small rise (60 → 57 MiB/s, within 10%) and a fall keep the sizing in force...
+  clients = new Map([[1, { in: 10 * MIB, out: 40 * MIB }], [2, { in: 23 * MIB, out: 10 * MIB }]]);
+  assert.equal(await sizeFor(record(first), moves, config, traffic, 6000), first);
+  clients = new Map([[1, { in: 0, out: 0 }], [2, { in: 0, out: 0 }]]);
+  assert.equal(await sizeFor(record(surge), moves, config, traffic, 6000 + RESIZE_MS - 1), surge);
+  // ...until it is RESIZE_MS old, when the room comes back.
+  assert.deepEqual(rates(await sizeFor(record(surge), moves, config, traffic, 6000 + RESIZE_MS)), [[1, 100, 80], [2, 100, 80]]);
+  // An operator's rate is not re-measured.
+  const fixed = await sizeFor(record(null, 5 * MIB), moves, config, traffic, 1000);
+  clients = new Map([[2, { in: 79 * MIB, out: 0 }]]);
+  assert.equal(await sizeFor(record(fixed, 5 * MIB), moves, config, traffic, 2000), fixed);
 });
