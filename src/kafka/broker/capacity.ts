@@ -7,9 +7,8 @@
  * total times rise, and clients slow down because responses come later. Below capacity handlers
  * are mostly idle and a request costs little more than its transfer.
  *
- * A link is shared by its connections as a network shares it among flows (each gets its share
- * while it has bytes to send), not first come first served: a 100-byte response does not wait
- * behind another client's 1 MiB one. See `Link`.
+ * A small transfer is not held behind other connections' large ones: a 100-byte response does
+ * not wait behind another client's 1 MiB one. See `Link`.
  */
 
 /** Fixed handler cost of any request, in ms (header parsing, bookkeeping). */
@@ -46,12 +45,20 @@ class BusyWindow {
 }
 
 /**
- * One direction of a broker's network. Every transfer adds its bytes to the link's backlog (so
- * the link never moves more than its capacity), and a transfer of b bytes finishes after the
- * whole backlog (first come first served) or after its fair share, whichever is sooner: with k
- * transfers still in flight, processor sharing sends at most b of each of them before b of the
- * new one is through, so (k + 1)·b at the link's rate bounds its time. Transfers of similar size
- * therefore queue as before; a small one passes a large backlog at once, as on a real network.
+ * Transfers up to this size (Kafka's default `socket.send.buffer.bytes`, 100 KiB: a response
+ * the socket takes in one write) go out beside a backlog of larger ones; larger ones queue.
+ */
+const SHARED_BELOW = 100 * 1024;
+
+/**
+ * One direction of a broker's network. Every transfer adds its bytes to the link's backlog, and
+ * the link's time is handed out first come first served, so it never moves more than its
+ * capacity; but a transfer that fits in a socket's send buffer goes out beside the backlog, as a
+ * network shares a link among flows: with k transfers still in flight, processor sharing sends at
+ * most b of each before b of the new one is through, so it is done after (k + 1)·b at the link's
+ * rate if that is sooner than the backlog. Its bytes still count in the backlog, so the large
+ * transfers behind make room for them. A 100-byte response does not wait behind another client's
+ * 1 MiB one.
  */
 class Link {
   private freeAt = 0;
@@ -70,7 +77,7 @@ class Link {
     const from = Math.max(t, this.freeAt);
     this.freeAt = from + ms;
     this.inFlight = this.inFlight.filter((d) => d > t);
-    const done = Math.min(from + ms, t + (this.inFlight.length + 1) * ms);
+    const done = bytes <= SHARED_BELOW ? Math.min(from + ms, t + (this.inFlight.length + 1) * ms) : from + ms;
     this.inFlight.push(done);
     return { from, ms, done };
   }

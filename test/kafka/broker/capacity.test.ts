@@ -28,16 +28,45 @@ test('capacity model, pure: handlers queue behind a saturated network, idle fall
 });
 
 test('capacity model, pure: a small response passes a large backlog at its fair share; large ones still queue', () => {
-  const m = new CapacityModel({ networkInBytesPerSec: 1000, networkOutBytesPerSec: 1000, requestHandlers: 4 });
-  // 1,000 bytes out = 1 s of the link.
-  assert.equal(Math.round(m.schedule(0, 0, 1000).doneAt * 100) / 100, 1000.02);
-  // 10 bytes beside one transfer in flight: two flows share the link, 2 × 10 ms, not 1,010 ms.
-  assert.equal(Math.round(m.schedule(0, 0, 10).doneAt * 100) / 100, 20.02);
-  // Another 1,000 bytes finishes after everything before it (the small one's bytes included):
-  // the link never moves more than its capacity.
-  assert.equal(Math.round(m.schedule(0, 0, 1000).doneAt * 100) / 100, 2010.02);
-  // The busy time counts every byte: 2,010 ms of the 10 s window.
-  assert.equal(Math.round(m.networkIdle(2010) * 1000) / 1000, 0.799);
+  const MIB = 1024 * 1024;
+  const m = new CapacityModel({ networkInBytesPerSec: MIB, networkOutBytesPerSec: MIB, requestHandlers: 4 });
+  // 1 MiB out = 1 s of the link.
+  assert.equal(Math.round(m.schedule(0, 0, MIB).doneAt * 100) / 100, 1000.02);
+  // 1 KiB beside one transfer in flight: two flows share the link, 2 × 0.98 ms, not 1,001 ms.
+  assert.equal(Math.round(m.schedule(0, 0, 1024).doneAt * 100) / 100, 1.97);
+  // Another 1 MiB finishes after everything before it, the small one's bytes included.
+  assert.equal(Math.round(m.schedule(0, 0, MIB).doneAt * 100) / 100, 2001);
+  // The busy time counts every byte: 2,001 ms of the 10 s window.
+  assert.equal(Math.round(m.networkIdle(2001) * 1000) / 1000, 0.8);
+});
+
+test('capacity model, pure: small and large transfers together never move more than the link', () => {
+  const C = 400 * 1024;
+  /** Closed-loop flows (each sends again 1 ms after its last transfer is through) for 200 s: percent of the link each got. */
+  const run = (sizes: number[]): number[] => {
+    const m = new CapacityModel({ networkInBytesPerSec: 1e12, networkOutBytesPerSec: C, requestHandlers: 16 });
+    const next = sizes.map(() => 0);
+    const got = sizes.map(() => 0);
+    for (;;) {
+      let i = 0;
+      for (let j = 1; j < next.length; j++) if (next[j]! < next[i]!) i = j;
+      if (next[i]! > 200_000) break;
+      const done = m.schedule(next[i]!, 0, sizes[i]!).doneAt;
+      if (done <= 200_000) got[i]! += sizes[i]!;
+      next[i] = done + 1;
+    }
+    return got.map((g) => Math.round((1000 * g) / (200 * C)) / 10);
+  };
+  const total = (xs: number[]): number => Math.round(xs.reduce((a, b) => a + b, 0) * 10) / 10;
+  // Three 1 MB readers share the link evenly.
+  assert.deepEqual(run([1e6, 1e6, 1e6]), [33, 33, 33]);
+  // A 1 MB reader beside three 100-byte request/response loops: they are served beside it, and
+  // it makes room for their bytes (first come first served alone would hold each behind 2.4 s).
+  const mixed = run([1e6, 100, 100, 100]);
+  assert.deepEqual(mixed, [52.5, 15.8, 15.8, 15.8]);
+  assert.equal(total(mixed), 99.9);
+  // Four 90 kB loops beside a 1 MB one: within 5% of the link at worst, over 200 s.
+  assert.equal(total(run([1e6, 9e4, 9e4, 9e4, 9e4])), 104.3);
 });
 
 /** Connections the load is spread over: a broker handles one request per connection at a time, as Kafka does. */
