@@ -163,7 +163,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'balance.execution.throttle.ceiling': 'Most bytes/s a broker\'s throttle is set to (default 100 MiB/s).',
   'balance.execution.throttle.floor': 'Least bytes/s, so that a move always progresses (default 1 MiB/s).',
   'balance.execution.throttle.rateWindow': 'Seconds of client traffic the headroom is measured over (default 300).',
-  'balance.execution.throttle.surgeWindow': 'Seconds of recent client traffic also measured; the higher rate counts, so a move yields to a surge at the next poll (default 30).',
+  'balance.execution.throttle.surgeWindow': 'Seconds of recent client traffic also measured; the higher rate counts, so a move yields to a surge at the next poll (default 30; at most the rate window).',
   'balance.execution.electLeaders': 'Elect the moved partitions\' preferred leaders once every move is done (default true).',
   'balance.execution.onRecovery': 'What a process that takes over an execution left by a stopped one does: `continue` (default) or `cancel`.',
   'balance.execution.takeOverAfter': 'Seconds without a heartbeat from the process running an execution after which another takes it over (default 60).',

@@ -34,11 +34,11 @@ export const executionConfigSchema = z.strictObject({
     /**
      * Seconds of the most recent client traffic also measured: a broker's traffic is the higher of
      * the two rates, so a surge lowers the throttle at the next poll (the move yields at once), while
-     * room is taken back only as the longer window shows it.
+     * room is taken back only as the longer window shows it. A surge window longer than the rate
+     * window is the rate window.
      */
     surgeWindow: z.number().positive().default(30),
-  }).prefault({}).refine((t) => t.ceiling >= t.floor, { message: 'the ceiling is below the floor', path: ['ceiling'] })
-    .refine((t) => t.surgeWindow <= t.rateWindow, { message: 'the surge window is longer than the rate window', path: ['surgeWindow'] }),
+  }).prefault({}).refine((t) => t.ceiling >= t.floor, { message: 'the ceiling is below the floor', path: ['ceiling'] }),
   /** Elect each moved partition's preferred leader once every move is done. */
   electLeaders: z.boolean().default(true),
   /** What a process that finds an execution left running by a stopped process does with it. */
