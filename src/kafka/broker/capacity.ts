@@ -112,6 +112,19 @@ export class CapacityModel {
   }
 
   /**
+   * Moves bytes through the network without a request handler: replication, which Kafka's replica
+   * fetcher threads append on the follower and its network threads send from the leader. It takes
+   * link time from client requests, not handlers.
+   */
+  transfer(now: number, bytesIn: number, bytesOut: number): void {
+    for (const [link, bytes] of [[this.netIn, bytesIn], [this.netOut, bytesOut]] as const) {
+      if (bytes <= 0) continue;
+      const moved = link.transfer(now, bytes);
+      this.netBusy.add(moved.from, moved.ms);
+    }
+  }
+
+  /**
    * Schedules a request arriving at `now` (ms) that moves `bytesIn` into the broker and
    * `bytesOut` out of it; returns when it got a handler, how long it held it, and when it is done.
    */

@@ -233,6 +233,6 @@ export class BrokerNode {
   recordReplication(direction: 'in' | 'out', bytes: number): void {
     if (direction === 'in') this.stats.replicationBytesIn += bytes;
     else this.stats.replicationBytesOut += bytes;
-    this.model.schedule(nowMs(), direction === 'in' ? bytes : 0, direction === 'out' ? bytes : 0);
+    this.model.transfer(nowMs(), direction === 'in' ? bytes : 0, direction === 'out' ? bytes : 0);
   }
 }

@@ -40,6 +40,18 @@ test('capacity model, pure: a small response passes a large backlog at its fair 
   assert.equal(Math.round(m.networkIdle(2001) * 1000) / 1000, 0.8);
 });
 
+test('capacity model, pure: replication takes link time from requests but no request handler', () => {
+  const m = new CapacityModel({ networkInBytesPerSec: 1000, networkOutBytesPerSec: 1000, requestHandlers: 1 });
+  // A follower appends 1,000 replicated bytes: 1 s of network in, no handler.
+  m.transfer(0, 1000, 0);
+  // A 10-byte produce gets the one handler at once and shares the link: 2 × 10 ms.
+  const produce = m.schedule(0, 10, 0);
+  assert.deepEqual([produce.queueMs, Math.round(produce.doneAt * 100) / 100], [0, 20.02]);
+  // The link was busy for every byte (1,010 ms of the 10 s window); the handler for 20 ms.
+  assert.equal(Math.round(m.networkIdle(1010) * 1000) / 1000, 0.899);
+  assert.equal(Math.round(m.handlerIdle(1010) * 1000) / 1000, 0.998);
+});
+
 test('capacity model, pure: small and large transfers together never move more than the link', () => {
   const C = 400 * 1024;
   /** Closed-loop flows (each sends again 1 ms after its last transfer is through) for 200 s: percent of the link each got. */
