@@ -76,8 +76,11 @@ class Link {
     const ms = (1000 * bytes) / this.bytesPerSec;
     const from = Math.max(t, this.freeAt);
     this.freeAt = from + ms;
-    this.inFlight = this.inFlight.filter((d) => d > t);
-    const done = bytes <= SHARED_BELOW ? Math.min(from + ms, t + (this.inFlight.length + 1) * ms) : from + ms;
+    // Forget the transfers through by now, in place (this runs for every request).
+    let n = 0;
+    for (const d of this.inFlight) if (d > t) this.inFlight[n++] = d;
+    this.inFlight.length = n;
+    const done = bytes <= SHARED_BELOW ? Math.min(from + ms, t + (n + 1) * ms) : from + ms;
     this.inFlight.push(done);
     return { from, ms, done };
   }
@@ -112,16 +115,22 @@ export class CapacityModel {
   }
 
   /**
-   * Moves bytes through the network without a request handler: replication, which Kafka's replica
-   * fetcher threads append on the follower and its network threads send from the leader. It takes
-   * link time from client requests, not handlers.
+   * Moves `bytesIn` into the broker, then `bytesOut` out of it, from `now`; returns when they are
+   * through. Without a request handler, this is replication, which Kafka's replica fetcher threads
+   * append on the follower and its network threads send from the leader: it takes link time from
+   * client requests, not handlers.
    */
-  transfer(now: number, bytesIn: number, bytesOut: number): void {
-    for (const [link, bytes] of [[this.netIn, bytesIn], [this.netOut, bytesOut]] as const) {
-      if (bytes <= 0) continue;
-      const moved = link.transfer(now, bytes);
-      this.netBusy.add(moved.from, moved.ms);
-    }
+  transfer(now: number, bytesIn: number, bytesOut: number): number {
+    let t = now;
+    if (bytesIn > 0) t = this.move(this.netIn, t, bytesIn);
+    if (bytesOut > 0) t = this.move(this.netOut, t, bytesOut);
+    return t;
+  }
+
+  private move(link: Link, t: number, bytes: number): number {
+    const moved = link.transfer(t, bytes);
+    this.netBusy.add(moved.from, moved.ms);
+    return moved.done;
   }
 
   /**
@@ -132,14 +141,7 @@ export class CapacityModel {
     let h = 0;
     for (let i = 1; i < this.freeAt.length; i++) if (this.freeAt[i]! < this.freeAt[h]!) h = i;
     const start = Math.max(now, this.freeAt[h]!);
-    let t = start;
-    for (const [link, bytes] of [[this.netIn, bytesIn], [this.netOut, bytesOut]] as const) {
-      if (bytes <= 0) continue;
-      const moved = link.transfer(t, bytes);
-      this.netBusy.add(moved.from, moved.ms);
-      t = moved.done;
-    }
-    const end = t + OVERHEAD_MS;
+    const end = this.transfer(start, bytesIn, bytesOut) + OVERHEAD_MS;
     this.freeAt[h] = end;
     this.handlerBusy.add(start, end - start);
     return { queueMs: start - now, localMs: end - start, doneAt: end };
