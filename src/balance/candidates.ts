@@ -9,6 +9,8 @@
  * moved again (moves.ts), so nothing is ever added: the list is the start's order with holes
  * (-1), compacted when half of it is holes.
  */
+import { balanceDelta, excessDelta } from './goals.ts';
+
 export class MovableReplicas {
   private readonly lists: Int32Array[];
   private readonly groups: Int32Array[];
@@ -99,9 +101,6 @@ export interface BoundQuery {
   /** How much of the resource each entry takes along, when it does not depend on leadership; else null and `amountOf`. */
   readonly amounts: Float64Array | null;
   readonly amountOf: (p: number) => number;
-  /** Change of the goal's measure when x moves from a broker at `ls` to one at `ld` (goals.ts). */
-  readonly balanceDelta: (ls: number, ld: number, x: number, mean: number) => number;
-  readonly excessDelta: (ls: number, ld: number, x: number, limit: number) => number;
 }
 
 /**
@@ -116,14 +115,16 @@ export function boundMoves(replicas: MovableReplicas, broker: number, q: BoundQu
   const groups = replicas.groupsOf(broker);
   const disk = replicas.diskOf(broker);
   const n = replicas.length(broker);
-  const { group, from, coldest, mean, limit, cost, amounts, amountOf, balanceDelta, excessDelta } = q;
+  const { group, from, coldest, mean, limit, cost, amounts, amountOf } = q;
+  // Bound once here: an imported binding read in the loop costs a lookup per replica.
+  const [balance, excess] = [balanceDelta, excessDelta];
   let count = 0;
   for (let i = 0; i < n; i++) {
     const p = list[i]!;
     if (p < 0 || groups[i] !== group) continue;
     const x = amounts !== null ? amounts[i]! : amountOf(p);
     if (!(x > 0)) continue;
-    const dl = mean !== null ? balanceDelta(from, coldest, x, mean) : excessDelta(from, coldest, x, limit);
+    const dl = mean !== null ? balance(from, coldest, x, mean) : excess(from, coldest, x, limit);
     if (dl < -1e-12) {
       partitions[count] = p;
       bounds[count++] = -dl / (disk[i]! + cost);

@@ -206,7 +206,7 @@ function step(ctx: PlanContext, goal: Goal, g: number, guardResources: readonly 
       const count = !replicaMoves ? 0 : boundMoves(st.movableFrom, s, {
         group: g, from: loads[s]!, coldest: coldestLoad, mean: goal.kind === 'balance' ? spread.mean : null, limit, cost,
         amounts: r === 'bytesIn' ? st.movableFrom.bytesInOf(s) : r === 'disk' ? st.movableFrom.diskOf(s) : null,
-        amountOf: (p) => st.replicaAmount(p, s, r), balanceDelta, excessDelta,
+        amountOf: (p) => st.replicaAmount(p, s, r),
       }, candP, bounds);
       // Leadership changes, exactly, for the partitions `s` leads (canMoveFrom).
       const movable = st.movableFrom.of(s);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { balanceDelta, excessDelta } from '../../src/balance/goals.ts';
 import { boundMoves, MovableReplicas } from '../../src/balance/candidates.ts';
 
 // Six partitions: group, bytes in and size each; partition 4's ISR is short (not movable).
@@ -36,7 +35,7 @@ test('boundMoves: only the group\'s replicas that would improve the goal, bounde
   const partitions = new Int32Array(5);
   const bounds = new Float64Array(5);
   // Balance of bytes in: source at 150, coldest at 90, mean 100. Moving x helps while x < 60.
-  const q = { group: 0, from: 150, coldest: 90, mean: 100, limit: Infinity, cost: 100, amounts: m.bytesInOf(0), amountOf: () => 0, balanceDelta, excessDelta };
+  const q = { group: 0, from: 150, coldest: 90, mean: 100, limit: Infinity, cost: 100, amounts: m.bytesInOf(0), amountOf: () => 0 };
   const n = boundMoves(m, 0, q, partitions, bounds);
   assert.deepEqual([...partitions.subarray(0, n)], [0, 1, 3]);
   // −Δ / (size + cost), Δ = 2x(ld − ls + x) / mean²: x = 10 → 0.1 / 200, x = 20 → 0.16 / 300, x = 40 → 0.16 / 500.
