@@ -16,9 +16,30 @@ const SERIES_PER_QUERY = 1000;
 /** Sample queries one select has running at once (connections of the pool). */
 const QUERIES_IN_FLIGHT = 2;
 
+/** Series rows a querier keeps at most, by default. */
+const KNOWN_SERIES_MAX = 500_000;
+
+/** A series as stored: its id, metric name and labels (sorted by name, frozen). */
+interface SeriesRow {
+  readonly id: number;
+  readonly metric: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** Reads series from the `series`, `metric` and `samples` tables. */
 export class PgQuerier implements Querier {
-  constructor(private readonly db: Db) {}
+  /** `knownSeriesMax`: series rows kept at most (default 500,000; about 200 bytes each). */
+  constructor(
+    private readonly db: Db,
+    private readonly options: { readonly knownSeriesMax?: number } = {},
+  ) {}
+
+  /**
+   * Series rows already read: id → name and sorted labels. A series row never changes once
+   * written (ids are never reused), so a select asks PostgreSQL only for the ids that match and
+   * reads labels (jsonb, the costly part of the answer) for ids it has not seen.
+   */
+  private readonly known = new Map<number, SeriesRow>();
 
   /** `Querier.select`; series come ordered by their id (first seen first). */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
@@ -27,16 +48,13 @@ export class PgQuerier implements Querier {
     const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
     // Regexes, and matchers PostgreSQL cannot be given, are checked here on the rows SQL found.
     const recheck = where.length < matchers.length;
-    const found = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
-      `SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id
+    const found = await this.db.query<{ id: number }>(
+      `SELECT se.id FROM series se JOIN metric m ON m.id = se.metric_id
        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
       params,
     );
-    const rows = found.rows.flatMap((row) => {
-      const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
-      const labels = escaped ? labelsFromStore(row.labels) : row.labels;
-      return recheck && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...row, labels }];
-    });
+    const candidates = await this.rows(found.rows.map((r) => r.id));
+    const rows = recheck ? candidates.filter((row) => matchesSeries(compiled, row.metric, row.labels)) : candidates;
     const chunks: (typeof rows)[] = [];
     for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) chunks.push(rows.slice(i, i + SERIES_PER_QUERY));
     // QUERIES_IN_FLIGHT chunks at a time: the server reads one while this process decodes another.
@@ -58,8 +76,34 @@ export class PgQuerier implements Querier {
     for (const [i, chunk] of chunks.entries()) {
       for (const row of chunk) {
         const data = fetched[i]!.get(row.id);
-        if (data !== undefined) out.push({ metric: row.metric, labels: sortedLabels(row.labels), ...data });
+        if (data !== undefined) out.push({ metric: row.metric, labels: row.labels, ...data });
       }
+    }
+    return out;
+  }
+
+  /** The rows of `ids` (in that order), reading the ones not seen before. */
+  private async rows(ids: readonly number[]): Promise<SeriesRow[]> {
+    let missing = ids.filter((id) => !this.known.has(id));
+    if (missing.length > 0) {
+      // Bounded: a fleet's every series is not kept; the ones a query reads again are.
+      if (this.known.size + missing.length > (this.options.knownSeriesMax ?? KNOWN_SERIES_MAX)) {
+        this.known.clear();
+        missing = [...ids];
+      }
+      const read = await this.db.query<{ id: number; metric: string; labels: Record<string, string> }>(
+        'SELECT se.id, m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id WHERE se.id = ANY($1::int4[])',
+        [missing],
+      );
+      for (const row of read.rows) {
+        const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
+        this.known.set(row.id, { id: row.id, metric: row.metric, labels: sortedLabels(escaped ? labelsFromStore(row.labels) : row.labels) });
+      }
+    }
+    const out: SeriesRow[] = [];
+    for (const id of ids) {
+      const row = this.known.get(id);
+      if (row !== undefined) out.push(row);
     }
     return out;
   }

@@ -84,4 +84,31 @@ forEachBackend((backend) => {
       written.map((r) => [r.labels.p, [NOW, NOW + 1000], [r.id, -r.id]]),
     );
   });
+
+  test('series rows read once are kept: a second select hands out the same labels, and series written since, or past the bound, are read', async () => {
+    const db = await backend.fresh();
+    const cache = new SeriesCache();
+    const write = async (refs: { id: number }[]): Promise<void> => {
+      await db.copySamples({ seriesIds: Int32Array.from(refs.map((r) => r.id)), ts: Float64Array.from(refs.map(() => NOW)), values: Float64Array.from(refs.map((r) => r.id)) });
+    };
+    await new PartitionKeeper(db).ensureRange('samples', NOW, NOW + 1000);
+    const first = [cache.ref('m', { cluster: 'c1', topic: 'a' }), cache.ref('m', { cluster: 'c1', topic: 'b', x: '\u0000' })];
+    await cache.resolve(db, first);
+    await write(first);
+    // Bound of 3 rows: the third select reads 2 new rows beside 2 known ones and starts over.
+    const querier = new PgQuerier(db, { knownSeriesMax: 3 });
+    const m = [{ name: '__name__', type: '=' as const, value: 'm' }];
+    const a = await querier.select(m, NOW, NOW + 1000);
+    const b = await querier.select(m, NOW, NOW + 1000);
+    assert.deepEqual(b.map((s) => s.labels), [{ cluster: 'c1', topic: 'a' }, { cluster: 'c1', topic: 'b', x: '\u0000' }]);
+    assert.ok(a.every((s, i) => s.labels === b[i]!.labels), 'the second select hands out the labels objects of the first');
+    const later = [cache.ref('m', { cluster: 'c1', topic: 'c' }), cache.ref('m', { cluster: 'c1', topic: 'd' })];
+    await cache.resolve(db, later);
+    await write(later);
+    const c = await querier.select(m, NOW, NOW + 1000);
+    assert.deepEqual(c.map((s) => [s.labels.topic, [...s.values]]), [...first, ...later].map((r, i) => [['a', 'b', 'c', 'd'][i], [r.id]]));
+    // A regex is matched on the kept rows as on rows just read.
+    const d = await querier.select([...m, { name: 'topic', type: '=~', value: '[bd]' }], NOW, NOW + 1000);
+    assert.deepEqual(d.map((s) => s.labels.topic), ['b', 'd']);
+  });
 });
