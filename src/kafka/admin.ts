@@ -528,7 +528,7 @@ export class KafkaAdmin {
         topics.map((t) => ({ resourceType: 2, resourceName: t, configurationKeys: [...keys] })), false, false)
         .catch((err: unknown) => responseOf<Res>(err) ?? Promise.reject(err)));
       for (const r of res.results) {
-        if (r.errorCode !== 0) errors.push({ op: 'describeConfigs', subject: r.resourceName, message: r.errorMessage ?? kafkaErrorName(r.errorCode) });
+        if (r.errorCode !== 0) errors.push({ op: 'describeConfigs', subject: r.resourceName, code: r.errorCode, message: r.errorMessage ?? kafkaErrorName(r.errorCode) });
         else value.set(r.resourceName, Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
       }
     } catch (err) {

@@ -1,14 +1,14 @@
 /**
  * Brings the cluster's replication throttle to what an execution's moves in flight need: sizes
  * it (sizeFor), reads the rate configs of brokers about to be throttled (to restore them at the
- * end), records what may be set before sending anything (so a crash never loses a throttle), then
+ * end) and the throttled-replicas lists of topics about to be (their items stay someone else's), records what may be set before sending anything (so a crash never loses a throttle), then
  * sends the broker and topic config changes and deletes the throttled-replicas lists left empty.
  */
 import { KafkaError } from '../../kafka/protocol/error-codes.ts';
 import type { BalanceConfig } from '../config.ts';
 import type { ReassignActuator } from './actuator.ts';
 import type { BalanceStore } from './store.ts';
-import { desiredThrottle, FOLLOWER_RATE, LEADER_RATE, movedBrokers, sizeThrottle, throttleChanges, withBrokers } from './throttle.ts';
+import { desiredThrottle, FOLLOWER_RATE, FOLLOWER_REPLICAS, LEADER_RATE, LEADER_REPLICAS, movedBrokers, sizeThrottle, throttleChanges, withBrokers, withTopics } from './throttle.ts';
 import type { TrafficSource } from './traffic.ts';
 import type { AppliedThrottle, ExecutionRecord, MoveRecord, ThrottleSizing } from './types.ts';
 
@@ -88,6 +88,15 @@ export async function applyThrottle(ctx: ThrottleContext, applied: AppliedThrott
     const previous = await ctx.actuator.brokerConfigs(fresh, [LEADER_RATE, FOLLOWER_RATE]);
     if (previous.errors.length > 0) return { ok: false, applied, error: `reading the throttle rates of brokers ${fresh.join(',')}: ${previous.errors.map((e) => e.message).join('; ')}` };
     base = withBrokers(applied, previous.value);
+  }
+  const knownTopics = new Set(applied.topics.map((t) => t.topic));
+  const freshTopics = desired.topics.map((t) => t.topic).filter((t) => !knownTopics.has(t));
+  if (freshTopics.length > 0) {
+    const lists = await ctx.actuator.topicConfigs(freshTopics, [LEADER_REPLICAS, FOLLOWER_REPLICAS]);
+    // A topic deleted meanwhile is throttled by no one.
+    const failed = lists.errors.filter((e) => e.code !== UNKNOWN_TOPIC);
+    if (failed.length > 0) return { ok: false, applied, error: `reading the throttled replicas of topics ${freshTopics.join(',')}: ${failed.map((e) => e.message).join('; ')}` };
+    base = withTopics(base, freshTopics, lists.value);
   }
   const ch = throttleChanges(base, desired, full);
   if (ch.brokers.length === 0 && ch.topics.length === 0 && ch.emptied.length === 0) return { ok: true, applied: ch.after };

@@ -163,28 +163,35 @@ export function throttleChanges(applied: AppliedThrottle, desired: DesiredThrott
   const wantT = new Map(desired.topics.map((t) => [t.topic, t]));
   const topics: { topic: string; changes: Change[] }[] = [];
   const emptied: { topic: string; names: string[] }[] = [];
-  const duringT: { topic: string; leader: string[]; follower: string[] }[] = [];
-  const afterT: { topic: string; leader: string[]; follower: string[] }[] = [];
+  type TopicEntry = AppliedThrottle['topics'][number];
+  const duringT: TopicEntry[] = [];
+  const afterT: TopicEntry[] = [];
   for (const topic of [...new Set([...wasT.keys(), ...wantT.keys()])].sort()) {
     const a = wasT.get(topic);
     const d = wantT.get(topic);
+    const foreign = a?.foreign;
     const changes: Change[] = [];
     const names: string[] = [];
     const lists = { leader: [] as string[], follower: [] as string[] };
+    const mine = { leader: [] as string[], follower: [] as string[] };
     for (const [name, key] of [[LEADER_REPLICAS, 'leader'], [FOLLOWER_REPLICAS, 'follower']] as const) {
       const had = a?.[key] ?? [];
-      const need = d?.[key] ?? [];
+      const theirs = foreign?.[key] ?? [];
+      // Items someone else listed stay theirs; "*" throttles every replica already (and takes no items beside it).
+      const need = theirs.includes('*') ? [] : (d?.[key] ?? []).filter((x) => !theirs.includes(x));
       const add = full ? need : need.filter((x) => !had.includes(x));
       const drop = had.filter((x) => !need.includes(x));
       if (add.length > 0) changes.push({ name, op: 'append', value: add.join(',') });
       if (drop.length > 0) changes.push({ name, op: 'subtract', value: drop.join(',') });
-      if (need.length === 0 && (drop.length > 0 || (full && a !== undefined))) names.push(name);
+      if (need.length === 0 && theirs.length === 0 && (drop.length > 0 || (full && a !== undefined))) names.push(name);
       lists[key] = [...had, ...need.filter((x) => !had.includes(x))];
+      mine[key] = need;
     }
+    const withForeign = <T extends object>(entry: T): T => (foreign === undefined ? entry : { ...entry, foreign });
     if (changes.length > 0) topics.push({ topic, changes });
     if (names.length > 0) emptied.push({ topic, names });
-    if (lists.leader.length > 0 || lists.follower.length > 0) duringT.push({ topic, ...lists });
-    if (d !== undefined && (d.leader.length > 0 || d.follower.length > 0)) afterT.push({ topic, leader: [...d.leader], follower: [...d.follower] });
+    if (lists.leader.length > 0 || lists.follower.length > 0 || (foreign !== undefined && d !== undefined)) duringT.push(withForeign({ topic, ...lists }));
+    if (d !== undefined && (d.leader.length > 0 || d.follower.length > 0)) afterT.push(withForeign({ topic, ...mine }));
   }
   return {
     brokers, topics, emptied,
@@ -192,6 +199,20 @@ export function throttleChanges(applied: AppliedThrottle, desired: DesiredThrott
     during: { brokers: during.filter((b) => b.leaderRate !== null || b.followerRate !== null || was.has(b.broker)), topics: duringT },
     after: { brokers: after, topics: afterT },
   };
+}
+
+/**
+ * `applied` with entries for topics about to be throttled, holding the items their
+ * throttled-replicas lists had (read from the cluster before Sluice adds its own), so that
+ * Sluice neither claims nor takes away someone else's.
+ */
+export function withTopics(applied: AppliedThrottle, topics: readonly string[], lists: ReadonlyMap<string, Readonly<Record<string, string>>>): AppliedThrottle {
+  const known = new Set(applied.topics.map((t) => t.topic));
+  const items = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const added = [...new Set(topics)].filter((topic) => !known.has(topic)).map((topic) => ({
+    topic, leader: [], follower: [], foreign: { leader: items(lists.get(topic)?.[LEADER_REPLICAS]), follower: items(lists.get(topic)?.[FOLLOWER_REPLICAS]) },
+  }));
+  return { ...applied, topics: [...applied.topics, ...added].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0)) };
 }
 
 /**

@@ -43,8 +43,17 @@ export interface BrokerRates {
 export interface AppliedThrottle {
   /** Brokers with a rate set, and the rate configs each had before Sluice set its own (restored at the end). */
   readonly brokers: readonly (BrokerRates & { readonly previous: Readonly<Record<string, string>> })[];
-  /** `partition:broker` items Sluice added to each topic's throttled-replicas lists. */
-  readonly topics: readonly { readonly topic: string; readonly leader: readonly string[]; readonly follower: readonly string[] }[];
+  /**
+   * `partition:broker` items Sluice added to each topic's throttled-replicas lists, and the items
+   * (`foreign`) the lists held before Sluice first added one: someone else's, never appended
+   * again as Sluice's nor taken away (read when a topic is first throttled; absent: none known).
+   */
+  readonly topics: readonly {
+    readonly topic: string;
+    readonly leader: readonly string[];
+    readonly follower: readonly string[];
+    readonly foreign?: { readonly leader: readonly string[]; readonly follower: readonly string[] };
+  }[];
 }
 
 /** Nothing set. */

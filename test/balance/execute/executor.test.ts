@@ -1,7 +1,7 @@
 /**
  * Plan execution on the bundled cluster over real sockets, with a real producer writing
  * throughout: the final placement is the plan's, the replication throttle is set while moves run
- * and gone afterwards, nothing acknowledged is lost; and an execution left by a stopped process is
+ * and gone afterwards (an operator's throttled replicas kept), nothing acknowledged is lost; and an execution left by a stopped process is
  * taken over by a new executor on the same database, which finishes or cancels it and removes the
  * throttles.
  */
@@ -67,7 +67,11 @@ test('a plan of four moves on four brokers under a steady producer: targets reac
     ]);
     const planId = await store.savePlan({ cluster: 'c1', createdAt: Date.now(), createdBy: 'test', mode: 'full', plan, evidence: { source: 'test' }, explanation: 'four moves' });
     const config = executionConfig({ perBroker: 2, pollInterval: 0.2, throttle: { floor: 400_000, ceiling: 400_000 } });
-    const executor = new BalanceExecutor({ cluster: 'c1', actuator: new KafkaReassignActuator(admin), store, config, clock: wallClock, logger: testLogger });
+    const actuator = new KafkaReassignActuator(admin);
+    const executor = new BalanceExecutor({ cluster: 'c1', actuator, store, config, clock: wallClock, logger: testLogger });
+    // An operator's own throttled replicas, one of which the moves need too: they stay theirs.
+    const operator = await actuator.alterTopicConfigs([{ topic: 'orders', changes: [{ name: LISTS[0]!, op: 'set', value: '1:1,3:3' }] }]);
+    assert.deepEqual(operator.errors, []);
 
     let producing = true;
     let sendErrors = 0;
@@ -103,7 +107,7 @@ test('a plan of four moves on four brokers under a steady producer: targets reac
         2: { 'follower.replication.throttled.rate': '400000' },
         3: { 'follower.replication.throttled.rate': '400000' },
       },
-      topic: { 'leader.replication.throttled.replicas': '0:0,0:1,1:0,1:1,2:0,2:1,3:0,3:1', 'follower.replication.throttled.replicas': '0:2,1:3,2:3,3:2' },
+      topic: { 'leader.replication.throttled.replicas': '1:1,3:3,0:0,0:1,1:0,2:0,2:1,3:0,3:1', 'follower.replication.throttled.replicas': '0:2,1:3,2:3,3:2' },
     });
     c.cluster.nodes[2]!.replicationCut = false;
     c.cluster.nodes[3]!.replicationCut = false;
@@ -125,7 +129,7 @@ test('a plan of four moves on four brokers under a steady producer: targets reac
       // Broker 1 stayed in the replicas and kept leading until the preferred leader election.
       { replicas: [2, 1], leader: 2 },
     ]);
-    assert.deepEqual(await throttles(admin, c, 'orders'), { brokers: {}, topic: {} }, 'every throttle config is removed');
+    assert.deepEqual(await throttles(admin, c, 'orders'), { brokers: {}, topic: { 'leader.replication.throttled.replicas': '1:1,3:3' } }, 'every throttle config of Sluice\'s is removed, the operator\'s kept');
 
     await producer.disconnect();
     assert.equal(sendErrors, 0);

@@ -1,7 +1,7 @@
 /** The throttle of an execution, pure: sizing from headroom, the configs moves need, and the changes from what is set. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredThrottle, sizeThrottle, throttleChanges, withBrokers } from '../../../src/balance/execute/throttle.ts';
+import { desiredThrottle, sizeThrottle, throttleChanges, withBrokers, withTopics } from '../../../src/balance/execute/throttle.ts';
 import type { ExecutionRecord, MoveRecord, ThrottleSizing } from '../../../src/balance/execute/types.ts';
 import { RESIZE_MS, sizeFor } from '../../../src/balance/execute/apply-throttle.ts';
 import { executionConfigSchema } from '../../../src/balance/execute/config.ts';
@@ -85,6 +85,45 @@ test('changes: set what is new, append new items, subtract and restore what is n
   assert.deepEqual(end.after, { brokers: [], topics: [] });
   assert.equal(throttleChanges(ch.after, desired, false).brokers.length, 0, 'nothing to send when the cluster holds what is needed');
   assert.deepEqual(throttleChanges(ch.after, desired, true).brokers.map((b) => b.broker), [0, 2], 'full: everything needed is sent again');
+});
+
+test('changes: items someone else listed before are neither appended as Sluice\'s nor taken away, and a list of theirs is not deleted', () => {
+  const L = 'leader.replication.throttled.replicas';
+  const F = 'follower.replication.throttled.replicas';
+  // Topic a lists 0:0 (needed by the move too) and 9:9 on its leader side; b throttles every replica on the follower side.
+  const base = withTopics({ brokers: [], topics: [] }, ['b', 'a', 'c'], new Map([['a', { [L]: '0:0,9:9', [F]: '' }], ['b', { [F]: '*' }]]));
+  assert.deepEqual(base.topics, [
+    { topic: 'a', leader: [], follower: [], foreign: { leader: ['0:0', '9:9'], follower: [] } },
+    { topic: 'b', leader: [], follower: [], foreign: { leader: [], follower: ['*'] } },
+    { topic: 'c', leader: [], follower: [], foreign: { leader: [], follower: [] } },
+  ]);
+  const desired = { brokers: [], topics: [
+    { topic: 'a', leader: ['0:0', '0:1'], follower: ['0:2'] },
+    { topic: 'b', leader: ['0:0'], follower: ['0:2'] },
+    { topic: 'c', leader: ['0:0'], follower: ['0:2'] },
+  ] };
+  const ch = throttleChanges(base, desired, false);
+  assert.deepEqual(ch.topics, [
+    { topic: 'a', changes: [{ name: L, op: 'append', value: '0:1' }, { name: F, op: 'append', value: '0:2' }] },
+    { topic: 'b', changes: [{ name: L, op: 'append', value: '0:0' }] },
+    { topic: 'c', changes: [{ name: L, op: 'append', value: '0:0' }, { name: F, op: 'append', value: '0:2' }] },
+  ]);
+  assert.deepEqual(ch.after.topics.map((t) => [t.topic, t.leader, t.follower, t.foreign]), [
+    ['a', ['0:1'], ['0:2'], { leader: ['0:0', '9:9'], follower: [] }],
+    ['b', ['0:0'], [], { leader: [], follower: ['*'] }],
+    ['c', ['0:0'], ['0:2'], { leader: [], follower: [] }],
+  ]);
+  // A full resend (after a failure) sends only Sluice's items too.
+  assert.deepEqual(throttleChanges(ch.after, desired, true).topics.map((t) => t.changes.map((c) => `${c.op} ${c.value}`)), [['append 0:1', 'append 0:2'], ['append 0:0'], ['append 0:0', 'append 0:2']]);
+  const end = throttleChanges(ch.after, { brokers: [], topics: [] }, false);
+  assert.deepEqual(end.topics, [
+    { topic: 'a', changes: [{ name: L, op: 'subtract', value: '0:1' }, { name: F, op: 'subtract', value: '0:2' }] },
+    { topic: 'b', changes: [{ name: L, op: 'subtract', value: '0:0' }] },
+    { topic: 'c', changes: [{ name: L, op: 'subtract', value: '0:0' }, { name: F, op: 'subtract', value: '0:2' }] },
+  ]);
+  // Only the lists Sluice alone filled are deleted when emptied.
+  assert.deepEqual(end.emptied, [{ topic: 'a', names: [F] }, { topic: 'b', names: [L] }, { topic: 'c', names: [L, F] }]);
+  assert.deepEqual(end.after.topics, []);
 });
 
 test('client traffic: counter increases per second, resets counted from zero, summed per broker', () => {
