@@ -17,7 +17,7 @@ const SERIES_PER_QUERY = 1000;
 const QUERIES_IN_FLIGHT = 2;
 
 /** Series rows a querier keeps at most, by default. */
-const KNOWN_SERIES_MAX = 500_000;
+const KNOWN_SERIES_MAX = 200_000;
 
 /** A series as stored: its id, metric name and labels (sorted by name, frozen). */
 interface SeriesRow {
@@ -28,7 +28,7 @@ interface SeriesRow {
 
 /** Reads series from the `series`, `metric` and `samples` tables. */
 export class PgQuerier implements Querier {
-  /** `knownSeriesMax`: series rows kept at most (default 500,000; about 200 bytes each). */
+  /** `knownSeriesMax`: series rows kept at most (default 200,000: a few hundred bytes each). */
   constructor(
     private readonly db: Db,
     private readonly options: { readonly knownSeriesMax?: number } = {},

@@ -91,7 +91,7 @@ test('changes: items someone else listed before are neither appended as Sluice\'
   const L = 'leader.replication.throttled.replicas';
   const F = 'follower.replication.throttled.replicas';
   // Topic a lists 0:0 (needed by the move too) and 9:9 on its leader side; b throttles every replica on the follower side.
-  const base = withTopics({ brokers: [], topics: [] }, ['b', 'a', 'c'], new Map([['a', { [L]: '0:0,9:9', [F]: '' }], ['b', { [F]: '*' }]]));
+  const base = withTopics({ brokers: [], topics: [] }, ['b', 'a', 'c'], new Map<string, Record<string, string>>([['a', { [L]: '0:0,9:9', [F]: '' }], ['b', { [F]: '*' }]]));
   assert.deepEqual(base.topics, [
     { topic: 'a', leader: [], follower: [], foreign: { leader: ['0:0', '9:9'], follower: [] } },
     { topic: 'b', leader: [], follower: [], foreign: { leader: [], follower: ['*'] } },
