@@ -13,7 +13,8 @@
  *   bursting producer writes (what the group reads there follows the burst, not its own quota);
  * - rounds to contain: the loop's rounds (for runs without the loop, the times its rounds would
  *   have had) from the burst's start until the last second over the target in the burst is past,
- *   0 when never over, none when the burst ends over the target;
+ *   0 when never over, none when the burst ends over the target; also (reported, not a goal) the
+ *   same on each second's mean over Kafka's 11 s quota window;
  * - rounds to release: rounds from the burst's end until the last change that brought every
  *   quota Sluice set back to what was there before (none while one is left at the end);
  * - changes per client: Sluice's applied changes to each client's quotas from the burst's start
@@ -60,6 +61,12 @@ export interface RunFigures {
   readonly noisyProducersServed: number | undefined;
   readonly groups: readonly GroupFigures[];
   readonly contain: { readonly rounds: number | null; readonly seconds: number | null; readonly neverOver: boolean };
+  /**
+   * The same, on the mean of the utilization samples over Kafka's quota window (11 s) up to each
+   * second: a client throttled by a byte-rate quota and holding a backlog sends in bursts over
+   * that window, so per-second samples swing around the window's mean. Reported, not a goal.
+   */
+  readonly containQuotaWindow: { readonly rounds: number | null; readonly seconds: number | null; readonly neverOver: boolean };
   /** Auto runs: rounds to release (null: a quota was left at the end), whether Sluice set any. */
   readonly release: { readonly rounds: number | null; readonly seconds: number | null; readonly quotasSet: boolean } | undefined;
   /** Auto runs: applied changes per client (entity) during the burst episode. */
@@ -102,9 +109,29 @@ function roundTimes(record: RunRecord, intervalS: number): number[] {
   return times;
 }
 
-function containment(record: RunRecord, target: number, rounds: readonly number[]): RunFigures['contain'] {
+/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1). */
+export const KAFKA_QUOTA_WINDOW_S = 11;
+
+/**
+ * Each sample's utilization as the mean of the samples of the `windowS` seconds up to it (itself
+ * alone for 1 s): what a broker's quota, which measures rates over its window, holds a client to.
+ */
+export function trailingMean(samples: readonly Pick<Sample, 't' | 'utilization'>[], windowS: number): number[] {
+  const out: number[] = [];
+  let from = 0;
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) {
+    sum += samples[i]!.utilization;
+    while (samples[from]!.t <= samples[i]!.t - windowS) sum -= samples[from++]!.utilization;
+    out.push(sum / (i - from + 1));
+  }
+  return out;
+}
+
+function containment(record: RunRecord, target: number, rounds: readonly number[], windowS = 1): RunFigures['contain'] {
   const { atS, forS } = record.shape.burst;
-  const burst = record.samples.filter((s) => s.t >= atS && s.t <= atS + forS);
+  const smoothed = trailingMean(record.samples, windowS);
+  const burst = record.samples.map((s, i) => ({ t: s.t, utilization: smoothed[i]! })).filter((s) => s.t >= atS && s.t <= atS + forS);
   let lastOver = -1;
   burst.forEach((s, i) => { if (s.utilization > target) lastOver = i; });
   if (lastOver < 0) return { rounds: 0, seconds: 0, neverOver: true };
@@ -198,6 +225,7 @@ export function figuresOf(record: RunRecord, target: number, intervalS: number):
     noisyProducersServed: noisyAsked > 0 ? noisyAcked / noisyAsked : undefined,
     groups,
     contain: containment(record, target, rounds),
+    containQuotaWindow: containment(record, target, rounds, KAFKA_QUOTA_WINDOW_S),
     release: auto ? released : undefined,
     changesPerClient: auto ? changesPerClient : undefined,
     coreQuota: record.mode === 'static' || record.changes.some((c) => c.newValue !== null && /(^|,)client-id=core-/.test(c.entityKey)),

@@ -57,7 +57,8 @@ function rowsOf(runs: readonly RunFigures[], target: number): string[][] {
     }
   }
   rows.push(
-    ['rounds to contain', ...runs.map((r) => (r.contain.neverOver ? '0 (never over)' : r.contain.rounds === null ? 'not contained' : `${r.contain.rounds} (${r.contain.seconds!.toFixed(0)} s)`))],
+    ['rounds to contain', ...runs.map((r) => containText(r.contain))],
+    ['  on the 11 s quota window\'s mean', ...runs.map((r) => containText(r.containQuotaWindow))],
     ['rounds to release', ...runs.map((r) => (r.release === undefined ? 'n/a' : !r.release.quotasSet ? '0 (none set)' : r.release.rounds === null ? 'not released' : `${r.release.rounds} (${r.release.seconds!.toFixed(0)} s)`))],
     ['changes per client in the burst (most)', ...runs.map((r) => {
       if (r.changesPerClient === undefined) return 'n/a';
@@ -69,6 +70,10 @@ function rowsOf(runs: readonly RunFigures[], target: number): string[][] {
     ['byte-rate quotas left at the end', ...runs.map((r) => String(r.quotasAtEnd))],
   );
   return rows;
+}
+
+function containText(c: RunFigures['contain']): string {
+  return c.neverOver ? '0 (never over)' : c.rounds === null ? 'not contained' : `${c.rounds} (${c.seconds!.toFixed(0)} s)`;
 }
 
 /** The scenario's table: a column per mode run. */
