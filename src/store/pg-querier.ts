@@ -118,15 +118,13 @@ export class PgQuerier implements Querier {
     const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
     const recheck = where.length < matchers.length;
     where.push(`EXISTS (SELECT 1 FROM samples s WHERE s.series_id = se.id AND s.ts >= $${params.push(toTimestamp(from))} AND s.ts <= $${params.push(toTimestamp(to))})`);
-    const found = await this.db.query<{ metric: string; labels: Record<string, string> }>(
-      `SELECT m.name AS metric, se.labels FROM series se JOIN metric m ON m.id = se.metric_id WHERE ${where.join(' AND ')} ORDER BY se.id`,
+    const found = await this.db.query<{ id: number }>(
+      `SELECT se.id FROM series se JOIN metric m ON m.id = se.metric_id WHERE ${where.join(' AND ')} ORDER BY se.id`,
       params,
     );
-    return found.rows.flatMap((row) => {
-      const escaped = Object.values(row.labels).some((v) => v.startsWith(ESCAPED_PREFIX));
-      const labels = escaped ? labelsFromStore(row.labels) : row.labels;
-      return recheck && !matchesSeries(compiled, row.metric, labels) ? [] : [{ ...labels, [METRIC_NAME_LABEL]: row.metric }];
-    });
+    const rows = await this.rows(found.rows.map((r) => r.id));
+    return (recheck ? rows.filter((row) => matchesSeries(compiled, row.metric, row.labels)) : rows)
+      .map((row) => ({ ...row.labels, [METRIC_NAME_LABEL]: row.metric }));
   }
 }
 

@@ -110,5 +110,10 @@ forEachBackend((backend) => {
     // A regex is matched on the kept rows as on rows just read.
     const d = await querier.select([...m, { name: 'topic', type: '=~', value: '[bd]' }], NOW, NOW + 1000);
     assert.deepEqual(d.map((s) => s.labels.topic), ['b', 'd']);
+    // Series look-ups read the same rows: labels with the name, only series with a sample in range.
+    assert.deepEqual(await querier.series([...m, { name: 'topic', type: '!~', value: 'a|c' }], NOW, NOW + 1000), [
+      { cluster: 'c1', topic: 'b', x: '\u0000', __name__: 'm' }, { cluster: 'c1', topic: 'd', __name__: 'm' },
+    ]);
+    assert.deepEqual(await querier.series(m, NOW + 1, NOW + 1000), []);
   });
 });
