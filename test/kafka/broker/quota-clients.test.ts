@@ -8,7 +8,7 @@ import { startCluster, type RunningCluster } from '../../../src/kafka/broker/ind
 /**
  * Client quotas end to end, with two independent clients: a producer offering 4 MB/s under
  * producer_byte_rate 1 MB/s is held to about 1 MB/s and is told so in throttle_time_ms; removing
- * the quota lifts the throttle.
+ * the quota lifts the throttle once the throttle time last announced has passed.
  *
  * Kafka's rate divides by at least (quota.window.num - 1) windows, so a client offering 4× its
  * quota bursts about 10 s worth of quota, is held back, and bursts again each time those samples
@@ -108,9 +108,12 @@ test('kafkajs producer at 4 MB/s under producer_byte_rate 1 MB/s averages 0.9–
     assert.ok(run.maxThrottleMs > 0, 'throttle_time_ms seen in produce responses');
     await setQuota(c.bootstrap, 'noisy-kafkajs', null);
     const lifted = Date.now();
+    // The connection may stay muted for the throttle time last announced (as on Kafka, removing a
+    // quota does not unmute it early): 2 s are measured once that much has passed.
+    const residual = run.maxThrottleMs;
     maxThrottle = 0;
-    const after = await paced(send, 2_000, () => maxThrottle);
-    assert.ok(after.bytes / 2 >= 0.8 * OFFERED, `after removal: ${(after.bytes / 2 / QUOTA).toFixed(2)} MB/s within ${Date.now() - lifted} ms`);
+    const after = await paced(send, 2_000, () => maxThrottle, residual);
+    assert.ok(after.bytes / 2 >= 0.8 * OFFERED, `after removal: ${(after.bytes / 2 / QUOTA).toFixed(2)} MB/s over 2 s from ${residual} ms after it (${Date.now() - lifted} ms in all)`);
   } finally {
     await producer.disconnect();
     await c.stop();
@@ -139,9 +142,11 @@ test('@platformatic/kafka producer at 4 MB/s under producer_byte_rate 1 MB/s ave
     assert.ok(run.brokerRate >= 0.9 * QUOTA && run.brokerRate <= 1.1 * QUOTA, `broker-measured ${(run.brokerRate / QUOTA).toFixed(3)} MB/s`);
     assert.ok(run.maxThrottleMs > 0, 'throttle_time_ms seen in produce responses');
     await setQuota(c.bootstrap, 'noisy-platformatic', null);
+    // As above: measured once the throttle time last announced has passed.
+    const residual = run.maxThrottleMs;
     maxThrottle = 0;
-    const after = await paced(send, 2_000, () => maxThrottle);
-    assert.ok(after.bytes / 2 >= 0.8 * OFFERED, `after removal: ${(after.bytes / 2 / QUOTA).toFixed(2)} MB/s`);
+    const after = await paced(send, 2_000, () => maxThrottle, residual);
+    assert.ok(after.bytes / 2 >= 0.8 * OFFERED, `after removal: ${(after.bytes / 2 / QUOTA).toFixed(2)} MB/s over 2 s from ${residual} ms after it`);
   } finally {
     unsubscribe(channel, onEnd);
     await producer.close();
