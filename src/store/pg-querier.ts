@@ -43,18 +43,7 @@ export class PgQuerier implements Querier {
 
   /** `Querier.select`; series come ordered by their id (first seen first). */
   async select(matchers: readonly Matcher[], from: number, to: number): Promise<SeriesData[]> {
-    const compiled = compileMatchers(matchers); // the same validation and errors as the head
-    const params: unknown[] = [];
-    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
-    // Regexes, and matchers PostgreSQL cannot be given, are checked here on the rows SQL found.
-    const recheck = where.length < matchers.length;
-    const found = await this.db.query<{ id: number }>(
-      `SELECT se.id FROM series se JOIN metric m ON m.id = se.metric_id
-       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
-      params,
-    );
-    const candidates = await this.rows(found.rows.map((r) => r.id));
-    const rows = recheck ? candidates.filter((row) => matchesSeries(compiled, row.metric, row.labels)) : candidates;
+    const rows = await this.matching(matchers);
     const chunks: (typeof rows)[] = [];
     for (let i = 0; i < rows.length; i += SERIES_PER_QUERY) chunks.push(rows.slice(i, i + SERIES_PER_QUERY));
     // QUERIES_IN_FLIGHT chunks at a time: the server reads one while this process decodes another.
@@ -80,6 +69,28 @@ export class PgQuerier implements Querier {
       }
     }
     return out;
+  }
+
+  /**
+   * The rows of the series that match, ordered by id; with `sampled`, only those with a sample
+   * in [from, to] (one index probe per candidate series). `=` and `!=` select in SQL; regexes, and
+   * matchers PostgreSQL cannot be given, are checked here on the rows SQL found.
+   */
+  private async matching(matchers: readonly Matcher[], sampled?: { readonly from: number; readonly to: number }): Promise<SeriesRow[]> {
+    const compiled = compileMatchers(matchers); // the same validation and errors as the head
+    const params: unknown[] = [];
+    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
+    const recheck = where.length < matchers.length;
+    if (sampled !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM samples s WHERE s.series_id = se.id AND s.ts >= $${params.push(toTimestamp(sampled.from))} AND s.ts <= $${params.push(toTimestamp(sampled.to))})`);
+    }
+    const found = await this.db.query<{ id: number }>(
+      `SELECT se.id FROM series se JOIN metric m ON m.id = se.metric_id
+       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY se.id`,
+      params,
+    );
+    const rows = await this.rows(found.rows.map((r) => r.id));
+    return recheck ? rows.filter((row) => matchesSeries(compiled, row.metric, row.labels)) : rows;
   }
 
   /** The rows of `ids` (in that order), reading the ones not seen before. */
@@ -113,18 +124,8 @@ export class PgQuerier implements Querier {
    * `from <= ts <= to`, ordered by id: one index probe per candidate series, no samples read.
    */
   async series(matchers: readonly Matcher[], from: number, to: number): Promise<Readonly<Record<string, string>>[]> {
-    const compiled = compileMatchers(matchers);
-    const params: unknown[] = [];
-    const where = matchers.map((m) => condition(m, params)).filter((c) => c !== undefined);
-    const recheck = where.length < matchers.length;
-    where.push(`EXISTS (SELECT 1 FROM samples s WHERE s.series_id = se.id AND s.ts >= $${params.push(toTimestamp(from))} AND s.ts <= $${params.push(toTimestamp(to))})`);
-    const found = await this.db.query<{ id: number }>(
-      `SELECT se.id FROM series se JOIN metric m ON m.id = se.metric_id WHERE ${where.join(' AND ')} ORDER BY se.id`,
-      params,
-    );
-    const rows = await this.rows(found.rows.map((r) => r.id));
-    return (recheck ? rows.filter((row) => matchesSeries(compiled, row.metric, row.labels)) : rows)
-      .map((row) => ({ ...row.labels, [METRIC_NAME_LABEL]: row.metric }));
+    const rows = await this.matching(matchers, { from, to });
+    return rows.map((row) => ({ ...row.labels, [METRIC_NAME_LABEL]: row.metric }));
   }
 }
 

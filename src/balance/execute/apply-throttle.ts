@@ -1,7 +1,8 @@
 /**
  * Brings the cluster's replication throttle to what an execution's moves in flight need: sizes
  * it (sizeFor), reads the rate configs of brokers about to be throttled (to restore them at the
- * end) and the throttled-replicas lists of topics about to be (their items stay someone else's), records what may be set before sending anything (so a crash never loses a throttle), then
+ * end) and the throttled-replicas lists of topics about to be (their items stay someone else's),
+ * records what may be set before sending anything (so a crash never loses a throttle), then
  * sends the broker and topic config changes and deletes the throttled-replicas lists left empty.
  */
 import { KafkaError } from '../../kafka/protocol/error-codes.ts';

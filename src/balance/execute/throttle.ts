@@ -187,11 +187,11 @@ export function throttleChanges(applied: AppliedThrottle, desired: DesiredThrott
       lists[key] = [...had, ...need.filter((x) => !had.includes(x))];
       mine[key] = need;
     }
-    const withForeign = <T extends object>(entry: T): T => (foreign === undefined ? entry : { ...entry, foreign });
+    const kept = foreign === undefined ? {} : { foreign };
     if (changes.length > 0) topics.push({ topic, changes });
     if (names.length > 0) emptied.push({ topic, names });
-    if (lists.leader.length > 0 || lists.follower.length > 0 || (foreign !== undefined && d !== undefined)) duringT.push(withForeign({ topic, ...lists }));
-    if (d !== undefined && (d.leader.length > 0 || d.follower.length > 0)) afterT.push(withForeign({ topic, ...mine }));
+    if (lists.leader.length > 0 || lists.follower.length > 0 || (foreign !== undefined && d !== undefined)) duringT.push({ topic, ...lists, ...kept });
+    if (d !== undefined && (d.leader.length > 0 || d.follower.length > 0)) afterT.push({ topic, ...mine, ...kept });
   }
   return {
     brokers, topics, emptied,
