@@ -41,6 +41,9 @@ export interface GroupFigures {
   readonly burstOwnBytesPerSec: number;
 }
 
+/** Rounds and seconds from a burst's start until the busiest broker stays at or under the target. */
+export interface Containment { readonly rounds: number | null; readonly seconds: number | null; readonly neverOver: boolean }
+
 /** The figures of one run. */
 export interface RunFigures {
   readonly mode: Mode;
@@ -60,13 +63,13 @@ export interface RunFigures {
   /** Bursting producers' acknowledged ÷ asked bytes during the burst (undefined: none). */
   readonly noisyProducersServed: number | undefined;
   readonly groups: readonly GroupFigures[];
-  readonly contain: { readonly rounds: number | null; readonly seconds: number | null; readonly neverOver: boolean };
+  readonly contain: Containment;
   /**
    * The same, on the mean of the utilization samples over Kafka's quota window (11 s) up to each
    * second: a client throttled by a byte-rate quota and holding a backlog sends in bursts over
    * that window, so per-second samples swing around the window's mean. Reported, not a goal.
    */
-  readonly containQuotaWindow: { readonly rounds: number | null; readonly seconds: number | null; readonly neverOver: boolean };
+  readonly containQuotaWindow: Containment;
   /** Auto runs: rounds to release (null: a quota was left at the end), whether Sluice set any. */
   readonly release: { readonly rounds: number | null; readonly seconds: number | null; readonly quotasSet: boolean } | undefined;
   /** Auto runs: applied changes per client (entity) during the burst episode. */
@@ -110,13 +113,13 @@ function roundTimes(record: RunRecord, intervalS: number): number[] {
 }
 
 /** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1). */
-export const KAFKA_QUOTA_WINDOW_S = 11;
+const KAFKA_QUOTA_WINDOW_S = 11;
 
 /**
  * Each sample's utilization as the mean of the samples of the `windowS` seconds up to it (itself
  * alone for 1 s): what a broker's quota, which measures rates over its window, holds a client to.
  */
-export function trailingMean(samples: readonly Pick<Sample, 't' | 'utilization'>[], windowS: number): number[] {
+function trailingMean(samples: readonly Pick<Sample, 't' | 'utilization'>[], windowS: number): number[] {
   const out: number[] = [];
   let from = 0;
   let sum = 0;
@@ -128,7 +131,7 @@ export function trailingMean(samples: readonly Pick<Sample, 't' | 'utilization'>
   return out;
 }
 
-function containment(record: RunRecord, target: number, rounds: readonly number[], windowS = 1): RunFigures['contain'] {
+function containment(record: RunRecord, target: number, rounds: readonly number[], windowS = 1): Containment {
   const { atS, forS } = record.shape.burst;
   const smoothed = trailingMean(record.samples, windowS);
   const burst = record.samples.map((s, i) => ({ t: s.t, utilization: smoothed[i]! })).filter((s) => s.t >= atS && s.t <= atS + forS);

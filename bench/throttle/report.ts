@@ -3,7 +3,7 @@
  * a table with one column per mode and one row per figure, then the goals. Pure: figures in, text
  * out.
  */
-import type { RunFigures } from './figures.ts';
+import type { Containment, RunFigures } from './figures.ts';
 import type { Goal } from './goals.ts';
 import type { Mode } from './run.ts';
 import { KIB } from './scenarios.ts';
@@ -72,7 +72,7 @@ function rowsOf(runs: readonly RunFigures[], target: number): string[][] {
   return rows;
 }
 
-function containText(c: RunFigures['contain']): string {
+function containText(c: Containment): string {
   return c.neverOver ? '0 (never over)' : c.rounds === null ? 'not contained' : `${c.rounds} (${c.seconds!.toFixed(0)} s)`;
 }
 
