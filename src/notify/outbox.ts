@@ -130,6 +130,24 @@ export class Outbox {
    * sender picks them up right away. Rejects (storing nothing) when the database refuses.
    */
   async enqueue(deliveries: readonly Delivery[], quiet: readonly LogEntry[] = []): Promise<number[]> {
+    const hold = this.options.afterWrite;
+    if (hold === undefined) return this.write(deliveries, quiet);
+    // The hold starts before the write, and a round already under way (it passed its check of
+    // `holding` and may claim rows committed while its claim is in flight) ends first.
+    this.holding++;
+    try {
+      await this.running;
+      const ids = await this.write(deliveries, quiet);
+      if (ids.length > 0) await hold(ids);
+      return ids;
+    } finally {
+      this.holding--;
+      this.kick();
+    }
+  }
+
+  /** The one transaction of `enqueue`; kicks the sender unless a hold is set. */
+  private async write(deliveries: readonly Delivery[], quiet: readonly LogEntry[]): Promise<number[]> {
     const now = this.options.clock.now();
     const ids = await this.options.db.tx(async (q) => {
       const out: number[] = [];
@@ -151,16 +169,7 @@ export class Outbox {
       }
       return out;
     });
-    if (ids.length === 0) return ids;
-    if (this.options.afterWrite !== undefined) {
-      this.holding++;
-      try {
-        await this.options.afterWrite(ids);
-      } finally {
-        this.holding--;
-      }
-    }
-    this.kick();
+    if (ids.length > 0 && this.options.afterWrite === undefined) this.kick();
     return ids;
   }
 

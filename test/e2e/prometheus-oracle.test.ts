@@ -35,7 +35,7 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { parseScenario } from '../../src/workload/scenario.ts';
 import { startWorkload, type WorkloadRun } from '../../src/workload/run.ts';
 import { serviceConfigFor } from '../helpers/service.ts';
-import { waitFor } from '../helpers/broker.ts';
+import { waitFor, within } from '../helpers/broker.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -225,7 +225,7 @@ describe('Prometheus 2.42 scraping /federate answers Kafka queries as Sluice doe
     // Never left running, even when the test process is ended before `after` runs.
     process.once('exit', () => prometheus?.kill('SIGKILL'));
     [cluster] = await Promise.all([
-      startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger() }),
+      within('starting the bundled cluster', 20_000, startCluster({ port: 0, brokers: 3, metricsPort: 0, logger: silentLogger() })),
       // Prometheus applies its targets a few seconds after it starts (its scrape manager reloads
       // every 5 s): once Sluice's is listed, it is scraped every second, up or not.
       waitFor(async () => {
@@ -244,8 +244,8 @@ describe('Prometheus 2.42 scraping /federate answers Kafka queries as Sluice doe
     });
     app = buildApp(config, { jitter: 0 });
     startedAt = Date.now();
-    await app.start();
-    workload = await startWorkload(parseScenario(SCENARIO, 'oracle.yaml'), { bootstrap: [cluster.bootstrap.split(',')[0]!], statusIntervalMs: 60_000 }, { logger: silentLogger(), status: () => {} });
+    await within("starting Sluice's service", 15_000, app.start());
+    workload = await within('starting the workload', 15_000, startWorkload(parseScenario(SCENARIO, 'oracle.yaml'), { bootstrap: [cluster.bootstrap.split(',')[0]!], statusIntervalMs: 60_000 }, { logger: silentLogger(), status: () => {} }));
     // Kafka's request times come as quantile gauges (the JMX exporter's summaries), so a request
     // time histogram for histogram_quantile is written beside them: cumulative bucket counts each second.
     const runSeconds = Math.floor(RUN_MS / 1000);
@@ -254,9 +254,9 @@ describe('Prometheus 2.42 scraping /federate answers Kafka queries as Sluice doe
       const ts = Date.now();
       const buckets = HISTOGRAM_BUCKETS.map(([le, perSecond]) => ({ metric: 'sluice_test_request_time_seconds_bucket', labels: { cluster: 'oracle', request: 'Produce', le }, ts, value: perSecond * i + (i % 3) * (le === '+Inf' ? 2 : 0) }));
       const escaping = i % Math.max(1, Math.floor(runSeconds / 3)) === 0 ? [{ metric: 'sluice_test_label_escaping', labels: { cluster: 'oracle', text: AWKWARD }, ts, value: i + 0.5 }] : [];
-      await app.store.writer.write([...buckets, ...escaping]);
+      await within('writing the request time histogram', 5_000, app.store.writer.write([...buckets, ...escaping]));
     }
-    await app.scheduler.stop();
+    await within('stopping collection', 10_000, app.scheduler.stop());
     // Two scrapes after the last collection: Prometheus then holds every sample up to the last.
     await new Promise((r) => setTimeout(r, 2500));
     lastTs = Math.max(...app.store.head.selectSync([{ name: '__name__', type: '=~', value: 'kafka_.*|sluice_.*' }], startedAt, Date.now()).map((s) => s.ts.at(-1)!));

@@ -51,6 +51,22 @@ export async function waitFor(
 }
 
 /**
+ * `work`, or an error naming `what` once `timeoutMs` has passed without it settling, so that a
+ * step that stalls fails under its own name instead of its whole suite being cancelled.
+ */
+export async function within<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * How long a test waits after a rebalance before producing what the new assignment must read.
  * A fetch a member sent before the rebalance may still be parked (long poll) and hand back new
  * records that the member then reads again from its committed offset: at-least-once delivery,
