@@ -8,6 +8,11 @@
  * quota admits over the least span its rate divides by; the throttle time is when the same fetch
  * would pass. A batch larger than any fetch the quota admits is sent alone (else the consumer
  * would never get past it: 0 bytes in 30 s before this was handled).
+ *
+ * A quota holds on each broker for its entity, whichever connections count against it: a group
+ * of three instances sharing one client id, reading partitions led by three brokers, receives
+ * three times the quota between them, not three times that (one window each) nor less (the
+ * instances' fetches crowding each other out of the window).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -117,5 +122,44 @@ describe('consumer_byte_rate 20 KiB/s: kcat, kafkajs and @platformatic/kafka rea
       };
     });
     within(rate, '@platformatic/kafka');
+  });
+});
+
+describe('consumer_byte_rate 100 KiB/s on three brokers: a group of three @platformatic/kafka instances sharing one client id', () => {
+  const PER_BROKER = 100 * 1024;
+  let c: RunningCluster;
+  before(async () => {
+    c = await startCluster({ port: 0, brokers: 3, host: '127.0.0.1', logger: silentLogger(), topics: [{ name: 'clicks', partitions: 3 }] });
+    assert.deepEqual([0, 1, 2].map((i) => c.cluster.topics.partition('clicks', i)!.leader).sort(), [0, 1, 2]);
+    // 12 MiB over three partitions, one led by each broker: four times what the group may read in 30 s.
+    const producer = new Kafka({ brokers: c.bootstrap.split(','), clientId: 'filler', logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    for (let i = 0; i < 1200; i++) await producer.send({ topic: 'clicks', acks: 1, messages: Array.from({ length: 10 }, (_, j) => ({ partition: (i + j) % 3, value: VALUE })) });
+    await producer.disconnect();
+    const admin = new KafkaAdmin({ bootstrap: c.bootstrap.split(',') });
+    const set = await admin.alterClientQuotas([{ entity: [{ entityType: 'client-id', entityName: 'replay' }], key: 'consumer_byte_rate', value: PER_BROKER }]);
+    await admin.close();
+    assert.deepEqual(set.errors, []);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  test('the group receives the quota of each broker, three times 100 KiB/s in all, within 10% over 30 s', async () => {
+    const rate = await measure(async (onBytes) => {
+      const members = await Promise.all([0, 1, 2].map(async () => {
+        const consumer = new Consumer({ clientId: 'replay', bootstrapBrokers: c.bootstrap.split(','), groupId: 'replayers', maxWaitTime: 100 });
+        const stream = await consumer.consume({ topics: ['clicks'], mode: 'earliest', autocommit: false });
+        stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => onBytes(message.value?.length ?? 0));
+        return { consumer, stream };
+      }));
+      // All at once: a member left behind would rebalance, and rejoin a stopping cluster.
+      return async () => {
+        await Promise.all(members.map(({ stream }) => stream.close()));
+        await Promise.all(members.map(({ consumer }) => consumer.close(true)));
+      };
+    });
+    console.log(`a group of three sharing client id replay: ${(rate / 1024).toFixed(2)} KiB/s under ${PER_BROKER / 1024} KiB/s per broker on 3 brokers (${(rate / (3 * PER_BROKER)).toFixed(3)})`);
+    assert.ok(rate >= 0.9 * 3 * PER_BROKER && rate <= 1.1 * 3 * PER_BROKER, `the group received ${(rate / 1024).toFixed(2)} KiB/s over 30 s`);
   });
 });
