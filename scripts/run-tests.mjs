@@ -12,6 +12,7 @@
 //   npm test -- --test-concurrency=1       one file at a time
 //   SLUICE_TEST_JOBS=2 npm test            files at a time (default 3)
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -48,6 +49,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// This run's id: the schemas its tests make on DATABASE_URL carry it, and are dropped at the end.
+const run = randomBytes(4).toString('hex');
+
 const jobs = Number.parseInt(process.env.SLUICE_TEST_JOBS ?? '3', 10) || 3;
 const reporter = process.stdout.isTTY && !flags.some((flag) => flag.startsWith('--test-reporter')) ? ['--test-reporter=spec'] : [];
 const child = spawn(
@@ -56,7 +60,7 @@ const child = spawn(
   // --test-timeout bounds any one test, so one bad test can never hang the whole run.
   // test/helpers/pglite-template.ts: an in-memory PGlite starts from a cached initdb (see there).
   ['--import', 'tsx', '--import', './test/helpers/pglite-template.ts', '--test', `--test-concurrency=${jobs}`, '--test-force-exit', '--test-timeout=300000', ...reporter, ...flags, ...files],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, SLUICE_TEST_RUN: run } },
 );
 
 // A signal sent to this process alone (e.g. by a CI timeout) must reach the test runner too.
@@ -64,5 +68,27 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill(signal));
 }
 child.on('exit', (code, signal) => {
-  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+  const status = code ?? 128 + (constants.signals[signal] ?? 0);
+  dropRunSchemas().finally(() => process.exit(status));
 });
+
+/**
+ * Drops the schemas this run made on DATABASE_URL (test/helpers/backends.ts names them with the
+ * run's id), so that runs do not pile up schemas on a shared server. Never changes the outcome.
+ */
+async function dropRunSchemas() {
+  const url = process.env.DATABASE_URL;
+  if (url === undefined || url === '') return;
+  let client;
+  try {
+    const { default: pg } = await import('pg');
+    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 60_000 });
+    await client.connect();
+    const found = await client.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`sluice\\_test\\_${run}\\_%`]);
+    for (const { nspname } of found.rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  } catch (err) {
+    console.error(`run-tests: the run's schemas on DATABASE_URL were not all dropped: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}

@@ -14,9 +14,14 @@ export type BackendName = 'pglite' | 'postgres';
 /** PGlite, then PostgreSQL when DATABASE_URL is set. */
 export const BACKENDS: readonly BackendName[] = DATABASE_URL === undefined ? ['pglite'] : ['pglite', 'postgres'];
 
-/** A new schema name no other test run will pick. */
+/**
+ * A new schema name no other test run will pick. Under `npm test` it carries the run's id
+ * (SLUICE_TEST_RUN, set by scripts/run-tests.mjs), which drops the run's schemas when it ends:
+ * stores the tests leave open (a service under test, a killed file) leave nothing behind.
+ */
 export function uniqueSchema(): string {
-  return `sluice_test_${randomBytes(6).toString('hex')}`;
+  const run = process.env.SLUICE_TEST_RUN;
+  return `sluice_test_${run !== undefined && /^[0-9a-f]{8}$/.test(run) ? `${run}_` : ''}${randomBytes(6).toString('hex')}`;
 }
 
 /** Where a store of `backend` lives: PGlite in memory, or a schema of its own (new unless given) on DATABASE_URL. */
