@@ -131,7 +131,11 @@ export class Outbox {
    */
   async enqueue(deliveries: readonly Delivery[], quiet: readonly LogEntry[] = []): Promise<number[]> {
     const hold = this.options.afterWrite;
-    if (hold === undefined) return this.write(deliveries, quiet);
+    if (hold === undefined) {
+      const ids = await this.write(deliveries, quiet);
+      if (ids.length > 0) this.kick();
+      return ids;
+    }
     // The hold starts before the write, and a round already under way (it passed its check of
     // `holding` and may claim rows committed while its claim is in flight) ends first.
     this.holding++;
@@ -146,10 +150,10 @@ export class Outbox {
     }
   }
 
-  /** The one transaction of `enqueue`; kicks the sender unless a hold is set. */
+  /** The one transaction of `enqueue`. */
   private async write(deliveries: readonly Delivery[], quiet: readonly LogEntry[]): Promise<number[]> {
     const now = this.options.clock.now();
-    const ids = await this.options.db.tx(async (q) => {
+    return this.options.db.tx(async (q) => {
       const out: number[] = [];
       for (const d of deliveries) {
         const row = await q.query<{ id: number }>(
@@ -169,8 +173,6 @@ export class Outbox {
       }
       return out;
     });
-    if (ids.length > 0 && this.options.afterWrite === undefined) this.kick();
-    return ids;
   }
 
   /** The stored notification log, for the dispatcher at start. */

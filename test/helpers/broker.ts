@@ -56,6 +56,7 @@ export async function waitFor(
  */
 export async function within<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined); // failing after the deadline: the deadline was the answer
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
   });
