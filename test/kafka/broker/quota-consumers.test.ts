@@ -52,6 +52,14 @@ async function measure(start: (onBytes: (n: number) => void) => Promise<() => Pr
   return bytes / (MEASURE_MS / 1000);
 }
 
+/** A @platformatic/kafka group member reading `topic` from the earliest offsets, handing each record's value size to `onBytes`. */
+async function platformaticReader(bootstrap: string[], clientId: string, groupId: string, topic: string, onBytes: (n: number) => void) {
+  const consumer = new Consumer({ clientId, bootstrapBrokers: bootstrap, groupId, maxWaitTime: 100 });
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => onBytes(message.value?.length ?? 0));
+  return { consumer, stream };
+}
+
 describe('consumer_byte_rate 20 KiB/s: kcat, kafkajs and @platformatic/kafka reading a backlog', { concurrency: true }, () => {
   let c: RunningCluster;
   before(async () => {
@@ -113,12 +121,10 @@ describe('consumer_byte_rate 20 KiB/s: kcat, kafkajs and @platformatic/kafka rea
 
   test('@platformatic/kafka', async () => {
     const rate = await measure(async (onBytes) => {
-      const consumer = new Consumer({ clientId: 'reader-platformatic', bootstrapBrokers: [c.bootstrap], groupId: 'readers-platformatic', maxWaitTime: 100 });
-      const stream = await consumer.consume({ topics: ['backlog'], mode: 'earliest', autocommit: false });
-      stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => onBytes(message.value?.length ?? 0));
+      const reader = await platformaticReader([c.bootstrap], 'reader-platformatic', 'readers-platformatic', 'backlog', onBytes);
       return async () => {
-        await stream.close();
-        await consumer.close(true);
+        await reader.stream.close();
+        await reader.consumer.close(true);
       };
     });
     within(rate, '@platformatic/kafka');
@@ -147,12 +153,7 @@ describe('consumer_byte_rate 100 KiB/s on three brokers: a group of three @platf
 
   test('the group receives the quota of each broker, three times 100 KiB/s in all, within 10% over 30 s', async () => {
     const rate = await measure(async (onBytes) => {
-      const members = await Promise.all([0, 1, 2].map(async () => {
-        const consumer = new Consumer({ clientId: 'replay', bootstrapBrokers: c.bootstrap.split(','), groupId: 'replayers', maxWaitTime: 100 });
-        const stream = await consumer.consume({ topics: ['clicks'], mode: 'earliest', autocommit: false });
-        stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => onBytes(message.value?.length ?? 0));
-        return { consumer, stream };
-      }));
+      const members = await Promise.all([0, 1, 2].map(() => platformaticReader(c.bootstrap.split(','), 'replay', 'replayers', 'clicks', onBytes)));
       // All at once: a member left behind would rebalance, and rejoin a stopping cluster.
       return async () => {
         await Promise.all(members.map(({ stream }) => stream.close()));
