@@ -13,7 +13,10 @@
  * - headroom and steady: quotas Sluice lowered are raised toward the allocation (what the brokers
  *   can take at the target), and restored to the operator's baseline (or removed, if there was
  *   none) once the client is no longer held back by its quota and its demand fits, or once the
- *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`).
+ *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`); with
+ *   headroom, a throttled client that gets markedly less than its quota (Kafka admits requests
+ *   whole, so large ones come through one or two per quota window) is raised by what it gets,
+ *   not by its quota (see `letThrough`).
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
@@ -207,6 +210,27 @@ function falling(reading: ClientReading, intervalMs: number): { from: number; to
   return to < 0.9 * from ? { from, to, samples: n } : undefined;
 }
 
+/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1), ms. */
+export const KAFKA_QUOTA_WINDOW_MS = 11_000;
+
+/** Under this share of its quota, what a throttled client gets is not its quota (see `letThrough`). */
+export const LETS_THROUGH_LOW = 0.8;
+
+/**
+ * What a client got over at least one quota window of Kafka's (its last samples spanning 11 s or
+ * more): the mean of its rates there, bytes/s. Undefined when its history spans less.
+ */
+export function letThrough(reading: ClientReading): { rate: number; spanMs: number } | undefined {
+  const { ts, rate } = reading.history;
+  const last = ts.length - 1;
+  if (last < 1) return undefined;
+  let from = last;
+  while (from > 0 && ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) from--;
+  if (ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) return undefined;
+  const values = rate.slice(from);
+  return { rate: values.reduce((s, x) => s + x, 0) / values.length, spanMs: ts[last]! - ts[from]! };
+}
+
 function policies(config: ThrottleConfig): GroupPolicy[] {
   return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
 }
@@ -345,6 +369,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
         const before = memory.episodeDemand?.get(memoryKey);
+        const through = letThrough(m.reading);
         const spare = allocation.spare;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
@@ -362,6 +387,14 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           proposed = a.quota;
           const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';
           reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
+        } else if (state === 'headroom' && throttled && through !== undefined && through.rate < LETS_THROUGH_LOW * m.current && through.rate < a.allocation) {
+          // The quota is not what the client takes: Kafka admits a request whole, so a client whose
+          // requests are large next to its quota (a consumer's fetch of a megabyte per partition)
+          // gets them one or two per quota window, less than the quota. What the brokers carry is
+          // what it gets; with headroom, its quota goes up, the guarded step a round, as far as
+          // its allocation would be reached were what it gets to grow in proportion.
+          proposed = (m.current * a.allocation) / through.rate;
+          reason = `headroom: raising: it gets ${through.rate.toFixed(0)} B/s under its quota of ${m.current.toFixed(0)} B/s (${((100 * through.rate) / m.current).toFixed(0)}%, mean over the last ${(through.spanMs / 1000).toFixed(0)} s) while throttled ${m.reading.throttleMs.toFixed(0)} ms, and its allocation is ${a.allocation.toFixed(0)} B/s`;
         } else {
           const why = m.reading.throttleMs > 0 ? `still throttled ${m.reading.throttleMs.toFixed(0)} ms at it` : held ? `running at ${((100 * demand) / m.current).toFixed(0)}% of it` : `its demand ${demand.toFixed(0)} B/s is over its allocation ${a.allocation.toFixed(0)} B/s`;
           notes.push(`${name} (${direction}) kept at ${m.current.toFixed(0)} B/s: ${why}, and the brokers have no more room for it (allocation with headroom ${a.quota.toFixed(0)} B/s)`);

@@ -2,7 +2,8 @@
  * What a round leaves alone, and how a client's episode ends: a client whose demand is falling is
  * not limited; the highest-priority group is limited only when it alone asks more than the
  * capacity, and the decision says so; a client's changes in one episode are bounded, the last
- * kept for taking its quota off, which it does once the cluster has headroom.
+ * kept for taking its quota off, which it does once the cluster has headroom; a throttled client
+ * that gets well under its quota is raised by what it gets.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -144,4 +145,31 @@ test('a rate fallen well under its quota is not held back by it, though the brok
   const held = decide(readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), pressing]), quotas, memory, config, options);
   assert.deepEqual(held.proposals, []);
   assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom']);
+});
+
+test('headroom: a throttled client that gets well under its quota (whole fetches, one or two a quota window) is raised by what it gets, not held at an allocation its quota already meets', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'replay' }];
+  const quotas = [{ entity, values: { consumer_byte_rate: 300_000 } }];
+  const key = 'client-id=replay|consumer_byte_rate';
+  const memory = (previous: Diagnosis) => fresh(previous, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]) });
+  // A megabyte-sized fetch every third sample: 450 kB/s over the rate window that holds it, 50 kB/s
+  // over the others. Its last four samples (15 s, more than Kafka's 11 s quota window) average 150 kB/s.
+  const chunky = Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? 450_000 : 50_000));
+  const readings = readingsOf([broker('0', 0.1 * MB, 0.45 * MB)], [client('core-billing', 'consume', 400_000), client('replay', 'consume', 50_000, 500, chunky)]);
+  const plan = decide(readings, quotas, memory(roomy), config, options);
+  assert.equal(plan.diagnosis.state, 'headroom');
+  const [raise] = plan.proposals;
+  // Core takes 400 of the 700 kB/s: replay's allocation is the 300 kB/s its quota already is.
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.allocation, p.proposed, p.newValue]), [['client-id=replay', 300_000, 300_000, 600_000, 375_000]]);
+  assert.equal(raise!.reason, 'headroom: raising: it gets 150000 B/s under its quota of 300000 B/s (50%, mean over the last 15 s) while throttled 500 ms, and its allocation is 300000 B/s');
+  assert.deepEqual(raise!.guarded.reasons, ['increase bounded to ×1.25 per round (600000 → 375000)']);
+  // Held steady (this round's headroom not yet confirmed), the brokers' room is smaller: kept, and said.
+  const held = decide(readings, quotas, memory(steady), config, options);
+  assert.deepEqual([held.diagnosis.state, held.proposals], ['steady', []]);
+  assert.deepEqual(held.notes, ['client-id=replay (consume) kept at 300000 B/s: still throttled 500 ms at it, and the brokers have no more room for it (allocation with headroom 300000 B/s)']);
+  // Getting 90% of its quota, it gets what its quota says: kept (the brokers, at 67%, held in headroom one more round).
+  const smooth = readingsOf([broker('0', 0.1 * MB, 0.67 * MB)], [client('core-billing', 'consume', 400_000), client('replay', 'consume', 270_000, 500)]);
+  const kept = decide(smooth, quotas, memory(roomy), config, options);
+  assert.deepEqual([kept.diagnosis.observed, kept.diagnosis.state, kept.proposals], ['steady', 'headroom', []]);
+  assert.deepEqual(kept.notes, ['client-id=replay (consume) kept at 300000 B/s: still throttled 500 ms at it, and the brokers have no more room for it (allocation with headroom 300000 B/s)']);
 });
