@@ -2,7 +2,8 @@
  * One round of the throttle loop, planned, pure: from what was read, the quotas in force and the
  * loop's memory to everything the round writes and pushes, each with its explanation:
  * - rollbacks: when the cluster got worse since the last round (over the target now and not
- *   then), that round's increases are undone, one push each;
+ *   then), that round's increases whose clients now take more than their old quotas are undone,
+ *   one push each;
  * - expiries: pending recommendations older than two intervals (their evidence is old);
  * - records: one decision per proposal of `decide` (src/throttle/decide.ts), skipped when the
  *   guardrails hold it, pending as a recommendation, or pushed at once in `auto` mode;
@@ -12,9 +13,9 @@
  * the cluster did (`pushRecord`). A manual apply is checked here too (`checkApply`).
  */
 import { SluiceError } from '../errors.ts';
-import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry } from '../kafka/quota.ts';
+import { entityKey, QUOTA_KEY, type ClientQuotaAlteration, type ClientQuotaEntry } from '../kafka/quota.ts';
 import type { ThrottleConfig } from './config.ts';
-import { decide, type DecideOptions, type LoopMemory, type RoundPlan } from './decide.ts';
+import { decide, entityOf, mergeByEntity, type DecideOptions, type LoopMemory, type RoundPlan } from './decide.ts';
 import type { BaselineInput, Decision, DecisionInput, PushRecord, RoundCommit } from './decision-log.ts';
 import { moreSevere, type Diagnosis } from './diagnose.ts';
 import type { Readings } from './signals.ts';
@@ -62,16 +63,33 @@ function baselineOf(cluster: string, change: ClientQuotaAlteration, value: numbe
   return { cluster, entity: change.entity, entityKey: entityKey(change.entity), quotaKey: change.key, value };
 }
 
-/** The last round's increases to undo, when this round is more severe than that one. */
-function rollbacks(analysis: RoundPlan, memory: RoundMemory, config: ThrottleConfig, options: PlanOptions): { record: DecisionInput; push: Omit<PlannedPush, 'records'> }[] {
+/**
+ * The last round's increases to undo, when this round is more severe than that one, and notes on
+ * those kept: an increase whose client takes no more than its old quota let through did not make
+ * the cluster worse (a client held by Kafka's windowed enforcement sends in bursts whatever its
+ * quota, and one of them may fall in the next round).
+ */
+function rollbacks(analysis: RoundPlan, readings: Readings, memory: RoundMemory, config: ThrottleConfig, options: PlanOptions): { undo: { record: DecisionInput; push: Omit<PlannedPush, 'records'> }[]; notes: string[] } {
   const last = memory.lastRound;
   // Worse means over the target now and not before: headroom turning into steady is what an
   // increase is for.
   const observed = analysis.diagnosis.observed;
-  if (last === undefined || !moreSevere(observed, last.diagnosis.observed) || (observed !== 'pressured' && observed !== 'overloaded')) return [];
+  if (last === undefined || !moreSevere(observed, last.diagnosis.observed) || (observed !== 'pressured' && observed !== 'overloaded')) return { undo: [], notes: [] };
   // Increases, removals of a quota (the largest increase) included.
   const raised = last.decisions.filter((d) => d.status === 'applied' && d.rollbackOf === undefined && d.oldValue !== undefined && (d.newValue === null || (d.newValue !== undefined && d.newValue > d.oldValue)));
-  return raised.map((d) => {
+  const notes: string[] = [];
+  const rateOf = (d: Decision): number | undefined => {
+    const direction = d.quotaKey === QUOTA_KEY.produce ? 'produce' : d.quotaKey === QUOTA_KEY.consume ? 'consume' : undefined;
+    if (direction === undefined) return undefined;
+    return mergeByEntity(readings.clients.filter((c) => c.direction === direction)).find((c) => entityKey(entityOf(c.user, c.clientId)) === d.entityKey)?.rate;
+  };
+  const undo = raised.filter((d) => {
+    const rate = rateOf(d);
+    if (rate === undefined || rate > d.oldValue!) return true;
+    notes.push(`${d.entityKey} (${d.quotaKey}) increase ${d.id} kept although the cluster went from ${last.diagnosis.observed} to ${observed}: its client takes ${rate.toFixed(0)} B/s, no more than its old quota of ${d.oldValue!.toFixed(0)} B/s let through`);
+    return false;
+  });
+  return { notes, undo: undo.map((d) => {
     const change: ClientQuotaAlteration = { entity: d.entity, key: d.quotaKey, value: d.oldValue ?? null };
     return {
       record: {
@@ -81,16 +99,18 @@ function rollbacks(analysis: RoundPlan, memory: RoundMemory, config: ThrottleCon
       },
       push: { by: ROLLBACK_BY, changes: [change], baselines: [baselineOf(options.cluster, change, null)], rollbackOf: d.id },
     };
-  });
+  }) };
 }
 
 /** Plans one round. */
 export function planRound(readings: Readings, quotas: readonly ClientQuotaEntry[], memory: RoundMemory, config: ThrottleConfig, options: PlanOptions): PlannedRound {
-  const analysis = decide(readings, quotas, memory, config, options);
+  const decided = decide(readings, quotas, memory, config, options);
   const { now, cluster } = options;
   const records: DecisionInput[] = [];
   const pushes: PlannedPush[] = [];
-  for (const r of rollbacks(analysis, memory, config, options)) {
+  const { undo, notes } = rollbacks(decided, readings, memory, config, options);
+  const analysis: RoundPlan = notes.length === 0 ? decided : { ...decided, notes: [...notes, ...decided.notes] };
+  for (const r of undo) {
     pushes.push({ ...r.push, records: [records.length] });
     records.push(r.record);
   }

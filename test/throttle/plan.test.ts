@@ -1,6 +1,7 @@
 /**
  * The round planner over hand-made readings and memory: the exact plan (records, expiries,
- * supersedes, baselines, pushes) when the cluster got worse after an increase (rollback), when a
+ * supersedes, baselines, pushes) when the cluster got worse after an increase (rollback, unless
+ * the increase's client takes no more than its old quota let through), when a
  * new recommendation replaces a pending one, and when pending recommendations grow two intervals
  * old; and how a push's answer settles its decisions and baselines.
  */
@@ -79,6 +80,21 @@ test('an increase, then a worse round: the increase is rolled back, and only it'
   assert.deepEqual(ok, { record: { at: NOW, by: 'sluice (rollback)', ids: [11], rolledBack: { of: 7, by: 11 }, forget: [], remember: [] }, freed: new Set() });
   const refused = pushRecord(plan.pushes[0]!, [11], [true], ['client-id=etl: no'], new Set(), NOW);
   assert.deepEqual(refused, { record: { at: NOW, by: 'sluice (rollback)', ids: [11], error: 'client-id=etl: no', forget: [baseline], remember: [] }, freed: new Set(['client-id=etl|producer_byte_rate']) });
+});
+
+test('an increase is not rolled back when its client takes no more than its old quota let through: the worse round is not its doing', () => {
+  const raised = decision(7, 'etl', { oldValue: 200_000, newValue: 250_000, proposed: 250_000 });
+  const memory = memoryOf({ previous: roomy, lastRound: { diagnosis: roomy, decisions: [raised] } });
+  // The brokers take 800 kB/s in; etl sends 180 kB/s under its raised 250 kB/s quota, less than the 200 kB/s it had.
+  const calm = readingsOf([broker('0', 0.8 * MB, 0.2 * MB)], [client('core-orders', 'produce', 520_000), client('etl', 'produce', 180_000)]);
+  const plan = planRound(calm, [], memory, auto, options);
+  assert.equal(plan.analysis.diagnosis.observed, 'pressured');
+  assert.deepEqual([plan.commit.records, plan.pushes], [[], []]);
+  assert.equal(plan.analysis.notes[0], 'client-id=etl (producer_byte_rate) increase 7 kept although the cluster went from headroom to pressured: its client takes 180000 B/s, no more than its old quota of 200000 B/s let through');
+  // Taking more than before, 240 kB/s, it is undone.
+  const busy = readingsOf([broker('0', 0.8 * MB, 0.2 * MB)], [client('core-orders', 'produce', 460_000), client('etl', 'produce', 240_000)]);
+  const undone = planRound(busy, [], memory, auto, options);
+  assert.deepEqual(undone.pushes.map((p) => [p.by, p.rollbackOf, p.changes]), [['sluice (rollback)', 7, [{ entity: entity('etl'), key: 'producer_byte_rate', value: 200_000 }]]]);
 });
 
 test('a new recommendation supersedes the pending one of the same quota, and no other', () => {
