@@ -21,7 +21,7 @@
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
 import { groupOf, type ThrottleConfig } from './config.ts';
-import { estimateDemand, type DemandEstimate } from './demand.ts';
+import { estimateDemand, KAFKA_QUOTA_WINDOW_MS, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { guard, guardRemoval, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
 import { amplificationOf, clientCapacity, type ClientCapacity, type Direction } from './capacity.ts';
@@ -209,9 +209,6 @@ function falling(reading: ClientReading, intervalMs: number): { from: number; to
   const to = mean(rate.slice(-n));
   return to < 0.9 * from ? { from, to, samples: n } : undefined;
 }
-
-/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1), ms. */
-export const KAFKA_QUOTA_WINDOW_MS = 11_000;
 
 /** Under this share of its quota, what a throttled client gets is not its quota (see `letThrough`). */
 export const LETS_THROUGH_LOW = 0.8;

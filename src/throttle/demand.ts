@@ -58,6 +58,9 @@ export function slopePerSec(ts: readonly number[], values: readonly number[]): n
   return den === 0 ? 0 : (num / den) * 1000;
 }
 
+/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1), ms. */
+export const KAFKA_QUOTA_WINDOW_MS = 11_000;
+
 /** Most a growing trend adds to the p95: a quarter. */
 export const MAX_TREND_GROWTH = 0.25;
 
@@ -80,7 +83,7 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
   const throttle = (input.throttleMs ?? []).slice(-recent).filter(Number.isFinite);
   const recentThrottle = throttle.length === 0 ? 0 : quantile(throttle, 0.95);
   if (input.quota !== undefined && recentThrottle > (options.throttledAboveMs ?? 0)) {
-    const windowMs = options.windowMs ?? 11_000;
+    const windowMs = options.windowMs ?? KAFKA_QUOTA_WINDOW_MS;
     const offered = input.quota * (1 + recentThrottle / windowMs);
     return {
       demand: Math.max(offered, p95), basis: 'inferred', p95, trendPerSec: trend,

@@ -78,13 +78,13 @@ function rollbacks(analysis: RoundPlan, readings: Readings, memory: RoundMemory,
   // Increases, removals of a quota (the largest increase) included.
   const raised = last.decisions.filter((d) => d.status === 'applied' && d.rollbackOf === undefined && d.oldValue !== undefined && (d.newValue === null || (d.newValue !== undefined && d.newValue > d.oldValue)));
   const notes: string[] = [];
-  const rateOf = (d: Decision): number | undefined => {
-    const direction = d.quotaKey === QUOTA_KEY.produce ? 'produce' : d.quotaKey === QUOTA_KEY.consume ? 'consume' : undefined;
-    if (direction === undefined) return undefined;
-    return mergeByEntity(readings.clients.filter((c) => c.direction === direction)).find((c) => entityKey(entityOf(c.user, c.clientId)) === d.entityKey)?.rate;
-  };
+  // Each client's rate now, by `entityKey|quotaKey`.
+  const rates = new Map<string, number>();
+  for (const direction of ['produce', 'consume'] as const) {
+    for (const c of mergeByEntity(readings.clients.filter((x) => x.direction === direction))) rates.set(`${entityKey(entityOf(c.user, c.clientId))}|${QUOTA_KEY[direction]}`, c.rate);
+  }
   const undo = raised.filter((d) => {
-    const rate = rateOf(d);
+    const rate = rates.get(`${d.entityKey}|${d.quotaKey}`);
     if (rate === undefined || rate > d.oldValue!) return true;
     notes.push(`${d.entityKey} (${d.quotaKey}) increase ${d.id} kept although the cluster went from ${last.diagnosis.observed} to ${observed}: its client takes ${rate.toFixed(0)} B/s, no more than its old quota of ${d.oldValue!.toFixed(0)} B/s let through`);
     return false;
