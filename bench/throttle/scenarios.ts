@@ -207,4 +207,45 @@ export const SCENARIOS: readonly ScenarioDef[] = [
       { id: 'replay', topics: ['clicks'], instances: 3, rewind: { everyS: 8, thenRate: 200 } },
     ],
   },
+  /**
+   * Two noisy neighbours at once, one in each direction: a producer bursting ×14 fills the
+   * brokers' network in while a replay group rewinding every 10 s reads a topic it does not
+   * write, filling the network out. Limiting the producer does nothing for the network out.
+   * Stresses pressure in both directions from different clients, and a core reader and a core
+   * producer beside them.
+   */
+  {
+    name: 'mixed-burst',
+    summary: 'RF 1, a producer bursting ×14 and a group rewinding another topic, at once',
+    capacity: { in: 500 * KIB, out: 500 * KIB },
+    replicationFactor: 1,
+    timing: { kind: 'burst', calmS: 40, burstS: 40, afterS: 30 },
+    producers: [
+      { id: 'core-orders', topic: 'orders', rate: 180 },
+      { id: 'general-batch', topic: 'batch', rate: 60 },
+      { id: 'clickstream', topic: 'clicks', rate: 60, burst: 14 },
+      { id: 'logs', topic: 'logs', rate: 120 },
+    ],
+    consumers: [
+      { id: 'core-billing', topics: ['orders'] },
+      { id: 'replay', topics: ['logs'], instances: 2, rewind: { everyS: 10, thenRate: 120 } },
+    ],
+  },
+  /**
+   * No single culprit: six general producers all step up ×5 at once (a launch), with RF 3 and one
+   * group reading every topic. Stresses sharing the cut among many clients of one group, each
+   * of them only a small part of the load.
+   */
+  {
+    name: 'broad-step',
+    summary: 'RF 3, six general producers stepping up ×5 together, one group reading everything',
+    capacity: { in: 900 * KIB, out: 900 * KIB },
+    replicationFactor: 3,
+    timing: { kind: 'burst', calmS: 35, burstS: 40, afterS: 30 },
+    producers: [
+      { id: 'core-orders', topic: 'orders', rate: 60 },
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((x) => ({ id: `general-${x}`, topic: `t-${x}`, rate: 25, burst: 5 })),
+    ],
+    consumers: [{ id: 'lake', topics: ['orders', 't-a', 't-b', 't-c', 't-d', 't-e', 't-f'] }],
+  },
 ];
