@@ -5,7 +5,11 @@
  * - produce of P bytes/s on a broker brings α·P of replication in (the broker as a follower)
  *   and β·P of replication out (followers fetching from it as a leader), α and β read off the
  *   broker's own traffic now (the cluster's, when the broker takes no produce);
- * - consumer fetches load only network out (and handlers).
+ * - consumer fetches load only network out (and handlers);
+ * - on network out, consumer fetches get what replication leaves at the target; replication, as
+ *   the produce bound, gets what consumers leave, but never less than half the room or what it
+ *   takes now, whichever is less (max-min between the two flows), so that consumers reading a
+ *   backlog do not make the produce capacity 0.
  * Each resource the direction loads gives a bound, and the least is the capacity, with the
  * resource that set it, so that an explanation can name it. The handlers' bound counts only on a
  * broker whose handlers are busier than its network now: where the network is the busier one,
@@ -62,7 +66,16 @@ export function clientCapacity(model: LoadModel, traffic: BrokerTraffic, directi
   const net = model.network;
   if (direction === 'produce') {
     bounds.push({ bytesPerSec: (target * net.bytesInPerSec) / (1 + amp.in), bound: 'network in' });
-    if (amp.out > 0) bounds.push({ bytesPerSec: (target * net.bytesOutPerSec - C) / amp.out, bound: 'network out' });
+    if (amp.out > 0) {
+      // Network out is shared by two flows, replication (which follows produce) and consumer
+      // fetches; consumer fetches are held where they are, but at no more than the larger of
+      // half the room at the target and what replication leaves them now: when consumers alone
+      // take it over, limiting producers cannot bring it back (a replay reading a backlog does
+      // not slow with them), and producers are not cut below half of it for them.
+      const room = target * net.bytesOutPerSec;
+      const held = Math.min(C, Math.max(room / 2, room - amp.out * P));
+      bounds.push({ bytesPerSec: (room - held) / amp.out, bound: 'network out' });
+    }
   } else {
     bounds.push({ bytesPerSec: target * net.bytesOutPerSec - amp.out * P, bound: 'network out' });
   }

@@ -38,9 +38,23 @@ test('replication factor 3: produce pays for its replicas in and out; consumers 
   assert.equal(produce.bound, 'network in');
   // Network out: C + 2 × 60 ≤ 280 KiB/s → 160.
   near(clientCapacity(netOnly, t, 'consume', 0.7, amp).bytesPerSec, 160 * KIB);
-  // Heavy consumers: network out binds produce (its replicas go out too): (280 − 250) / 2 = 15 KiB/s.
-  const busyOut = traffic({ ...t, clientOut: 250 * KIB });
-  assert.deepEqual(clientCapacity(netOnly, busyOut, 'produce', 0.7, amp), { bytesPerSec: 15 * KIB, bound: 'network out' });
+});
+
+test('replication factor 3: network out is shared max-min between replication and consumer fetches', () => {
+  const amp = { in: 2, out: 2 };
+  const at = (produced: number, fetched: number) => clientCapacity(netOnly, traffic({ clientIn: produced * KIB, replicationIn: 2 * produced * KIB, replicationOut: 2 * produced * KIB, clientOut: fetched * KIB }), 'produce', 0.7, amp);
+  // Consumers under half of the 280 KiB/s of room are held where they are: 100 + 2P ≤ 280 → 90 KiB/s, under network in's 93.3.
+  assert.deepEqual(at(100, 100), { bytesPerSec: 90 * KIB, bound: 'network out' });
+  // Consumers over half, replication (200) over half too: each flow gets half, 2P ≤ 140 → 70 KiB/s.
+  assert.deepEqual(at(100, 150), { bytesPerSec: 70 * KIB, bound: 'network out' });
+  // Consumers take 250 of the 280 (a replay reading a backlog) while replication takes 120, under
+  // half: producers keep what they send now, 60 KiB/s; were consumers held at 250, produce would
+  // be cut to (280 − 250) / 2 = 15 KiB/s for bytes out that are not its own.
+  assert.deepEqual(at(60, 250), { bytesPerSec: 60 * KIB, bound: 'network out' });
+  // Consumers alone over the whole room: produce is not driven to 0.
+  assert.deepEqual(at(60, 400), { bytesPerSec: 60 * KIB, bound: 'network out' });
+  // Replication taking little, consumers under half: producers may grow into the room consumers leave.
+  assert.deepEqual(at(20, 100), { bytesPerSec: 90 * KIB, bound: 'network out' });
 });
 
 test('a broker that takes no produce uses the cluster\'s replication ratios', () => {
