@@ -3,7 +3,8 @@
  * loop's memory to everything the round writes and pushes, each with its explanation:
  * - rollbacks: when the cluster got worse since the last round (over the target now and not
  *   then), that round's increases whose clients now take more than their old quotas are undone,
- *   one push each;
+ *   one push each, unless the undo would spend the change the episode keeps for taking the quota
+ *   off;
  * - expiries: pending recommendations older than two intervals (their evidence is old);
  * - records: one decision per proposal of `decide` (src/throttle/decide.ts), skipped when the
  *   guardrails hold it, pending as a recommendation, or pushed at once in `auto` mode;
@@ -67,7 +68,8 @@ function baselineOf(cluster: string, change: ClientQuotaAlteration, value: numbe
  * The last round's increases to undo, when this round is more severe than that one, and notes on
  * those kept: an increase whose client takes no more than its old quota let through did not make
  * the cluster worse (a client held by Kafka's windowed enforcement sends in bursts whatever its
- * quota, and one of them may fall in the next round).
+ * quota, and one of them may fall in the next round); and one whose undoing would spend the
+ * change the episode keeps for taking the quota off.
  */
 function rollbacks(analysis: RoundPlan, readings: Readings, memory: RoundMemory, config: ThrottleConfig, options: PlanOptions): { undo: { record: DecisionInput; push: Omit<PlannedPush, 'records'> }[]; notes: string[] } {
   const last = memory.lastRound;
@@ -83,11 +85,23 @@ function rollbacks(analysis: RoundPlan, readings: Readings, memory: RoundMemory,
   for (const direction of ['produce', 'consume'] as const) {
     for (const c of mergeByEntity(readings.clients.filter((x) => x.direction === direction))) rates.set(`${entityKey(entityOf(c.user, c.clientId))}|${QUOTA_KEY[direction]}`, c.rate);
   }
+  const maxChanges = config.guardrails.maxChangesPerEpisode;
   const undo = raised.filter((d) => {
-    const rate = rates.get(`${d.entityKey}|${d.quotaKey}`);
-    if (rate === undefined || rate > d.oldValue!) return true;
-    notes.push(`${d.entityKey} (${d.quotaKey}) increase ${d.id} kept although the cluster went from ${last.diagnosis.observed} to ${observed}: its client takes ${rate.toFixed(0)} B/s, no more than its old quota of ${d.oldValue!.toFixed(0)} B/s let through`);
-    return false;
+    const key = `${d.entityKey}|${d.quotaKey}`;
+    const rate = rates.get(key);
+    const kept = `${d.entityKey} (${d.quotaKey}) increase ${d.id} kept although the cluster went from ${last.diagnosis.observed} to ${observed}`;
+    if (rate !== undefined && rate <= d.oldValue!) {
+      notes.push(`${kept}: its client takes ${rate.toFixed(0)} B/s, no more than its old quota of ${d.oldValue!.toFixed(0)} B/s let through`);
+      return false;
+    }
+    // An undo is a change like any other: the episode's last one is kept for taking the quota
+    // off (a removal ends the episode, so undoing one starts a new one and is not held here).
+    const changes = memory.episodeChanges?.get(key) ?? 0;
+    if (d.newValue !== null && changes >= maxChanges - 1) {
+      notes.push(`${kept}: ${changes} change(s) this episode, the last of ${maxChanges} is kept for taking its quota off`);
+      return false;
+    }
+    return true;
   });
   return { notes, undo: undo.map((d) => {
     const change: ClientQuotaAlteration = { entity: d.entity, key: d.quotaKey, value: d.oldValue ?? null };

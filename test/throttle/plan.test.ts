@@ -1,7 +1,8 @@
 /**
  * The round planner over hand-made readings and memory: the exact plan (records, expiries,
  * supersedes, baselines, pushes) when the cluster got worse after an increase (rollback, unless
- * the increase's client takes no more than its old quota let through), when a
+ * the increase's client takes no more than its old quota let through, or the undo would spend the
+ * episode's last change), when a
  * new recommendation replaces a pending one, and when pending recommendations grow two intervals
  * old; and how a push's answer settles its decisions and baselines.
  */
@@ -95,6 +96,21 @@ test('an increase is not rolled back when its client takes no more than its old 
   const busy = readingsOf([broker('0', 0.8 * MB, 0.2 * MB)], [client('core-orders', 'produce', 460_000), client('etl', 'produce', 240_000)]);
   const undone = planRound(busy, [], memory, auto, options);
   assert.deepEqual(undone.pushes.map((p) => [p.by, p.rollbackOf, p.changes]), [['sluice (rollback)', 7, [{ entity: entity('etl'), key: 'producer_byte_rate', value: 200_000 }]]]);
+});
+
+test('an increase is not rolled back when undoing it would spend the change the episode keeps for taking the quota off', () => {
+  const raised = decision(7, 'etl', { oldValue: 200_000, newValue: 250_000, proposed: 250_000 });
+  const key = 'client-id=etl|producer_byte_rate';
+  const busy = readingsOf([broker('0', 0.8 * MB, 0.2 * MB)], [client('core-orders', 'produce', 460_000), client('etl', 'produce', 240_000)]);
+  // Limited, then raised: 2 changes of the default 3, the last kept for taking the quota off.
+  const memory = memoryOf({ previous: roomy, lastRound: { diagnosis: roomy, decisions: [raised] }, baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 2]]) });
+  const plan = planRound(busy, [{ entity: entity('etl'), values: { producer_byte_rate: 250_000 } }], memory, auto, options);
+  assert.equal(plan.analysis.diagnosis.observed, 'pressured');
+  assert.deepEqual(plan.pushes.filter((p) => p.rollbackOf !== undefined), []);
+  assert.equal(plan.analysis.notes[0], 'client-id=etl (producer_byte_rate) increase 7 kept although the cluster went from headroom to pressured: 2 change(s) this episode, the last of 3 is kept for taking its quota off');
+  // With one change of the episode made (the increase alone), it is undone.
+  const undone = planRound(busy, [{ entity: entity('etl'), values: { producer_byte_rate: 250_000 } }], { ...memory, episodeChanges: new Map([[key, 1]]) }, auto, options);
+  assert.deepEqual(undone.pushes.filter((p) => p.rollbackOf !== undefined).map((p) => [p.by, p.rollbackOf, p.changes]), [['sluice (rollback)', 7, [{ entity: entity('etl'), key: 'producer_byte_rate', value: 200_000 }]]]);
 });
 
 test('a new recommendation supersedes the pending one of the same quota, and no other', () => {
