@@ -9,14 +9,15 @@
  * - pressured / overloaded: clients whose demand exceeds their allocation are limited to it, in
  *   the directions under pressure (see `pressuredDirections`), except a client whose demand is
  *   falling while it is not held back (the load that made the pressure is going), and a client of
- *   the highest-priority group unless that group alone asks more than the capacity;
+ *   the highest-priority group unless that group alone asks more than the capacity; a round that
+ *   the hysteresis holds pressured or overloaded while it shows headroom limits nobody;
  * - headroom and steady: quotas Sluice lowered are raised toward the allocation (what the brokers
  *   can take at the target), and restored to the operator's baseline (or removed, if there was
  *   none) once the client is no longer held back by its quota and its demand fits, or once the
- *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`); with
- *   headroom, a throttled client that gets markedly less than its quota (Kafka admits requests
- *   whole, so large ones come through one or two per quota window) is raised by what it gets,
- *   not by its quota (see `letThrough`).
+ *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`);
+ * - in any state, a round that shows headroom raises a throttled client that gets markedly less
+ *   than its quota over a quota window (Kafka admits requests whole, so large ones come through
+ *   one or two per window) by what it gets, not by its quota (see `raiseByWhatItGets`).
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
@@ -228,6 +229,27 @@ export function letThrough(reading: ClientReading): { rate: number; spanMs: numb
   return { rate: values.reduce((s, x) => s + x, 0) / values.length, spanMs: ts[last]! - ts[from]! };
 }
 
+/**
+ * The raise of a throttled client that gets markedly less than its quota, when this round shows
+ * headroom: Kafka admits a request whole, so a client whose requests are large next to its quota
+ * (a consumer's fetch of a megabyte per partition) gets them one or two per quota window, less
+ * than the quota. What the brokers carry is what it gets; its quota goes up, as far as its
+ * allocation would be reached were what it gets to grow in proportion (the guardrails bound the
+ * step). What it gets is a mean over a quota window, so a round that falls in the quiet part of
+ * the client's cycle does not make it look smaller than it is; the round's own headroom is enough
+ * (a state held by hysteresis may be a round late on a load that swings over the quota window).
+ */
+function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis): { proposed: number; reason: string } | undefined {
+  const through = letThrough(reading);
+  if (diagnosis.observed !== 'headroom' || !(reading.throttleMs > 0) || through === undefined) return undefined;
+  if (!(through.rate < LETS_THROUGH_LOW * current && through.rate < allocation)) return undefined;
+  const state = diagnosis.state === 'headroom' ? 'headroom' : `${diagnosis.state}, this round headroom`;
+  return {
+    proposed: (current * allocation) / through.rate,
+    reason: `${state}: raising: it gets ${through.rate.toFixed(0)} B/s under its quota of ${current.toFixed(0)} B/s (${((100 * through.rate) / current).toFixed(0)}%, mean over the last ${(through.spanMs / 1000).toFixed(0)} s) while throttled ${reading.throttleMs.toFixed(0)} ms, and its allocation is ${allocation.toFixed(0)} B/s`,
+  };
+}
+
 function policies(config: ThrottleConfig): GroupPolicy[] {
   return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
 }
@@ -322,8 +344,12 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
+      const raise = baseline !== undefined && m.current !== undefined && changes < maxChanges - 1 ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
-        if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
+        // Held back still, not a client whose load is going (its throttle time lags behind).
+        const drop = falling(m.reading, config.interval * 1000);
+        if (raise !== undefined && (drop === undefined || drop.to >= 0.9 * m.current!)) ({ proposed, reason } = raise);
+        else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
         if (drop !== undefined) {
@@ -366,7 +392,6 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
         const before = memory.episodeDemand?.get(memoryKey);
-        const through = letThrough(m.reading);
         const spare = allocation.spare;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
@@ -384,14 +409,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           proposed = a.quota;
           const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';
           reason = `${state}: raising toward the allocation ${a.quota.toFixed(0)} B/s${why}`;
-        } else if (state === 'headroom' && throttled && through !== undefined && through.rate < LETS_THROUGH_LOW * m.current && through.rate < a.allocation) {
-          // The quota is not what the client takes: Kafka admits a request whole, so a client whose
-          // requests are large next to its quota (a consumer's fetch of a megabyte per partition)
-          // gets them one or two per quota window, less than the quota. What the brokers carry is
-          // what it gets; with headroom, its quota goes up, the guarded step a round, as far as
-          // its allocation would be reached were what it gets to grow in proportion.
-          proposed = (m.current * a.allocation) / through.rate;
-          reason = `headroom: raising: it gets ${through.rate.toFixed(0)} B/s under its quota of ${m.current.toFixed(0)} B/s (${((100 * through.rate) / m.current).toFixed(0)}%, mean over the last ${(through.spanMs / 1000).toFixed(0)} s) while throttled ${m.reading.throttleMs.toFixed(0)} ms, and its allocation is ${a.allocation.toFixed(0)} B/s`;
+        } else if (throttled && raise !== undefined) {
+          ({ proposed, reason } = raise);
         } else {
           const why = m.reading.throttleMs > 0 ? `still throttled ${m.reading.throttleMs.toFixed(0)} ms at it` : held ? `running at ${((100 * demand) / m.current).toFixed(0)}% of it` : `its demand ${demand.toFixed(0)} B/s is over its allocation ${a.allocation.toFixed(0)} B/s`;
           notes.push(`${name} (${direction}) kept at ${m.current.toFixed(0)} B/s: ${why}, and the brokers have no more room for it (allocation with headroom ${a.quota.toFixed(0)} B/s)`);
