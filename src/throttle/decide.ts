@@ -216,15 +216,18 @@ export const LETS_THROUGH_LOW = 0.8;
 
 /**
  * What a client got over at least one quota window of Kafka's (its last samples spanning 11 s or
- * more): the mean of its rates there, bytes/s. Undefined when its history spans less.
+ * more): the mean of its rates there, bytes/s. Only samples at or after `since` count: a quota
+ * shows what it lets through once the brokers' window has turned over since it was set (in its
+ * first window, a client that sent more than the new quota before it is held silent while that
+ * drains). Undefined when they span less.
  */
-export function letThrough(reading: ClientReading): { rate: number; spanMs: number } | undefined {
+export function letThrough(reading: ClientReading, since = -Infinity): { rate: number; spanMs: number } | undefined {
   const { ts, rate } = reading.history;
   const last = ts.length - 1;
   if (last < 1) return undefined;
   let from = last;
-  while (from > 0 && ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) from--;
-  if (ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) return undefined;
+  while (from > 0 && ts[from - 1]! >= since && ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) from--;
+  if (ts[from]! < since || ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) return undefined;
   const values = rate.slice(from);
   return { rate: values.reduce((s, x) => s + x, 0) / values.length, spanMs: ts[last]! - ts[from]! };
 }
@@ -235,12 +238,13 @@ export function letThrough(reading: ClientReading): { rate: number; spanMs: numb
  * (a consumer's fetch of a megabyte per partition) gets them one or two per quota window, less
  * than the quota. What the brokers carry is what it gets; its quota goes up, as far as its
  * allocation would be reached were what it gets to grow in proportion (the guardrails bound the
- * step). What it gets is a mean over a quota window, so a round that falls in the quiet part of
+ * step). What it gets is a mean over a quota window, counted from one window after the quota's
+ * last change (see `letThrough`), so a round that falls in the quiet part of
  * the client's cycle does not make it look smaller than it is; the round's own headroom is enough
  * (a state held by hysteresis may be a round late on a load that swings over the quota window).
  */
-function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis): { proposed: number; reason: string } | undefined {
-  const through = letThrough(reading);
+function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, changedAt: number | undefined): { proposed: number; reason: string } | undefined {
+  const through = letThrough(reading, changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS);
   if (diagnosis.observed !== 'headroom' || !(reading.throttleMs > 0) || through === undefined) return undefined;
   if (!(through.rate < LETS_THROUGH_LOW * current && through.rate < allocation)) return undefined;
   const state = diagnosis.state === 'headroom' ? 'headroom' : `${diagnosis.state}, this round headroom`;
@@ -344,7 +348,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
-      const raise = baseline !== undefined && m.current !== undefined && changes < maxChanges - 1 ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis) : undefined;
+      const raise = baseline !== undefined && m.current !== undefined && changes < maxChanges - 1 ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
         // Held back still, not a client whose load is going (its throttle time lags behind).
         const drop = falling(m.reading, config.interval * 1000);

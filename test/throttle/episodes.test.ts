@@ -172,6 +172,11 @@ test('headroom: a throttled client that gets well under its quota (whole fetches
     assert.deepEqual(held.proposals.map((p) => [p.entityKey, p.proposed, p.newValue, p.reason]), [['client-id=replay', 600_000, 375_000,
       `${previous.state}, this round headroom: raising: it gets 150000 B/s under its quota of 300000 B/s (50%, mean over the last 15 s) while throttled 500 ms, and its allocation is 300000 B/s`]]);
   }
+  // Its quota set 10 s ago: the brokers' window still holds what it sent before, so what it gets
+  // says nothing yet; set 30 s ago, the last 15 s count (from 11 s after the change).
+  const since = (ago: number) => fresh(overloaded, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]), lastChanged: new Map([[key, NOW - ago]]) });
+  assert.deepEqual(decide(readings, quotas, since(10_000), config, options).proposals, []);
+  assert.deepEqual(decide(readings, quotas, since(30_000), config, options).proposals.map((p) => [p.proposed, p.reason.split(':')[0]]), [[600_000, 'overloaded, this round headroom']]);
   // Held overloaded, a client whose rate is falling (its throttle time lags behind) is not raised:
   // its load is going, and it comes off once headroom is confirmed.
   const going = readingsOf([broker('0', 0.1 * MB, 0.45 * MB)], [client('core-billing', 'consume', 400_000), client('replay', 'consume', 100_000, 500, [...Array.from({ length: 10 }, () => 300_000), 100_000, 100_000, 100_000])]);
