@@ -242,6 +242,9 @@ export function letThrough(reading: ClientReading, since = -Infinity): { rate: n
  * last change (see `letThrough`), so a round that falls in the quiet part of
  * the client's cycle does not make it look smaller than it is; the round's own headroom is enough
  * (a state held by hysteresis may be a round late on a load that swings over the quota window).
+ * A rate compared over shorter spans (`falling`) cannot tell such a swing from a load going, so
+ * in a held state a client whose load is going may be raised a step before it comes off: a
+ * change the episode has to spare (one is always kept for taking the quota off).
  */
 function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, changedAt: number | undefined): { proposed: number; reason: string } | undefined {
   const through = letThrough(reading, changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS);
@@ -340,6 +343,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     const protectedDemand = mine.filter((m) => isProtected(m.group)).reduce((s, m) => s + m.demand.demand, 0);
     const state = diagnosis.state;
     let notLimited = 0;
+    // What the brokers have left at the target beyond every client's demand, less what clients set free this round may take.
+    let spareLeft = allocation.spare;
     mine.forEach((m, i) => {
       const a = allocation.clients[i]!;
       const memoryKey = `${m.key}|${quotaKey}`;
@@ -350,9 +355,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       let reason = '';
       const raise = baseline !== undefined && m.current !== undefined && changes < maxChanges - 1 ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
-        // Held back still, not a client whose load is going (its throttle time lags behind).
-        const drop = falling(m.reading, config.interval * 1000);
-        if (raise !== undefined && (drop === undefined || drop.to >= 0.9 * m.current!)) ({ proposed, reason } = raise);
+        if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
@@ -396,7 +399,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
         const before = memory.episodeDemand?.get(memoryKey);
-        const spare = allocation.spare;
+        const spare = spareLeft;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
@@ -404,6 +407,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         } else if (held && before !== undefined && !a.limited && before - demand <= spare && (baseline === null || baseline >= before)) {
           proposed = baseline;
           reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${(before - demand).toFixed(0)} B/s over its demand now) fits in the ${spare.toFixed(0)} B/s per broker left at the target: ${restore}`;
+          // The room is shared: a client set free this round takes its part of it from the next.
+          spareLeft -= before - demand;
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
           reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;
