@@ -24,7 +24,7 @@ import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } 
 import { groupOf, type ThrottleConfig } from './config.ts';
 import { estimateDemand, KAFKA_QUOTA_WINDOW_MS, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
-import { guard, guardRemoval, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
+import { guard, guardRemoval, onlyRemovalLeft, removalKept, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
 import { amplificationOf, clientCapacity, type ClientCapacity, type Direction } from './capacity.ts';
 import { fitLoadModel, fixedModel, predictUtilization, type LoadModel } from './model.ts';
 import type { BrokerReading, ClientReading, Readings } from './signals.ts';
@@ -353,7 +353,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
-      const raise = baseline !== undefined && m.current !== undefined && changes < maxChanges - 1 ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
+      const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
         if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
@@ -367,8 +367,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           notes.push(`${name} (${direction}) not limited: ${m.group} is the highest-priority group and asks ${protectedDemand.toFixed(0)} B/s in all, within the capacity of ${capacity[direction].toFixed(0)} B/s per broker`);
           return;
         }
-        if (baseline !== undefined && changes >= maxChanges - 1) {
-          notes.push(`${name} (${direction}) not limited further: ${changes} change(s) this episode, the last of ${maxChanges} is kept for taking its quota off`);
+        if (baseline !== undefined && onlyRemovalLeft(changes, maxChanges)) {
+          notes.push(`${name} (${direction}) not limited further: ${removalKept(changes, maxChanges)}`);
           return;
         }
         proposed = a.quota;
@@ -393,20 +393,19 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);
-        const lastChange = changes >= maxChanges - 1;
+        const lastChange = onlyRemovalLeft(changes, maxChanges);
         const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
         // A client held at its quota may want more than its rate shows, but not more than it asked
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
         const before = memory.episodeDemand?.get(memoryKey);
-        const spare = spareLeft;
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
           reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: ${restore}`;
-        } else if (held && before !== undefined && !a.limited && before - demand <= spare && (baseline === null || baseline >= before)) {
+        } else if (held && before !== undefined && !a.limited && before - demand <= spareLeft && (baseline === null || baseline >= before)) {
           proposed = baseline;
-          reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${(before - demand).toFixed(0)} B/s over its demand now) fits in the ${spare.toFixed(0)} B/s per broker left at the target: ${restore}`;
+          reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${(before - demand).toFixed(0)} B/s over its demand now) fits in the ${spareLeft.toFixed(0)} B/s per broker left at the target: ${restore}`;
           // The room is shared: a client set free this round takes its part of it from the next.
           spareLeft -= before - demand;
         } else if (lastChange && state === 'headroom') {

@@ -104,3 +104,16 @@ export function guard(change: ProposedChange, options: GuardrailOptions = {}): G
   }
   return { apply: true, value, reasons };
 }
+
+/**
+ * Whether an episode with `changes` applied to a quota has only its last change left, the one
+ * kept for taking the quota off (`maxChangesPerEpisode`): no further limit, raise or undo.
+ */
+export function onlyRemovalLeft(changes: number, maxChanges: number): boolean {
+  return changes >= maxChanges - 1;
+}
+
+/** Why a change was not made: the episode keeps its last change for taking the quota off. */
+export function removalKept(changes: number, maxChanges: number): string {
+  return `${changes} change(s) this episode, the last of ${maxChanges} is kept for taking its quota off`;
+}

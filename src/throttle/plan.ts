@@ -19,6 +19,7 @@ import type { ThrottleConfig } from './config.ts';
 import { decide, entityOf, mergeByEntity, type DecideOptions, type LoopMemory, type RoundPlan } from './decide.ts';
 import type { BaselineInput, Decision, DecisionInput, PushRecord, RoundCommit } from './decision-log.ts';
 import { moreSevere, type Diagnosis } from './diagnose.ts';
+import { onlyRemovalLeft, removalKept } from './guardrails.ts';
 import type { Readings } from './signals.ts';
 
 /** What the loop remembers between rounds, beyond what `decide` needs. */
@@ -97,8 +98,8 @@ function rollbacks(analysis: RoundPlan, readings: Readings, memory: RoundMemory,
     // An undo is a change like any other: the episode's last one is kept for taking the quota
     // off (a removal ends the episode, so undoing one starts a new one and is not held here).
     const changes = memory.episodeChanges?.get(key) ?? 0;
-    if (d.newValue !== null && changes >= maxChanges - 1) {
-      notes.push(`${kept}: ${changes} change(s) this episode, the last of ${maxChanges} is kept for taking its quota off`);
+    if (d.newValue !== null && onlyRemovalLeft(changes, maxChanges)) {
+      notes.push(`${kept}: ${removalKept(changes, maxChanges)}`);
       return false;
     }
     return true;
