@@ -135,17 +135,24 @@ export const MODEL_ERROR_ROUNDS = 5;
  * because consumers fill the brokers' network out, nor consumers because producers fill the
  * network in. When both networks are over, producers come first: consumers read what is
  * produced (and replicas fetch it), so limiting producers relieves network out as well; consumers
- * are limited once network out is still over with network in back under the target. When no
+ * are limited once network out is still over with network in back under the target, or once the
+ * producers are done (see `producersSettled`): a group reading a backlog fills network out
+ * whatever producers do, and would otherwise wait for as long as a throttled producer's bursts
+ * keep network in over. When no
  * network is over (the pressure comes from request handlers, queueing, latency or alerts) both
  * directions are.
  */
 export function pressuredDirections(brokers: readonly BrokerReading[], target: number): Direction[] {
-  const over = (d: Direction) => brokers.some((b) => (d === 'produce' ? b.bytesIn / b.capacityIn : b.bytesOut / b.capacityOut) > target);
-  const produce = over('produce');
-  const consume = over('consume');
+  const produce = networkOver(brokers, 'produce', target);
+  const consume = networkOver(brokers, 'consume', target);
   if (produce) return ['produce'];
   if (consume) return ['consume'];
   return ['produce', 'consume'];
+}
+
+/** Whether some broker's network of this direction (in for produce, out for consume) is over the target. */
+export function networkOver(brokers: readonly BrokerReading[], direction: Direction, target: number): boolean {
+  return brokers.some((b) => (direction === 'produce' ? b.bytesIn / b.capacityIn : b.bytesOut / b.capacityOut) > target);
 }
 
 /** The client capacity of one direction on one broker under its model (see capacity.ts). */
@@ -257,6 +264,25 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
   };
 }
 
+/**
+ * Whether the producers are done being limited, when both networks are over the target: none is
+ * to be limited further this round (`unsettled`: producers with a material cut proposed), and no
+ * producer quota changed within the brokers' last quota window (what a new limit does to the
+ * traffic shows only once that window has turned over). Then what still fills network out is
+ * the consumers' own (a group reading a backlog, not what is produced now), and waiting longer
+ * for the producers would not bring it down.
+ */
+export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], now: number): { ok: boolean; why: string } {
+  if (unsettled.length > 0) return { ok: false, why: `producers come first, and ${unsettled.join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} limited this round` };
+  const recent: string[] = [];
+  for (const key of new Set(clients.filter((c) => c.direction === 'produce').map((c) => entityKey(entityOf(c.user, c.clientId))))) {
+    const at = lastChanged.get(`${key}|${QUOTA_KEY.produce}`);
+    if (at !== undefined && now - at < KAFKA_QUOTA_WINDOW_MS) recent.push(`${key} ${((now - at) / 1000).toFixed(0)} s ago`);
+  }
+  if (recent.length > 0) return { ok: false, why: `producer quotas changed within the last quota window (${KAFKA_QUOTA_WINDOW_MS / 1000} s): ${recent.join(', ')}` };
+  return { ok: true, why: 'every producer over its allocation is held at it' };
+}
+
 function policies(config: ThrottleConfig): GroupPolicy[] {
   return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
 }
@@ -308,6 +334,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     ? `warming up: ${Math.round(readings.historyMs / 1000)} s of broker history, ${Math.round(warmupMs / 1000)} s (two rate windows) before any change`
     : undefined;
   const pressured = pressuredDirections(readings.brokers, target);
+  // Producers over their allocation whose limit is still to come (a proposal that moves their
+  // quota down materially) or came within the brokers' last quota window: while there are any,
+  // consumers wait for what limiting them does to network out.
+  const producersUnsettled: string[] = [];
   // Tightening needs this round to show the load. A state held by hysteresis keeps quotas from
   // coming up on one quiet round, but does not cut anyone on a round that is within the target:
   // the quotas already set are working (a throttled client's rate swings around its quota over
@@ -372,6 +402,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           return;
         }
         proposed = a.quota;
+        if (direction === 'produce' && (m.current === undefined || a.quota < m.current * (1 - config.guardrails.minChange))) producersUnsettled.push(name);
         const alone = isProtected(m.group) ? `; ${m.group}, the highest-priority group, alone asks ${protectedDemand.toFixed(0)} B/s, over the capacity` : '';
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker (${capacityBound[direction].bound} of broker ${capacityBound[direction].broker ?? '?'})${alone}`;
       } else if ((state === 'headroom' || state === 'steady') && baseline !== undefined && m.current !== undefined) {
@@ -436,6 +467,13 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       });
     });
     if (notLimited > 0) notes.push(`${notLimited} ${direction} client(s) over their allocation not limited: the cluster is held ${state}, but this round shows ${diagnosis.observed}, within the target`);
+    if (direction === 'produce' && pressured.length === 1 && pressured[0] === 'produce' && networkOver(readings.brokers, 'consume', target)) {
+      const settled = producersSettled(readings.clients, memory.lastChanged, producersUnsettled, options.now);
+      if (settled.ok) {
+        pressured.push('consume');
+        notes.push(`network out is over the target too, and ${settled.why}: consumers are limited as well`);
+      } else notes.push(`network out is over the target too; consumers wait: ${settled.why}`);
+    }
   }
   return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale };
 }

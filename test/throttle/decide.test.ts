@@ -122,6 +122,33 @@ test('a producer burst that a consumer group reads along fills both networks: th
   const plan = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
   assert.deepEqual(plan.pressured, ['produce']);
   assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.quotaKey, p.newValue]), [['client-id=clickstream', 'producer_byte_rate', 550_000]]);
+  assert.deepEqual(plan.notes, ['network out is over the target too; consumers wait: producers come first, and client-id=clickstream is limited this round']);
+});
+
+test('both networks over with the producers already held at their allocations: a group reading a backlog is limited too, once the producers\' quota window has turned over', () => {
+  // clickstream is held at its 550 kB/s allocation (it dumps a little over in its window: in at
+  // 75%); the replay group reads 850 kB/s of a backlog, which no producer's limit brings down.
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 550_000 } }];
+  const readings = readingsOf([broker('0', 0.75 * MB, 0.95 * MB)], [
+    client('core-orders', 'produce', 150_000),
+    client('clickstream', 'produce', 550_000),
+    client('core-billing', 'consume', 100_000),
+    client('replay', 'consume', 850_000),
+  ]);
+  const memoryAt = (changedAgoMs: number): LoopMemory => ({
+    previous: overloaded, lastChanged: new Map([['client-id=clickstream|producer_byte_rate', NOW - changedAgoMs]]), baselines: new Map([['client-id=clickstream|producer_byte_rate', null]]),
+  });
+  const settled = decide(readings, quotas, memoryAt(20_000), small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(settled.pressured, ['produce', 'consume']);
+  assert.deepEqual(settled.notes, ['network out is over the target too, and every producer over its allocation is held at it: consumers are limited as well']);
+  assert.deepEqual(settled.proposals.map((p) => [p.entityKey, p.quotaKey, p.oldValue, p.newValue]), [['client-id=replay', 'consumer_byte_rate', undefined, 600_000]]);
+  assert.equal(settled.proposals[0]!.reason, 'overloaded: demand 850000 B/s (measured) over its general allocation 600000 B/s of 700000 B/s per broker (network out of broker 0)');
+  // 5 s after clickstream's quota was set, its effect on network out is not known yet: consumers wait.
+  const recent = decide(readings, quotas, memoryAt(5_000), small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(recent.pressured, ['produce']);
+  assert.deepEqual(recent.proposals, []);
+  assert.deepEqual(recent.notes, ['network out is over the target too; consumers wait: producer quotas changed within the last quota window (11 s): client-id=clickstream 5 s ago']);
 });
 
 test('a state held by hysteresis limits no one on a round within the target: the quota set is working, or the demand has gone', () => {
