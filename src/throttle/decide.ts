@@ -21,13 +21,16 @@
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
+import { brokerCapacity, checkModels, modelsOf, type BoundBy, type ModelCheck } from './broker-models.ts';
+import type { Direction } from './capacity.ts';
+import { entityOf, falling, letThrough, LETS_THROUGH_LOW, mergeByEntity } from './client-history.ts';
 import { groupOf, type ThrottleConfig } from './config.ts';
 import { estimateDemand, KAFKA_QUOTA_WINDOW_MS, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
+import { networkOver, pressuredDirections, producersSettled } from './directions.ts';
 import { guard, guardRemoval, onlyRemovalLeft, removalKept, type GuardedChange, type GuardrailOptions } from './guardrails.ts';
-import { amplificationOf, clientCapacity, type ClientCapacity, type Direction } from './capacity.ts';
-import { fitLoadModel, fixedModel, predictUtilization, type LoadModel } from './model.ts';
-import type { BrokerReading, ClientReading, Readings } from './signals.ts';
+import type { LoadModel } from './model.ts';
+import type { ClientReading, Readings } from './signals.ts';
 
 export type { Direction } from './capacity.ts';
 
@@ -46,15 +49,6 @@ export interface LoopMemory {
   readonly models?: ReadonlyMap<string, LoadModel>;
   /** The last rounds' one-round-ahead errors, per broker, oldest first. */
   readonly modelErrors?: ReadonlyMap<string, readonly number[]>;
-}
-
-/** One broker's check of last round's model: its utilization predicted from the traffic now, and observed. */
-export interface ModelCheck {
-  readonly broker: string;
-  readonly predicted: number;
-  readonly observed: number;
-  /** |observed − predicted|, utilization. */
-  readonly error: number;
 }
 
 /** One proposed quota change and why. */
@@ -105,140 +99,6 @@ export interface DecideOptions {
   readonly firingTrafficAlerts?: readonly string[];
 }
 
-/** The principal name Kafka gives unauthenticated clients. */
-export const ANONYMOUS_USER = 'ANONYMOUS';
-
-/**
- * The quota entity Sluice sets for a client: user and client-id when the user is known, else
- * client-id alone (unauthenticated clients all share the ANONYMOUS principal, which says nothing
- * about who they are).
- */
-export function entityOf(user: string, clientId: string): QuotaEntityComponent[] {
-  return user === '' || user === ANONYMOUS_USER
-    ? [{ entityType: 'client-id', entityName: clientId }]
-    : [{ entityType: 'user', entityName: user }, { entityType: 'client-id', entityName: clientId }];
-}
-
-/** Where a direction's capacity comes from. */
-export interface BoundBy extends ClientCapacity {
-  readonly broker: string | undefined;
-}
-
-/** Rounds of one-round-ahead error kept per broker. */
-export const MODEL_ERROR_ROUNDS = 5;
-
-/**
- * The directions whose clients a pressured round may limit. Each direction has its own network
- * (a broker's capacity in and out, as the brokers report them): when some broker's network in
- * one direction is over the target and the other direction's is not on any broker, the pressure
- * is that direction's and only its clients are limited, so that producers are not throttled
- * because consumers fill the brokers' network out, nor consumers because producers fill the
- * network in. When both networks are over, producers come first: consumers read what is
- * produced (and replicas fetch it), so limiting producers relieves network out as well; consumers
- * are limited once network out is still over with network in back under the target, or once the
- * producers are done (see `producersSettled`): a group reading a backlog fills network out
- * whatever producers do, and would otherwise wait for as long as a throttled producer's bursts
- * keep network in over. When no
- * network is over (the pressure comes from request handlers, queueing, latency or alerts) both
- * directions are.
- */
-export function pressuredDirections(brokers: readonly BrokerReading[], target: number): Direction[] {
-  const produce = networkOver(brokers, 'produce', target);
-  const consume = networkOver(brokers, 'consume', target);
-  if (produce) return ['produce'];
-  if (consume) return ['consume'];
-  return ['produce', 'consume'];
-}
-
-/** Whether some broker's network of this direction (in for produce, out for consume) is over the target. */
-export function networkOver(brokers: readonly BrokerReading[], direction: Direction, target: number): boolean {
-  return brokers.some((b) => (direction === 'produce' ? b.bytesIn / b.capacityIn : b.bytesOut / b.capacityOut) > target);
-}
-
-/** The client capacity of one direction on one broker under its model (see capacity.ts). */
-export function brokerCapacity(model: LoadModel, broker: BrokerReading, direction: Direction, target: number, all: readonly BrokerReading[]): ClientCapacity {
-  const handlers = broker.handlerIdle === undefined ? 0 : 1 - broker.handlerIdle;
-  const network = Math.max(broker.bytesIn / broker.capacityIn, broker.bytesOut / broker.capacityOut);
-  return clientCapacity(model, broker, direction, target, amplificationOf(broker, all), handlers > network);
-}
-
-/**
- * Each broker's model this round: fitted, unless the broker's recent one-round-ahead errors say
- * the fit cannot be trusted, when the network alone bounds its traffic.
- */
-function modelsOf(readings: Readings, errors: ReadonlyMap<string, readonly number[]>, maxError: number): Map<string, LoadModel> {
-  const models = new Map<string, LoadModel>();
-  for (const b of readings.brokers) {
-    const network = { bytesInPerSec: b.capacityIn, bytesOutPerSec: b.capacityOut };
-    const fit = fitLoadModel(readings.history.get(b.broker) ?? [], network);
-    // The worst of the recent errors, not their mean: rounds the network alone explains (the
-    // fit is then right by construction) would dilute a fit that was far off in the rounds that
-    // mattered, and it is in those that a fit sets the capacity.
-    const recent = errors.get(b.broker) ?? [];
-    const worst = recent.length === 0 ? 0 : Math.max(...recent);
-    models.set(b.broker, fit.kind === 'fit' && worst > maxError
-      ? fixedModel(network, fit.samples, fit.diversity, `one-round-ahead error up to ${(100 * worst).toFixed(1)} points over the last ${recent.length} round(s), over ${(100 * maxError).toFixed(1)}: the handler fit is not used, the network bounds traffic`, fit.inOutCorrelation)
-      : fit);
-  }
-  return models;
-}
-
-/** Last round's models against this round's brokers, and the recent errors with this round's. */
-function checkModels(readings: Readings, memory: LoopMemory): { checks: ModelCheck[]; errors: Map<string, number[]> } {
-  const checks: ModelCheck[] = [];
-  const errors = new Map<string, number[]>();
-  for (const b of readings.brokers) {
-    const previous = memory.models?.get(b.broker);
-    const kept = [...(memory.modelErrors?.get(b.broker) ?? [])];
-    if (previous !== undefined) {
-      const predicted = predictUtilization(previous, b);
-      const error = Math.abs(b.utilization - predicted);
-      checks.push({ broker: b.broker, predicted, observed: b.utilization, error });
-      kept.push(error);
-    }
-    errors.set(b.broker, kept.slice(-MODEL_ERROR_ROUNDS));
-  }
-  return { checks, errors };
-}
-
-/**
- * Whether a client's rate fell by a tenth or more: the mean of its samples over the last interval
- * (at least three) against the mean of as many before them. Means, not single samples: a client's
- * rate is noisy, and one low sample in a burst that goes on is not the burst ending.
- */
-function falling(reading: ClientReading, intervalMs: number): { from: number; to: number; samples: number } | undefined {
-  const { ts, rate } = reading.history;
-  if (ts.length < 6) return undefined;
-  const step = ts.at(-1)! - ts.at(-2)!;
-  const n = Math.max(3, Math.round(intervalMs / Math.max(1, step)));
-  if (ts.length < 2 * n) return undefined;
-  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const from = mean(rate.slice(-2 * n, -n));
-  const to = mean(rate.slice(-n));
-  return to < 0.9 * from ? { from, to, samples: n } : undefined;
-}
-
-/** Under this share of its quota, what a throttled client gets is not its quota (see `letThrough`). */
-export const LETS_THROUGH_LOW = 0.8;
-
-/**
- * What a client got over at least one quota window of Kafka's (its last samples spanning 11 s or
- * more): the mean of its rates there, bytes/s. Only samples at or after `since` count: a quota
- * shows what it lets through once the brokers' window has turned over since it was set (in its
- * first window, a client that sent more than the new quota before it is held silent while that
- * drains). Undefined when they span less.
- */
-export function letThrough(reading: ClientReading, since = -Infinity): { rate: number; spanMs: number } | undefined {
-  const { ts, rate } = reading.history;
-  const last = ts.length - 1;
-  if (last < 1) return undefined;
-  let from = last;
-  while (from > 0 && ts[from - 1]! >= since && ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) from--;
-  if (ts[from]! < since || ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) return undefined;
-  const values = rate.slice(from);
-  return { rate: values.reduce((s, x) => s + x, 0) / values.length, spanMs: ts[last]! - ts[from]! };
-}
-
 /**
  * The raise of a throttled client that gets markedly less than its quota, when this round shows
  * headroom: Kafka admits a request whole, so a client whose requests are large next to its quota
@@ -264,25 +124,6 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
   };
 }
 
-/**
- * Whether the producers are done being limited, when both networks are over the target: none is
- * to be limited further this round (`unsettled`: producers with a material cut proposed), and no
- * producer quota changed within the brokers' last quota window (what a new limit does to the
- * traffic shows only once that window has turned over). Then what still fills network out is
- * the consumers' own (a group reading a backlog, not what is produced now), and waiting longer
- * for the producers would not bring it down.
- */
-export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], now: number): { ok: boolean; why: string } {
-  if (unsettled.length > 0) return { ok: false, why: `producers come first, and ${unsettled.join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} limited this round` };
-  const recent: string[] = [];
-  for (const key of new Set(clients.filter((c) => c.direction === 'produce').map((c) => entityKey(entityOf(c.user, c.clientId))))) {
-    const at = lastChanged.get(`${key}|${QUOTA_KEY.produce}`);
-    if (at !== undefined && now - at < KAFKA_QUOTA_WINDOW_MS) recent.push(`${key} ${((now - at) / 1000).toFixed(0)} s ago`);
-  }
-  if (recent.length > 0) return { ok: false, why: `producer quotas changed within the last quota window (${KAFKA_QUOTA_WINDOW_MS / 1000} s): ${recent.join(', ')}` };
-  return { ok: true, why: 'every producer over its allocation is held at it' };
-}
-
 function policies(config: ThrottleConfig): GroupPolicy[] {
   return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
 }
@@ -290,7 +131,7 @@ function policies(config: ThrottleConfig): GroupPolicy[] {
 /** Decides one round. */
 export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], memory: LoopMemory, config: ThrottleConfig, options: DecideOptions): RoundPlan {
   const target = config.target;
-  const { checks: modelCheck, errors: modelErrors } = checkModels(readings, memory);
+  const { checks: modelCheck, errors: modelErrors } = checkModels(readings, memory.models, memory.modelErrors);
   const models = modelsOf(readings, modelErrors, config.guardrails.maxModelError);
   const idle = readings.brokers.map((b) => b.handlerIdle).filter((x): x is number => x !== undefined);
   const diagnosis = diagnose({
@@ -476,42 +317,4 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     }
   }
   return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale };
-}
-
-/**
- * One reading per quota entity: the brokers tag a client's series by the quota entity that
- * applies to it, so a client whose quota entity changed shows under two tag sets for a while
- * (the old one until it goes stale). Their histories are merged by taking the larger value.
- */
-export function mergeByEntity(readings: readonly ClientReading[]): ClientReading[] {
-  const byKey = new Map<string, ClientReading>();
-  for (const r of readings) {
-    const key = entityKey(entityOf(r.user, r.clientId));
-    const seen = byKey.get(key);
-    if (seen === undefined) {
-      byKey.set(key, r);
-      continue;
-    }
-    const at = new Map(seen.history.ts.map((t, i) => [t, i]));
-    const ts = [...seen.history.ts];
-    const rate = [...seen.history.rate];
-    const throttleMs = [...seen.history.throttleMs];
-    r.history.ts.forEach((t, i) => {
-      const j = at.get(t);
-      if (j === undefined) {
-        ts.push(t);
-        rate.push(r.history.rate[i]!);
-        throttleMs.push(r.history.throttleMs[i]!);
-      } else {
-        rate[j] = Math.max(rate[j]!, r.history.rate[i]!);
-        throttleMs[j] = Math.max(throttleMs[j]!, r.history.throttleMs[i]!);
-      }
-    });
-    const order = ts.map((_, i) => i).sort((a, b) => ts[a]! - ts[b]!);
-    byKey.set(key, {
-      ...seen, rate: Math.max(seen.rate, r.rate), throttleMs: Math.max(seen.throttleMs, r.throttleMs),
-      history: { ts: order.map((i) => ts[i]!), rate: order.map((i) => rate[i]!), throttleMs: order.map((i) => throttleMs[i]!) },
-    });
-  }
-  return [...byKey.values()];
 }

@@ -16,7 +16,8 @@
 import { SluiceError } from '../errors.ts';
 import { entityKey, QUOTA_KEY, type ClientQuotaAlteration, type ClientQuotaEntry } from '../kafka/quota.ts';
 import type { ThrottleConfig } from './config.ts';
-import { decide, entityOf, mergeByEntity, type DecideOptions, type LoopMemory, type RoundPlan } from './decide.ts';
+import { entityOf, mergeByEntity } from './client-history.ts';
+import { decide, type DecideOptions, type LoopMemory, type RoundPlan } from './decide.ts';
 import type { BaselineInput, Decision, DecisionInput, PushRecord, RoundCommit } from './decision-log.ts';
 import { moreSevere, type Diagnosis } from './diagnose.ts';
 import { onlyRemovalLeft, removalKept } from './guardrails.ts';

@@ -5,7 +5,7 @@
  */
 import type { Engine, MatrixSeries, Value } from '../../rules/promql/index.ts';
 import type { Querier } from '../../store/types.ts';
-import { ANONYMOUS_USER } from '../../throttle/decide.ts';
+import { ANONYMOUS_USER } from '../../throttle/client-history.ts';
 import { signalQueries } from '../../throttle/signals.ts';
 import type { BrokerStatus, ClientStatus, Point } from './model.ts';
 
