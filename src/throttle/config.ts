@@ -44,6 +44,12 @@ export const throttleConfigSchema = z.strictObject({
   groups: z.array(groupSchema).default([
     { name: 'general', priority: 0, weight: 1, floor: 1_048_576, match: [{ user: '*', clientId: '*' }] },
   ]),
+  /**
+   * Clients the loop never limits, whatever group they match: by default Sluice's own (client ids
+   * sluice-collect-<cluster>, sluice-throttle-<cluster>, sluice-balance-…), so that the loop does not
+   * slow the collectors it reads the brokers through, nor its own quota changes.
+   */
+  exempt: z.array(clientMatch).default([{ user: '*', clientId: 'sluice-*' }]),
   /** Thresholds of the diagnosis (see src/throttle/diagnose.ts). */
   diagnosis: z.strictObject({
     overload: z.number().gt(0).default(0.9),
@@ -102,7 +108,16 @@ function globRegex(glob: string): Regex {
 /** The group of a client: the first group (in config order) with a matching pattern; undefined when none. */
 export function groupOf(config: Pick<ThrottleConfig, 'groups'>, user: string, clientId: string): string | undefined {
   for (const g of config.groups) {
-    if (g.match.some((m) => globRegex(m.user).matchesWhole(user) && globRegex(m.clientId).matchesWhole(clientId))) return g.name;
+    if (g.match.some((m) => matches(m, user, clientId))) return g.name;
   }
   return undefined;
+}
+
+/** Whether the loop leaves a client alone (`throttle.exempt`). */
+export function isExempt(config: Pick<ThrottleConfig, 'exempt'>, user: string, clientId: string): boolean {
+  return config.exempt.some((m) => matches(m, user, clientId));
+}
+
+function matches(m: { readonly user: string; readonly clientId: string }, user: string, clientId: string): boolean {
+  return globRegex(m.user).matchesWhole(user) && globRegex(m.clientId).matchesWhole(clientId);
 }

@@ -24,7 +24,7 @@ import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } 
 import { brokerCapacity, checkModels, modelsOf, type BoundBy, type ModelCheck } from './broker-models.ts';
 import type { Direction } from './capacity.ts';
 import { entityOf, falling, letThrough, LETS_THROUGH_LOW, mergeByEntity } from './client-history.ts';
-import { groupOf, type ThrottleConfig } from './config.ts';
+import { groupOf, isExempt, type ThrottleConfig } from './config.ts';
 import { estimateDemand, KAFKA_QUOTA_WINDOW_MS, type DemandEstimate } from './demand.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { networkOver, pressuredDirections, producersSettled } from './directions.ts';
@@ -201,7 +201,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     const mine: { reading: ClientReading; group: string; key: string; entity: QuotaEntityComponent[]; current: number | undefined; demand: DemandEstimate }[] = [];
     for (const reading of mergeByEntity(readings.clients.filter((c) => c.direction === direction))) {
       const group = groupOf(config, reading.user, reading.clientId);
-      if (group === undefined) continue;
+      if (group === undefined || isExempt(config, reading.user, reading.clientId)) continue;
       const entity = entityOf(reading.user, reading.clientId);
       const key = entityKey(entity);
       const current = quotaOf.get(key)?.[quotaKey];

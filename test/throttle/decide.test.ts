@@ -128,6 +128,20 @@ test('a producer burst that a consumer group reads along fills both networks: th
   assert.deepEqual(plan.notes, ['network out is over the target too; consumers wait: producers come first, and client-id=clickstream is limited this round']);
 });
 
+test('Sluice\'s own clients are exempt by default: its collector reading over its allocation is not limited, unless the operator says otherwise', () => {
+  const readings = readingsOf([broker('0', 0.3 * MB, 0.95 * MB)], [
+    client('core-billing', 'consume', 100_000),
+    client('sluice-collect-east', 'consume', 850_000),
+  ]);
+  const plan = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(small.exempt, [{ user: '*', clientId: 'sluice-*' }]);
+  assert.deepEqual(plan.proposals, []);
+  assert.equal(plan.allocations.consume.clients.length, 1, 'only core-billing is allocated');
+  const none = throttleConfigSchema.parse({ ...small, exempt: [] });
+  const limited = decide(readings, [], { previous: overloaded, lastChanged: new Map(), baselines: new Map() }, none, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(limited.proposals.map((p) => [p.entityKey, p.newValue]), [['client-id=sluice-collect-east', 600_000]]);
+});
+
 test('both networks over with the producers already held at their allocations: a group reading a backlog is limited too, once the producers\' quota window has turned over', () => {
   // clickstream is held at its 550 kB/s allocation (it dumps a little over in its window: in at
   // 75%); the replay group reads 850 kB/s of a backlog, which no producer's limit brings down.
