@@ -15,8 +15,8 @@
  *   can take at the target), and restored to the operator's baseline (or removed, if there was
  *   none) once the client is no longer held back by its quota and its demand fits, or once the
  *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`);
- * - in any state, a round that shows headroom raises a throttled client that gets markedly less
- *   than its quota over a quota window (Kafka admits requests whole, so large ones come through
+ * - in any state, a round that shows headroom (and a steady round of a steady cluster) raises a
+ *   throttled client that gets markedly less than its quota over a quota window (Kafka admits requests whole, so large ones come through
  *   one or two per window) by what it gets, not by its quota (see `raiseByWhatItGets`).
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
@@ -101,7 +101,8 @@ export interface DecideOptions {
 
 /**
  * The raise of a throttled client that gets markedly less than its quota, when this round shows
- * headroom: Kafka admits a request whole, so a client whose requests are large next to its quota
+ * headroom, or the cluster is steady (under the target, where the allocation is room the brokers
+ * have): Kafka admits a request whole, so a client whose requests are large next to its quota
  * (a consumer's fetch of a megabyte per partition) gets them one or two per quota window, less
  * than the quota. What the brokers carry is what it gets; its quota goes up, as far as its
  * allocation would be reached were what it gets to grow in proportion (the guardrails bound the
@@ -115,9 +116,10 @@ export interface DecideOptions {
  */
 function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, changedAt: number | undefined): { proposed: number; reason: string } | undefined {
   const through = letThrough(reading, changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS);
-  if (diagnosis.observed !== 'headroom' || !(reading.throttleMs > 0) || through === undefined) return undefined;
+  const room = diagnosis.observed === 'headroom' || (diagnosis.state === 'steady' && diagnosis.observed === 'steady');
+  if (!room || !(reading.throttleMs > 0) || through === undefined) return undefined;
   if (!(through.rate < LETS_THROUGH_LOW * current && through.rate < allocation)) return undefined;
-  const state = diagnosis.state === 'headroom' ? 'headroom' : `${diagnosis.state}, this round headroom`;
+  const state = diagnosis.state === diagnosis.observed ? diagnosis.state : `${diagnosis.state}, this round headroom`;
   return {
     proposed: (current * allocation) / through.rate,
     reason: `${state}: raising: it gets ${through.rate.toFixed(0)} B/s under its quota of ${current.toFixed(0)} B/s (${((100 * through.rate) / current).toFixed(0)}%, mean over the last ${(through.spanMs / 1000).toFixed(0)} s) while throttled ${reading.throttleMs.toFixed(0)} ms, and its allocation is ${allocation.toFixed(0)} B/s`,

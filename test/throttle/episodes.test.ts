@@ -182,6 +182,14 @@ test('headroom: a throttled client that gets well under its quota (whole fetches
     assert.deepEqual(held.proposals.map((p) => [p.entityKey, p.proposed, p.newValue, p.reason]), [['client-id=replay', 600_000, 375_000,
       `${previous.state}, this round headroom: raising: it gets 150000 B/s under its quota of 300000 B/s (50%, mean over the last 15 s) while throttled 500 ms, and its allocation is 300000 B/s`]]);
   }
+  // A steady cluster (55%, under the target) has the room its allocation says: raised the same way;
+  // held overloaded on a steady round, it is not (the load may be a round from coming back).
+  const middling = readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), client('replay', 'consume', 50_000, 500, chunky)]);
+  const steadyRaise = decide(middling, quotas, memory(steady), config, options);
+  assert.deepEqual([steadyRaise.diagnosis.state, steadyRaise.diagnosis.observed], ['steady', 'steady']);
+  assert.deepEqual(steadyRaise.proposals.map((p) => [p.entityKey, p.proposed, p.newValue, p.reason]), [['client-id=replay', 600_000, 375_000,
+    'steady: raising: it gets 150000 B/s under its quota of 300000 B/s (50%, mean over the last 15 s) while throttled 500 ms, and its allocation is 300000 B/s']]);
+  assert.deepEqual(decide(middling, quotas, memory(overloaded), config, options).proposals, []);
   // Its quota set 10 s ago: the brokers' window still holds what it sent before, so what it gets
   // says nothing yet; set 30 s ago, the last 15 s count (from 11 s after the change).
   const since = (ago: number) => fresh(overloaded, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]), lastChanged: new Map([[key, NOW - ago]]) });
