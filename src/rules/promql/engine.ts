@@ -69,12 +69,22 @@ interface Fetch {
   to: number;
 }
 
+/** Expressions given as text that an Engine keeps parsed (the oldest one goes first). */
+const PARSED_CACHE_SIZE = 256;
+
 /** Evaluates PromQL expressions over series read from a Querier. */
 export class Engine {
   private readonly lookbackMs: number;
   private readonly maxSamples: number;
   private readonly defaultStepMs: number;
   private readonly labelsCache = new WeakMap<Readonly<Record<string, string>>, Labels>();
+  /**
+   * Expressions given as text, parsed (a parsed expression is immutable, and evaluating it never
+   * changes it): callers such as the throttle loop's signals and the status page ask the same few
+   * queries every round, and parsing costs more than many evaluations. Bounded; text that does
+   * not parse is not kept, and throws again each time.
+   */
+  private readonly parsed = new Map<string, Expr>();
 
   constructor(options: EngineOptions = {}) {
     this.lookbackMs = options.lookbackDeltaMs ?? 5 * 60_000;
@@ -89,7 +99,7 @@ export class Engine {
    * many-to-many matching.
    */
   async instant(expr: Expr | string, timeMs: number, source: Querier, bounds: QueryBounds = {}): Promise<Value> {
-    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    const e = typeof expr === 'string' ? this.parse(expr) : expr;
     const ctx = await this.prepare(e, timeMs, timeMs, source);
     startClock(ctx, bounds);
     return toValue(evaluate(ctx, e, timeMs));
@@ -100,7 +110,7 @@ export class Engine {
    * step evaluated as an instant query would be; series that have no value at a step skip it.
    */
   async range(expr: Expr | string, startMs: number, endMs: number, stepMs: number, source: Querier, bounds: QueryBounds = {}): Promise<MatrixSeries[]> {
-    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    const e = typeof expr === 'string' ? this.parse(expr) : expr;
     const type = typeOf(e);
     if (type !== 'vector' && type !== 'scalar') throw evalError(`invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be scalar or instant vector`);
     if (!(stepMs > 0)) throw evalError('zero or negative query resolution step widths are not accepted');
@@ -130,6 +140,17 @@ export class Engine {
       }
     }
     return [...byKey.values()].map((a) => ({ metric: a.metric, ts: Float64Array.from(a.ts), values: Float64Array.from(a.values) }));
+  }
+
+  /** `text` parsed, from the cache when it was parsed before. */
+  private parse(text: string): Expr {
+    let e = this.parsed.get(text);
+    if (e === undefined) {
+      e = parseExpr(text);
+      if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(text, e);
+    }
+    return e;
   }
 
   /**
