@@ -6,10 +6,10 @@
  *   and β·P of replication out (followers fetching from it as a leader), α and β read off the
  *   broker's own traffic now (the cluster's, when the broker takes no produce);
  * - consumer fetches load only network out (and handlers);
- * - network out at the target is shared max-min between the two flows: each gets what the other
- *   leaves it, but never less than half the room or what it takes now, whichever is less, so
- *   that consumers reading a backlog do not make the produce capacity 0, nor producers'
- *   replication the consumers' (each flow's excess is its own direction's to shed).
+ * - on network out, consumer fetches get what replication leaves at the target; replication, as
+ *   the produce bound, gets what consumers leave, but never less than half the room or what it
+ *   takes now, whichever is less (max-min between the two flows), so that consumers reading a
+ *   backlog do not make the produce capacity 0.
  * Each resource the direction loads gives a bound, and the least is the capacity, with the
  * resource that set it, so that an explanation can name it. The handlers' bound counts only on a
  * broker whose handlers are busier than its network now: where the network is the busier one,
@@ -77,12 +77,7 @@ export function clientCapacity(model: LoadModel, traffic: BrokerTraffic, directi
       bounds.push({ bytesPerSec: (room - held) / amp.out, bound: 'network out' });
     }
   } else {
-    // The same sharing seen from the consumers: replication is held where it is, but at no more
-    // than the larger of half the room and what consumers leave it; beyond that, it is producers
-    // who are limited (replication follows them), not consumers cut for bytes that are not theirs.
-    const room = target * net.bytesOutPerSec;
-    const held = Math.min(amp.out * P, Math.max(room / 2, room - C));
-    bounds.push({ bytesPerSec: room - held, bound: 'network out' });
+    bounds.push({ bytesPerSec: target * net.bytesOutPerSec - amp.out * P, bound: 'network out' });
   }
   if (model.kind === 'fit' && handlersBusiest) {
     // Handlers at this direction's traffic x, the other held: h(0) + slope·x.

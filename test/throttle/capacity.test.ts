@@ -57,22 +57,6 @@ test('replication factor 3: network out is shared max-min between replication an
   assert.deepEqual(at(20, 100), { bytesPerSec: 90 * KIB, bound: 'network out' });
 });
 
-test('replication factor 3: the consumers\' share of network out, max-min against replication', () => {
-  const amp = { in: 2, out: 2 };
-  const at = (produced: number, fetched: number) => clientCapacity(netOnly, traffic({ clientIn: produced * KIB, replicationIn: 2 * produced * KIB, replicationOut: 2 * produced * KIB, clientOut: fetched * KIB }), 'consume', 0.7, amp);
-  // Replication (200 KiB/s) and consumers (50) fit in the 280 of room: consumers get what replication leaves, 80.
-  assert.deepEqual(at(100, 50), { bytesPerSec: 80 * KIB, bound: 'network out' });
-  // Replication alone over the room (300, a producer burst at RF 3): consumers keep what they
-  // take now, 50 KiB/s; held to replication as it is, they would get 280 − 300, nothing, for bytes
-  // that are the producers' to shed.
-  assert.deepEqual(at(150, 50), { bytesPerSec: 50 * KIB, bound: 'network out' });
-  // Both flows over half the room: each gets half, 140 KiB/s.
-  assert.deepEqual(at(100, 200), { bytesPerSec: 140 * KIB, bound: 'network out' });
-  assert.deepEqual(at(150, 200), { bytesPerSec: 140 * KIB, bound: 'network out' });
-  // Replication under half: consumers get the rest, whatever they take now (a replay over it is limited to 160).
-  assert.deepEqual(at(60, 250), { bytesPerSec: 160 * KIB, bound: 'network out' });
-});
-
 test('a broker that takes no produce uses the cluster\'s replication ratios', () => {
   const idle = traffic({ replicationIn: 50 * KIB });
   const busy = traffic({ clientIn: 100 * KIB, replicationIn: 50 * KIB, replicationOut: 100 * KIB });
