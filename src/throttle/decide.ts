@@ -181,6 +181,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
   // quota down materially) or came within the brokers' last quota window: while there are any,
   // consumers wait for what limiting them does to network out.
   const producersUnsettled: string[] = [];
+  // Producers over their allocation that the episode's change budget keeps from being cut further.
+  const producersOver: string[] = [];
   // Tightening needs this round to show the load. A state held by hysteresis keeps quotas from
   // coming up on one quiet round, but does not cut anyone on a round that is within the target:
   // the quotas already set are working (a throttled client's rate swings around its quota over
@@ -240,12 +242,15 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           notes.push(`${name} (${direction}) not limited: ${m.group} is the highest-priority group and asks ${protectedDemand.toFixed(0)} B/s in all, within the capacity of ${capacity[direction].toFixed(0)} B/s per broker`);
           return;
         }
+        // A cut this round would move the quota by more than the guardrails' smallest change.
+        const materialCut = m.current === undefined || a.quota < m.current * (1 - config.guardrails.minChange);
         if (baseline !== undefined && onlyRemovalLeft(changes, maxChanges)) {
+          if (direction === 'produce' && materialCut) producersOver.push(name);
           notes.push(`${name} (${direction}) not limited further: ${removalKept(changes, maxChanges)}`);
           return;
         }
         proposed = a.quota;
-        if (direction === 'produce' && (m.current === undefined || a.quota < m.current * (1 - config.guardrails.minChange))) producersUnsettled.push(name);
+        if (direction === 'produce' && materialCut) producersUnsettled.push(name);
         const alone = isProtected(m.group) ? `; ${m.group}, the highest-priority group, alone asks ${protectedDemand.toFixed(0)} B/s, over the capacity` : '';
         reason = `${state}: demand ${m.demand.demand.toFixed(0)} B/s (${m.demand.basis}) over its ${m.group} allocation ${a.allocation.toFixed(0)} B/s of ${capacity[direction].toFixed(0)} B/s per broker (${capacityBound[direction].bound} of broker ${capacityBound[direction].broker ?? '?'})${alone}`;
       } else if ((state === 'headroom' || state === 'steady') && baseline !== undefined && m.current !== undefined) {
@@ -311,7 +316,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     });
     if (notLimited > 0) notes.push(`${notLimited} ${direction} client(s) over their allocation not limited: the cluster is held ${state}, but this round shows ${diagnosis.observed}, within the target`);
     if (direction === 'produce' && pressured.length === 1 && pressured[0] === 'produce' && networkOver(readings.brokers, 'consume', target)) {
-      const settled = producersSettled(readings.clients, memory.lastChanged, producersUnsettled, options.now);
+      const settled = producersSettled(readings.clients, memory.lastChanged, producersUnsettled, producersOver, options.now);
       if (settled.ok) {
         pressured.push('consume');
         notes.push(`network out is over the target too, and ${settled.why}: consumers are limited as well`);

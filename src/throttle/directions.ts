@@ -38,14 +38,17 @@ export function networkOver(brokers: readonly BrokerReading[], direction: Direct
 
 /**
  * Whether the producers are done being limited, when both networks are over the target: none is
- * to be limited further this round (`unsettled`: producers with a material cut proposed), and no
+ * to be limited further this round (`unsettled`: producers with a material cut proposed), none is
+ * over its allocation with no change left to cut it (`over`: its excess is not the consumers'
+ * to pay for), and no
  * producer quota changed within the brokers' last quota window (what a new limit does to the
  * traffic shows only once that window has turned over). Then what still fills network out is
  * the consumers' own (a group reading a backlog, not what is produced now), and waiting longer
  * for the producers would not bring it down.
  */
-export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], now: number): { ok: boolean; why: string } {
+export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], over: readonly string[], now: number): { ok: boolean; why: string } {
   if (unsettled.length > 0) return { ok: false, why: `producers come first, and ${unsettled.join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} limited this round` };
+  if (over.length > 0) return { ok: false, why: `${over.join(', ')} ${over.length === 1 ? 'is' : 'are'} over ${over.length === 1 ? 'its allocation' : 'their allocations'} and not limited further (the episode's last change is kept): network out is not the consumers' to give back` };
   const recent: string[] = [];
   for (const key of new Set(clients.filter((c) => c.direction === 'produce').map((c) => entityKey(entityOf(c.user, c.clientId))))) {
     const at = lastChanged.get(`${key}|${QUOTA_KEY.produce}`);

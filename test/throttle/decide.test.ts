@@ -166,6 +166,21 @@ test('both networks over with the producers already held at their allocations: a
   assert.deepEqual(recent.pressured, ['produce']);
   assert.deepEqual(recent.proposals, []);
   assert.deepEqual(recent.notes, ['network out is over the target too; consumers wait: producer quotas changed within the last quota window (11 s): client-id=clickstream 5 s ago']);
+  // clickstream over its allocation at 700 kB/s with the episode's last change kept for taking its
+  // quota off: the bytes out over the target are partly its replication's and its readers', and
+  // the consumers are not cut for them.
+  const over = readingsOf([broker('0', 0.85 * MB, 0.95 * MB)], [
+    client('core-orders', 'produce', 150_000),
+    client('clickstream', 'produce', 700_000),
+    client('core-billing', 'consume', 100_000),
+    client('replay', 'consume', 850_000),
+  ]);
+  const budget = decide(over, [{ entity, values: { producer_byte_rate: 700_000 } }], { ...memoryAt(20_000), episodeChanges: new Map([['client-id=clickstream|producer_byte_rate', 2]]) }, small, { now: NOW, staleAfterMs: 60_000 });
+  assert.deepEqual(budget.proposals, []);
+  assert.deepEqual(budget.notes, [
+    'client-id=clickstream (produce) not limited further: 2 change(s) this episode, the last of 3 is kept for taking its quota off',
+    "network out is over the target too; consumers wait: client-id=clickstream is over its allocation and not limited further (the episode's last change is kept): network out is not the consumers' to give back",
+  ]);
 });
 
 test('a state held by hysteresis limits no one on a round within the target: the quota set is working, or the demand has gone', () => {
