@@ -22,15 +22,18 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
 }
 
 /**
- * Whether a client's rate fell by a tenth or more: the mean of its samples over the last interval
- * (at least three) against the mean of as many before them. Means, not single samples: a client's
- * rate is noisy, and one low sample in a burst that goes on is not the burst ending.
+ * Whether a client's rate fell by a tenth or more: the mean of its samples over the last interval,
+ * or over Kafka's quota window when that is longer (at least three samples), against the mean of
+ * as many before them. Means, not single samples: a client's rate is noisy, and one low sample in
+ * a burst that goes on is not the burst ending. Over no less than a quota window: a throttled
+ * client's rate, or a consumer's reading whole fetches, swings over that window, and a trough
+ * of the swing is not its load going.
  */
 export function falling(reading: ClientReading, intervalMs: number): { from: number; to: number; samples: number } | undefined {
   const { ts, rate } = reading.history;
   if (ts.length < 6) return undefined;
   const step = ts.at(-1)! - ts.at(-2)!;
-  const n = Math.max(3, Math.round(intervalMs / Math.max(1, step)));
+  const n = Math.max(3, Math.round(Math.max(intervalMs, KAFKA_QUOTA_WINDOW_MS) / Math.max(1, step)));
   if (ts.length < 2 * n) return undefined;
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const from = mean(rate.slice(-2 * n, -n));
