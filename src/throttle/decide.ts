@@ -10,7 +10,8 @@
  *   the directions under pressure (see `pressuredDirections`), except a client whose demand is
  *   falling while it is not held back (the load that made the pressure is going), and a client of
  *   the highest-priority group unless that group alone asks more than the capacity; a round that
- *   the hysteresis holds pressured or overloaded while it shows headroom limits nobody;
+ *   the hysteresis holds pressured or overloaded while it shows the cluster within the target
+ *   limits nobody, and takes off a quota whose client's load is gone (see `loadGone`);
  * - headroom and steady: quotas Sluice lowered are raised toward the allocation (what the brokers
  *   can take at the target), and restored to the operator's baseline (or removed, if there was
  *   none) once the client is no longer held back by its quota and its demand fits, or once the
@@ -126,6 +127,21 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
   };
 }
 
+/**
+ * Whether the load that got a client its quota is gone, on a round within the target that the
+ * hysteresis still holds pressured or overloaded: its rate fell over Kafka's quota window (see
+ * `falling`), to well under its quota (so the quota is not what holds it down) and within its
+ * allocation and the operator's baseline. Then the quota comes off without waiting for the state
+ * to be confirmed: a load that swings over the quota window (a group reading whole fetches)
+ * keeps the rounds alternating over and under the target, and the state would never be. The
+ * words why, or undefined.
+ */
+function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number): string | undefined {
+  const drop = falling(reading, intervalMs);
+  if (drop === undefined || !(drop.to < 0.9 * current) || drop.to > allocation || (baseline !== null && baseline < drop.to)) return undefined;
+  return `its rate fell (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) to ${((100 * drop.to) / current).toFixed(0)}% of its quota, within its allocation ${allocation.toFixed(0)} B/s: the load is gone`;
+}
+
 function policies(config: ThrottleConfig): GroupPolicy[] {
   return config.groups.map((g) => ({ name: g.name, priority: g.priority, weight: g.weight, floor: g.floor, ceiling: g.ceiling ?? Infinity }));
 }
@@ -230,7 +246,11 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       let reason = '';
       const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
-        if (raise !== undefined) ({ proposed, reason } = raise);
+        const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000) : undefined;
+        if (gone !== undefined) {
+          proposed = baseline;
+          reason = `${state}, this round ${diagnosis.observed}: ${gone}: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+        } else if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
         const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);

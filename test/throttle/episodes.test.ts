@@ -207,3 +207,26 @@ test('headroom: a throttled client that gets well under its quota (whole fetches
   assert.deepEqual([kept.diagnosis.observed, kept.diagnosis.state, kept.proposals], ['steady', 'headroom', []]);
   assert.deepEqual(kept.notes, ['client-id=replay (consume) kept at 300000 B/s: still throttled 500 ms at it, and the brokers have no more room for it (allocation with headroom 300000 B/s)']);
 });
+
+test('a quota whose load is gone comes off on a round within the target, though the hysteresis still holds the cluster overloaded', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'replay' }];
+  const quotas = [{ entity, values: { consumer_byte_rate: 300_000 } }];
+  const key = 'client-id=replay|consumer_byte_rate';
+  const memory = fresh(overloaded, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]) });
+  // At its quota through the burst, then down to a mean of 130 kB/s over its last three samples
+  // (15 s, more than a quota window), still throttled now and then by its whole fetches.
+  const after = client('replay', 'consume', 120_000, 300, [...Array(10).fill(300_000), 150_000, 120_000, 120_000]);
+  const readings = readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), after]);
+  const plan = decide(readings, quotas, memory, config, options);
+  assert.deepEqual([plan.diagnosis.state, plan.diagnosis.observed], ['overloaded', 'steady']);
+  assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.proposed, p.newValue]), [['client-id=replay', 300_000, null, null]]);
+  assert.equal(plan.proposals[0]!.reason, "overloaded, this round steady: its rate fell (mean 300000 → 130000 B/s, its last 3 samples against the 3 before) to 43% of its quota, within its allocation 300000 B/s: the load is gone: restoring the operator's unset quota");
+  // A rate that swings over the quota window (a megabyte fetch every third sample) has not fallen:
+  // its three-sample means are all alike, and the quota stays.
+  const chunky = client('replay', 'consume', 50_000, 300, Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? 450_000 : 50_000)));
+  const swinging = decide(readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), chunky]), quotas, memory, config, options);
+  assert.deepEqual(swinging.proposals, []);
+  // Fallen, but to 95% of its quota: the quota may be what holds it there, and it stays.
+  const pressing = client('replay', 'consume', 285_000, 300, [...Array(10).fill(330_000), 285_000, 285_000, 285_000]);
+  assert.deepEqual(decide(readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), pressing]), quotas, memory, config, options).proposals, []);
+});
