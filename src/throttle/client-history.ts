@@ -27,10 +27,15 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
  * as many before them. Means, not single samples: a client's rate is noisy, and one low sample in
  * a burst that goes on is not the burst ending. Over no less than a quota window: a throttled
  * client's rate, or a consumer's reading whole fetches, swings over that window, and a trough
- * of the swing is not its load going.
+ * of the swing is not its load going. Only samples at or after `since` count: a fall that a
+ * quota's own change made (from what the client sent before it to what the quota lets through)
+ * is not the client's load going.
  */
-export function falling(reading: ClientReading, intervalMs: number): { from: number; to: number; samples: number } | undefined {
-  const { ts, rate } = reading.history;
+export function falling(reading: ClientReading, intervalMs: number, since = -Infinity): { from: number; to: number; samples: number } | undefined {
+  const first = reading.history.ts.findIndex((t) => t >= since);
+  if (first < 0) return undefined;
+  const ts = reading.history.ts.slice(first);
+  const rate = reading.history.rate.slice(first);
   if (ts.length < 6) return undefined;
   const step = ts.at(-1)! - ts.at(-2)!;
   const n = Math.max(3, Math.round(Math.max(intervalMs, KAFKA_QUOTA_WINDOW_MS) / Math.max(1, step)));

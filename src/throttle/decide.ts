@@ -136,8 +136,8 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
  * keeps the rounds alternating over and under the target, and the state would never be. The
  * words why, or undefined.
  */
-function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number): string | undefined {
-  const drop = falling(reading, intervalMs);
+function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number, since: number): string | undefined {
+  const drop = falling(reading, intervalMs, since);
   if (drop === undefined || !(drop.to < 0.9 * current) || drop.to > allocation || (baseline !== null && baseline < drop.to)) return undefined;
   return `its rate fell (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) to ${((100 * drop.to) / current).toFixed(0)}% of its quota, within its allocation ${allocation.toFixed(0)} B/s: the load is gone`;
 }
@@ -244,16 +244,20 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const name = m.key;
       let proposed: number | null | undefined;
       let reason = '';
+      // What the client's rate shows from one quota window after its quota's last change: before
+      // that, it shows the change itself.
+      const changedAt = memory.lastChanged.get(memoryKey);
+      const settledSince = changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS;
       const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
-        const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000) : undefined;
+        const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000, settledSince) : undefined;
         if (gone !== undefined) {
           proposed = baseline;
           reason = `${state}, this round ${diagnosis.observed}: ${gone}: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
         } else if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
-        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000);
+        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000, settledSince);
         if (drop !== undefined) {
           notes.push(`${name} (${direction}) not limited: its rate is falling (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) and no quota holds it back`);
           return;
@@ -288,7 +292,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // not the p95 over a window that still holds the burst.
         // The brokers' throttle time lags behind (it is an average over their quota window): a
         // rate fallen well under the quota is not held back by it any more.
-        const drop = falling(m.reading, config.interval * 1000);
+        const drop = falling(m.reading, config.interval * 1000, settledSince);
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);

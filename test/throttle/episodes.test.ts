@@ -221,6 +221,11 @@ test('a quota whose load is gone comes off on a round within the target, though 
   assert.deepEqual([plan.diagnosis.state, plan.diagnosis.observed], ['overloaded', 'steady']);
   assert.deepEqual(plan.proposals.map((p) => [p.entityKey, p.oldValue, p.proposed, p.newValue]), [['client-id=replay', 300_000, null, null]]);
   assert.equal(plan.proposals[0]!.reason, "overloaded, this round steady: its rate fell (mean 300000 → 130000 B/s, its last 3 samples against the 3 before) to 43% of its quota, within its allocation 300000 B/s: the load is gone: restoring the operator's unset quota");
+  // Its quota set 20 s ago: the fall may be the quota's own doing (what it read before, against
+  // what the quota lets through), and only one quota window after the change does its rate count.
+  const changed = (ago: number) => fresh(overloaded, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]), lastChanged: new Map([[key, NOW - ago]]) });
+  assert.deepEqual(decide(readings, quotas, changed(20_000), config, options).proposals, []);
+  assert.deepEqual(decide(readings, quotas, changed(60_000), config, options).proposals.map((p) => [p.proposed, p.reason.split(':')[0]]), [[null, 'overloaded, this round steady']]);
   // A rate that swings over the quota window (a megabyte fetch every third sample) has not fallen:
   // its three-sample means are all alike, and the quota stays.
   const chunky = client('replay', 'consume', 50_000, 300, Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? 450_000 : 50_000)));
