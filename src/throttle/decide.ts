@@ -292,7 +292,10 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // not the p95 over a window that still holds the burst.
         // The brokers' throttle time lags behind (it is an average over their quota window): a
         // rate fallen well under the quota is not held back by it any more.
-        const drop = falling(m.reading, config.interval * 1000, settledSince);
+        // (All of its samples: in a cluster the diagnosis holds steady or with headroom, a quota's own
+        // change is long past, and a client that went quiet after its burst must not wait a
+        // further quota window for its fall to count.)
+        const drop = falling(m.reading, config.interval * 1000);
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);
@@ -306,11 +309,13 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
           reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: ${restore}`;
-        } else if (held && before !== undefined && !a.limited && before - demand <= spareLeft && (baseline === null || baseline >= before)) {
+        } else if (held && before !== undefined && !a.limited && Math.max(0, before - demand) <= spareLeft && (baseline === null || baseline >= before)) {
           proposed = baseline;
-          reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${(before - demand).toFixed(0)} B/s over its demand now) fits in the ${spareLeft.toFixed(0)} B/s per broker left at the target: ${restore}`;
-          // The room is shared: a client set free this round takes its part of it from the next.
-          spareLeft -= before - demand;
+          const extra = Math.max(0, before - demand);
+          reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${extra.toFixed(0)} B/s over its demand now) fits in the ${spareLeft.toFixed(0)} B/s per broker left at the target: ${restore}`;
+          // The room is shared: a client set free this round takes its part of it from the next
+          // (none, when its demand now is already over what it asked then: the allocation counts it).
+          spareLeft -= extra;
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
           reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;
