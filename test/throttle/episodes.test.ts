@@ -133,22 +133,18 @@ test('a client held at its quota comes off once what it asked when limited fits 
   // Two such clients, each 59 kB/s over its demand now when limited, with 99 kB/s left: either
   // would fit alone, not both; the first set free takes its part, the other is not let go.
   const key2 = 'client-id=batch2|producer_byte_rate';
-  const both = decide(
+  const twoHeld = (asked: number, asked2: number) => decide(
     readingsOf([broker('0', 0.6 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), client('batch', 'produce', 200_000, 50), client('batch2', 'produce', 100_000, 50)]),
     [...quotas, { entity: [{ entityType: 'client-id' as const, entityName: 'batch2' }], values: { producer_byte_rate: 100_000 } }],
-    fresh(steady, { baselines: new Map([[key, null], [key2, null]]), episodeChanges: new Map([[key, 1], [key2, 1]]), episodeDemand: new Map([[key, 260_000], [key2, 160_000]]) }),
+    fresh(steady, { baselines: new Map([[key, null], [key2, null]]), episodeChanges: new Map([[key, 1], [key2, 1]]), episodeDemand: new Map([[key, asked], [key2, asked2]]) }),
     config, options,
   );
+  const both = twoHeld(260_000, 160_000);
   assert.deepEqual(both.proposals.map((p) => [p.entityKey, p.proposed === null]), [['client-id=batch', true], ['client-id=batch2', false]]);
   // A client whose demand now is over what it asked when limited (150 kB/s) takes nothing more
   // set free: the allocation counts its demand already. It leaves the room as it was, not larger:
   // batch2, 120 kB/s over its demand now, does not fit in the 99 kB/s.
-  const under = decide(
-    readingsOf([broker('0', 0.6 * MB, 0.1 * MB)], [client('core-orders', 'produce', 300_000), client('batch', 'produce', 200_000, 50), client('batch2', 'produce', 100_000, 50)]),
-    [...quotas, { entity: [{ entityType: 'client-id' as const, entityName: 'batch2' }], values: { producer_byte_rate: 100_000 } }],
-    fresh(steady, { baselines: new Map([[key, null], [key2, null]]), episodeChanges: new Map([[key, 1], [key2, 1]]), episodeDemand: new Map([[key, 150_000], [key2, 220_000]]) }),
-    config, options,
-  );
+  const under = twoHeld(150_000, 220_000);
   assert.deepEqual(under.proposals.map((p) => [p.entityKey, p.proposed === null]), [['client-id=batch', true], ['client-id=batch2', false]]);
   assert.match(under.proposals[0]!.reason, /^steady: held at its quota, but its demand when limited \(150000 B\/s, 0 B\/s over its demand now\) fits in the 98\d{3} B\/s per broker/);
 });
