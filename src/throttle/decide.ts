@@ -17,8 +17,9 @@
  *   none) once the client is no longer held back by its quota and its demand fits, or once the
  *   cluster has headroom and the episode has one change left (see `maxChangesPerEpisode`);
  * - in any state, a round that shows headroom (and a steady round of a steady cluster) raises a
- *   throttled client that gets markedly less than its quota over a quota window (Kafka admits requests whole, so large ones come through
- *   one or two per window) by what it gets, not by its quota (see `raiseByWhatItGets`).
+ *   throttled client that gets markedly less than its quota over a quota window (Kafka admits
+ *   requests whole, so large ones come through one or two per window) by what it gets, not by
+ *   its quota (see `raiseByWhatItGets`).
  */
 import { entityKey, QUOTA_KEY, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 import { allocate, type AllocationResult, type ClientDemand, type GroupPolicy } from './allocate.ts';
@@ -115,8 +116,8 @@ export interface DecideOptions {
  * in a held state a client whose load is going may be raised a step before it comes off: a
  * change the episode has to spare (one is always kept for taking the quota off).
  */
-function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, changedAt: number | undefined): { proposed: number; reason: string } | undefined {
-  const through = letThrough(reading, changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS);
+function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, since: number): { proposed: number; reason: string } | undefined {
+  const through = letThrough(reading, since);
   const room = diagnosis.observed === 'headroom' || (diagnosis.state === 'steady' && diagnosis.observed === 'steady');
   if (!room || !(reading.throttleMs > 0) || through === undefined) return undefined;
   if (!(through.rate < LETS_THROUGH_LOW * current && through.rate < allocation)) return undefined;
@@ -248,12 +249,13 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       // that, it shows the change itself.
       const changedAt = memory.lastChanged.get(memoryKey);
       const settledSince = changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS;
-      const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, memory.lastChanged.get(memoryKey)) : undefined;
+      const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+      const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, settledSince) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
         const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000, settledSince) : undefined;
         if (gone !== undefined) {
           proposed = baseline;
-          reason = `${state}, this round ${diagnosis.observed}: ${gone}: restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
+          reason = `${state}, this round ${diagnosis.observed}: ${gone}: ${restore}`;
         } else if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
@@ -300,21 +302,21 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);
         const lastChange = onlyRemovalLeft(changes, maxChanges);
-        const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
         // A client held at its quota may want more than its rate shows, but not more than it asked
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
         const before = memory.episodeDemand?.get(memoryKey);
+        // What it would take beyond its demand now, set free (none, when its demand now is already
+        // over what it asked then: the allocation counts it).
+        const extra = before === undefined ? 0 : Math.max(0, before - demand);
         if (!held && (!a.limited || demand <= a.allocation) && (baseline === null || baseline >= demand)) {
           proposed = baseline;
           const basis = drop === undefined ? '' : ` (falling: mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s over its last ${drop.samples} samples against the ${drop.samples} before)`;
           reason = `${state}: demand ${demand.toFixed(0)} B/s${basis} fits again: ${restore}`;
-        } else if (held && before !== undefined && !a.limited && Math.max(0, before - demand) <= spareLeft && (baseline === null || baseline >= before)) {
+        } else if (held && before !== undefined && !a.limited && extra <= spareLeft && (baseline === null || baseline >= before)) {
           proposed = baseline;
-          const extra = Math.max(0, before - demand);
           reason = `${state}: held at its quota, but its demand when limited (${before.toFixed(0)} B/s, ${extra.toFixed(0)} B/s over its demand now) fits in the ${spareLeft.toFixed(0)} B/s per broker left at the target: ${restore}`;
-          // The room is shared: a client set free this round takes its part of it from the next
-          // (none, when its demand now is already over what it asked then: the allocation counts it).
+          // The room is shared: a client set free this round takes its part of it from the next.
           spareLeft -= extra;
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;

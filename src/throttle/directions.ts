@@ -19,9 +19,8 @@ import type { BrokerReading, ClientReading } from './signals.ts';
  * are limited once network out is still over with network in back under the target, or once the
  * producers are done (see `producersSettled`): a group reading a backlog fills network out
  * whatever producers do, and would otherwise wait for as long as a throttled producer's bursts
- * keep network in over. When no
- * network is over (the pressure comes from request handlers, queueing, latency or alerts) both
- * directions are.
+ * keep network in over. When no network is over (the pressure comes from request handlers,
+ * queueing, latency or alerts) both directions are.
  */
 export function pressuredDirections(brokers: readonly BrokerReading[], target: number): Direction[] {
   const produce = networkOver(brokers, 'produce', target);
@@ -40,9 +39,8 @@ export function networkOver(brokers: readonly BrokerReading[], direction: Direct
  * Whether the producers are done being limited, when both networks are over the target: none is
  * to be limited further this round (`unsettled`: producers with a material cut proposed), none is
  * over its allocation with no change left to cut it (`over`: its excess is not the consumers'
- * to pay for), and no
- * producer quota changed within the brokers' last quota window (what a new limit does to the
- * traffic shows only once that window has turned over). Then what still fills network out is
+ * to pay for), and no producer quota changed within the brokers' last quota window (what a new
+ * limit does to the traffic shows only once that window has turned over). Then what still fills network out is
  * the consumers' own (a group reading a backlog, not what is produced now), and waiting longer
  * for the producers would not bring it down.
  */
