@@ -15,7 +15,8 @@
  * Per run (bench/throttle/figures.ts says exactly how each is taken): goodput (acknowledged
  * produced + consumed bytes/s) over the run and during the burst; the busiest broker's
  * utilization as the throttle diagnosis computes it (max of 1 − handler idle, bytes in ÷
- * capacity in, bytes out ÷ capacity out over the loop's rate window), sampled each second, mean
+ * capacity in, bytes out ÷ capacity out over the measuring window, 5 s unless --measure-window
+ * says otherwise, whatever the loop's --rate-window), sampled each second, mean
  * and peak during the burst; how much of what core producers asked was acknowledged, and the
  * worst core producer's p99 of its messages' acknowledge latency as the producer measures it
  * (send to acknowledgement), beside the brokers' Produce p99; each consumer group's throughput
@@ -27,7 +28,7 @@
  * Then the goals the auto run is held to (bench/throttle/goals.ts), each PASS, FAIL or n/a with
  * the value measured.
  *
- *   npm run bench:throttle [-- --scenarios a,b --runs none,static,auto --scale 0.3 --interval 5 --rate-window 5 --target 0.7 --json --trace]
+ *   npm run bench:throttle [-- --scenarios a,b --runs none,static,auto --scale 0.3 --interval 5 --rate-window 5 --measure-window 5 --target 0.7 --json --trace]
  *
  * The whole suite takes about 47 minutes (24 runs of 95–115 s); --scale multiplies every
  * duration (0.3 for a quick look; the loop's interval stays as given). --trace prints the
@@ -51,6 +52,7 @@ const { values } = parseArgs({ options: {
   scale: { type: 'string', default: '1' },
   interval: { type: 'string', default: '5' },
   'rate-window': { type: 'string', default: '5' },
+  'measure-window': { type: 'string', default: '5' },
   target: { type: 'string', default: '0.7' },
   json: { type: 'boolean', default: false },
   trace: { type: 'boolean', default: false },
@@ -67,6 +69,7 @@ const positive = (flag: string, text: string): number => {
 const scale = positive('scale', values.scale);
 const intervalS = positive('interval', values.interval);
 const rateWindowS = positive('rate-window', values['rate-window']);
+const measureWindowS = positive('measure-window', values['measure-window']);
 const target = Number(values.target);
 if (!(target > 0 && target < 1)) fail(`--target: expected a number between 0 and 1, got ${JSON.stringify(values.target)}`);
 const modes = values.runs.split(',').map((r) => r.trim()).filter((r) => r !== '');
@@ -79,7 +82,7 @@ const log = (line: string): void => void (values.json ? process.stderr : process
 const shapes = chosen.map((def) => shapeOf(def, scale, target));
 const totalS = shapes.reduce((sum, s) => sum + s.durationS, 0) * modes.length;
 log(`throttle bench on ${cpus().length} cores, node ${process.version}, store ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (in memory)'}: ` +
-  `${shapes.length} scenario(s) × ${modes.join(', ')}, scale ${scale}, target ${(100 * target).toFixed(0)}%, loop every ${intervalS} s, rate window ${rateWindowS} s; ` +
+  `${shapes.length} scenario(s) × ${modes.join(', ')}, scale ${scale}, target ${(100 * target).toFixed(0)}%, loop every ${intervalS} s, rate window ${rateWindowS} s, measured over ${measureWindowS} s; ` +
   `${Math.round(totalS / 60)} min of workload`);
 
 /** One scenario's result, as --json writes it. */
@@ -105,7 +108,7 @@ for (const shape of shapes) {
   const records: RunRecord[] = [];
   for (const mode of modes as Mode[]) {
     log(`${shape.def.name}: ${mode} …`);
-    const record = await runOnce(shape, mode, { target, intervalS, rateWindowS, trace: values.trace, log });
+    const record = await runOnce(shape, mode, { target, intervalS, rateWindowS, measureWindowS, trace: values.trace, log });
     records.push(record);
     log(`${shape.def.name}: ${mode} done in ${record.wallS.toFixed(0)} s${record.changes.length > 0 ? `, ${record.changes.length} quota change(s)` : ''}`);
   }
@@ -135,5 +138,5 @@ for (const shape of shapes) {
 const verdicts = results.flatMap((r) => r.goals.map((g) => g.verdict));
 log(`all scenarios: ${verdicts.filter((v) => v === 'PASS').length} PASS, ${verdicts.filter((v) => v === 'FAIL').length} FAIL, ${verdicts.filter((v) => v === 'n/a').length} n/a`);
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ target, intervalS, rateWindowS, scale, scenarios: results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ target, intervalS, rateWindowS, measureWindowS, scale, scenarios: results }, null, 2)}\n`);
 }

@@ -5,7 +5,8 @@
  *
  * - goodput: acknowledged produced bytes plus consumed bytes, per second, over the run and over
  *   the burst;
- * - utilization: the busiest broker's, sampled each second over the loop's rate window;
+ * - utilization: the busiest broker's, sampled each second over the bench's measuring window
+ *   (--measure-window, 5 s unless given; not the loop's rate window);
  * - core served: core producers' acknowledged ÷ asked bytes over the run; core p99: the worst
  *   core producer's p99 of its messages' acknowledge latency (send to acknowledgement, measured
  *   by the producer) during the burst;

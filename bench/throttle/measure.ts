@@ -1,6 +1,7 @@
 /**
  * What a run records while it runs: once a second, the busiest broker's utilization as the
- * throttle diagnosis computes it (read from the brokers in process, over the loop's rate window)
+ * throttle diagnosis computes it (read from the brokers in process, over the bench's measuring
+ * window, which does not follow the loop's rate window)
  * and every workload client's counters; and every round of the loop as it happens, with the
  * model's one-round-ahead check when the round plan carries one.
  */
@@ -50,7 +51,7 @@ export class Sampler {
     private readonly nodes: readonly BrokerNode[],
     private readonly counters: () => StatusSample,
     private readonly startedAtMs: number,
-    private readonly rateWindowS: number,
+    private readonly windowS: number,
   ) {}
 
   start(): void {
@@ -71,8 +72,8 @@ export class Sampler {
     const clients = this.counters();
     const brokers = this.nodes.map((n) => countersOf(n, at));
     this.history.push({ at, brokers });
-    // The rate window the loop reads, or what there is of it so far.
-    const from = this.history[Math.max(0, this.history.length - 1 - Math.round(this.rateWindowS))]!;
+    // The measuring window, or what there is of it so far.
+    const from = this.history[Math.max(0, this.history.length - 1 - Math.round(this.windowS))]!;
     const seconds = (at - from.at) / 1000;
     let worst = 0;
     this.nodes.forEach((n, i) => {

@@ -32,8 +32,13 @@ export interface RunOptions {
   readonly target: number;
   /** Seconds between the loop's rounds. */
   readonly intervalS: number;
-  /** Seconds behind each rate the loop reads (and the sampler computes). */
+  /** Seconds behind each rate the loop reads. */
   readonly rateWindowS: number;
+  /**
+   * Seconds behind each rate the bench itself measures utilization over, whatever the loop reads:
+   * runs of different loop settings are judged by one yardstick.
+   */
+  readonly measureWindowS: number;
   /** Progress and --trace lines. */
   readonly log: (line: string) => void;
   readonly trace: boolean;
@@ -155,7 +160,7 @@ export async function runOnce(shape: Shape, mode: Mode, options: RunOptions): Pr
       status: options.trace ? (line) => log(`  ${line}`) : () => {},
     });
     const startedAtMs = workload.startedAtMs;
-    const sampler = new Sampler(nodes, () => workload.counters(), startedAtMs, options.rateWindowS);
+    const sampler = new Sampler(nodes, () => workload.counters(), startedAtMs, options.measureWindowS);
     sampler.start();
     const loop = app.throttle.get('bench');
     const traceRound = (r: Round): void => {
