@@ -161,7 +161,10 @@ export class DecisionStore implements DecisionLog {
 
   async episodeDemand(cluster: string): Promise<Map<string, number>> {
     const r = await this.db.query<{ entity_key: string; quota_key: string; demand: number | null }>(
-      `SELECT b.entity_key, b.quota_key, max((d.evidence->'demand'->>'demand')::float8) AS demand FROM quota_baselines b
+      `SELECT b.entity_key, b.quota_key,
+              CASE WHEN bool_or(coalesce((d.evidence->'demand'->>'lowerBound')::boolean, false)) THEN NULL
+                   ELSE max((d.evidence->'demand'->>'demand')::float8) END AS demand
+         FROM quota_baselines b
          JOIN quota_decisions d ON d.cluster = b.cluster AND md5(d.entity_key) = md5(b.entity_key) AND d.entity_key = b.entity_key
           AND d.quota_key = b.quota_key AND d.status = 'applied' AND d.applied_at >= b.recorded_at
         WHERE b.cluster = $1 GROUP BY 1, 2`,

@@ -45,7 +45,10 @@ export interface LoopMemory {
   readonly baselines: ReadonlyMap<string, number | null>;
   /** `entityKey|quotaKey` → changes Sluice applied since it remembered the baseline (this episode). */
   readonly episodeChanges?: ReadonlyMap<string, number>;
-  /** `entityKey|quotaKey` → the highest demand recorded with this episode's applied changes, bytes/s. */
+  /**
+   * `entityKey|quotaKey` → the highest demand recorded with this episode's applied changes,
+   * bytes/s; none when one of them was only a lower bound (`DemandEstimate.lowerBound`).
+   */
   readonly episodeDemand?: ReadonlyMap<string, number>;
   /** The last round's models, per broker, to check against what the brokers did since. */
   readonly models?: ReadonlyMap<string, LoadModel>;
@@ -226,7 +229,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const entity = entityOf(reading.user, reading.clientId);
       const key = entityKey(entity);
       const current = quotaOf.get(key)?.[quotaKey];
-      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) }, { horizonSec: config.interval });
+      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) }, { horizonSec: config.interval, risingAbove: config.guardrails.minChange });
       mine.push({ reading, group, key, entity, current, demand });
     }
     const demands: ClientDemand[] = mine.map((m) => ({ entity: m.key, group: m.group, demand: m.demand.demand }));
@@ -305,6 +308,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // A client held at its quota may want more than its rate shows, but not more than it asked
         // when this episode limited it: if that much fits in what the brokers have left at the
         // target, beyond every client's demand, the quota can come off without taking them over.
+        // (Known only when every limit of the episode measured a settled demand: one taken while
+        // the client was throttled, or its rate still rising, is no bound; see `episodeDemand`.)
         const before = memory.episodeDemand?.get(memoryKey);
         // What it would take beyond its demand now, set free (none, when its demand now is already
         // over what it asked then: the allocation counts it).

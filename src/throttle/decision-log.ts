@@ -122,7 +122,8 @@ export interface DecisionLog {
   episodeChanges(cluster: string): Promise<Map<string, number>>;
   /**
    * Per `entityKey|quotaKey` with a baseline: the highest client demand recorded in the evidence
-   * of the changes applied this episode (bytes/s), what the client asked while it was limited.
+   * of the changes applied this episode (bytes/s), what the client asked while it was limited;
+   * none when one of those demands was only a lower bound (`lowerBound` in its evidence).
    */
   episodeDemand(cluster: string): Promise<Map<string, number>>;
   /** Operators' baselines of one cluster, per `entityKey|quotaKey`. */

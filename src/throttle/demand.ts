@@ -7,7 +7,9 @@
  * A throttled client's measured rate is capped by its quota, so its
  * demand is inferred from the throttle time instead: over a window W a client held back for T ms
  * offered about quota × (1 + T / W) (Kafka delays it so that its rate comes down to the quota;
- * https://kafka.apache.org/documentation/#design_quotasenforcement).
+ * https://kafka.apache.org/documentation/#design_quotasenforcement). Either may be only a lower
+ * bound: a throttle time shows one request's overshoot, and a rate still rising has not yet
+ * shown all of a step (`lowerBound`).
  */
 
 /** A client's recent history: rates and throttle times at the same timestamps. */
@@ -30,6 +32,13 @@ export interface DemandEstimate {
   readonly p95: number;
   /** Growth, bytes/s per s (least squares over the recent third of the window). */
   readonly trendPerSec: number;
+  /**
+   * Whether the client may well ask more than `demand`: it is throttled (its throttle time shows
+   * how far one request overshot, not all it wants), or its rate was still rising by more than
+   * `risingAbove` of its p95 over one quota window (the rates are means over the brokers' quota
+   * window, and lag a step up by as much).
+   */
+  readonly lowerBound: boolean;
   readonly reason: string;
 }
 
@@ -69,12 +78,12 @@ export const MAX_TREND_GROWTH = 0.25;
  * default: 11 one-second samples, so 11 000 ms); `horizonSec` is how far ahead a growing trend is
  * projected: until the next round (default 60 s, the loop's default interval).
  */
-export function estimateDemand(input: DemandInput, options: { windowMs?: number; horizonSec?: number; throttledAboveMs?: number } = {}): DemandEstimate {
+export function estimateDemand(input: DemandInput, options: { windowMs?: number; horizonSec?: number; throttledAboveMs?: number; risingAbove?: number } = {}): DemandEstimate {
   // The p95 of the recent part of the window (its last third): a burst that ended a while ago
   // should not keep a client limited, nor a quiet spell hide one that has just begun.
   const recent = Math.max(1, Math.ceil(input.rate.length / 3));
   const rates = input.rate.slice(-recent).filter(Number.isFinite);
-  if (rates.length === 0) return { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' };
+  if (rates.length === 0) return { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, lowerBound: false, reason: 'no rate samples' };
   const p95 = quantile(rates, 0.95);
   const trend = slopePerSec(input.ts.slice(-recent), input.rate.slice(-recent));
   const horizon = options.horizonSec ?? 60;
@@ -86,15 +95,17 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
     const windowMs = options.windowMs ?? KAFKA_QUOTA_WINDOW_MS;
     const offered = input.quota * (1 + recentThrottle / windowMs);
     return {
-      demand: Math.max(offered, p95), basis: 'inferred', p95, trendPerSec: trend,
+      demand: Math.max(offered, p95), basis: 'inferred', p95, trendPerSec: trend, lowerBound: true,
       reason: `throttled ${recentThrottle.toFixed(0)} ms per ${windowMs} ms window at quota ${input.quota.toFixed(0)} B/s: offered ≈ quota × (1 + ${recentThrottle.toFixed(0)}/${windowMs}) = ${offered.toFixed(0)} B/s`,
     };
   }
   const projected = Math.max(0, trend) * horizon;
   const growth = Math.min(projected, p95 * MAX_TREND_GROWTH);
   const capped = growth < projected ? ` (at most +${MAX_TREND_GROWTH * 100}%)` : '';
+  const windowS = (options.windowMs ?? KAFKA_QUOTA_WINDOW_MS) / 1000;
+  const rising = trend * windowS > (options.risingAbove ?? 0.1) * p95;
   return {
-    demand: p95 + growth, basis: 'measured', p95, trendPerSec: trend,
-    reason: growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s${capped}` : `p95 ${p95.toFixed(0)} B/s`,
+    demand: p95 + growth, basis: 'measured', p95, trendPerSec: trend, lowerBound: rising,
+    reason: `${growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s${capped}` : `p95 ${p95.toFixed(0)} B/s`}${rising ? ', still rising' : ''}`,
   };
 }

@@ -86,10 +86,11 @@ export class MemoryDecisionLog implements DecisionLog {
     for (const [k, b] of this.baselineRows) {
       if (b.cluster !== cluster) continue;
       const key = k.slice(cluster.length + 1);
-      const demands = this.rows
+      const recorded = this.rows
         .filter((d) => d.cluster === cluster && d.status === 'applied' && d.appliedAt !== undefined && d.appliedAt >= b.at && `${d.entityKey}|${d.quotaKey}` === key)
-        .map((d) => (d.evidence as { demand?: { demand?: unknown } }).demand?.demand)
-        .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+        .map((d) => (d.evidence as { demand?: { demand?: unknown; lowerBound?: unknown } }).demand);
+      if (recorded.some((x) => x?.lowerBound === true)) continue;
+      const demands = recorded.map((x) => x?.demand).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
       if (demands.length > 0) out.set(key, Math.max(...demands));
     }
     return out;

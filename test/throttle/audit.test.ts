@@ -88,16 +88,18 @@ forEachBackend((backend) => {
 
 /**
  * A client's episode on a decision log: an applied change from an earlier episode (its demand
- * 900 kB/s), then two rounds that change it (the first remembering its baseline, demands 300 and
- * 250 kB/s; a rollback's evidence has none); its episode counts two changes and a demand of 300
- * kB/s; given back (baseline forgotten), it has no episode.
+ * 900 kB/s), then three rounds that change it (the first remembering its baseline, demands 300
+ * and 250 kB/s in the first and last; the middle one's evidence has none, as a rollback's); its
+ * episode counts three changes and a demand of 300 kB/s (none at all when the last one, 250 kB/s,
+ * was a lower bound); given back (baseline forgotten), it has no episode.
  */
-async function episodeOf(log: DecisionLog): Promise<Map<string, number>[]> {
+async function episodeOf(log: DecisionLog, lastLowerBound = false): Promise<Map<string, number>[]> {
   const d = decision('clickstream');
   const key = `${d.entityKey}|producer_byte_rate`;
   const baseline = { cluster: 'c1', entity: d.entity, entityKey: d.entityKey, quotaKey: 'producer_byte_rate', value: null };
   const round = async (at: number, baselines: typeof baseline[], demand: number | undefined) => {
-    const evidence = demand === undefined ? { previous: 'steady' } : { group: 'batch', demand: { demand, basis: 'measured' } };
+    const lowerBound = lastLowerBound && at === NOW;
+    const evidence = demand === undefined ? { previous: 'steady' } : { group: 'batch', demand: { demand, basis: lowerBound ? 'inferred' : 'measured', lowerBound } };
     const { ids } = await log.commit({ at, records: [{ ...d, ts: at, status: 'pending', evidence }], expiries: [], supersedes: [], baselines });
     await log.recordPush({ at, by: 'sluice (auto)', ids, forget: [], remember: [] });
   };
@@ -116,10 +118,14 @@ forEachBackend((backend) => {
   test('episode changes and demand: the changes applied since a quota\'s baseline was remembered and the most its client asked in them, none once it is given back', async () => {
     assert.deepEqual((await episodeOf(new DecisionStore(await backend.fresh()))).map((m) => [...m.values()]), [[3], [300_000], [], []]);
   });
+  test('episode demand: none when one of the episode\'s demands was only a lower bound (throttled, or still rising), though it was not the highest', async () => {
+    assert.deepEqual((await episodeOf(new DecisionStore(await backend.fresh()), true)).map((m) => [...m.values()]), [[3], [], [], []]);
+  });
 });
 
 test('episode changes and demand: the memory log counts as the SQL one does', async () => {
   assert.deepEqual((await episodeOf(new MemoryDecisionLog())).map((m) => [...m.values()]), [[3], [300_000], [], []]);
+  assert.deepEqual((await episodeOf(new MemoryDecisionLog(), true)).map((m) => [...m.values()]), [[3], [], [], []]);
 });
 
 /** Rounds on a decision log: three that say the same are one run; one that differs begins another; an id with NUL is kept. */

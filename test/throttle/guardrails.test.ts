@@ -34,13 +34,19 @@ test('demand: p95 of the recent third of the window, plus its growing trend to t
   // The last third is [110, 120] at 4 s and 5 s: p95 119.5, growing 10 B/s per s.
   const ts = [0, 1000, 2000, 3000, 4000, 5000];
   const growing = estimateDemand({ ts, rate: [100, 100, 100, 100, 110, 120] }, { horizonSec: 2 });
-  assert.deepEqual([growing.trendPerSec, growing.demand, growing.reason], [10, 119.5 + 2 * 10, 'p95 120 B/s + trend 10.0 B/s² × 2 s']);
+  // Rising 110 B/s over one 11 s quota window, more than a tenth of its p95: the demand may be more.
+  assert.deepEqual([growing.trendPerSec, growing.demand, growing.lowerBound, growing.reason], [10, 119.5 + 2 * 10, true, 'p95 120 B/s + trend 10.0 B/s² × 2 s, still rising']);
   const fast = estimateDemand({ ts, rate: [100, 100, 100, 100, 110, 120] }, { horizonSec: 60 });
-  assert.deepEqual([fast.demand, fast.reason], [119.5 * 1.25, 'p95 120 B/s + trend 10.0 B/s² × 60 s (at most +25%)']);
+  assert.deepEqual([fast.demand, fast.reason], [119.5 * 1.25, 'p95 120 B/s + trend 10.0 B/s² × 60 s (at most +25%), still rising']);
+  // Rising 1 B/s a second is 11 B/s over a quota window: under a tenth of its p95 of ~1000, settled.
+  const creeping = estimateDemand({ ts, rate: [1000, 1000, 1000, 1000, 1001, 1002] }, { horizonSec: 2 });
+  assert.deepEqual([creeping.trendPerSec, creeping.lowerBound, creeping.reason], [1, false, 'p95 1002 B/s + trend 1.0 B/s² × 2 s']);
+  // … unless what counts as rising is smaller: over a hundredth of the p95.
+  assert.equal(estimateDemand({ ts, rate: [1000, 1000, 1000, 1000, 1001, 1002] }, { horizonSec: 2, risingAbove: 0.01 }).lowerBound, true);
   // A ramp (a new client, a rate window filling up) that is over is not growth.
   const ramped = estimateDemand({ ts, rate: [0, 50, 100, 100, 100, 100] }, { horizonSec: 60 });
-  assert.deepEqual([ramped.trendPerSec, ramped.demand], [0, 100]);
-  assert.deepEqual(estimateDemand({ ts: [], rate: [] }), { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, reason: 'no rate samples' });
+  assert.deepEqual([ramped.trendPerSec, ramped.demand, ramped.lowerBound], [0, 100, false]);
+  assert.deepEqual(estimateDemand({ ts: [], rate: [] }), { demand: 0, basis: 'none', p95: 0, trendPerSec: 0, lowerBound: false, reason: 'no rate samples' });
 });
 
 test('demand of a throttled client is inferred from its throttle time, not its capped rate', () => {
@@ -48,5 +54,6 @@ test('demand of a throttled client is inferred from its throttle time, not its c
   // quota × (1 + 33000 / 11000) = 4 × quota.
   assert.equal(d.basis, 'inferred');
   assert.equal(d.demand, 4000);
+  assert.equal(d.lowerBound, true, 'a throttle time shows one request\'s overshoot, not all the client wants');
   assert.equal(d.reason, 'throttled 33000 ms per 11000 ms window at quota 1000 B/s: offered ≈ quota × (1 + 33000/11000) = 4000 B/s');
 });
