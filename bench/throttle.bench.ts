@@ -30,7 +30,7 @@
  *
  *   npm run bench:throttle [-- --scenarios a,b --runs none,static,auto --scale 0.3 --interval 5 --rate-window 5 --measure-window 5 --target 0.7 --json --trace]
  *
- * The whole suite takes about 47 minutes (24 runs of 95–115 s); --scale multiplies every
+ * The whole suite takes about 62 minutes (27 runs of 95–300 s); --scale multiplies every
  * duration (0.3 for a quick look; the loop's interval stays as given). --trace prints the
  * workload's status lines, every round of the loop, each quota change and every second's
  * utilization. The store is embedded PGlite, or PostgreSQL at DATABASE_URL (a schema of its own

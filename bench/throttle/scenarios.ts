@@ -232,6 +232,28 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     ],
   },
   /**
+   * The noisy neighbour as it was first reported against Sluice: small brokers (400 KiB/s each
+   * way), RF 1, two core producers at 40% of the capacity, one group reading every topic, and a
+   * general producer bursting to 1.9× the whole cluster for three minutes. The group reads the
+   * burst too, so the network out saturates with the network in, and the only client to limit is
+   * the producer. Stresses a long burst (release and changes are judged after three minutes of
+   * throttling), a consumer that must keep reading the core topics at full speed, and a quota far
+   * below what the noisy client asks.
+   */
+  {
+    name: 'long-burst-one-reader',
+    summary: 'RF 1, 400 KiB/s each way, one group reading everything, a producer at 1.9× the cluster for 3 min',
+    capacity: { in: 400 * KIB, out: 400 * KIB },
+    replicationFactor: 1,
+    timing: { kind: 'burst', calmS: 60, burstS: 180, afterS: 60 },
+    producers: [
+      { id: 'core-orders', topic: 'orders', rate: 320 },
+      { id: 'core-payments', topic: 'payments', rate: 160 },
+      { id: 'clickstream', topic: 'clicks', rate: 120, burst: 19 },
+    ],
+    consumers: [{ id: 'audit', topics: ['orders', 'payments', 'clicks'] }],
+  },
+  /**
    * No single culprit: six general producers all step up ×5 at once (a launch), with RF 3 and one
    * group reading every topic. Stresses sharing the cut among many clients of one group, each
    * of them only a small part of the load.
