@@ -23,13 +23,6 @@ import type { ThrottleMonitor, ThrottleStats } from './throttle.ts';
 export const COMMIT_INTERVAL_MS = 1000;
 /** Waits shorter than this are not slept: the next message simply waits for its slot. */
 const MIN_PAUSE_MS = 2;
-/**
- * Most bytes one fetch returns per partition: 1 MiB, the default of Kafka's Java consumer
- * (max.partition.fetch.bytes), librdkafka and kafkajs. @platformatic/kafka would take its 10 MB
- * fetch limit per partition, so a member reading a backlog would ask each broker for 10 MB at a
- * time, unlike the consumers a workload stands for.
- */
-export const MAX_PARTITION_FETCH_BYTES = 1_048_576;
 /** Consecutive failed heartbeats after which a member is considered broken. */
 const MAX_HEARTBEAT_ERRORS = 3;
 
@@ -105,7 +98,10 @@ export class Member {
       rebalanceTimeout: 10_000,
       heartbeatInterval: 1000,
       maxWaitTime: 250,
-      maxBytesPerPartition: MAX_PARTITION_FETCH_BYTES,
+      // The scenario's (1 MiB unless it says): @platformatic/kafka would take its 10 MB fetch limit
+      // per partition, so a member reading a backlog would ask each broker for 10 MB at a time,
+      // unlike the consumers a workload stands for.
+      maxBytesPerPartition: spec.fetchBytesPerPartition,
       autocreateTopics: true,
     });
     if (memberId !== undefined) this.#consumer.memberId = memberId;

@@ -143,6 +143,11 @@ const consumerSchema = z.strictObject({
   instances: positiveInt.max(100).default(1),
   /** Messages per second for the whole group; 0 = as fast as possible. */
   rate: nonNegative.default(0),
+  /**
+   * Most bytes one fetch returns per partition (max.partition.fetch.bytes): 1 MiB, the default
+   * of Kafka's Java consumer, librdkafka and kafkajs.
+   */
+  fetchBytesPerPartition: positiveInt.max(104_857_600).default(1_048_576),
   /** Applied at their times; when the first is `start`, the group joins only then. */
   actions: z.array(actionSchema).default([]),
 });

@@ -61,6 +61,7 @@ describe('parseScenario', () => {
       { at: 240_000, do: 'rewind', to: { kind: 'ago', ms: 300_000 } },
     ]);
     assert.equal(scenario.consumers[0]?.rate, 0);
+    assert.equal(scenario.consumers[0]?.fetchBytesPerPartition, 1_048_576, "the Java consumer's max.partition.fetch.bytes");
     assert.deepEqual(scenario.faults, [{ at: 500, do: 'set-capacity', broker: 0, logDirBytes: 100_000_000 }]);
     assert.ok(Object.isFrozen(scenario.producers[0]));
   });
@@ -85,6 +86,13 @@ describe('parseScenario', () => {
         'scenario.yaml:5:85: producers[0].spikes[1].for: missing, expected a positive duration such as 500ms, 30s, 5m or 2h, or a number of seconds',
       ].join('\n'),
     );
+  });
+
+  test('a consumer\'s fetch size per partition is a whole number of bytes from 1 to 100 MiB', () => {
+    const consumer = (size: string) => ['name: x', 'consumers:', `  - { id: c, group: c, topics: [t], fetchBytesPerPartition: ${size} }`];
+    assert.equal(parseScenario(consumer('65536').join('\n')).consumers[0]?.fetchBytesPerPartition, 65_536);
+    assert.equal(problems(consumer('0')), 'scenario.yaml:3:61: consumers[0].fetchBytesPerPartition: expected an integer from 1 to 104857600, got 0');
+    assert.equal(problems(consumer('1.5')), 'scenario.yaml:3:61: consumers[0].fetchBytesPerPartition: expected an integer from 1 to 104857600, got 1.5');
   });
 
   test('names unknown keys, actions, faults and rewind targets', () => {
