@@ -8,7 +8,8 @@
  * Sluice's loop in `auto` mode (clients `core-*` in a high-priority core group with a floor,
  * everyone else general). The scenarios differ in capacity in and out, replication factor (1
  * or 3: replication is broker traffic too), consumer groups (none, one reading every topic,
- * several on different topics), what bursts (a producer, or a consumer group rewinding to
+ * several on different topics; every fetch at most 64 KiB of a partition, scaled with the
+ * brokers), what bursts (a producer, or a consumer group rewinding to
  * earliest and reading a backlog, so that the brokers' network out is the pressure), how long
  * the calm before it lasts, and a day of daily curves played in the run.
  *

@@ -1,7 +1,8 @@
 /**
  * The throttle bench's scenarios, as data: the brokers' network capacity, the replication factor,
  * the producers and consumer groups, and when the trouble comes. Every message is 1 KiB, every
- * topic has 3 partitions on the 3 brokers, rates are messages per wall-clock second. Clients
+ * topic has 3 partitions on the 3 brokers, rates are messages per wall-clock second, and a fetch
+ * returns at most 64 KiB of a partition (shape.ts says why). Clients
  * whose id starts with `core-` are the core group (high priority, with a floor); everyone else
  * is general. Durations are wall seconds at `--scale 1`; shape.ts turns a scenario into the
  * workload's YAML and works out the load it offers.

@@ -7,6 +7,16 @@ import { KIB, type ConsumerDef, type ProducerDef, type ScenarioDef } from './sce
 
 /** Brokers of every bench cluster (each topic has one partition per broker). */
 export const BROKERS = 3;
+/**
+ * Most bytes a bench consumer's fetch returns per partition: 64 KiB, as much as a workload
+ * producer's largest send. The bench's brokers carry 330 KiB/s to 1 MiB/s, a few hundredths of a
+ * real broker's network, and the clients' requests are scaled with them. Kafka's 1 MiB default
+ * is 3 ms of a 300 MB/s broker's network, but 2.5 s of a 400 KiB/s one: a member catching up
+ * would fill a broker's network out for seconds with each response, and every figure taken each
+ * second would follow single fetches (the busiest broker's utilization then moves in steps of
+ * half its capacity), not the load or what a quota does to it.
+ */
+export const FETCH_BYTES_PER_PARTITION = 64 * KIB;
 const DAY_S = 86_400;
 
 /** A scenario at a scale: wall seconds from the workload's start. */
@@ -137,7 +147,7 @@ export function shapeOf(def: ScenarioDef, scale: number, target: number): Shape 
       for (let t = 0; t < burst.forS - 1e-9; t += c.rewind.everyS * scale) actions.push(`{ at: ${at(burst.atS + t)}, do: rewind, to: earliest }`);
       actions.push(`{ at: ${at(burst.atS + burst.forS)}, do: slow, rate: ${c.rewind.thenRate} }`);
     }
-    return `  - { id: ${c.id}, clientId: ${c.id}, group: ${c.id}, topics: [${c.topics.join(', ')}], instances: ${c.instances ?? 1}${actions.length === 0 ? '' : `, actions: [ ${actions.join(', ')} ]`} }`;
+    return `  - { id: ${c.id}, clientId: ${c.id}, group: ${c.id}, topics: [${c.topics.join(', ')}], instances: ${c.instances ?? 1}, fetchBytesPerPartition: ${FETCH_BYTES_PER_PARTITION}${actions.length === 0 ? '' : `, actions: [ ${actions.join(', ')} ]`} }`;
   });
   const topics = [...new Set(def.producers.map((p) => p.topic))].map((t) => `  - { name: ${t}, partitions: ${BROKERS}, replicationFactor: ${def.replicationFactor} }`);
   const yaml = [
