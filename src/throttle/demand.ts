@@ -91,8 +91,8 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
   // comes and goes: the p95 of the same recent samples tells whether it was held back.
   const throttle = (input.throttleMs ?? []).slice(-recent).filter(Number.isFinite);
   const recentThrottle = throttle.length === 0 ? 0 : quantile(throttle, 0.95);
+  const windowMs = options.windowMs ?? KAFKA_QUOTA_WINDOW_MS;
   if (input.quota !== undefined && recentThrottle > (options.throttledAboveMs ?? 0)) {
-    const windowMs = options.windowMs ?? KAFKA_QUOTA_WINDOW_MS;
     const offered = input.quota * (1 + recentThrottle / windowMs);
     return {
       demand: Math.max(offered, p95), basis: 'inferred', p95, trendPerSec: trend, lowerBound: true,
@@ -102,8 +102,7 @@ export function estimateDemand(input: DemandInput, options: { windowMs?: number;
   const projected = Math.max(0, trend) * horizon;
   const growth = Math.min(projected, p95 * MAX_TREND_GROWTH);
   const capped = growth < projected ? ` (at most +${MAX_TREND_GROWTH * 100}%)` : '';
-  const windowS = (options.windowMs ?? KAFKA_QUOTA_WINDOW_MS) / 1000;
-  const rising = trend * windowS > (options.risingAbove ?? 0.1) * p95;
+  const rising = (trend * windowMs) / 1000 > (options.risingAbove ?? 0.1) * p95;
   return {
     demand: p95 + growth, basis: 'measured', p95, trendPerSec: trend, lowerBound: rising,
     reason: `${growth > 0 ? `p95 ${p95.toFixed(0)} B/s + trend ${trend.toFixed(1)} B/s² × ${horizon} s${capped}` : `p95 ${p95.toFixed(0)} B/s`}${rising ? ', still rising' : ''}`,

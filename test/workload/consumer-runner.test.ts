@@ -66,13 +66,9 @@ describe('consumer actions (timeScale 10)', () => {
     const { run } = await runScenario(SCENARIO, { bootstrap: broker.bootstrap, statusIntervalMs: 1000 });
     assert.equal(run.durationMs, 10_500);
     const seen: Observation[] = [];
-    let finished = false;
     let endedAtMs = Number.POSITIVE_INFINITY;
-    const done = run.done.finally(() => {
-      finished = true;
-      endedAtMs = Date.now();
-    });
-    while (!finished) {
+    const done = run.done.finally(() => (endedAtMs = Date.now()));
+    while (endedAtMs === Number.POSITIVE_INFINITY) {
       seen.push(await observe(admin, run.startedAtMs));
       await sleep(100);
     }
@@ -133,11 +129,7 @@ consumers:
 `, { bootstrap: broker.bootstrap, statusIntervalMs: 60_000 });
     const seen: { t: number; members: number; committed: number }[] = [];
     let finished = false;
-    let endedAtMs = Number.POSITIVE_INFINITY;
-    const done = run.done.finally(() => {
-      finished = true;
-      endedAtMs = Date.now();
-    });
+    const done = run.done.finally(() => (finished = true));
     let producedBeforeStart = 0;
     while (!finished) {
       const t = Date.now() - run.startedAtMs;
