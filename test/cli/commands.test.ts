@@ -92,6 +92,8 @@ describe('parseBrokerFlags', () => {
       uncleanLeaderElection: true,
       autoLeaderRebalance: false,
       leaderImbalanceCheckIntervalMs: '1000',
+      quotaWindowNum: '3',
+      quotaWindowSizeSeconds: '2',
       networkIn: '1048576',
       networkOut: '2097152',
       requestHandlers: '2',
@@ -117,11 +119,13 @@ describe('parseBrokerFlags', () => {
         minInsyncReplicas: 2,
         leaderImbalanceCheckIntervalMs: 1000,
         capacity: { networkInBytesPerSec: 1_048_576, networkOutBytesPerSec: 2_097_152, requestHandlers: 2, logDirBytes: 1_000_000 },
+        quotaWindow: { num: 3, sizeSeconds: 2 },
       },
       control: { host: '0.0.0.0', port: 0 },
     });
     assert.equal(parseBrokerFlags({ control: false }).control, null);
     assert.deepEqual(parseBrokerFlags({ nodeId: '3' }).broker.nodeId, 3);
+    assert.deepEqual(parseBrokerFlags({ quotaWindowNum: '5' }).broker.quotaWindow, { num: 5 });
   });
 
   test('reports every bad flag at once, by flag name', () => {
@@ -140,6 +144,8 @@ describe('parseBrokerFlags', () => {
           replicaLagTimeMaxMs: '0',
           minInsyncReplicas: '0',
           leaderImbalanceCheckIntervalMs: '2147483648',
+          quotaWindowNum: '1',
+          quotaWindowSizeSeconds: '0',
           networkIn: '0',
           networkOut: '1.5',
           requestHandlers: '1025',
@@ -160,6 +166,8 @@ describe('parseBrokerFlags', () => {
           '--replica-lag-time-max-ms: expected an integer from 1 to 2147483647, got "0"',
           '--min-insync-replicas: expected an integer from 1 to 2147483647, got "0"',
           '--leader-imbalance-check-interval-ms: expected an integer from 1 to 2147483647, got "2147483648"',
+          '--quota-window-num: expected an integer from 2 to 1000, got "1"',
+          '--quota-window-size-seconds: expected an integer from 1 to 3600, got "0"',
           '--network-in: expected a positive integer, got "0"',
           '--network-out: expected a positive integer, got "1.5"',
           '--request-handlers: expected an integer from 1 to 1024, got "1025"',

@@ -52,6 +52,8 @@ export interface BrokerFlags extends CapacityFlags {
   /** false with --no-auto-leader-rebalance. */
   readonly autoLeaderRebalance?: boolean;
   readonly leaderImbalanceCheckIntervalMs?: string;
+  readonly quotaWindowNum?: string;
+  readonly quotaWindowSizeSeconds?: string;
 }
 
 /** What `sluice broker` runs: the cluster, and where its control API listens (null: none). */
@@ -79,6 +81,10 @@ export const brokerFlagsSchema = z
     uncleanLeaderElection: z.boolean().optional(),
     autoLeaderRebalance: z.boolean().optional(),
     leaderImbalanceCheckIntervalMs: integerFlag(1, MAX_INT32).optional(),
+    // Kafka takes 1, but a rate over one sample divides by the time since it began: the first
+    // request of each sample is over any quota. Two or more, as every real setting is.
+    quotaWindowNum: integerFlag(2, 1000).optional(),
+    quotaWindowSizeSeconds: integerFlag(1, 3600).optional(),
     ...capacityFlagsShape,
   })
   .superRefine((flags, ctx) => {
@@ -125,6 +131,12 @@ export const brokerFlagsSchema = z
       ...(flags.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: flags.minInsyncReplicas }),
       ...(flags.leaderImbalanceCheckIntervalMs === undefined ? {} : { leaderImbalanceCheckIntervalMs: flags.leaderImbalanceCheckIntervalMs }),
       ...(Object.keys(capacity).length === 0 ? {} : { capacity }),
+      ...(flags.quotaWindowNum === undefined && flags.quotaWindowSizeSeconds === undefined ? {} : {
+        quotaWindow: {
+          ...(flags.quotaWindowNum === undefined ? {} : { num: flags.quotaWindowNum }),
+          ...(flags.quotaWindowSizeSeconds === undefined ? {} : { sizeSeconds: flags.quotaWindowSizeSeconds }),
+        },
+      }),
     };
     return { broker, control: flags.control === false ? null : { host: flags.host, port: flags.controlPort } };
   });
@@ -158,7 +170,9 @@ export function registerBrokerCommand(program: Command, ctx: CliContext): void {
     .option('--min-insync-replicas <n>', 'default min.insync.replicas of topics (default 1)')
     .option('--unclean-leader-election', 'let an out-of-sync replica become leader (unclean.leader.election.enable)')
     .option('--no-auto-leader-rebalance', 'never move leadership back to preferred replicas (auto.leader.rebalance.enable=false)')
-    .option('--leader-imbalance-check-interval-ms <n>', 'how often leader imbalance is checked (default 300000)');
+    .option('--leader-imbalance-check-interval-ms <n>', 'how often leader imbalance is checked (default 300000)')
+    .option('--quota-window-num <n>', 'samples in a client quota window (quota.window.num; default 11, at least 2)')
+    .option('--quota-window-size-seconds <n>', 'length of one quota sample (quota.window.size.seconds; default 1)');
   addCapacityOptions(broker, 'each broker').action(async (flags: BrokerFlags) => {
     const { broker: options, control } = parseBrokerFlags(flags);
     await serveBroker(options, ctx, control);

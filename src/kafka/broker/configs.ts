@@ -62,7 +62,7 @@ export function validateTopicConfig(name: string, value: string | null): string 
 /** Broker-level configs reported by DescribeConfigs for a broker resource. */
 export function brokerConfigs(o: {
   nodeId: number; autoCreateTopics: boolean; defaultPartitions: number; maxFrameBytes: number; host: string; port: number; saslEnabled: boolean;
-  defaultReplicationFactor: number; minInsyncReplicas: string;
+  defaultReplicationFactor: number; minInsyncReplicas: string; quotaWindow: { num: number; sizeSeconds: number };
 }): Record<string, { value: string; type: ConfigType; readOnly: boolean }> {
   const listener = `${o.saslEnabled ? 'SASL_PLAINTEXT' : 'PLAINTEXT'}://${o.host}:${o.port}`;
   return {
@@ -79,8 +79,8 @@ export function brokerConfigs(o: {
     'log.retention.ms': { value: '604800000', type: 'LONG', readOnly: true },
     'log.retention.bytes': { value: '-1', type: 'LONG', readOnly: true },
     'min.insync.replicas': { value: o.minInsyncReplicas, type: 'INT', readOnly: true },
-    'quota.window.num': { value: '11', type: 'INT', readOnly: true },
-    'quota.window.size.seconds': { value: '1', type: 'INT', readOnly: true },
+    'quota.window.num': { value: String(o.quotaWindow.num), type: 'INT', readOnly: true },
+    'quota.window.size.seconds': { value: String(o.quotaWindow.sizeSeconds), type: 'INT', readOnly: true },
     'sasl.enabled.mechanisms': { value: o.saslEnabled ? 'PLAIN' : '', type: 'LIST', readOnly: true },
   };
 }

@@ -109,7 +109,7 @@ export class BrokerNode {
     this.port = cluster.options.port === 0 ? 0 : cluster.options.port + (nodeId - cluster.options.firstNodeId);
     this.capacity = { ...cluster.options.capacity };
     this.model = new CapacityModel(this.capacity);
-    this.quotaEnforcer = new QuotaEnforcer(cluster.quotas);
+    this.quotaEnforcer = new QuotaEnforcer(cluster.quotas, { num: cluster.options.quotaWindow.num, sizeMs: cluster.options.quotaWindow.sizeSeconds * 1000 });
     for (const h of handlers) this.handlers.set(h.apiKey, h);
   }
 

@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
 
+/** Kafka's default quota.window.num. */
+export const QUOTA_WINDOW_NUM = 11;
+/** Kafka's default quota.window.size.seconds. */
+export const QUOTA_WINDOW_SIZE_SECONDS = 1;
+
 /** A topic the broker creates at start. */
 export interface TopicSpec {
   readonly name: string;
@@ -64,6 +69,12 @@ export interface BrokerOptions {
   readonly maxFrameBytes?: number;
   /** group.initial.rebalance.delay.ms; default 0 for the bundled broker. */
   readonly groupInitialRebalanceDelayMs?: number;
+  /**
+   * Client quota windows: quota.window.num samples of quota.window.size.seconds each; default
+   * Kafka's 11 × 1 s. A client over its quota is let through and held in turn with about this
+   * period, so a shorter window makes a throttled client's traffic steadier.
+   */
+  readonly quotaWindow?: { readonly num?: number; readonly sizeSeconds?: number };
   /** Logger; default a silent one. */
   readonly logger?: Logger;
 }
@@ -98,6 +109,7 @@ export interface ResolvedOptions {
   readonly saslUsers: ReadonlyMap<string, string> | null;
   readonly maxFrameBytes: number;
   readonly groupInitialRebalanceDelayMs: number;
+  readonly quotaWindow: { readonly num: number; readonly sizeSeconds: number };
 }
 
 /** Generous defaults: the capacity model only bites when an operator or a test sets it. */
@@ -129,5 +141,6 @@ export function resolveOptions(o: BrokerOptions): ResolvedOptions {
     saslUsers: o.saslUsers ? new Map(Object.entries(o.saslUsers)) : null,
     maxFrameBytes: o.maxFrameBytes ?? 100 * 1024 * 1024,
     groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
+    quotaWindow: { num: o.quotaWindow?.num ?? QUOTA_WINDOW_NUM, sizeSeconds: o.quotaWindow?.sizeSeconds ?? QUOTA_WINDOW_SIZE_SECONDS },
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityComponent } from '../quota.ts';
+import { QUOTA_WINDOW_NUM, QUOTA_WINDOW_SIZE_SECONDS } from './options.ts';
 import type { ClientQuotaStore } from './quotas.ts';
 
 /**
@@ -9,15 +10,16 @@ import type { ClientQuotaStore } from './quotas.ts';
  * https://kafka.apache.org/documentation/#design_quotascpu
  */
 
-/** quota.window.num */
-export const QUOTA_WINDOW_NUM = 11;
-/** quota.window.size.seconds, in ms */
-export const QUOTA_WINDOW_MS = 1000;
+/** A quota window: `num` samples (quota.window.num) of `sizeMs` each (quota.window.size.seconds). */
+export interface QuotaWindow { readonly num: number; readonly sizeMs: number }
+
+/** Kafka's default: 11 samples of 1 s. */
+export const KAFKA_QUOTA_WINDOW: QuotaWindow = { num: QUOTA_WINDOW_NUM, sizeMs: QUOTA_WINDOW_SIZE_SECONDS * 1000 };
 
 /** A rate over a sliding set of samples, with Kafka's SampledStat/Rate windowing. */
 export class RateSensor {
   private samples: { start: number; value: number }[] = [];
-  constructor(private readonly count = QUOTA_WINDOW_NUM, private readonly windowMs = QUOTA_WINDOW_MS) {}
+  constructor(private readonly count = KAFKA_QUOTA_WINDOW.num, private readonly windowMs = KAFKA_QUOTA_WINDOW.sizeMs) {}
 
   private purge(now: number): void {
     const expireAge = this.count * this.windowMs;
@@ -146,7 +148,11 @@ export class QuotaEnforcer {
   private cacheVersion = -1;
   private readonly lookups = new Map<string, { value: number; entity: readonly EntityComponent[] } | null>();
 
-  constructor(private readonly store: ClientQuotaStore) {}
+  constructor(private readonly store: ClientQuotaStore, private readonly window: QuotaWindow = KAFKA_QUOTA_WINDOW) {}
+
+  private sensor(): RateSensor {
+    return new RateSensor(this.window.num, this.window.sizeMs);
+  }
 
   private quotaFor(type: QuotaType, user: string, clientId: string): { value: number; entity: readonly EntityComponent[] } | null {
     if (this.cacheVersion !== this.store.version) {
@@ -170,7 +176,7 @@ export class QuotaEnforcer {
     const k = JSON.stringify([type, u, c]);
     let s = this.sensors.get(k);
     if (!s) {
-      s = { user: u, clientId: c, rate: new RateSensor(), throttleSum: new RateSensor(), throttleCount: new RateSensor() };
+      s = { user: u, clientId: c, rate: this.sensor(), throttleSum: this.sensor(), throttleCount: this.sensor() };
       this.sensors.set(k, s);
     }
     return s;
@@ -188,7 +194,7 @@ export class QuotaEnforcer {
     let throttle = 0;
     if (quota) {
       throttle = throttleTimeMs(s.rate.rate(now), quota.value, s.rate.windowSize(now));
-      if (type === 'request') throttle = Math.min(throttle, QUOTA_WINDOW_MS);
+      if (type === 'request') throttle = Math.min(throttle, this.window.sizeMs);
     }
     return this.told(s, throttle, now);
   }
@@ -243,7 +249,7 @@ export class QuotaEnforcer {
    */
   maxFetchBytes(user: string, clientId: string): number {
     const q = this.quotaFor('fetch', user, clientId);
-    return q ? Math.max(1, Math.floor(q.value * ((QUOTA_WINDOW_NUM - 1) * QUOTA_WINDOW_MS / 1000))) : Infinity;
+    return q ? Math.max(1, Math.floor(q.value * ((this.window.num - 1) * this.window.sizeMs / 1000))) : Infinity;
   }
 
   /** Current rate and average throttle time of every entity seen, per quota type. */

@@ -64,3 +64,24 @@ test('a fetch over the quota is answered empty with the time until it would pass
   assert.equal(big.recordFetch('', 'reader', 1500, 5_000).send, false);
   assert.equal(big.recordFetch('', 'reader', 1500, 15_000).send, true);
 });
+
+test('a shorter quota window (quota.window.num 3 × 1 s) divides by 2 s at least, throttles for its own span and admits fetches of 2 s of quota', () => {
+  const store = new ClientQuotaStore();
+  store.alter([{ entityType: 'client-id', entityName: 'w' }], [{ key: 'producer_byte_rate', value: 1000, remove: false }, { key: 'consumer_byte_rate', value: 100, remove: false }, { key: 'request_percentage', value: 1, remove: false }]);
+  const e = new QuotaEnforcer(store, { num: 3, sizeMs: 1000 });
+  // 4000 bytes over the 2 s the rate divides by at least = 2000 B/s: (2000 - 1000) / 1000 × 2000 ms.
+  assert.equal(e.recordAndThrottle('produce', '', 'w', 4000, 0).throttleMs, 2000);
+  // Three samples later the first has expired: the same send is within the quota again.
+  assert.equal(e.recordAndThrottle('produce', '', 'w', 0, 3000).throttleMs, 0);
+  // Request throttles are capped at one sample (quota.window.size.seconds), here 1 s.
+  assert.equal(e.recordAndThrottle('request', '', 'w', 5_000, 0).throttleMs, 1000);
+  // The largest fetch that passes an empty window: 100 B/s × 2 s.
+  assert.equal(e.maxFetchBytes('', 'w'), 200);
+  assert.equal(e.recordFetch('', 'w', 200, 0).send, true);
+  // 200 more would be 200 B/s: empty, until the first sample has expired, 3 s after it began.
+  assert.deepEqual(e.recordFetch('', 'w', 200, 10), { throttleMs: 2990, user: '', clientId: 'w', send: false });
+  const wide = new QuotaEnforcer(store, { num: 2, sizeMs: 5000 });
+  // Two samples of 5 s: the rate divides by 5 s at least.
+  assert.equal(wide.recordAndThrottle('produce', '', 'w', 10_000, 0).throttleMs, 5000);
+  assert.equal(wide.maxFetchBytes('', 'w'), 500);
+});

@@ -38,7 +38,7 @@ function describeBroker(node: BrokerNode, name: string, keys: string[] | null): 
     return { errorCode: KafkaError.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}`, resourceType: ResourceType.BROKER, resourceName: name, configs: [] };
   }
   const o = node.options;
-  const all = brokerConfigs({ nodeId: target.nodeId, autoCreateTopics: o.autoCreateTopics, defaultPartitions: o.defaultPartitions, maxFrameBytes: o.maxFrameBytes, host: o.host, port: target.port, saslEnabled: o.saslUsers !== null, defaultReplicationFactor: o.defaultReplicationFactor, minInsyncReplicas: node.topics.defaults.get('min.insync.replicas') ?? '1' });
+  const all = brokerConfigs({ nodeId: target.nodeId, autoCreateTopics: o.autoCreateTopics, defaultPartitions: o.defaultPartitions, maxFrameBytes: o.maxFrameBytes, host: o.host, port: target.port, saslEnabled: o.saslUsers !== null, defaultReplicationFactor: o.defaultReplicationFactor, minInsyncReplicas: node.topics.defaults.get('min.insync.replicas') ?? '1', quotaWindow: o.quotaWindow });
   const statics = Object.entries(all).map(([k, c]) => ({ name: k, value: c.value, readOnly: c.readOnly, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: CONFIG_TYPE_CODE[c.type], documentation: null }));
   const dynamics = [...target.dynamicConfigs].map(([k, v]) => ({ name: k, value: v, readOnly: false, isDefault: false, configSource: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: CONFIG_TYPE_CODE.LONG, documentation: null }));
   const configs = [...statics, ...dynamics].filter((c) => keys === null || keys.includes(c.name));
