@@ -83,7 +83,16 @@ export async function alterTopicConfigs(admin: KafkaAdmin, changes: readonly Top
  * The dynamic configs set on each broker itself (DescribeConfigs, source DYNAMIC_BROKER_CONFIG),
  * restricted to `keys`; each broker is asked directly. A broker with none set maps to `{}`.
  */
-export async function describeBrokerDynamicConfigs(admin: KafkaAdmin, brokers: readonly number[], keys: readonly string[]): Promise<AdminResult<Map<number, Record<string, string>>>> {
+export function describeBrokerDynamicConfigs(admin: KafkaAdmin, brokers: readonly number[], keys: readonly string[]): Promise<AdminResult<Map<number, Record<string, string>>>> {
+  return describeBrokerConfigs(admin, brokers, keys, true);
+}
+
+/**
+ * Each broker's configs named in `keys` as it reports them, whatever their source (static,
+ * dynamic or default), or only those set dynamically on the broker itself; each broker is asked
+ * directly.
+ */
+export async function describeBrokerConfigs(admin: KafkaAdmin, brokers: readonly number[], keys: readonly string[], dynamicOnly = false): Promise<AdminResult<Map<number, Record<string, string>>>> {
   const value = new Map<number, Record<string, string>>();
   const errors: AdminIssue[] = [];
   await Promise.all(brokers.map(async (broker) => {
@@ -93,7 +102,7 @@ export async function describeBrokerDynamicConfigs(admin: KafkaAdmin, brokers: r
       const r = res.results[0];
       if (r === undefined) throw new Error('the broker answered without the resource');
       if (r.errorCode !== 0) errors.push({ op: 'describeConfigs', broker, subject: String(broker), code: r.errorCode, message: r.errorMessage ?? kafkaErrorName(r.errorCode) });
-      else value.set(broker, Object.fromEntries(r.configs.filter((c) => c.configSource === SOURCE_DYNAMIC_BROKER && c.value !== null).map((c) => [c.name, c.value!])));
+      else value.set(broker, Object.fromEntries(r.configs.filter((c) => (!dynamicOnly || c.configSource === SOURCE_DYNAMIC_BROKER) && c.value !== null).map((c) => [c.name, c.value!])));
     } catch (err) {
       errors.push({ op: 'describeConfigs', broker, message: describe(err) });
     }

@@ -8,6 +8,7 @@
  * what happened.
  */
 import type { KafkaAdmin } from '../kafka/admin.ts';
+import { describeBrokerConfigs } from '../kafka/admin-reassign.ts';
 import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 
 /** What an alter call did. */
@@ -22,6 +23,37 @@ export interface AlterOutcome {
 export interface QuotaActuator {
   describe(): Promise<readonly ClientQuotaEntry[]>;
   alter(changes: readonly ClientQuotaAlteration[]): Promise<AlterOutcome>;
+  /**
+   * The brokers' client quota window. Rejects when no broker says; absent where there are no
+   * brokers to ask (Kafka's default, 11 s, is then assumed).
+   */
+  quotaWindow?(): Promise<QuotaWindowReading>;
+}
+
+/** The brokers' client quota window: quota.window.num × quota.window.size.seconds. */
+export interface QuotaWindowReading {
+  /** The longest over the brokers that answered, ms. */
+  readonly ms: number;
+  /** What each broker said, e.g. `broker 0: 11 × 1 s`. */
+  readonly source: string;
+}
+
+/**
+ * The quota window of each broker in `configs` (its quota.window.num and
+ * quota.window.size.seconds; Kafka's defaults, 11 and 1, for either it does not report), the
+ * longest taken. Undefined for none, or a value that is not a positive integer.
+ */
+export function quotaWindowOf(configs: ReadonlyMap<number, Readonly<Record<string, string>>>): QuotaWindowReading | undefined {
+  let ms = 0;
+  const parts: string[] = [];
+  for (const [broker, c] of [...configs].sort((a, b) => a[0] - b[0])) {
+    const num = Number(c['quota.window.num'] ?? '11');
+    const size = Number(c['quota.window.size.seconds'] ?? '1');
+    if (!Number.isInteger(num) || !Number.isInteger(size) || num < 1 || size < 1) return undefined;
+    ms = Math.max(ms, num * size * 1000);
+    parts.push(`broker ${broker}: ${num} × ${size} s`);
+  }
+  return parts.length === 0 ? undefined : { ms, source: parts.join(', ') };
 }
 
 /** The actuator over a cluster's admin client. */
@@ -40,6 +72,17 @@ export class KafkaQuotaActuator implements QuotaActuator {
     if (check.errors.length > 0) return { applied: 0, errors: check.errors.map((e) => `${e.subject ?? 'request'}: ${e.message}`) };
     const done = await this.admin.alterClientQuotas(changes);
     return { applied: done.value, errors: done.errors.map((e) => `${e.subject ?? 'request'}: ${e.message}`) };
+  }
+
+  async quotaWindow(): Promise<QuotaWindowReading> {
+    const brokers = (await this.admin.metadata()).brokers.map((b) => b.id);
+    const { value, errors } = await describeBrokerConfigs(this.admin, brokers, ['quota.window.num', 'quota.window.size.seconds']);
+    const window = quotaWindowOf(value);
+    if (window === undefined) {
+      const said = [...value].map(([b, c]) => `broker ${b}: ${JSON.stringify(c)}`);
+      throw new Error(`no broker reported a usable quota window${said.length > 0 ? ` (${said.join('; ')})` : ''}${errors.length > 0 ? `: ${errors.map((e) => e.message).join('; ')}` : ''}`);
+    }
+    return window;
   }
 }
 

@@ -31,14 +31,14 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
  * quota's own change made (from what the client sent before it to what the quota lets through)
  * is not the client's load going.
  */
-export function falling(reading: ClientReading, intervalMs: number, since = -Infinity): { from: number; to: number; samples: number } | undefined {
+export function falling(reading: ClientReading, intervalMs: number, since = -Infinity, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS): { from: number; to: number; samples: number } | undefined {
   const first = reading.history.ts.findIndex((t) => t >= since);
   if (first < 0) return undefined;
   const ts = reading.history.ts.slice(first);
   const rate = reading.history.rate.slice(first);
   if (ts.length < 6) return undefined;
   const step = ts.at(-1)! - ts.at(-2)!;
-  const n = Math.max(3, Math.round(Math.max(intervalMs, KAFKA_QUOTA_WINDOW_MS) / Math.max(1, step)));
+  const n = Math.max(3, Math.round(Math.max(intervalMs, quotaWindowMs) / Math.max(1, step)));
   if (ts.length < 2 * n) return undefined;
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const from = mean(rate.slice(-2 * n, -n));
@@ -56,13 +56,13 @@ export const LETS_THROUGH_LOW = 0.8;
  * first window, a client that sent more than the new quota before it is held silent while that
  * drains). Undefined when they span less.
  */
-export function letThrough(reading: ClientReading, since = -Infinity): { rate: number; spanMs: number } | undefined {
+export function letThrough(reading: ClientReading, since = -Infinity, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS): { rate: number; spanMs: number } | undefined {
   const { ts, rate } = reading.history;
   const last = ts.length - 1;
   if (last < 1) return undefined;
   let from = last;
-  while (from > 0 && ts[from - 1]! >= since && ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) from--;
-  if (ts[from]! < since || ts[last]! - ts[from]! < KAFKA_QUOTA_WINDOW_MS) return undefined;
+  while (from > 0 && ts[from - 1]! >= since && ts[last]! - ts[from]! < quotaWindowMs) from--;
+  if (ts[from]! < since || ts[last]! - ts[from]! < quotaWindowMs) return undefined;
   const values = rate.slice(from);
   return { rate: values.reduce((s, x) => s + x, 0) / values.length, spanMs: ts[last]! - ts[from]! };
 }

@@ -93,6 +93,8 @@ export interface RoundPlan {
   readonly allocations: { readonly produce: AllocationResult; readonly consume: AllocationResult };
   readonly proposals: readonly Proposal[];
   readonly metricsStale: boolean;
+  /** The brokers' quota window the round read the clients' rates by, ms. */
+  readonly quotaWindowMs: number;
 }
 
 /** Settings of a round beyond the config. */
@@ -102,6 +104,12 @@ export interface DecideOptions {
   readonly staleAfterMs: number;
   /** Names of firing traffic alerts (spikes, lag), a pressure signal. */
   readonly firingTrafficAlerts?: readonly string[];
+  /**
+   * The brokers' client quota window (quota.window.num × quota.window.size.seconds), ms: the span
+   * of the client rates and throttle times they report, and the time a quota change takes to show
+   * in them. Default Kafka's, 11 s.
+   */
+  readonly quotaWindowMs?: number;
 }
 
 /**
@@ -119,8 +127,8 @@ export interface DecideOptions {
  * in a held state a client whose load is going may be raised a step before it comes off: a
  * change the episode has to spare (one is always kept for taking the quota off).
  */
-function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, since: number): { proposed: number; reason: string } | undefined {
-  const through = letThrough(reading, since);
+function raiseByWhatItGets(reading: ClientReading, current: number, allocation: number, diagnosis: Diagnosis, since: number, quotaWindowMs: number): { proposed: number; reason: string } | undefined {
+  const through = letThrough(reading, since, quotaWindowMs);
   const room = diagnosis.observed === 'headroom' || (diagnosis.state === 'steady' && diagnosis.observed === 'steady');
   if (!room || !(reading.throttleMs > 0) || through === undefined) return undefined;
   if (!(through.rate < LETS_THROUGH_LOW * current && through.rate < allocation)) return undefined;
@@ -140,8 +148,8 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
  * keeps the rounds alternating over and under the target, and the state would never be. The
  * words why, or undefined.
  */
-function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number, since: number): string | undefined {
-  const drop = falling(reading, intervalMs, since);
+function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number, since: number, quotaWindowMs: number): string | undefined {
+  const drop = falling(reading, intervalMs, since, quotaWindowMs);
   if (drop === undefined || !(drop.to < 0.9 * current) || drop.to > allocation || (baseline !== null && baseline < drop.to)) return undefined;
   return `its rate fell (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) to ${((100 * drop.to) / current).toFixed(0)}% of its quota, within its allocation ${allocation.toFixed(0)} B/s: the load is gone`;
 }
@@ -153,6 +161,7 @@ function policies(config: ThrottleConfig): GroupPolicy[] {
 /** Decides one round. */
 export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], memory: LoopMemory, config: ThrottleConfig, options: DecideOptions): RoundPlan {
   const target = config.target;
+  const quotaWindowMs = options.quotaWindowMs ?? KAFKA_QUOTA_WINDOW_MS;
   const { checks: modelCheck, errors: modelErrors } = checkModels(readings, memory.models, memory.modelErrors);
   const models = modelsOf(readings, modelErrors, config.guardrails.maxModelError);
   const idle = readings.brokers.map((b) => b.handlerIdle).filter((x): x is number => x !== undefined);
@@ -229,7 +238,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       const entity = entityOf(reading.user, reading.clientId);
       const key = entityKey(entity);
       const current = quotaOf.get(key)?.[quotaKey];
-      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) }, { horizonSec: config.interval, risingAbove: config.guardrails.minChange });
+      const demand = estimateDemand({ ts: reading.history.ts, rate: reading.history.rate, throttleMs: reading.history.throttleMs, ...(current === undefined ? {} : { quota: current }) }, { windowMs: quotaWindowMs, horizonSec: config.interval, risingAbove: config.guardrails.minChange });
       mine.push({ reading, group, key, entity, current, demand });
     }
     const demands: ClientDemand[] = mine.map((m) => ({ entity: m.key, group: m.group, demand: m.demand.demand }));
@@ -251,18 +260,18 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
       // What the client's rate shows from one quota window after its quota's last change: before
       // that, it shows the change itself.
       const changedAt = memory.lastChanged.get(memoryKey);
-      const settledSince = changedAt === undefined ? -Infinity : changedAt + KAFKA_QUOTA_WINDOW_MS;
+      const settledSince = changedAt === undefined ? -Infinity : changedAt + quotaWindowMs;
       const restore = `restoring the operator's ${baseline === null ? 'unset quota' : `baseline ${baseline}`}`;
-      const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, settledSince) : undefined;
+      const raise = baseline !== undefined && m.current !== undefined && !onlyRemovalLeft(changes, maxChanges) ? raiseByWhatItGets(m.reading, m.current, a.allocation, diagnosis, settledSince, quotaWindowMs) : undefined;
       if ((state === 'pressured' || state === 'overloaded') && !loadSeen) {
-        const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000, settledSince) : undefined;
+        const gone = baseline !== undefined && m.current !== undefined ? loadGone(m.reading, m.current, a.allocation, baseline, config.interval * 1000, settledSince, quotaWindowMs) : undefined;
         if (gone !== undefined) {
           proposed = baseline;
           reason = `${state}, this round ${diagnosis.observed}: ${gone}: ${restore}`;
         } else if (raise !== undefined) ({ proposed, reason } = raise);
         else if (pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) notLimited++;
       } else if ((state === 'pressured' || state === 'overloaded') && pressured.includes(direction) && a.limited && (m.current === undefined || a.quota < m.current)) {
-        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000, settledSince);
+        const drop = m.reading.throttleMs > 0 ? undefined : falling(m.reading, config.interval * 1000, settledSince, quotaWindowMs);
         if (drop !== undefined) {
           notes.push(`${name} (${direction}) not limited: its rate is falling (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) and no quota holds it back`);
           return;
@@ -300,7 +309,7 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // (All of its samples: in a cluster the diagnosis holds steady or with headroom, a quota's own
         // change is long past, and a client that went quiet after its burst must not wait a
         // further quota window for its fall to count.)
-        const drop = falling(m.reading, config.interval * 1000);
+        const drop = falling(m.reading, config.interval * 1000, -Infinity, quotaWindowMs);
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);
@@ -352,12 +361,12 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     });
     if (notLimited > 0) notes.push(`${notLimited} ${direction} client(s) over their allocation not limited: the cluster is held ${state}, but this round shows ${diagnosis.observed}, within the target`);
     if (direction === 'produce' && pressured.length === 1 && pressured[0] === 'produce' && networkOver(readings.brokers, 'consume', target)) {
-      const settled = producersSettled(readings.clients, memory.lastChanged, producersUnsettled, producersOver, options.now);
+      const settled = producersSettled(readings.clients, memory.lastChanged, producersUnsettled, producersOver, options.now, quotaWindowMs);
       if (settled.ok) {
         pressured.push('consume');
         notes.push(`network out is over the target too, and ${settled.why}: consumers are limited as well`);
       } else notes.push(`network out is over the target too; consumers wait: ${settled.why}`);
     }
   }
-  return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale };
+  return { diagnosis, models, capacity, capacityBound, modelCheck, modelErrors, notes, pressured, allocations, proposals, metricsStale, quotaWindowMs };
 }

@@ -44,14 +44,14 @@ export function networkOver(brokers: readonly BrokerReading[], direction: Direct
  * the consumers' own (a group reading a backlog, not what is produced now), and waiting longer
  * for the producers would not bring it down.
  */
-export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], over: readonly string[], now: number): { ok: boolean; why: string } {
+export function producersSettled(clients: readonly ClientReading[], lastChanged: ReadonlyMap<string, number>, unsettled: readonly string[], over: readonly string[], now: number, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS): { ok: boolean; why: string } {
   if (unsettled.length > 0) return { ok: false, why: `producers come first, and ${unsettled.join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} limited this round` };
   if (over.length > 0) return { ok: false, why: `${over.join(', ')} ${over.length === 1 ? 'is' : 'are'} over ${over.length === 1 ? 'its allocation' : 'their allocations'} and not limited further (the episode's last change is kept): network out is not the consumers' to give back` };
   const recent: string[] = [];
   for (const key of new Set(clients.filter((c) => c.direction === 'produce').map((c) => entityKey(entityOf(c.user, c.clientId))))) {
     const at = lastChanged.get(`${key}|${QUOTA_KEY.produce}`);
-    if (at !== undefined && now - at < KAFKA_QUOTA_WINDOW_MS) recent.push(`${key} ${((now - at) / 1000).toFixed(0)} s ago`);
+    if (at !== undefined && now - at < quotaWindowMs) recent.push(`${key} ${((now - at) / 1000).toFixed(0)} s ago`);
   }
-  if (recent.length > 0) return { ok: false, why: `producer quotas changed within the last quota window (${KAFKA_QUOTA_WINDOW_MS / 1000} s): ${recent.join(', ')}` };
+  if (recent.length > 0) return { ok: false, why: `producer quotas changed within the last quota window (${quotaWindowMs / 1000} s): ${recent.join(', ')}` };
   return { ok: true, why: 'every producer over its allocation is held at it' };
 }

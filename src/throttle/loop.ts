@@ -17,7 +17,7 @@ import { SluiceError } from '../errors.ts';
 import type { Engine } from '../rules/promql/index.ts';
 import type { Querier } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { QuotaActuator } from './actuator.ts';
+import type { QuotaActuator, QuotaWindowReading } from './actuator.ts';
 import type { ThrottleConfig } from './config.ts';
 import type { RoundPlan } from './decide.ts';
 import type { Decision, DecisionLog } from './decision-log.ts';
@@ -25,7 +25,11 @@ import type { Diagnosis } from './diagnose.ts';
 import { applyPush, checkApply, planRound, pushRecord, type PlannedPush } from './plan.ts';
 import { explainRound, floorWarnings } from './explain.ts';
 import { readSignals } from './signals.ts';
+import { KAFKA_QUOTA_WINDOW_MS } from './demand.ts';
 import { traced } from '../telemetry/tracing.ts';
+
+/** How long the brokers' quota window, once read, is taken as known, ms (brokers may restart with another). */
+const QUOTA_WINDOW_REREAD_MS = 10 * 60_000;
 
 /** Pending recommendations read a round: every one (each quota has at most one, expiring in two intervals). */
 const ALL_PENDING = 1_000_000;
@@ -65,6 +69,9 @@ export class ThrottleLoop {
   private last: RoundOutcome | undefined;
   /** Whether the groups' floors were checked against the brokers' capacity (on the first round that read brokers). */
   private floorsChecked = false;
+  /** The brokers' quota window as last read, and when (undefined: not yet, or it could not be read). */
+  private quotaWindow: { reading: QuotaWindowReading; at: number } | undefined;
+  private quotaWindowFailed = false;
   private timer: ClockTimer | null = null;
   private running: Promise<RoundOutcome | undefined> | null = null;
   private stopped = true;
@@ -136,8 +143,9 @@ export class ThrottleLoop {
     const now = this.options.clock.now();
     this.rounds.inc({ cluster });
     try {
+      const quotaWindowMs = await this.quotaWindowMs(now);
       const readings = await readSignals(this.options.engine, this.options.source, now, {
-        cluster, windowMs: config.window * 1000, stepMs: Math.min(15_000, this.intervalMs), rateWindowSec: config.rateWindow,
+        cluster, windowMs: config.window * 1000, stepMs: Math.min(15_000, this.intervalMs), rateWindowSec: config.rateWindow, quotaWindowMs,
         nominal: this.options.nominal ?? { bytesInPerSec: 2 ** 30, bytesOutPerSec: 2 ** 30 },
       });
       const quotas = await this.options.actuator.describe();
@@ -152,7 +160,7 @@ export class ThrottleLoop {
         previous: this.previous, lastChanged, baselines: new Map([...baselines].map(([k, v]) => [k, v.value])), episodeChanges, episodeDemand,
         ...(last === undefined ? {} : { models: last.plan.models, modelErrors: last.plan.modelErrors }),
         lastRound: last === undefined ? undefined : { diagnosis: last.plan.diagnosis, decisions: last.decisions }, pending,
-      }, config, { cluster, now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts });
+      }, config, { cluster, now, staleAfterMs: this.options.staleAfterMs ?? 3 * this.intervalMs, firingTrafficAlerts, quotaWindowMs });
 
       const receipt = await audit.commit(planned.commit);
       const pushed = new Set(planned.pushes.flatMap((p) => p.records));
@@ -194,6 +202,28 @@ export class ThrottleLoop {
       this.options.logger?.error({ err, cluster }, 'throttle round failed');
       throw err;
     }
+  }
+
+  /**
+   * The brokers' client quota window, ms: read from them on the first round and every
+   * `QUOTA_WINDOW_REREAD_MS` after; while they cannot say, the last one read, or Kafka's default.
+   * Never fails the round.
+   */
+  private async quotaWindowMs(now: number): Promise<number> {
+    const known = this.quotaWindow;
+    if (this.options.actuator.quotaWindow !== undefined && (known === undefined || now - known.at >= QUOTA_WINDOW_REREAD_MS)) {
+      const { cluster } = this.options;
+      try {
+        const reading = await this.options.actuator.quotaWindow();
+        if (known === undefined || reading.ms !== known.reading.ms) this.options.logger?.info({ cluster }, `throttle: the brokers' client quota window is ${reading.ms / 1000} s (${reading.source})`);
+        this.quotaWindow = { reading, at: now };
+        this.quotaWindowFailed = false;
+      } catch (err) {
+        if (!this.quotaWindowFailed) this.options.logger?.warn({ cluster, err }, `throttle: could not read the brokers' client quota window; taking it as ${(known?.reading.ms ?? KAFKA_QUOTA_WINDOW_MS) / 1000} s until they answer`);
+        this.quotaWindowFailed = true;
+      }
+    }
+    return this.quotaWindow?.reading.ms ?? KAFKA_QUOTA_WINDOW_MS;
   }
 
   /** Pushes one planned push (its decisions and baselines already committed) and records what the cluster did. */

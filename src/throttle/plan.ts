@@ -146,7 +146,7 @@ export function planRound(readings: Readings, quotas: readonly ClientQuotaEntry[
         kind: m.kind, network: m.network, intercept: m.intercept, coefficients: m.coefficients, r2: m.r2, residualStd: m.residualStd, samples: m.samples,
         collinear: m.collinear, reason: m.reason,
       }])),
-      modelCheck: analysis.modelCheck,
+      modelCheck: analysis.modelCheck, quotaWindowMs: analysis.quotaWindowMs,
     };
     const index = records.length;
     // A change applied now is recorded pending and settled once the cluster has answered.

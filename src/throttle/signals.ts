@@ -7,6 +7,7 @@
  */
 import { Engine, type MatrixSeries, type Value } from '../rules/promql/index.ts';
 import type { Querier } from '../store/types.ts';
+import { KAFKA_QUOTA_WINDOW_MS } from './demand.ts';
 import type { LoadPoint } from './model.ts';
 
 /** One broker now. */
@@ -75,6 +76,8 @@ export interface ReadOptions {
   readonly nominal: { readonly bytesInPerSec: number; readonly bytesOutPerSec: number };
   /** Seconds behind each rate (default 60). */
   readonly rateWindowSec?: number;
+  /** The brokers' client quota window, ms (default Kafka's 11 s); see `signalQueries`. */
+  readonly quotaWindowMs?: number;
 }
 
 /** The request types whose queue and total times count as load: produce and consumer fetch. */
@@ -84,10 +87,20 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-/** The PromQL the loop reads, for one cluster, with rates over `rateWindowSec`. */
-export function signalQueries(cluster: string, rateWindowSec = 60): Record<string, string> {
+/**
+ * The PromQL the loop reads, for one cluster, with rates over `rateWindowSec`. A client's rate and
+ * throttle time are the brokers' own, means over their quota window (`quotaWindowMs`). Kafka
+ * divides by the span its samples cover, from (num − 1) to num of them, so the mean saws by up
+ * to 1/(num − 1) between samples: 10% with Kafka's 11, 50% with 3, as much as the fall that
+ * tells a load going. When the brokers' window is shorter than Kafka's default and than the rate
+ * window, the loop therefore averages those means over the rate window too.
+ */
+export function signalQueries(cluster: string, rateWindowSec = 60, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS): Record<string, string> {
   const c = `cluster=${quote(cluster)}`;
   const w = `${rateWindowSec}s`;
+  const client = (metric: string) => quotaWindowMs < Math.min(KAFKA_QUOTA_WINDOW_MS, rateWindowSec * 1000)
+    ? `max by (user, client_id) (avg_over_time(${metric}{${c}}[${w}]))`
+    : `max by (user, client_id) (${metric}{${c}})`;
   return {
     bytesIn: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesin_total{${c}}[${w}]))`,
     bytesOut: `sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesout_total{${c},topic=""}[${w}])) + sum by (broker) (rate(kafka_server_brokertopicmetrics_replicationbytesout_total{${c}}[${w}]))`,
@@ -109,10 +122,10 @@ export function signalQueries(cluster: string, rateWindowSec = 60): Record<strin
     // consumer's fetch FetchConsumer; the bundled broker names every fetch Fetch.
     queueP99: `max(kafka_network_requestmetrics_requestqueuetimems{${c},request=~"${CLIENT_TRAFFIC_REQUESTS}",quantile="0.99"})`,
     latencyP99: `max(kafka_network_requestmetrics_totaltimems{${c},request=~"${CLIENT_TRAFFIC_REQUESTS}",quantile="0.99"})`,
-    produceRate: `max by (user, client_id) (kafka_server_produce_byte_rate{${c}})`,
-    produceThrottle: `max by (user, client_id) (kafka_server_produce_throttle_time{${c}})`,
-    consumeRate: `max by (user, client_id) (kafka_server_fetch_byte_rate{${c}})`,
-    consumeThrottle: `max by (user, client_id) (kafka_server_fetch_throttle_time{${c}})`,
+    produceRate: client('kafka_server_produce_byte_rate'),
+    produceThrottle: client('kafka_server_produce_throttle_time'),
+    consumeRate: client('kafka_server_fetch_byte_rate'),
+    consumeThrottle: client('kafka_server_fetch_throttle_time'),
   };
 }
 
@@ -166,7 +179,7 @@ export function reassignmentTraffic(followers: ReadonlyMap<string, number>, lead
 
 /** Reads one round's signals at `now`. */
 export async function readSignals(engine: Engine, source: Querier, now: number, options: ReadOptions): Promise<Readings> {
-  const q = signalQueries(options.cluster, options.rateWindowSec);
+  const q = signalQueries(options.cluster, options.rateWindowSec, options.quotaWindowMs);
   const instant = (name: string) => engine.instant(q[name]!, now, source);
   const [cIn, rIn, cOut, rOut, requests, idle, capIn, capOut, newest, queue, latency, mIn, mOut] = await Promise.all(
     ['clientIn', 'replicationIn', 'clientOut', 'replicationOut', 'requests', 'handlerIdle', 'capacityIn', 'capacityOut', 'newest', 'queueP99', 'latencyP99', 'reassignIn', 'reassignOut'].map(instant),

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import { startCluster, type RunningCluster } from '../../src/kafka/broker/index.ts';
 import { entityKey } from '../../src/kafka/quota.ts';
-import { DryRunActuator, KafkaQuotaActuator } from '../../src/throttle/actuator.ts';
+import { DryRunActuator, KafkaQuotaActuator, quotaWindowOf } from '../../src/throttle/actuator.ts';
 import { groupOf, throttleConfigSchema } from '../../src/throttle/config.ts';
 
 let running: RunningCluster;
@@ -80,4 +80,31 @@ test('throttle config: defaults, group matching by glob, and path-precise errors
     ['groups.0.ceiling', 'ceiling 5 is below the floor 10'],
     ['groups.1.name', 'duplicate group name "a" (also groups[0])'],
   ]);
+});
+
+test('the brokers\' client quota window is read from each broker\'s configs: Kafka\'s default, or what they run with', async () => {
+  assert.deepEqual(await new KafkaQuotaActuator(admin).quotaWindow(), { ms: 11_000, source: 'broker 0: 11 × 1 s' });
+  const short = await startCluster({ brokers: 2, host: '127.0.0.1', port: 0, quotaWindow: { num: 3, sizeSeconds: 2 }, logger: pino({ level: 'silent' }) });
+  const shortAdmin = new KafkaAdmin({ bootstrap: short.bootstrap.split(','), requestTimeoutMs: 2000 });
+  try {
+    assert.deepEqual(await new KafkaQuotaActuator(shortAdmin).quotaWindow(), { ms: 6000, source: 'broker 0: 3 × 2 s, broker 1: 3 × 2 s' });
+  } finally {
+    await shortAdmin.close();
+    await short.stop();
+  }
+  // No broker to ask: the read fails with what went wrong, for the loop to log.
+  const gone = new KafkaAdmin({ bootstrap: ['127.0.0.1:1'], requestTimeoutMs: 500, connectTimeoutMs: 200 });
+  try {
+    await assert.rejects(new KafkaQuotaActuator(gone).quotaWindow());
+  } finally {
+    await gone.close();
+  }
+});
+
+test('quota windows: the longest over brokers; a key a broker leaves out is Kafka\'s default; a bad value reads as none', () => {
+  assert.deepEqual(quotaWindowOf(new Map<number, Record<string, string>>([[2, { 'quota.window.num': '5' }], [1, { 'quota.window.num': '11', 'quota.window.size.seconds': '1' }]])), { ms: 11_000, source: 'broker 1: 11 × 1 s, broker 2: 5 × 1 s' });
+  assert.deepEqual(quotaWindowOf(new Map([[0, {}]])), { ms: 11_000, source: 'broker 0: 11 × 1 s' });
+  assert.equal(quotaWindowOf(new Map()), undefined);
+  assert.equal(quotaWindowOf(new Map([[0, { 'quota.window.num': 'x' }]])), undefined);
+  assert.equal(quotaWindowOf(new Map([[0, { 'quota.window.size.seconds': '0' }]])), undefined);
 });

@@ -72,6 +72,31 @@ for (const backend of BACKENDS) {
       await assert.rejects(loop.apply(d!.id, 'alice'), { code: 'SLUICE_ERR_THROTTLE_NOT_PENDING', message: `recommendation ${d!.id} is applied, not pending` });
     });
 
+    test('the loop reads the brokers\' quota window through the actuator, decides by it and records it in the evidence; unreadable, it takes Kafka\'s', async () => {
+      for (const [answer, expected] of [[{ ms: 3000, source: 'broker 0: 3 × 1 s' }, 3000], [new Error('the brokers are gone'), 11_000]] as const) {
+        await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
+        const clock = new VirtualClock(NOW);
+        let asked = 0;
+        const actuator = Object.assign(new DryRunActuator(), {
+          quotaWindow: async () => {
+            asked++;
+            if (answer instanceof Error) throw answer;
+            return answer;
+          },
+        });
+        const config = throttleConfigSchema.parse({ mode: 'auto', interval: 60, groups });
+        const loop = new ThrottleLoop({ cluster: 'east', config, engine: new Engine(), source: clusterSeries(true), actuator, audit: new DecisionStore(db), clock });
+        await loop.round();
+        clock.advance(60_000);
+        const second = await loop.round();
+        assert.equal(second!.plan.quotaWindowMs, expected);
+        assert.equal(second!.decisions.length, 1);
+        assert.equal((second!.decisions[0]!.evidence as { quotaWindowMs: number }).quotaWindowMs, expected);
+        // Read once; asked again every round only while it cannot be read.
+        assert.equal(asked, answer instanceof Error ? 2 : 1);
+      }
+    });
+
     test('a round is committed in one transaction: when its last write fails, nothing of the round is stored or pushed', async () => {
       await db.exec('DELETE FROM quota_decisions; DELETE FROM quota_baselines');
       let failing = true;
