@@ -29,7 +29,12 @@
  * Then the goals the auto run is held to (bench/throttle/goals.ts), each PASS, FAIL or n/a with
  * the value measured.
  *
- *   npm run bench:throttle [-- --scenarios a,b --runs none,static,auto --scale 0.3 --interval 5 --rate-window 5 --measure-window 5 --target 0.7 --json --trace]
+ *   npm run bench:throttle [-- --scenarios a,b --runs none,static,auto --scale 0.3 --interval 5 --rate-window 5 --measure-window 5 --quota-window-num 11 --target 0.7 --json --trace]
+ *
+ * --quota-window-num sets the brokers' quota.window.num (samples of 1 s; Kafka's default, 11):
+ * a client held at its quota is let through and held in turn with about that period, so the
+ * utilization a 5 s measure sees swings less with a shorter window. The loop reads the window
+ * from the brokers.
  *
  * The whole suite takes about 62 minutes (27 runs of 95–300 s); --scale multiplies every
  * duration (0.3 for a quick look; the loop's interval stays as given). --trace prints the
@@ -54,6 +59,7 @@ const { values } = parseArgs({ options: {
   interval: { type: 'string', default: '5' },
   'rate-window': { type: 'string', default: '5' },
   'measure-window': { type: 'string', default: '5' },
+  'quota-window-num': { type: 'string', default: '11' },
   target: { type: 'string', default: '0.7' },
   json: { type: 'boolean', default: false },
   trace: { type: 'boolean', default: false },
@@ -71,6 +77,8 @@ const scale = positive('scale', values.scale);
 const intervalS = positive('interval', values.interval);
 const rateWindowS = positive('rate-window', values['rate-window']);
 const measureWindowS = positive('measure-window', values['measure-window']);
+const quotaWindowNum = Number(values['quota-window-num']);
+if (!(Number.isInteger(quotaWindowNum) && quotaWindowNum >= 2 && quotaWindowNum <= 1000)) fail(`--quota-window-num: expected an integer from 2 to 1000, got ${JSON.stringify(values['quota-window-num'])}`);
 const target = Number(values.target);
 if (!(target > 0 && target < 1)) fail(`--target: expected a number between 0 and 1, got ${JSON.stringify(values.target)}`);
 const modes = values.runs.split(',').map((r) => r.trim()).filter((r) => r !== '');
@@ -83,7 +91,7 @@ const log = (line: string): void => void (values.json ? process.stderr : process
 const shapes = chosen.map((def) => shapeOf(def, scale, target));
 const totalS = shapes.reduce((sum, s) => sum + s.durationS, 0) * modes.length;
 log(`throttle bench on ${cpus().length} cores, node ${process.version}, store ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (in memory)'}: ` +
-  `${shapes.length} scenario(s) × ${modes.join(', ')}, scale ${scale}, target ${(100 * target).toFixed(0)}%, loop every ${intervalS} s, rate window ${rateWindowS} s, measured over ${measureWindowS} s; ` +
+  `${shapes.length} scenario(s) × ${modes.join(', ')}, scale ${scale}, target ${(100 * target).toFixed(0)}%, loop every ${intervalS} s, rate window ${rateWindowS} s, measured over ${measureWindowS} s, brokers' quota window ${quotaWindowNum} × 1 s; ` +
   `${Math.round(totalS / 60)} min of workload`);
 
 /** One scenario's result, as --json writes it. */
@@ -109,11 +117,11 @@ for (const shape of shapes) {
   const records: RunRecord[] = [];
   for (const mode of modes as Mode[]) {
     log(`${shape.def.name}: ${mode} …`);
-    const record = await runOnce(shape, mode, { target, intervalS, rateWindowS, measureWindowS, trace: values.trace, log });
+    const record = await runOnce(shape, mode, { target, intervalS, rateWindowS, measureWindowS, quotaWindowNum, trace: values.trace, log });
     records.push(record);
     log(`${shape.def.name}: ${mode} done in ${record.wallS.toFixed(0)} s${record.changes.length > 0 ? `, ${record.changes.length} quota change(s)` : ''}`);
   }
-  const figures = records.map((r) => figuresOf(r, target, intervalS));
+  const figures = records.map((r) => figuresOf(r, target, intervalS, quotaWindowNum));
   const coreOver = coreAloneOverTarget(shape.def, shape.durationS, scale, target);
   const goals = checkGoals(figures, { target, coreAloneOver: coreOver });
   log('');
@@ -139,5 +147,5 @@ for (const shape of shapes) {
 const verdicts = results.flatMap((r) => r.goals.map((g) => g.verdict));
 log(`all scenarios: ${verdicts.filter((v) => v === 'PASS').length} PASS, ${verdicts.filter((v) => v === 'FAIL').length} FAIL, ${verdicts.filter((v) => v === 'n/a').length} n/a`);
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ target, intervalS, rateWindowS, measureWindowS, scale, scenarios: results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ target, intervalS, rateWindowS, measureWindowS, quotaWindowNum, scale, scenarios: results }, null, 2)}\n`);
 }

@@ -15,7 +15,7 @@
  * - rounds to contain: the loop's rounds (for runs without the loop, the times its rounds would
  *   have had) from the burst's start until the last second over the target in the burst is past,
  *   0 when never over, none when the burst ends over the target; also (reported, not a goal) the
- *   same on each second's mean over Kafka's 11 s quota window;
+ *   same on each second's mean over the brokers' quota window (`quotaWindowS`; Kafka's is 11 s);
  * - rounds to release: rounds from the burst's end until the last change that brought every
  *   quota Sluice set back to what was there before (none while one is left at the end);
  * - changes per client: Sluice's applied changes to each client's quotas from the burst's start
@@ -113,9 +113,6 @@ function roundTimes(record: RunRecord, intervalS: number): number[] {
   return times;
 }
 
-/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1). */
-const KAFKA_QUOTA_WINDOW_S = 11;
-
 /**
  * Each sample's utilization as the mean of the samples of the `windowS` seconds up to it (itself
  * alone for 1 s): what a broker's quota, which measures rates over its window, holds a client to.
@@ -163,7 +160,7 @@ function release(record: RunRecord, rounds: readonly number[]): { release: RunFi
 }
 
 /** The figures of `record`. */
-export function figuresOf(record: RunRecord, target: number, intervalS: number): RunFigures {
+export function figuresOf(record: RunRecord, target: number, intervalS: number, quotaWindowS: number): RunFigures {
   const { shape, samples, summary } = record;
   const { def } = shape;
   const { atS, forS } = shape.burst;
@@ -229,7 +226,7 @@ export function figuresOf(record: RunRecord, target: number, intervalS: number):
     noisyProducersServed: noisyAsked > 0 ? noisyAcked / noisyAsked : undefined,
     groups,
     contain: containment(record, target, rounds),
-    containQuotaWindow: containment(record, target, rounds, KAFKA_QUOTA_WINDOW_S),
+    containQuotaWindow: containment(record, target, rounds, quotaWindowS),
     release: auto ? released : undefined,
     changesPerClient: auto ? changesPerClient : undefined,
     coreQuota: record.mode === 'static' || record.changes.some((c) => c.newValue !== null && /(^|,)client-id=core-/.test(c.entityKey)),

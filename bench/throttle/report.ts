@@ -58,7 +58,7 @@ function rowsOf(runs: readonly RunFigures[], target: number): string[][] {
   }
   rows.push(
     ['rounds to contain', ...runs.map((r) => containText(r.contain))],
-    ['  on the 11 s quota window\'s mean', ...runs.map((r) => containText(r.containQuotaWindow))],
+    ['  on the quota window\'s mean', ...runs.map((r) => containText(r.containQuotaWindow))],
     ['rounds to release', ...runs.map((r) => (r.release === undefined ? 'n/a' : !r.release.quotasSet ? '0 (none set)' : r.release.rounds === null ? 'not released' : `${r.release.rounds} (${r.release.seconds!.toFixed(0)} s)`))],
     ['changes per client in the burst (most)', ...runs.map((r) => {
       if (r.changesPerClient === undefined) return 'n/a';

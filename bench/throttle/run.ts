@@ -39,6 +39,8 @@ export interface RunOptions {
    * runs of different loop settings are judged by one yardstick.
    */
   readonly measureWindowS: number;
+  /** The brokers' quota.window.num (samples of 1 s in a client quota window; Kafka's default 11). */
+  readonly quotaWindowNum: number;
   /** Progress and --trace lines. */
   readonly log: (line: string) => void;
   readonly trace: boolean;
@@ -124,6 +126,7 @@ export async function runOnce(shape: Shape, mode: Mode, options: RunOptions): Pr
     cluster = await startCluster({
       port: 0, brokers: BROKERS, metricsPort: 0, logger: silentLogger(),
       capacity: { networkInBytesPerSec: def.capacity.in, networkOutBytesPerSec: def.capacity.out },
+      quotaWindow: { num: options.quotaWindowNum },
     });
     const nodes = cluster.cluster.nodes.filter((n) => n !== undefined);
     const { bootstrap } = bundledClusterEntry(cluster, 'bench');
