@@ -222,6 +222,8 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
     minChangeFraction: config.guardrails.minChange, minR2: config.guardrails.minR2,
   };
   const maxChanges = config.guardrails.maxChangesPerEpisode;
+  // What one raise step (the guardrails' largest increase) would add to a quota.
+  const stepOver = (quota: number) => quota * (config.guardrails.maxIncrease - 1);
 
   const proposals: Proposal[] = [];
   const notes: string[] = [];
@@ -335,8 +337,14 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
           reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;
+        } else if (lastChange && state === 'steady' && !a.limited && a.quota >= m.current * config.guardrails.maxIncrease && stepOver(m.current) <= spareLeft && (baseline === null || baseline >= demand)) {
+          // A cluster whose calm sits over the headroom band never shows headroom: the quota comes
+          // off once the brokers have room for the full raise step the episode can no longer take.
+          proposed = baseline;
+          reason = `steady: ${changes} change(s) this episode, the last is taking the quota off: its demand fits its allocation, and the brokers have room for a full step over its quota (${stepOver(m.current).toFixed(0)} B/s of the ${spareLeft.toFixed(0)} B/s per broker left at the target): ${restore}`;
+          spareLeft -= stepOver(m.current);
         } else if (lastChange) {
-          notes.push(`${name} (${direction}) held: ${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom`);
+          notes.push(`${name} (${direction}) held: ${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it`);
         } else if (a.quota > m.current) {
           proposed = a.quota;
           const why = m.reading.throttleMs > 0 ? ` (still throttled ${m.reading.throttleMs.toFixed(0)} ms at its quota)` : held ? ` (running at ${((100 * demand) / m.current).toFixed(0)}% of its quota)` : '';

@@ -77,7 +77,7 @@ test('a client\'s changes in one episode are bounded: with one left, it is not l
   const busy = readingsOf([broker('0', 0.65 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), client('clickstream', 'produce', 200_000, 900)]);
   const held = decide(busy, quotas, episode(2, steady), config, options);
   assert.deepEqual([held.diagnosis.state, held.proposals], ['steady', []]);
-  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom']);
+  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
   // Headroom: still throttled, but the last change takes the quota off.
   const calm = readingsOf([broker('0', 0.3 * MB, 0.1 * MB)], [client('core-orders', 'produce', 100_000), client('clickstream', 'produce', 200_000, 900)]);
   const off = decide(calm, quotas, episode(2, roomy), config, options);
@@ -161,7 +161,7 @@ test('a rate fallen well under its quota is not held back by it, though the brok
   const pressing = client('clickstream', 'produce', 300_000, 400);
   const held = decide(readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), pressing]), quotas, memory, config, options);
   assert.deepEqual(held.proposals, []);
-  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom']);
+  assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
 });
 
 test('headroom: a throttled client that gets well under its quota (whole fetches, one or two a quota window) is raised by what it gets, not held at an allocation its quota already meets', () => {
@@ -241,4 +241,22 @@ test('a quota whose load is gone comes off on a round within the target, though 
   // Fallen, but to 95% of its quota: the quota may be what holds it there, and it stays.
   const pressing = client('replay', 'consume', 285_000, 300, [...Array(10).fill(330_000), 285_000, 285_000, 285_000]);
   assert.deepEqual(decide(readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), pressing]), quotas, memory, config, options).proposals, []);
+});
+
+test('steady, with only the removal left: a held client comes off once the brokers have room for a full step over its quota, not while they have less', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'batch' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 100_000 } }];
+  const key = 'client-id=batch|producer_byte_rate';
+  const memory = fresh(steady, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 2]]) });
+  // A cluster whose calm is over the headroom band: 55% busy, never headroom. batch runs at its
+  // 100 kB/s quota (held: 90% of it or more in a steady cluster), the core producer at 450 kB/s.
+  // Its demand fits its allocation, and 700 − 550 = 150 kB/s is left at the target: room for the
+  // 25 kB/s a raise step would give it.
+  const roomy = decide(readingsOf([broker('0', 0.55 * MB, 0.1 * MB)], [client('core-orders', 'produce', 450_000), client('batch', 'produce', 100_000)]), quotas, memory, config, options);
+  assert.deepEqual(roomy.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=batch', 100_000, null]]);
+  assert.match(roomy.proposals[0]!.reason, /^steady: 2 change\(s\) this episode, the last is taking the quota off: its demand fits its allocation, and the brokers have room for a full step over its quota \(25000 B\/s of the 150000 B\/s per broker left at the target\): restoring the operator's unset quota$/);
+  // With the core producer at 590 kB/s, 10 kB/s is left: held, as before.
+  const tight = decide(readingsOf([broker('0', 0.69 * MB, 0.1 * MB)], [client('core-orders', 'produce', 590_000), client('batch', 'produce', 100_000)]), quotas, memory, config, options);
+  assert.deepEqual(tight.proposals, []);
+  assert.deepEqual(tight.notes, ['client-id=batch (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
 });
