@@ -337,11 +337,13 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         } else if (lastChange && state === 'headroom') {
           proposed = baseline;
           reason = `headroom: ${changes} change(s) this episode, the last is taking the quota off: ${restore}`;
-        } else if (lastChange && state === 'steady' && !a.limited && a.quota >= m.current * config.guardrails.maxIncrease && stepOver(m.current) <= spareLeft && (baseline === null || baseline >= demand)) {
+        } else if (lastChange && state === 'steady' && !a.limited && demand <= m.current * (1 + config.guardrails.minChange) && stepOver(m.current) <= spareLeft && (baseline === null || baseline >= demand)) {
           // A cluster whose calm sits over the headroom band never shows headroom: the quota comes
-          // off once the brokers have room for the full raise step the episode can no longer take.
+          // off once the brokers have room for the full raise step the episode can no longer take,
+          // for a client that asks little more than its quota (its throttle time says how much;
+          // one with a backlog behind its quota asks far more, and waits for headroom).
           proposed = baseline;
-          reason = `steady: ${changes} change(s) this episode, the last is taking the quota off: its demand fits its allocation, and the brokers have room for a full step over its quota (${stepOver(m.current).toFixed(0)} B/s of the ${spareLeft.toFixed(0)} B/s per broker left at the target): ${restore}`;
+          reason = `steady: ${changes} change(s) this episode, the last is taking the quota off: its demand ${demand.toFixed(0)} B/s is within ${(100 * config.guardrails.minChange).toFixed(0)}% of its quota and fits its allocation, and the brokers have room for a full step over its quota (${stepOver(m.current).toFixed(0)} B/s of the ${spareLeft.toFixed(0)} B/s per broker left at the target): ${restore}`;
           spareLeft -= stepOver(m.current);
         } else if (lastChange) {
           notes.push(`${name} (${direction}) held: ${changes} change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it`);

@@ -73,8 +73,9 @@ test('a client\'s changes in one episode are bounded: with one left, it is not l
   const bounded = decide(over, quotas, episode(2, overloaded), config, options);
   assert.deepEqual(bounded.proposals, []);
   assert.deepEqual(bounded.notes, ['client-id=clickstream (produce) not limited further: 2 change(s) this episode, the last of 3 is kept for taking its quota off']);
-  // Steady and still throttled: not raised (that would use the last change), held until headroom.
-  const busy = readingsOf([broker('0', 0.65 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), client('clickstream', 'produce', 200_000, 900)]);
+  // Steady and still throttled, with less room at the target (24 kB/s) than a raise step of its
+  // quota (50 kB/s): not raised (that would use the last change), held.
+  const busy = readingsOf([broker('0', 0.68 * MB, 0.1 * MB)], [client('core-orders', 'produce', 460_000), client('clickstream', 'produce', 200_000, 900)]);
   const held = decide(busy, quotas, episode(2, steady), config, options);
   assert.deepEqual([held.diagnosis.state, held.proposals], ['steady', []]);
   assert.deepEqual(held.notes, ['client-id=clickstream (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
@@ -254,7 +255,11 @@ test('steady, with only the removal left: a held client comes off once the broke
   // 25 kB/s a raise step would give it.
   const roomy = decide(readingsOf([broker('0', 0.55 * MB, 0.1 * MB)], [client('core-orders', 'produce', 450_000), client('batch', 'produce', 100_000)]), quotas, memory, config, options);
   assert.deepEqual(roomy.proposals.map((p) => [p.entityKey, p.oldValue, p.newValue]), [['client-id=batch', 100_000, null]]);
-  assert.match(roomy.proposals[0]!.reason, /^steady: 2 change\(s\) this episode, the last is taking the quota off: its demand fits its allocation, and the brokers have room for a full step over its quota \(25000 B\/s of the 150000 B\/s per broker left at the target\): restoring the operator's unset quota$/);
+  assert.equal(roomy.proposals[0]!.reason, "steady: 2 change(s) this episode, the last is taking the quota off: its demand 100000 B/s is within 10% of its quota and fits its allocation, and the brokers have room for a full step over its quota (25000 B/s of the 150000 B/s per broker left at the target): restoring the operator's unset quota");
+  // Throttled 2 s per 11 s window, it asks 18% over its quota (a backlog behind it): held.
+  const backlog = decide(readingsOf([broker('0', 0.55 * MB, 0.1 * MB)], [client('core-orders', 'produce', 450_000), client('batch', 'produce', 100_000, 2000)]), quotas, memory, config, options);
+  assert.deepEqual(backlog.proposals, []);
+  assert.deepEqual(backlog.notes, ['client-id=batch (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
   // With the core producer at 590 kB/s, 10 kB/s is left: held, as before.
   const tight = decide(readingsOf([broker('0', 0.69 * MB, 0.1 * MB)], [client('core-orders', 'produce', 590_000), client('batch', 'produce', 100_000)]), quotas, memory, config, options);
   assert.deepEqual(tight.proposals, []);
