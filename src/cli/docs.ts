@@ -104,7 +104,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'throttle.interval': 'Seconds between rounds.',
   'throttle.target': 'Utilization the loop steers the busiest broker to.',
   'throttle.window': 'Seconds of history behind load model fits and demand estimates.',
-  'throttle.rateWindow': "Seconds of counter history behind each rate the loop reads; at least two collection intervals, and best no shorter than the brokers' quota window (quota.window.num × quota.window.size.seconds, 11 s by default), over which a throttled client's traffic averages to its quota.",
+  'throttle.rateWindow': "Seconds of counter history behind each rate the loop reads; at least two collection intervals, and a whole multiple of the brokers' client quota window (quota.window.num × quota.window.size.seconds, 11 s by default), or five of them or more: a throttled client's traffic repeats with that window's period and averages to its quota over whole ones. The loop reads the window from the brokers and warns otherwise.",
   'throttle.brokerCapacity': 'Network capacity of each broker, for brokers that do not export `sluice_broker_network_capacity_bytes_per_second` (Apache Kafka does not; the bundled brokers do): the NIC\'s rate, or what Kafka may use of it.',
   'throttle.brokerCapacity.bytesInPerSec': 'Bytes in per second (default 1 GiB/s).',
   'throttle.brokerCapacity.bytesOutPerSec': 'Bytes out per second (default 1 GiB/s).',

@@ -75,3 +75,22 @@ export function floorWarnings(config: Pick<ThrottleConfig, 'groups' | 'target'>,
     ? [`throttle.groups[${i}].floor: ${g.floor} B/s is above what one broker can take at the target (${bytes(least)}): clients of ${g.name} will never be limited below it`]
     : []);
 }
+
+/** Whole quota windows a rate window should span, at least, when it is not a whole multiple of one. */
+const QUOTA_WINDOWS_TO_AVERAGE = 5;
+
+/**
+ * A warning when the loop's rate window (`throttle.rateWindow`, s) is neither a whole multiple of
+ * the brokers' client quota window (ms) nor long enough to average over several of them: a
+ * throttled client's traffic repeats with the quota window's period, so a rate over a part of
+ * one period sees the client let through or held, not its quota.
+ */
+export function quotaWindowWarning(rateWindowSec: number, quotaWindowMs: number): string | undefined {
+  const rateMs = rateWindowSec * 1000;
+  if (rateMs % quotaWindowMs === 0 || rateMs >= QUOTA_WINDOWS_TO_AVERAGE * quotaWindowMs) return undefined;
+  const fitting = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60].filter((s) => s * 1000 <= rateMs && rateMs % (s * 1000) === 0 && s * 1000 < quotaWindowMs).at(-1);
+  return `throttle.rateWindow: ${rateWindowSec} s is not a whole multiple of the brokers' client quota window (${quotaWindowMs / 1000} s, quota.window.num × quota.window.size.seconds): `
+    + `a throttled client is let through and held in turn with that period, so the rates the loop reads will swing round to round; `
+    + `set the rate window to a multiple of ${quotaWindowMs / 1000} s (or at least ${(QUOTA_WINDOWS_TO_AVERAGE * quotaWindowMs) / 1000} s)`
+    + (fitting === undefined ? '' : `, or the brokers' quota window to ${fitting} s (a divisor of the rate window)`);
+}

@@ -23,7 +23,7 @@ import type { RoundPlan } from './decide.ts';
 import type { Decision, DecisionLog } from './decision-log.ts';
 import type { Diagnosis } from './diagnose.ts';
 import { applyPush, checkApply, planRound, pushRecord, type PlannedPush } from './plan.ts';
-import { explainRound, floorWarnings } from './explain.ts';
+import { explainRound, floorWarnings, quotaWindowWarning } from './explain.ts';
 import { readSignals } from './signals.ts';
 import { KAFKA_QUOTA_WINDOW_MS } from './demand.ts';
 import { traced } from '../telemetry/tracing.ts';
@@ -215,7 +215,11 @@ export class ThrottleLoop {
       const { cluster } = this.options;
       try {
         const reading = await this.options.actuator.quotaWindow();
-        if (known === undefined || reading.ms !== known.reading.ms) this.options.logger?.info({ cluster }, `throttle: the brokers' client quota window is ${reading.ms / 1000} s (${reading.source})`);
+        if (known === undefined || reading.ms !== known.reading.ms) {
+          this.options.logger?.info({ cluster }, `throttle: the brokers' client quota window is ${reading.ms / 1000} s (${reading.source})`);
+          const warning = quotaWindowWarning(this.options.config.rateWindow, reading.ms);
+          if (warning !== undefined) this.options.logger?.warn({ cluster }, warning);
+        }
         this.quotaWindow = { reading, at: now };
         this.quotaWindowFailed = false;
       } catch (err) {

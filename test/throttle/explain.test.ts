@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { throttleConfigSchema } from '../../src/throttle/config.ts';
 import { decide, type LoopMemory } from '../../src/throttle/decide.ts';
 import type { Diagnosis } from '../../src/throttle/diagnose.ts';
-import { explainRound, floorWarnings } from '../../src/throttle/explain.ts';
+import { explainRound, floorWarnings, quotaWindowWarning } from '../../src/throttle/explain.ts';
 import { brokerReading, clientReading, readingsOf } from './support.ts';
 
 const NOW = 1_800_000_000_000;
@@ -50,4 +50,16 @@ test('a floor above what one broker can take at the target is named at start, wi
     'throttle.groups[1].floor: 1048576 B/s is above what one broker can take at the target (286720 B/s): clients of general will never be limited below it',
   ]);
   assert.deepEqual(floorWarnings(config, { bytesInPerSec: 2 ** 30, bytesOutPerSec: 2 ** 30 }), []);
+});
+
+test('a rate window that is neither a whole multiple of the brokers\' quota window nor long enough to average over it is warned about, with what would fit', () => {
+  assert.equal(quotaWindowWarning(5, 11_000), "throttle.rateWindow: 5 s is not a whole multiple of the brokers' client quota window (11 s, quota.window.num × quota.window.size.seconds): "
+    + 'a throttled client is let through and held in turn with that period, so the rates the loop reads will swing round to round; '
+    + "set the rate window to a multiple of 11 s (or at least 55 s), or the brokers' quota window to 5 s (a divisor of the rate window)");
+  assert.match(quotaWindowWarning(5, 3000)!, /, or the brokers' quota window to 1 s \(a divisor of the rate window\)$/);
+  // Whole multiples, and windows of five periods or more, are fine: the defaults (60 s over 11 s) among them.
+  assert.equal(quotaWindowWarning(5, 5000), undefined);
+  assert.equal(quotaWindowWarning(22, 11_000), undefined);
+  assert.equal(quotaWindowWarning(60, 11_000), undefined);
+  assert.equal(quotaWindowWarning(10, 5000), undefined);
 });
