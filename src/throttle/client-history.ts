@@ -29,9 +29,11 @@ export function entityOf(user: string, clientId: string): QuotaEntityComponent[]
  * client's rate, or a consumer's reading whole fetches, swings over that window, and a trough
  * of the swing is not its load going. Only samples at or after `since` count: a fall that a
  * quota's own change made (from what the client sent before it to what the quota lets through)
- * is not the client's load going.
+ * is not the client's load going. `recentSince` is weaker: the earlier mean may hold anything, but
+ * the later one only samples taken a whole step after it (a quota lowered within the last ones
+ * holds the client silent while the brokers' window drains: a dip that is the quota's own doing).
  */
-export function falling(reading: ClientReading, intervalMs: number, since = -Infinity, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS): { from: number; to: number; samples: number } | undefined {
+export function falling(reading: ClientReading, intervalMs: number, since = -Infinity, quotaWindowMs = KAFKA_QUOTA_WINDOW_MS, recentSince = -Infinity): { from: number; to: number; samples: number } | undefined {
   const first = reading.history.ts.findIndex((t) => t >= since);
   if (first < 0) return undefined;
   const ts = reading.history.ts.slice(first);
@@ -40,6 +42,7 @@ export function falling(reading: ClientReading, intervalMs: number, since = -Inf
   const step = ts.at(-1)! - ts.at(-2)!;
   const n = Math.max(3, Math.round(Math.max(intervalMs, quotaWindowMs) / Math.max(1, step)));
   if (ts.length < 2 * n) return undefined;
+  if (ts.at(-n)! - step < recentSince) return undefined;
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const from = mean(rate.slice(-2 * n, -n));
   const to = mean(rate.slice(-n));

@@ -308,10 +308,11 @@ export function decide(readings: Readings, quotas: readonly ClientQuotaEntry[], 
         // not the p95 over a window that still holds the burst.
         // The brokers' throttle time lags behind (it is an average over their quota window): a
         // rate fallen well under the quota is not held back by it any more.
-        // (All of its samples: in a cluster the diagnosis holds steady or with headroom, a quota's own
-        // change is long past, and a client that went quiet after its burst must not wait a
-        // further quota window for its fall to count.)
-        const drop = falling(m.reading, config.interval * 1000, -Infinity, quotaWindowMs);
+        // (All of its samples, for a client that went quiet after its burst must not wait a further
+        // quota window for its fall to count; but the recent ones only from a step after its
+        // quota's last change settled: a quota lowered in the last rounds holds its client silent
+        // while the brokers' window drains, and that dip is not the load going.)
+        const drop = falling(m.reading, config.interval * 1000, -Infinity, quotaWindowMs, settledSince);
         const demand = drop === undefined ? m.demand.demand : Math.min(m.demand.demand, drop.to);
         const throttled = m.reading.throttleMs > 0 && (drop === undefined || drop.to >= 0.9 * m.current);
         const held = throttled || (state === 'steady' && demand >= 0.9 * m.current);

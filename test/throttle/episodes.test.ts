@@ -265,3 +265,22 @@ test('steady, with only the removal left: a held client comes off once the broke
   assert.deepEqual(tight.proposals, []);
   assert.deepEqual(tight.notes, ['client-id=batch (produce) held: 2 change(s) this episode: the last is kept for taking the quota off once the cluster has headroom, or room for a full step over it']);
 });
+
+test('a dip that a quota lowered in the last rounds made is not the load going: the recent samples count from a step after the change settled', () => {
+  const entity = [{ entityType: 'client-id' as const, entityName: 'clickstream' }];
+  const quotas = [{ entity, values: { producer_byte_rate: 250_000 } }];
+  const key = 'client-id=clickstream|producer_byte_rate';
+  // 300 kB/s, then held silent after its quota came down to 250 kB/s 10 s ago: the brokers'
+  // 11 s window still drains what it sent before.
+  const dipping = client('clickstream', 'produce', 60_000, 0, [...Array(10).fill(300_000), 150_000, 60_000, 60_000]);
+  const readings = readingsOf([broker('0', 0.5 * MB, 0.1 * MB)], [client('core-orders', 'produce', 400_000), dipping]);
+  const recent = fresh(steady, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 2]]), lastChanged: new Map([[key, NOW - 10_000]]) });
+  const kept = decide(readings, quotas, recent, config, options);
+  assert.deepEqual(kept.proposals, []);
+  // The same fall a minute after the change: the load going, and the quota comes off.
+  const settled = fresh(steady, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 2]]), lastChanged: new Map([[key, NOW - 60_000]]) });
+  const off = decide(readings, quotas, settled, config, options);
+  // (Proposed; the guardrails' cooldown, 5 minutes by default, would still hold it.)
+  assert.deepEqual(off.proposals.map((p) => [p.entityKey, p.oldValue, p.proposed]), [['client-id=clickstream', 250_000, null]]);
+  assert.equal(off.proposals[0]!.reason, "steady: demand 90000 B/s (falling: mean 300000 → 90000 B/s over its last 3 samples against the 3 before) fits again: restoring the operator's unset quota");
+});
