@@ -142,7 +142,8 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
 /**
  * Whether the load that got a client its quota is gone, on a round within the target that the
  * hysteresis still holds pressured or overloaded: its rate fell over Kafka's quota window (see
- * `falling`), to well under its quota (so the quota is not what holds it down) and within its
+ * `falling`), to well under its quota (so the quota is not what holds it down: under 90% of it,
+ * and under 80% while the brokers still throttle it) and within its
  * allocation and the operator's baseline. Then the quota comes off without waiting for the state
  * to be confirmed: a load that swings over the quota window (a group reading whole fetches)
  * keeps the rounds alternating over and under the target, and the state would never be. The
@@ -151,6 +152,9 @@ function raiseByWhatItGets(reading: ClientReading, current: number, allocation: 
 function loadGone(reading: ClientReading, current: number, allocation: number, baseline: number | null, intervalMs: number, since: number, quotaWindowMs: number): string | undefined {
   const drop = falling(reading, intervalMs, since, quotaWindowMs);
   if (drop === undefined || !(drop.to < 0.9 * current) || drop.to > allocation || (baseline !== null && baseline < drop.to)) return undefined;
+  // Still throttled and getting most of its quota: Kafka admits requests whole, so a client held
+  // at its quota gets somewhat less than it (see `raiseByWhatItGets`); that is the quota holding.
+  if (reading.throttleMs > 0 && drop.to >= LETS_THROUGH_LOW * current) return undefined;
   return `its rate fell (mean ${drop.from.toFixed(0)} → ${drop.to.toFixed(0)} B/s, its last ${drop.samples} samples against the ${drop.samples} before) to ${((100 * drop.to) / current).toFixed(0)}% of its quota, within its allocation ${allocation.toFixed(0)} B/s: the load is gone`;
 }
 

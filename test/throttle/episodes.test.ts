@@ -234,6 +234,11 @@ test('a quota whose load is gone comes off on a round within the target, though 
   const changed = (ago: number) => fresh(overloaded, { baselines: new Map([[key, null]]), episodeChanges: new Map([[key, 1]]), lastChanged: new Map([[key, NOW - ago]]) });
   assert.deepEqual(decide(readings, quotas, changed(20_000), config, options).proposals, []);
   assert.deepEqual(decide(readings, quotas, changed(60_000), config, options).proposals.map((p) => [p.proposed, p.reason.split(':')[0]]), [[null, 'overloaded, this round steady']]);
+  // Still throttled and getting 86% of its quota (from 100%): its requests are admitted whole, and
+  // that is its quota holding it, not its load going. Unthrottled, the same fall is the load going.
+  const held = (throttleMs: number) => client('replay', 'consume', 258_000, throttleMs, [...Array(10).fill(300_000), 258_000, 258_000, 258_000]);
+  assert.deepEqual(decide(readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), held(300)]), quotas, memory, config, options).proposals, []);
+  assert.match(decide(readingsOf([broker('0', 0.1 * MB, 0.55 * MB)], [client('core-billing', 'consume', 400_000), held(0)]), quotas, memory, config, options).proposals[0]!.reason, /to 86% of its quota, within its allocation \d+ B\/s: the load is gone/);
   // A rate that swings over the quota window (a megabyte fetch every third sample) has not fallen:
   // its three-sample means are all alike, and the quota stays.
   const chunky = client('replay', 'consume', 50_000, 300, Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? 450_000 : 50_000)));
