@@ -26,6 +26,10 @@ export interface ClientQuotaAlteration { readonly entity: readonly QuotaEntityCo
 export const CLIENT_QUOTA_KEYS: ReadonlySet<string> = new Set(['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate']);
 /** Quota key Kafka accepts for ip entities. */
 export const IP_QUOTA_KEYS: ReadonlySet<string> = new Set(['connection_creation_rate']);
+/** Kafka's default quota.window.num: samples in a client quota window. */
+export const KAFKA_QUOTA_WINDOW_NUM = 11;
+/** Kafka's default quota.window.size.seconds: the length of one sample. */
+export const KAFKA_QUOTA_WINDOW_SIZE_SECONDS = 1;
 /** The byte-rate quota key of each direction of client traffic. */
 export const QUOTA_KEY = { produce: 'producer_byte_rate', consume: 'consumer_byte_rate' } as const;
 

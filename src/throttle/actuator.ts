@@ -9,7 +9,7 @@
  */
 import type { KafkaAdmin } from '../kafka/admin.ts';
 import { describeBrokerConfigs } from '../kafka/admin-reassign.ts';
-import { entityKey, type ClientQuotaAlteration, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
+import { entityKey, KAFKA_QUOTA_WINDOW_NUM, KAFKA_QUOTA_WINDOW_SIZE_SECONDS, type ClientQuotaAlteration, type ClientQuotaEntry, type QuotaEntityComponent } from '../kafka/quota.ts';
 
 /** What an alter call did. */
 export interface AlterOutcome {
@@ -47,8 +47,8 @@ export function quotaWindowOf(configs: ReadonlyMap<number, Readonly<Record<strin
   let ms = 0;
   const parts: string[] = [];
   for (const [broker, c] of [...configs].sort((a, b) => a[0] - b[0])) {
-    const num = Number(c['quota.window.num'] ?? '11');
-    const size = Number(c['quota.window.size.seconds'] ?? '1');
+    const num = Number(c['quota.window.num'] ?? KAFKA_QUOTA_WINDOW_NUM);
+    const size = Number(c['quota.window.size.seconds'] ?? KAFKA_QUOTA_WINDOW_SIZE_SECONDS);
     if (!Number.isInteger(num) || !Number.isInteger(size) || num < 1 || size < 1) return undefined;
     ms = Math.max(ms, num * size * 1000);
     parts.push(`broker ${broker}: ${num} × ${size} s`);

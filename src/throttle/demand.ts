@@ -11,6 +11,7 @@
  * bound: a throttle time shows one request's overshoot, and a rate still rising has not yet
  * shown all of a step (`lowerBound`).
  */
+import { KAFKA_QUOTA_WINDOW_NUM, KAFKA_QUOTA_WINDOW_SIZE_SECONDS } from '../kafka/quota.ts';
 
 /** A client's recent history: rates and throttle times at the same timestamps. */
 export interface DemandInput {
@@ -67,8 +68,8 @@ export function slopePerSec(ts: readonly number[], values: readonly number[]): n
   return den === 0 ? 0 : (num / den) * 1000;
 }
 
-/** Kafka's byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1), ms. */
-export const KAFKA_QUOTA_WINDOW_MS = 11_000;
+/** Kafka's default byte-rate quota window: quota.window.num (11) × quota.window.size.seconds (1), ms. */
+export const KAFKA_QUOTA_WINDOW_MS = KAFKA_QUOTA_WINDOW_NUM * KAFKA_QUOTA_WINDOW_SIZE_SECONDS * 1000;
 
 /** Most a growing trend adds to the p95: a quarter. */
 export const MAX_TREND_GROWTH = 0.25;

@@ -1,9 +1,5 @@
 import type { Logger } from 'pino';
-
-/** Kafka's default quota.window.num. */
-export const QUOTA_WINDOW_NUM = 11;
-/** Kafka's default quota.window.size.seconds. */
-export const QUOTA_WINDOW_SIZE_SECONDS = 1;
+import { KAFKA_QUOTA_WINDOW_NUM, KAFKA_QUOTA_WINDOW_SIZE_SECONDS } from '../quota.ts';
 
 /** A topic the broker creates at start. */
 export interface TopicSpec {
@@ -141,6 +137,6 @@ export function resolveOptions(o: BrokerOptions): ResolvedOptions {
     saslUsers: o.saslUsers ? new Map(Object.entries(o.saslUsers)) : null,
     maxFrameBytes: o.maxFrameBytes ?? 100 * 1024 * 1024,
     groupInitialRebalanceDelayMs: o.groupInitialRebalanceDelayMs ?? 0,
-    quotaWindow: { num: o.quotaWindow?.num ?? QUOTA_WINDOW_NUM, sizeSeconds: o.quotaWindow?.sizeSeconds ?? QUOTA_WINDOW_SIZE_SECONDS },
+    quotaWindow: { num: o.quotaWindow?.num ?? KAFKA_QUOTA_WINDOW_NUM, sizeSeconds: o.quotaWindow?.sizeSeconds ?? KAFKA_QUOTA_WINDOW_SIZE_SECONDS },
   };
 }

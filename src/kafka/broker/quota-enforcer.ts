@@ -1,5 +1,4 @@
-import type { EntityComponent } from '../quota.ts';
-import { QUOTA_WINDOW_NUM, QUOTA_WINDOW_SIZE_SECONDS } from './options.ts';
+import { KAFKA_QUOTA_WINDOW_NUM, KAFKA_QUOTA_WINDOW_SIZE_SECONDS, type EntityComponent } from '../quota.ts';
 import type { ClientQuotaStore } from './quotas.ts';
 
 /**
@@ -14,7 +13,7 @@ import type { ClientQuotaStore } from './quotas.ts';
 export interface QuotaWindow { readonly num: number; readonly sizeMs: number }
 
 /** Kafka's default: 11 samples of 1 s. */
-export const KAFKA_QUOTA_WINDOW: QuotaWindow = { num: QUOTA_WINDOW_NUM, sizeMs: QUOTA_WINDOW_SIZE_SECONDS * 1000 };
+export const KAFKA_QUOTA_WINDOW: QuotaWindow = { num: KAFKA_QUOTA_WINDOW_NUM, sizeMs: KAFKA_QUOTA_WINDOW_SIZE_SECONDS * 1000 };
 
 /** A rate over a sliding set of samples, with Kafka's SampledStat/Rate windowing. */
 export class RateSensor {
